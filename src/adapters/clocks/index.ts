@@ -1,0 +1,3 @@
+export { SystemClock } from './system-clock.js';
+export { ManualClock } from './manual-clock.js';
+export { abortableDelay } from './abortable-delay.js';

@@ -1,0 +1,79 @@
+import type { Clock } from '../../ports/clock.js';
+
+interface Sleeper {
+  wakeAt: number;
+  resolve: () => void;
+}
+
+/**
+ * A clock that moves only when told to, for tests: `advance(ms)` or `set(ms)` moves time
+ * and wakes every `sleep` whose time has come, in order. Nothing waits for real.
+ * @example
+ * const clock = new ManualClock(Date.UTC(2026, 0, 1));
+ * clock.advance(30_000); // leases granted before now look 30 s older
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private sleepers: Sleeper[] = [];
+
+  /** Starts at `startMs` (epoch ms). Default: 1_700_000_000_000. */
+  constructor(startMs = 1_700_000_000_000) {
+    if (!Number.isFinite(startMs)) throw new TypeError('ManualClock: startMs must be a finite number');
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  monotonic(): number {
+    return this.current;
+  }
+
+  /** Moves time forward by `ms` and wakes the sleepers now due. */
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('ManualClock.advance: ms must be a finite number >= 0');
+    this.set(this.current + ms);
+  }
+
+  /** Sets the time (it may not go backwards) and wakes the sleepers now due. */
+  set(ms: number): void {
+    if (!Number.isFinite(ms) || ms < this.current) throw new RangeError('ManualClock.set: time must be finite and not before now');
+    this.current = ms;
+    const due = this.sleepers.filter((s) => s.wakeAt <= ms).sort((a, b) => a.wakeAt - b.wakeAt);
+    this.sleepers = this.sleepers.filter((s) => s.wakeAt > ms);
+    for (const s of due) s.resolve();
+  }
+
+  /** When the earliest sleeper is due, or undefined when nobody sleeps. */
+  nextWakeAt(): number | undefined {
+    let next: number | undefined;
+    for (const s of this.sleepers) if (next === undefined || s.wakeAt < next) next = s.wakeAt;
+    return next;
+  }
+
+  /** How many sleeps are waiting on this clock. */
+  get sleeping(): number {
+    return this.sleepers.length;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      if (ms <= 0) return resolve();
+      const sleeper: Sleeper = {
+        wakeAt: this.current + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
+    });
+  }
+}

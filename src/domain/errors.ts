@@ -1,0 +1,114 @@
+/**
+ * Every error leasehold throws is a {@link LeaseholdError} with a stable `code`, so callers
+ * can branch on `err.code` (or `instanceof` a subclass) without parsing messages.
+ * The original driver or handler error, when there is one, is kept as `cause`.
+ */
+
+/** Stable error codes. New codes may be added; existing ones never change meaning. */
+export type LeaseholdErrorCode =
+  | 'VALIDATION'
+  | 'LEASE_LOST'
+  | 'JOB_NOT_FOUND'
+  | 'STORE_UNAVAILABLE'
+  | 'INVALID_TRANSITION'
+  | 'SCHEMA_TOO_NEW'
+  | 'PERMANENT'
+  | 'STEP_IN_DOUBT'
+  | 'TIMEOUT'
+  | 'ABORTED';
+
+/**
+ * Base class of every error leasehold throws.
+ * @example
+ * try { await store.cancel(id) } catch (e) { if (e instanceof LeaseholdError && e.code === 'INVALID_TRANSITION') ... }
+ */
+export class LeaseholdError extends Error {
+  readonly code: LeaseholdErrorCode;
+  constructor(code: LeaseholdErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input to a public entry point. `field` names the argument or option at fault. */
+export class ValidationError extends LeaseholdError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('VALIDATION', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/**
+ * A worker write carried a lease token that is no longer current: another worker took the
+ * job over, or the job left `processing`. Nothing was written.
+ */
+export class LeaseLostError extends LeaseholdError {
+  readonly jobId: string;
+  readonly token: number;
+  constructor(jobId: string, token: number, message?: string) {
+    super('LEASE_LOST', message ?? `lease on job ${jobId} with token ${token} is no longer held`);
+    this.jobId = jobId;
+    this.token = token;
+  }
+}
+
+/** No job has this id. */
+export class JobNotFoundError extends LeaseholdError {
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super('JOB_NOT_FOUND', `job ${jobId} not found`);
+    this.jobId = jobId;
+  }
+}
+
+/** The store could not be reached or failed in a way worth retrying later. Nothing was changed. */
+export class StoreUnavailableError extends LeaseholdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The lifecycle does not allow this operation from the job's current status. Nothing was changed. */
+export class InvalidTransitionError extends LeaseholdError {
+  readonly jobId: string;
+  readonly from: string;
+  readonly action: string;
+  constructor(jobId: string, action: string, from: string) {
+    super('INVALID_TRANSITION', `cannot ${action} job ${jobId}: it is ${from}`);
+    this.jobId = jobId;
+    this.from = from;
+    this.action = action;
+  }
+}
+
+/** The database was migrated by a newer leasehold than this one; nothing was changed. */
+export class SchemaTooNewError extends LeaseholdError {
+  constructor(found: number, known: number) {
+    super('SCHEMA_TOO_NEW', `database schema version ${found} is newer than this leasehold knows (${known}); upgrade leasehold`);
+  }
+}
+
+/**
+ * Thrown by a handler to fail its job at once, without further attempts.
+ * @example
+ * if (!payload.symbol) throw new PermanentError('order has no symbol');
+ */
+export class PermanentError extends LeaseholdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PERMANENT', message, options);
+  }
+}
+
+/**
+ * A step started in an earlier attempt and never recorded its result, no `reconcile` hook
+ * could settle it, and the worker's policy is to fail rather than run it again.
+ */
+export class StepInDoubtError extends LeaseholdError {
+  readonly step: string;
+  constructor(jobId: string, step: string) {
+    super('STEP_IN_DOUBT', `step "${step}" of job ${jobId} started in an earlier attempt and its outcome is unknown (in doubt)`);
+    this.step = step;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './job.js';
+export * from './lifecycle.js';
+export * from './lease-rules.js';
+export * from './retry-policy.js';
+export * from './validation.js';

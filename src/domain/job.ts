@@ -1,0 +1,122 @@
+/** A JSON value: what payloads, results and step results may hold. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every status a job can be in. */
+export const JOB_STATUSES = ['pending', 'processing', 'retry', 'done', 'failed', 'cancelled'] as const;
+/** A job's status; see the lifecycle in `lifecycle.ts`. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A job as the store holds it. Times are epoch milliseconds. Returned jobs are copies. */
+export interface Job {
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: Json;
+  status: JobStatus;
+  priority: number;
+  runAt: number;
+  attempts: number;
+  maxAttempts: number;
+  lockedBy: string | null;
+  lockedUntil: number | null;
+  /** Fencing token: increases at every change of ownership (every acquisition). 0 before the first. */
+  leaseToken: number;
+  lastError: string | null;
+  result: Json | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** What `enqueue` takes. Times are epoch ms. */
+export interface NewJob {
+  queue: string;
+  payload: Json;
+  /** Unique key: enqueueing a key that exists returns the existing job, never a second one. */
+  key?: string;
+  /** Lower runs first. Default 0. */
+  priority?: number;
+  /** Earliest start (epoch ms). Default: now. */
+  runAt?: number;
+  /** Acquisitions allowed before the job fails. Default 3. */
+  maxAttempts?: number;
+}
+
+/** A claim on a job: the token fences every write the holder makes. */
+export interface Lease {
+  job: Job;
+  token: number;
+  workerId: string;
+  expiresAt: number;
+}
+
+/** What `enqueue` returns: the job, and whether this call created it (false: the key existed). */
+export interface EnqueueResult {
+  job: Job;
+  created: boolean;
+}
+
+/** What `acquire` takes. */
+export interface AcquireRequest {
+  workerId: string;
+  leaseMs: number;
+  /** Claim at most this many jobs in one round trip. Default 1. */
+  limit?: number;
+  /** Only these queues. Default: every queue. */
+  queues?: string[];
+}
+
+/** Filter for `list`. */
+export interface ListFilter {
+  status?: JobStatus | JobStatus[];
+  queue?: string;
+  /** Default 100. */
+  limit?: number;
+}
+
+/** Counts by queue and status. */
+export interface Stats {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+  byQueue: Record<string, Record<JobStatus, number>>;
+}
+
+/** A durable step of a job: started (intent recorded) or done (result recorded). */
+export interface StepRecord {
+  name: string;
+  state: 'started' | 'done';
+  result: Json | null;
+  /** Lease token of the attempt that last wrote the step. */
+  token: number;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** What `fail` takes besides the lease and the error. */
+export interface FailOptions {
+  /** Fail at once: no further attempts. */
+  permanent?: boolean;
+  /** Retry no earlier than this (epoch ms) instead of the backoff. */
+  retryAt?: number;
+}
+
+/** What `prune` takes. */
+export interface PruneOptions {
+  olderThanMs: number;
+  /** Default: done, failed, cancelled. */
+  statuses?: JobStatus[];
+}
+
+/** One entry of `completeMany`. */
+export interface CompleteEntry {
+  lease: Lease;
+  result?: Json;
+}
+
+/** Per-entry outcome of `completeMany`: the completed job, or the error for that entry alone. */
+export type CompleteOutcome = { ok: true; job: Job } | { ok: false; error: Error };
+
+/** Empty status counts. */
+export function emptyStatusCounts(): Record<JobStatus, number> {
+  return { pending: 0, processing: 0, retry: 0, done: 0, failed: 0, cancelled: 0 };
+}

@@ -1,0 +1,64 @@
+/**
+ * Retry policy (DESIGN.md rule 5): decided here once, used by every adapter and the worker.
+ * Time and randomness are parameters, so the policy is deterministic under test.
+ */
+import type { Job } from './job.js';
+
+/** Exponential backoff with full jitter: delay = random(0, min(maxMs, baseMs * factor^(attempt-1))). */
+export interface BackoffPolicy {
+  /** Delay cap before jitter for the first retry. Default 1000 ms. */
+  baseMs: number;
+  /** Growth per attempt. Default 2. */
+  factor: number;
+  /** Upper bound of any delay. Default 300000 ms (5 minutes). */
+  maxMs: number;
+}
+
+/** The default backoff: 1 s, doubling, capped at 5 minutes, full jitter. */
+export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ baseMs: 1000, factor: 2, maxMs: 300_000 });
+
+/** A source of uniform numbers in [0, 1). */
+export type RandomSource = () => number;
+
+/**
+ * Delay before retry number `attempt` (1 = after the first failure), full jitter.
+ * @example backoffDelay(3, DEFAULT_BACKOFF, () => 0.5) // 2000
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: RandomSource): number {
+  const exp = Math.min(policy.maxMs, policy.baseMs * Math.pow(policy.factor, Math.max(0, attempt - 1)));
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.floor(r * exp);
+}
+
+/** What becomes of a job whose attempt failed. */
+export type FailureDecision = { status: 'retry'; runAt: number } | { status: 'failed' };
+
+/**
+ * Decide a failed attempt: `failed` when permanent or no attempt is left, else `retry` at
+ * `retryAt` if given, otherwise after the backoff.
+ */
+export function decideFailure(
+  job: Pick<Job, 'attempts' | 'maxAttempts'>,
+  opts: { now: number; permanent?: boolean; retryAt?: number; policy: BackoffPolicy; random: RandomSource },
+): FailureDecision {
+  if (opts.permanent || job.attempts >= job.maxAttempts) return { status: 'failed' };
+  const runAt = opts.retryAt ?? opts.now + backoffDelay(job.attempts, opts.policy, opts.random);
+  return { status: 'retry', runAt };
+}
+
+const MAX_ERROR_CHARS = 8192;
+
+/** The text recorded as `lastError`: the stack when there is one (it starts with the message), capped. */
+export function describeError(error: unknown): string {
+  let text: string;
+  if (error instanceof Error) text = error.stack ?? `${error.name}: ${error.message}`;
+  else if (typeof error === 'string') text = error;
+  else {
+    try {
+      text = JSON.stringify(error) ?? String(error);
+    } catch {
+      text = String(error);
+    }
+  }
+  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS) : text;
+}

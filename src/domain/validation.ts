@@ -1,0 +1,236 @@
+/**
+ * Validation of everything that enters through a public entry point. Each failure is a
+ * `ValidationError` naming the field, thrown before anything is written.
+ */
+import { ValidationError } from './errors.js';
+import { JOB_STATUSES, type JobStatus, type Json, type NewJob } from './job.js';
+
+/** Default payload size limit: 1 MiB of UTF-8 JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Longest queue name, worker id. */
+export const MAX_NAME_LENGTH = 128;
+/** Longest dedupe key and step name. */
+export const MAX_KEY_LENGTH = 255;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+/** Largest `limit` one acquire or list may ask for. */
+export const MAX_BATCH = 10_000;
+/** Longest lease: about 24 days, so expiry arithmetic stays far inside safe integers. */
+export const MAX_LEASE_MS = INT32_MAX;
+
+/** A new job with every default applied and its payload already serialised. */
+export interface ValidatedNewJob {
+  queue: string;
+  payload: Json;
+  payloadText: string;
+  key: string | null;
+  priority: number;
+  runAt: number;
+  maxAttempts: number;
+}
+
+/** Checks a queue or worker name: a non-empty string of at most 128 characters. */
+export function validateName(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeName(value)}`);
+  if (value.length === 0) throw new ValidationError(field, 'must not be empty');
+  if (value.length > MAX_NAME_LENGTH) throw new ValidationError(field, `must be at most ${MAX_NAME_LENGTH} characters`);
+  return value;
+}
+
+/** Checks a dedupe key or step name: a non-empty string of at most 255 characters. */
+export function validateKey(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeName(value)}`);
+  if (value.length === 0) throw new ValidationError(field, 'must not be empty');
+  if (value.length > MAX_KEY_LENGTH) throw new ValidationError(field, `must be at most ${MAX_KEY_LENGTH} characters`);
+  return value;
+}
+
+/** Checks an integer in [min, max]. */
+export function validateInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ValidationError(field, `must be an integer, got ${show(value)}`);
+  if (value < min || value > max) throw new ValidationError(field, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Checks a duration in ms: a positive finite number, at most `max`. Fractions are rounded up. */
+export function validateDuration(value: unknown, field: string, max = MAX_LEASE_MS): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, `must be a finite number of milliseconds, got ${show(value)}`);
+  if (value <= 0) throw new ValidationError(field, `must be greater than 0, got ${value}`);
+  if (value > max) throw new ValidationError(field, `must be at most ${max}, got ${value}`);
+  return Math.ceil(value);
+}
+
+/** Checks a time (epoch ms): a finite number >= 0. Fractions are rounded down. */
+export function validateTime(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, `must be a finite epoch-millisecond number, got ${show(value)}`);
+  if (value < 0 || value > 8.64e15) throw new ValidationError(field, `must be an epoch-millisecond time, got ${value}`);
+  return Math.floor(value);
+}
+
+/** Checks a status or list of statuses. */
+export function validateStatuses(value: unknown, field: string): JobStatus[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const s of list) {
+    if (!(JOB_STATUSES as readonly unknown[]).includes(s)) throw new ValidationError(field, `must be one of ${JOB_STATUSES.join(', ')}, got ${show(s)}`);
+  }
+  return list as JobStatus[];
+}
+
+/**
+ * Checks that `value` is plain JSON (objects, arrays, strings, finite numbers, booleans,
+ * null: no undefined, functions, symbols, BigInt, Dates, Maps, class instances or cycles)
+ * and that its UTF-8 JSON text fits in `maxBytes`. Returns that text.
+ */
+export function validateJson(value: unknown, field: string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): string {
+  checkJsonValue(value, field, new Set());
+  const text = JSON.stringify(value);
+  const bytes = utf8Length(text);
+  if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`);
+  return text;
+}
+
+function checkJsonValue(value: unknown, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new ValidationError(path, `must be JSON: ${value} is not a finite number`);
+      return;
+    case 'undefined':
+      throw new ValidationError(path, 'must be JSON: undefined is not a JSON value');
+    case 'function':
+    case 'symbol':
+    case 'bigint':
+      throw new ValidationError(path, `must be JSON: a ${typeof value} is not a JSON value`);
+    case 'object': {
+      if (value === null) return;
+      if (ancestors.has(value)) throw new ValidationError(path, 'must be JSON: it contains a cycle');
+      ancestors.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) checkJsonValue(value[i], `${path}[${i}]`, ancestors);
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new ValidationError(path, `must be JSON: a ${proto?.constructor?.name ?? 'non-plain object'} is not a plain object`);
+        }
+        for (const k of Object.keys(value)) checkJsonValue((value as Record<string, unknown>)[k], `${path}.${k}`, ancestors);
+      }
+      ancestors.delete(value);
+      return;
+    }
+  }
+}
+
+/** UTF-8 byte length of a string, without Buffer (the domain does no I/O). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Validates a new job and applies its defaults; `field` prefixes names in errors (e.g. `jobs[3]`). */
+export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBytes?: number; field?: string } = {}): ValidatedNewJob {
+  const f = opts.field ? `${opts.field}.` : '';
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
+  }
+  const job = input as Partial<NewJob> & Record<string, unknown>;
+  const known = new Set(['queue', 'payload', 'key', 'priority', 'runAt', 'maxAttempts']);
+  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, 'is not a job field (expected queue, payload, key, priority, runAt, maxAttempts)');
+  const queue = validateName(job.queue, `${f}queue`);
+  if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
+  const payloadText = validateJson(job.payload, `${f}payload`, opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  const key = job.key === undefined || job.key === null ? null : validateKey(job.key, `${f}key`);
+  const priority = job.priority === undefined ? 0 : validateInteger(job.priority, `${f}priority`, INT32_MIN, INT32_MAX);
+  const runAt = job.runAt === undefined ? now : validateTime(job.runAt, `${f}runAt`);
+  const maxAttempts = job.maxAttempts === undefined ? 3 : validateInteger(job.maxAttempts, `${f}maxAttempts`, 1, 1_000_000);
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, priority, runAt, maxAttempts };
+}
+
+/** Checks the arguments of `acquire` and applies defaults. */
+export function validateAcquire(req: unknown): { workerId: string; leaseMs: number; limit: number; queues: string[] | null } {
+  if (typeof req !== 'object' || req === null) throw new ValidationError('request', `must be an object, got ${typeName(req)}`);
+  const r = req as Record<string, unknown>;
+  const workerId = validateName(r.workerId, 'workerId');
+  const leaseMs = validateDuration(r.leaseMs, 'leaseMs');
+  const limit = r.limit === undefined ? 1 : validateInteger(r.limit, 'limit', 1, MAX_BATCH);
+  let queues: string[] | null = null;
+  if (r.queues !== undefined) {
+    if (!Array.isArray(r.queues) || r.queues.length === 0) throw new ValidationError('queues', 'must be a non-empty array of queue names');
+    queues = r.queues.map((q, i) => validateName(q, `queues[${i}]`));
+  }
+  return { workerId, leaseMs, limit, queues };
+}
+
+/** Checks a list filter and applies the default limit (100). */
+export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number } {
+  if (filter === undefined) return { statuses: null, queue: null, limit: 100 };
+  if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', `must be an object, got ${typeName(filter)}`);
+  const f = filter as Record<string, unknown>;
+  return {
+    statuses: f.status === undefined ? null : validateStatuses(f.status, 'status'),
+    queue: f.queue === undefined ? null : validateName(f.queue, 'queue'),
+    limit: f.limit === undefined ? 100 : validateInteger(f.limit, 'limit', 1, 1_000_000),
+  };
+}
+
+/** Checks prune options; statuses default to the final ones and may only be final. */
+export function validatePrune(opts: unknown): { olderThanMs: number; statuses: JobStatus[] } {
+  if (typeof opts !== 'object' || opts === null) throw new ValidationError('options', `must be an object, got ${typeName(opts)}`);
+  const o = opts as Record<string, unknown>;
+  if (typeof o.olderThanMs !== 'number' || !Number.isFinite(o.olderThanMs) || o.olderThanMs < 0) {
+    throw new ValidationError('olderThanMs', `must be a finite number >= 0, got ${show(o.olderThanMs)}`);
+  }
+  const statuses = o.statuses === undefined ? (['done', 'failed', 'cancelled'] as JobStatus[]) : validateStatuses(o.statuses, 'statuses');
+  for (const s of statuses) {
+    if (s !== 'done' && s !== 'failed' && s !== 'cancelled') throw new ValidationError('statuses', `may only hold final statuses (done, failed, cancelled), got ${s}`);
+  }
+  return { olderThanMs: o.olderThanMs, statuses };
+}
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+
+/** Checks a table name: a plain identifier (letters, digits, underscore; at most 48 characters). */
+export function validateTableName(value: unknown, field = 'table'): string {
+  if (typeof value !== 'string' || !TABLE_NAME.test(value)) {
+    throw new ValidationError(field, `must be a plain identifier (letter or _, then letters, digits or _; at most 48 characters), got ${show(value)}`);
+  }
+  return value;
+}
+
+const JOB_ID = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * Parses a store-assigned job id. Returns undefined for a string that no store could have
+ * assigned (the caller reports it as not found); throws for a non-string.
+ */
+export function parseJobId(id: unknown, field = 'id'): number | undefined {
+  if (typeof id !== 'string') throw new ValidationError(field, `must be a job id string, got ${typeName(id)}`);
+  if (!JOB_ID.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return typeName(v);
+}

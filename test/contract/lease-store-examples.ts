@@ -1,0 +1,481 @@
+/**
+ * Example-based tests of every rule in DESIGN.md, written once and run against every adapter.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
+import {
+  InvalidTransitionError,
+  JobNotFoundError,
+  LeaseLostError,
+  LeaseholdError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../../src/domain/errors.js';
+import type { Job, Lease, NewJob } from '../../src/domain/job.js';
+import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { freshStore, START, type StoreFactory } from './harness.js';
+
+const W1 = { workerId: 'w1', leaseMs: 10_000 };
+const W2 = { workerId: 'w2', leaseMs: 10_000 };
+
+export function describeLeaseStoreExamples(name: string, factory: StoreFactory): void {
+  describe(`${name}: contract examples`, () => {
+    let store: LeaseStore;
+    let clock: ManualClock;
+    let dispose: () => Promise<void>;
+
+    beforeEach(async () => {
+      const made = await freshStore(factory);
+      store = made.store;
+      clock = made.clock;
+      dispose = made.dispose;
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    const enqueue = async (job: Partial<NewJob> = {}): Promise<Job> =>
+      (await store.enqueue({ queue: 'orders', payload: { n: 1 }, ...job })).job;
+    const acquireOne = async (req: { workerId: string; leaseMs: number; queues?: string[] } = W1): Promise<Lease> => {
+      const [lease, ...rest] = await store.acquire(req);
+      expect(rest).toEqual([]);
+      if (!lease) throw new Error('expected a lease');
+      return lease;
+    };
+    const expectLeaseLost = async (p: Promise<unknown>): Promise<void> => {
+      await expect(p).rejects.toBeInstanceOf(LeaseLostError);
+    };
+
+    describe('enqueue', () => {
+      it('creates a pending job with the defaults and returns copies', async () => {
+        const { job, created } = await store.enqueue({ queue: 'orders', payload: { orderId: 7, tags: ['a'] } });
+        expect(created).toBe(true);
+        expect(job).toMatchObject({
+          queue: 'orders', key: null, payload: { orderId: 7, tags: ['a'] }, status: 'pending', priority: 0,
+          runAt: START, attempts: 0, maxAttempts: 3, lockedBy: null, lockedUntil: null, leaseToken: 0,
+          lastError: null, result: null, createdAt: START, updatedAt: START, finishedAt: null,
+        });
+        expect(typeof job.id).toBe('string');
+        (job.payload as { orderId: number }).orderId = 99;
+        job.status = 'done';
+        const again = await store.get(job.id);
+        expect(again?.payload).toEqual({ orderId: 7, tags: ['a'] });
+        expect(again?.status).toBe('pending');
+        (again!.payload as { tags: string[] }).tags.push('b');
+        expect((await store.get(job.id))?.payload).toEqual({ orderId: 7, tags: ['a'] });
+      });
+
+      it('dedupes by key: the second enqueue returns the first job, created false', async () => {
+        const a = await store.enqueue({ queue: 'orders', payload: 1, key: 'order-1' });
+        const b = await store.enqueue({ queue: 'orders', payload: 2, key: 'order-1' });
+        expect(b.created).toBe(false);
+        expect(b.job.id).toBe(a.job.id);
+        expect(b.job.payload).toBe(1);
+        expect((await store.stats()).total).toBe(1);
+      });
+
+      it('dedupes by key even after the job finished, and keys are case-sensitive', async () => {
+        const a = await enqueue({ key: 'K' });
+        const l = await acquireOne();
+        await store.complete(l);
+        const again = await store.enqueue({ queue: 'orders', payload: 1, key: 'K' });
+        expect(again).toMatchObject({ created: false, job: { id: a.id, status: 'done' } });
+        const lower = await store.enqueue({ queue: 'orders', payload: 1, key: 'k' });
+        expect(lower.created).toBe(true);
+      });
+
+      it('enqueueMany creates in order, dedupes within the batch and against existing jobs', async () => {
+        await enqueue({ key: 'x' });
+        const out = await store.enqueueMany([
+          { queue: 'orders', payload: 1, key: 'a' },
+          { queue: 'orders', payload: 2, key: 'x' },
+          { queue: 'orders', payload: 3, key: 'a' },
+          { queue: 'orders', payload: 4 },
+        ]);
+        expect(out.map((o) => o.created)).toEqual([true, false, false, true]);
+        expect(out[2]!.job.id).toBe(out[0]!.job.id);
+        expect(Number(out[3]!.job.id)).toBeGreaterThan(Number(out[0]!.job.id));
+        expect((await store.stats()).total).toBe(3);
+        expect(await store.enqueueMany([])).toEqual([]);
+      });
+
+      it('stores hostile strings as data', async () => {
+        const hostile = `'; DROP TABLE processing_jobs; -- \\ " \` \u0000 \u2028 😀 é`;
+        const { job } = await store.enqueue({ queue: hostile.replace('\u0000', ''), payload: { s: hostile, [hostile]: [hostile] }, key: hostile });
+        const back = await store.get(job.id);
+        expect(back?.payload).toEqual({ s: hostile, [hostile]: [hostile] });
+        expect(back?.key).toBe(hostile);
+        expect(back?.queue).toBe(hostile.replace('\u0000', ''));
+        const [lease] = await store.acquire({ ...W1, queues: [hostile.replace('\u0000', '')] });
+        expect(lease?.job.id).toBe(job.id);
+        await store.saveStep(lease!, hostile, { s: hostile });
+        await store.fail(lease!, hostile);
+        expect(await store.getSteps(job.id)).toEqual({ [hostile]: { s: hostile } });
+        expect((await store.get(job.id))?.lastError).toBe(hostile);
+      });
+
+      it('rejects bad input with a ValidationError naming the field, and writes nothing', async () => {
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        const cases: [unknown, string][] = [
+          [{ queue: '', payload: 1 }, 'queue'],
+          [{ queue: 7, payload: 1 }, 'queue'],
+          [{ queue: 'q' }, 'payload'],
+          [{ queue: 'q', payload: undefined }, 'payload'],
+          [{ queue: 'q', payload: () => 1 }, 'payload'],
+          [{ queue: 'q', payload: { n: 10n } }, 'payload.n'],
+          [{ queue: 'q', payload: cyclic }, 'payload.self'],
+          [{ queue: 'q', payload: { d: new Date(0) } }, 'payload.d'],
+          [{ queue: 'q', payload: [1, Number.NaN] }, 'payload[1]'],
+          [{ queue: 'q', payload: 'x'.repeat(1024 * 1024) }, 'payload'],
+          [{ queue: 'q', payload: 1, maxAttempts: 0 }, 'maxAttempts'],
+          [{ queue: 'q', payload: 1, maxAttempts: 1.5 }, 'maxAttempts'],
+          [{ queue: 'q', payload: 1, priority: 0.5 }, 'priority'],
+          [{ queue: 'q', payload: 1, runAt: Number.POSITIVE_INFINITY }, 'runAt'],
+          [{ queue: 'q', payload: 1, key: '' }, 'key'],
+          [{ queue: 'q', payload: 1, colour: 'red' }, 'colour'],
+          [null, 'job'],
+        ];
+        for (const [input, field] of cases) {
+          const err = await store.enqueue(input as NewJob).then(() => undefined, (e: unknown) => e);
+          expect(err, `field ${field}`).toBeInstanceOf(ValidationError);
+          expect((err as ValidationError).field).toBe(field);
+          expect((err as ValidationError).message).toContain(field);
+        }
+        const batch = await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 1, priority: Number.NaN }]).catch((e: unknown) => e);
+        expect(batch).toBeInstanceOf(ValidationError);
+        expect((batch as ValidationError).field).toBe('jobs[1].priority');
+        expect((await store.stats()).total).toBe(0);
+      });
+    });
+
+    describe('acquire', () => {
+      it('orders by priority, then runAt, then id', async () => {
+        const late = await enqueue({ runAt: START - 1000, priority: 1 });
+        const b = await enqueue({ priority: 0 });
+        const a = await enqueue({ priority: 0, runAt: START - 5 });
+        const c = await enqueue({ priority: 0 });
+        const urgent = await enqueue({ priority: -5 });
+        const got = await store.acquire({ ...W1, limit: 10 });
+        expect(got.map((l) => l.job.id)).toEqual([urgent.id, a.id, b.id, c.id, late.id]);
+      });
+
+      it('claims a batch of at most `limit` distinct jobs, each handed to one worker', async () => {
+        for (let i = 0; i < 7; i++) await enqueue({ payload: i });
+        const first = await store.acquire({ ...W1, limit: 3 });
+        const second = await store.acquire({ ...W2, limit: 3 });
+        const third = await store.acquire({ ...W1, limit: 3 });
+        expect([first.length, second.length, third.length]).toEqual([3, 3, 1]);
+        const ids = [...first, ...second, ...third].map((l) => l.job.id);
+        expect(new Set(ids).size).toBe(7);
+        expect(await store.acquire({ ...W2, limit: 3 })).toEqual([]);
+      });
+
+      it('sets the lease: processing, owner, expiry, attempts and token incremented', async () => {
+        const job = await enqueue();
+        const lease = await acquireOne();
+        expect(lease).toMatchObject({ token: 1, workerId: 'w1', expiresAt: START + 10_000 });
+        expect(lease.job).toMatchObject({ id: job.id, status: 'processing', attempts: 1, leaseToken: 1, lockedBy: 'w1', lockedUntil: START + 10_000 });
+        expect(await store.get(job.id)).toEqual(lease.job);
+      });
+
+      it('serves only the asked queues', async () => {
+        const a = await enqueue({ queue: 'a' });
+        const b = await enqueue({ queue: 'b' });
+        expect((await store.acquire({ ...W1, queues: ['b', 'zzz'] })).map((l) => l.job.id)).toEqual([b.id]);
+        expect(await store.acquire({ ...W1, queues: ['b'] })).toEqual([]);
+        expect((await store.acquire({ ...W1, queues: ['a'] })).map((l) => l.job.id)).toEqual([a.id]);
+      });
+
+      it('leaves delayed jobs until their runAt', async () => {
+        const job = await enqueue({ runAt: START + 5000 });
+        expect(await store.acquire(W1)).toEqual([]);
+        clock.advance(4999);
+        expect(await store.acquire(W1)).toEqual([]);
+        clock.advance(1);
+        expect((await acquireOne()).job.id).toBe(job.id);
+      });
+
+      it('takes over an expired lease without any reap: attempts and token go up', async () => {
+        const job = await enqueue();
+        const first = await acquireOne();
+        clock.advance(9_999);
+        expect(await store.acquire(W2)).toEqual([]);
+        clock.advance(1);
+        const second = await acquireOne(W2);
+        expect(second.job).toMatchObject({ id: job.id, attempts: 2, leaseToken: 2, lockedBy: 'w2' });
+        expect(second.token).toBeGreaterThan(first.token);
+        expect(second.job.lastError).toContain('lease expired');
+        await expectLeaseLost(store.complete(first));
+        expect((await store.get(job.id))?.status).toBe('processing');
+      });
+
+      it('fails a job whose leases keep expiring once attempts are used up (poison job)', async () => {
+        const job = await enqueue({ maxAttempts: 2 });
+        await acquireOne();
+        clock.advance(10_000);
+        await acquireOne(W2);
+        clock.advance(10_000);
+        expect(await store.acquire(W1)).toEqual([]);
+        const after = await store.get(job.id);
+        expect(after).toMatchObject({ status: 'failed', attempts: 2, lockedBy: null, lockedUntil: null, finishedAt: clock.now() });
+        expect(after?.lastError).toContain('lease expired on attempt 2 of 2');
+      });
+
+      it('rejects bad requests naming the field', async () => {
+        const cases: [unknown, string][] = [
+          [{ workerId: 'w', leaseMs: 0 }, 'leaseMs'],
+          [{ workerId: 'w', leaseMs: -5 }, 'leaseMs'],
+          [{ workerId: 'w', leaseMs: Number.NaN }, 'leaseMs'],
+          [{ workerId: '', leaseMs: 10 }, 'workerId'],
+          [{ workerId: 'w', leaseMs: 10, limit: 0 }, 'limit'],
+          [{ workerId: 'w', leaseMs: 10, queues: [] }, 'queues'],
+          [{ workerId: 'w', leaseMs: 10, queues: [''] }, 'queues[0]'],
+        ];
+        for (const [req, field] of cases) {
+          const err = await store.acquire(req as never).catch((e: unknown) => e);
+          expect(err, field).toBeInstanceOf(ValidationError);
+          expect((err as ValidationError).field).toBe(field);
+        }
+      });
+    });
+
+    describe('fenced writes', () => {
+      it('every stale write throws LeaseLostError and changes nothing', async () => {
+        const job = await enqueue();
+        const stale = await acquireOne();
+        await store.beginStep(stale, 'before');
+        clock.advance(10_000);
+        const fresh = await acquireOne(W2);
+        const snapshot = await store.get(job.id);
+        const stepsBefore = await store.getStepRecords(job.id);
+        await expectLeaseLost(store.complete(stale, { x: 1 }));
+        await expectLeaseLost(store.fail(stale, 'boom'));
+        await expectLeaseLost(store.extend(stale, 10_000));
+        await expectLeaseLost(store.release(stale));
+        await expectLeaseLost(store.saveStep(stale, 's', 1));
+        await expectLeaseLost(store.beginStep(stale, 's'));
+        const [outcome] = await store.completeMany([{ lease: stale }]);
+        expect(outcome?.ok).toBe(false);
+        expect(outcome?.ok === false && outcome.error).toBeInstanceOf(LeaseLostError);
+        expect(await store.get(job.id)).toEqual(snapshot);
+        expect(await store.getStepRecords(job.id)).toEqual(stepsBefore);
+        await store.complete(fresh);
+        await expectLeaseLost(store.complete(fresh));
+      });
+
+      it('a lease past its expiry that nobody took over is still the holder’s', async () => {
+        await enqueue();
+        const lease = await acquireOne();
+        clock.advance(20_000);
+        const extended = await store.extend(lease, 5_000);
+        expect(extended).toMatchObject({ token: lease.token, expiresAt: clock.now() + 5_000 });
+        expect(extended.job.lockedUntil).toBe(clock.now() + 5_000);
+        expect(await store.acquire(W2)).toEqual([]);
+        const done = await store.complete(lease, { ok: true });
+        expect(done).toMatchObject({ status: 'done', result: { ok: true }, finishedAt: clock.now(), lockedBy: null });
+      });
+
+      it('a lease for a job id no store issued is lost, not a crash', async () => {
+        await enqueue();
+        const lease = await acquireOne();
+        await expectLeaseLost(store.complete({ ...lease, job: { ...lease.job, id: '999999' } }));
+        await expectLeaseLost(store.complete({ ...lease, job: { ...lease.job, id: 'abc' } }));
+        const err = await store.complete({ ...lease, token: -1 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field).toBe('lease.token');
+      });
+
+      it('completeMany completes each live entry and reports each stale one', async () => {
+        for (let i = 0; i < 3; i++) await enqueue({ payload: i });
+        const leases = await store.acquire({ ...W1, limit: 3 });
+        await store.complete(leases[1]!);
+        const out = await store.completeMany(leases.map((lease, i) => ({ lease, result: i })));
+        expect(out.map((o) => o.ok)).toEqual([true, false, true]);
+        expect(out[0]).toMatchObject({ ok: true, job: { status: 'done', result: 0 } });
+        expect((await store.get(leases[2]!.job.id))?.result).toBe(2);
+        expect((await store.get(leases[1]!.job.id))?.result).toBe(null);
+      });
+    });
+
+    describe('failure and retry policy', () => {
+      it('fail with attempts left goes to retry after the backoff (jitter fixed at 0.5)', async () => {
+        const job = await enqueue();
+        const lease = await acquireOne();
+        const failed = await store.fail(lease, new Error('exchange down'));
+        expect(failed).toMatchObject({ status: 'retry', attempts: 1, lockedBy: null, lockedUntil: null, runAt: START + 500 });
+        expect(failed.lastError).toContain('exchange down');
+        expect(await store.acquire(W1)).toEqual([]);
+        clock.advance(500);
+        const again = await acquireOne();
+        expect(again.job).toMatchObject({ id: job.id, attempts: 2 });
+        const second = await store.fail(again, 'still down');
+        expect(second.runAt).toBe(clock.now() + 1000);
+      });
+
+      it('fail honours retryAt, fails at once when permanent, and fails when attempts are used up', async () => {
+        const a = await enqueue({ maxAttempts: 1 });
+        const la = await acquireOne();
+        expect(await store.fail(la, 'x')).toMatchObject({ id: a.id, status: 'failed', finishedAt: START, attempts: 1 });
+        await enqueue();
+        const lb = await acquireOne();
+        expect(await store.fail(lb, 'x', { retryAt: START + 60_000 })).toMatchObject({ status: 'retry', runAt: START + 60_000 });
+        await enqueue();
+        const lc = await acquireOne();
+        expect(await store.fail(lc, 'bad order', { permanent: true })).toMatchObject({ status: 'failed', lastError: 'bad order' });
+        const err = await store.fail(lc, 'x', { retryAt: Number.NaN }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+      });
+
+      it('release gives the attempt back and makes the job pending', async () => {
+        const job = await enqueue();
+        const lease = await acquireOne();
+        const released = await store.release(lease);
+        expect(released).toMatchObject({ id: job.id, status: 'pending', attempts: 0, lockedBy: null, lockedUntil: null, leaseToken: 1 });
+        const again = await acquireOne(W2);
+        expect(again.job).toMatchObject({ attempts: 1, leaseToken: 2 });
+      });
+
+      it('reapExpired moves expired leases to retry, or to failed when attempts are used up', async () => {
+        const a = await enqueue({ maxAttempts: 1 });
+        const b = await enqueue({ maxAttempts: 3 });
+        const c = await enqueue({ queue: 'later' });
+        await store.acquire({ ...W1, limit: 2, queues: ['orders'] });
+        clock.advance(10_000);
+        expect(await store.acquire({ ...W2, queues: ['none'] })).toEqual([]);
+        expect((await store.getExpiredLeases()).map((j) => j.id)).toEqual([a.id, b.id]);
+        const live = await acquireOne({ ...W2, queues: ['later'] } as typeof W2);
+        expect(live.job.id).toBe(c.id);
+        expect((await store.getActiveLeases()).map((j) => j.id)).toEqual([c.id]);
+        expect(await store.reapExpired()).toBe(2);
+        expect(await store.get(a.id)).toMatchObject({ status: 'failed', lockedBy: null });
+        expect(await store.get(b.id)).toMatchObject({ status: 'retry', lockedBy: null, attempts: 1 });
+        expect(await store.reapExpired()).toBe(0);
+        expect(await store.getExpiredLeases()).toEqual([]);
+      });
+    });
+
+    describe('steps', () => {
+      it('records intent and result, fenced, and they survive a takeover', async () => {
+        const job = await enqueue();
+        const first = await acquireOne();
+        await store.beginStep(first, 'place-order');
+        clock.advance(5);
+        await store.saveStep(first, 'place-order', { exchangeId: 'X1' });
+        await store.beginStep(first, 'notify');
+        expect(await store.getSteps(job.id)).toEqual({ 'place-order': { exchangeId: 'X1' } });
+        const records = await store.getStepRecords(job.id);
+        expect(records).toEqual([
+          { name: 'place-order', state: 'done', result: { exchangeId: 'X1' }, token: 1, startedAt: START, finishedAt: START + 5 },
+          { name: 'notify', state: 'started', result: null, token: 1, startedAt: START + 5, finishedAt: null },
+        ]);
+        clock.advance(10_000);
+        const second = await acquireOne(W2);
+        expect(await store.getSteps(job.id)).toEqual({ 'place-order': { exchangeId: 'X1' } });
+        await store.beginStep(second, 'place-order');
+        expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'done', token: 1 });
+        await store.saveStep(second, 'notify', true);
+        expect(await store.getSteps(job.id)).toEqual({ 'place-order': { exchangeId: 'X1' }, notify: true });
+        expect(await store.getSteps('424242')).toEqual({});
+      });
+    });
+
+    describe('admin operations', () => {
+      it('cancel and manual retry follow the lifecycle; others are INVALID_TRANSITION and change nothing', async () => {
+        const a = await enqueue();
+        expect(await store.cancel(a.id)).toMatchObject({ status: 'cancelled', finishedAt: START });
+        const err = await store.cancel(a.id).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidTransitionError);
+        expect((err as LeaseholdError).code).toBe('INVALID_TRANSITION');
+        clock.advance(100);
+        expect(await store.retry(a.id)).toMatchObject({ status: 'pending', attempts: 0, runAt: START + 100, finishedAt: null });
+        const lease = await acquireOne();
+        const snap = await store.get(a.id);
+        for (const op of [() => store.cancel(a.id), () => store.retry(a.id)]) {
+          const e = await op().catch((x: unknown) => x);
+          expect((e as LeaseholdError).code).toBe('INVALID_TRANSITION');
+        }
+        expect(await store.get(a.id)).toEqual(snap);
+        await store.complete(lease);
+        expect(((await store.retry(a.id).catch((e: unknown) => e)) as LeaseholdError).code).toBe('INVALID_TRANSITION');
+        const b = await enqueue({ maxAttempts: 1 });
+        await store.fail(await acquireOne(), 'no');
+        expect(await store.retry(b.id)).toMatchObject({ status: 'pending', attempts: 0 });
+        const retryAfterFail = await acquireOne();
+        expect(retryAfterFail.job).toMatchObject({ id: b.id, attempts: 1 });
+      });
+
+      it('unknown ids give JobNotFoundError', async () => {
+        for (const op of [() => store.cancel('12345'), () => store.retry('12345'), () => store.cancel('not-an-id')]) {
+          await expect(op()).rejects.toBeInstanceOf(JobNotFoundError);
+        }
+        expect(await store.get('12345')).toBeUndefined();
+        expect(await store.get('x')).toBeUndefined();
+      });
+
+      it('list filters by status and queue, in id order, with a limit', async () => {
+        const a = await enqueue({ queue: 'a' });
+        const b = await enqueue({ queue: 'b' });
+        const c = await enqueue({ queue: 'a' });
+        await store.cancel(b.id);
+        expect((await store.list()).map((j) => j.id)).toEqual([a.id, b.id, c.id]);
+        expect((await store.list({ queue: 'a' })).map((j) => j.id)).toEqual([a.id, c.id]);
+        expect((await store.list({ status: 'cancelled' })).map((j) => j.id)).toEqual([b.id]);
+        expect((await store.list({ status: ['pending', 'cancelled'], limit: 2 })).map((j) => j.id)).toEqual([a.id, b.id]);
+        const err = await store.list({ status: 'nope' as never }).catch((e: unknown) => e);
+        expect((err as ValidationError).field).toBe('status');
+      });
+
+      it('stats counts by queue and status', async () => {
+        await enqueue({ queue: 'a' });
+        await enqueue({ queue: 'a' });
+        const b = await enqueue({ queue: 'b' });
+        await store.cancel(b.id);
+        await store.acquire({ ...W1, queues: ['a'] });
+        const s = await store.stats();
+        expect(s.total).toBe(3);
+        expect(s.byStatus).toEqual({ pending: 1, processing: 1, retry: 0, done: 0, failed: 0, cancelled: 1 });
+        expect(s.byQueue.a).toMatchObject({ pending: 1, processing: 1 });
+        expect(s.byQueue.b).toMatchObject({ cancelled: 1, pending: 0 });
+      });
+
+      it('prune deletes old final jobs and their steps, frees their keys, keeps the rest', async () => {
+        const old = await enqueue({ key: 'old' });
+        const l = await acquireOne();
+        await store.saveStep(l, 's', 1);
+        await store.complete(l);
+        const waiting = await enqueue();
+        clock.advance(60_000);
+        const recent = await enqueue();
+        await store.cancel(recent.id);
+        expect(await store.prune({ olderThanMs: 30_000 })).toBe(1);
+        expect(await store.get(old.id)).toBeUndefined();
+        expect(await store.getSteps(old.id)).toEqual({});
+        expect(await store.get(waiting.id)).toBeDefined();
+        expect(await store.get(recent.id)).toBeDefined();
+        expect((await store.enqueue({ queue: 'orders', payload: 1, key: 'old' })).created).toBe(true);
+        expect(await store.prune({ olderThanMs: 0, statuses: ['done'] })).toBe(0);
+        expect(await store.prune({ olderThanMs: 0, statuses: ['cancelled'] })).toBe(1);
+        const err = await store.prune({ olderThanMs: 0, statuses: ['pending'] }).catch((e: unknown) => e);
+        expect((err as ValidationError).field).toBe('statuses');
+      });
+
+      it('tells in-process listeners about each new job', async () => {
+        const seen: string[] = [];
+        const off = store.onEnqueue((q) => seen.push(q));
+        await enqueue({ queue: 'a' });
+        await store.enqueueMany([{ queue: 'b', payload: 1 }]);
+        await enqueue({ queue: 'a', key: 'k' });
+        await enqueue({ queue: 'a', key: 'k' });
+        off();
+        await enqueue({ queue: 'c' });
+        expect(seen).toEqual(['a', 'b', 'a']);
+      });
+
+      it('a closed store refuses work with StoreUnavailableError', async () => {
+        await store.close();
+        await expect(store.enqueue({ queue: 'q', payload: 1 })).rejects.toBeInstanceOf(StoreUnavailableError);
+      });
+    });
+  });
+}

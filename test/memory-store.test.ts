@@ -1,0 +1,7 @@
+import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
+import { describeLeaseStoreContract } from './contract/lease-store-contract.js';
+
+describeLeaseStoreContract('memory', async (options) => {
+  const store = new InMemoryLeaseStore(options);
+  return { store, dispose: () => store.close() };
+});

@@ -4,3 +4,4 @@ export * from './lifecycle.js';
 export * from './lease-rules.js';
 export * from './retry-policy.js';
 export * from './validation.js';
+export * from './steps.js';

@@ -4,7 +4,7 @@
  * claim and complete cost O(log n) through three indexes with lazy deletion (an entry is
  * valid only while its `ver` equals the record's; every change bumps `ver`).
  */
-import { InvalidTransitionError, JobNotFoundError, LeaseLostError, StoreUnavailableError } from '../../domain/errors.js';
+import { JobNotFoundError, LeaseLostError, StoreUnavailableError } from '../../domain/errors.js';
 import type {
   AcquireRequest,
   CompleteEntry,
@@ -32,6 +32,7 @@ import {
   applyRelease,
   assertTransition,
 } from '../../domain/lifecycle.js';
+import { sortSteps } from '../../domain/steps.js';
 import { holdsLease, isEligible, isLeaseExpired, isPoisoned } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
@@ -484,9 +485,3 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 }
 
-/** Steps in the order they started, then by name. */
-export function sortSteps(steps: StepRecord[]): StepRecord[] {
-  return steps.sort((a, b) => a.startedAt - b.startedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-export { InvalidTransitionError };

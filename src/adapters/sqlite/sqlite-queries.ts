@@ -220,8 +220,11 @@ SET status = 'pending', attempts = 0, run_at = ?, updated_at = ?, finished_at = 
 WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 
+// The literal status list repeats the partial index's WHERE so prune searches that index
+// instead of scanning every row; the parameter narrows it to the statuses asked for.
 const PRUNABLE = `SELECT id FROM processing_jobs
-WHERE status IN (SELECT value FROM json_each(?)) AND finished_at IS NOT NULL AND finished_at <= ?`;
+WHERE status IN ('done', 'failed', 'cancelled') AND status IN (SELECT value FROM json_each(?))
+  AND finished_at IS NOT NULL AND finished_at <= ?`;
 
 /** Steps of the jobs prune is about to delete. Params: statuses (JSON array), cutoff. */
 export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (${PRUNABLE})`;

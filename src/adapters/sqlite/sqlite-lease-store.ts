@@ -24,7 +24,6 @@ import type {
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import { assertTransition, leaseExpiredMessage } from '../../domain/lifecycle.js';
-import { compareClaimOrder } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { sortSteps } from '../../domain/steps.js';
 import {
@@ -98,7 +97,6 @@ interface StepRow {
 const AFTER_EVERY_PRIORITY = 2 ** 31;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-type Statements = { -readonly [K in keyof typeof SQL]: SqliteStatementLike };
 const SQL = {
   insertJob: Q.INSERT_JOB,
   jobByKey: Q.SELECT_JOB_BY_KEY,
@@ -107,12 +105,6 @@ const SQL = {
   activeLeases: Q.LIST_ACTIVE_LEASES,
   expiredLeases: Q.LIST_EXPIRED_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
-  claimAll: Q.CLAIM_ALL,
-  claimOne: Q.CLAIM_ONE_QUEUE,
-  claimMany: Q.CLAIM_MANY_QUEUES,
-  poisonAll: Q.FAIL_POISONED_ALL,
-  poisonOne: Q.FAIL_POISONED_ONE_QUEUE,
-  poisonMany: Q.FAIL_POISONED_MANY_QUEUES,
   extend: Q.EXTEND_LEASE,
   complete: Q.COMPLETE_JOB,
   fail: Q.FAIL_JOB,
@@ -127,6 +119,13 @@ const SQL = {
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
 } as const;
+
+const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
+
+type ClaimStatements = { [K in keyof Q.ClaimSql]: SqliteStatementLike };
+type Statements = { -readonly [K in keyof typeof SQL]: SqliteStatementLike } & {
+  claim: { [F in keyof typeof CLAIM_SQL]: ClaimStatements };
+};
 
 /**
  * A LeaseStore in a SQLite file, shared safely by several processes on one host.
@@ -207,24 +206,23 @@ export class SqliteLeaseStore implements LeaseStore {
       const now = this.now();
       const s = this.stmts();
       const queues = r.queues === null ? null : [...new Set(r.queues)];
-      const [claim, poison, queueParams] =
-        queues === null
-          ? [s.claimAll, s.poisonAll, []]
-          : queues.length === 1
-            ? [s.claimOne, s.poisonOne, [queues[0]]]
-            : [s.claimMany, s.poisonMany, [JSON.stringify(queues)]];
-      const jobs = this.db
-        .transaction(() => {
-          const claimed = (claim.all(r.workerId, now + r.leaseMs, now, now, ...queueParams, now, ...queueParams, r.limit) as JobRow[]).map(toJob);
-          // RETURNING does not promise any order.
-          claimed.sort(compareClaimOrder);
+      const [claim, q] =
+        queues === null ? [s.claim.all, []] : queues.length === 1 ? [s.claim.one, [queues[0]]] : [s.claim.many, [JSON.stringify(queues)]];
+      const take = [r.workerId, now + r.leaseMs, now, now];
+      const rows = this.db
+        .transaction((): JobRow[] => {
+          if (claim.anyExpired.get(now, ...q) === undefined) {
+            return (r.limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, r.limit)) as JobRow[];
+          }
+          const claimed = (claim.withExpired.all(...take, ...q, now, ...q, r.limit) as JobRow[]).sort(compareRowClaimOrder);
           const last = claimed.length === r.limit ? claimed[claimed.length - 1] : undefined;
-          const bound = last ? [last.priority, last.runAt, Number(last.id)] : [AFTER_EVERY_PRIORITY, 0, 0];
-          poison.run(now, now, now, ...queueParams, ...bound);
+          const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
+          claim.poison.run(now, now, now, ...q, ...bound);
           return claimed;
         })
         .immediate();
-      return jobs.map(leaseOf);
+      // RETURNING does not promise any order.
+      return rows.sort(compareRowClaimOrder).map((row) => leaseOf(toJob(row)));
     });
   }
 
@@ -388,8 +386,8 @@ export class SqliteLeaseStore implements LeaseStore {
       const s = this.stmts();
       return this.db
         .transaction(() => {
-          s.pruneSteps.run(statuses, cutoff);
-          return s.pruneJobs.run(statuses, cutoff).changes;
+          s.pruneSteps.run(cutoff, statuses);
+          return s.pruneJobs.run(cutoff, statuses).changes;
         })
         .immediate();
     });
@@ -425,9 +423,12 @@ export class SqliteLeaseStore implements LeaseStore {
   /** Statements prepared once, on first use (the tables exist only after migrate). */
   private stmts(): Statements {
     if (this.statements) return this.statements;
-    const prepared = {} as Statements;
-    for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = this.db.prepare(sql);
-    return (this.statements = prepared);
+    const prepare = <K extends string>(sql: Record<K, string>): Record<K, SqliteStatementLike> =>
+      Object.fromEntries(Object.entries<string>(sql).map(([name, text]) => [name, this.db.prepare(text)])) as Record<K, SqliteStatementLike>;
+    return (this.statements = {
+      ...prepare(SQL),
+      claim: { all: prepare(CLAIM_SQL.all), one: prepare(CLAIM_SQL.one), many: prepare(CLAIM_SQL.many) },
+    });
   }
 
   private insert(s: Statements, v: ValidatedNewJob, now: number): EnqueueResult {
@@ -509,6 +510,11 @@ function toStep(r: StepRow): StepRecord {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
+}
+
+/** Claim order (priority, run_at, id) on raw rows, as `compareClaimOrder` orders jobs. */
+function compareRowClaimOrder(a: JobRow, b: JobRow): number {
+  return a.priority - b.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
 function leaseOf(job: Job): Lease {

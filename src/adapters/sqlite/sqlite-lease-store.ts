@@ -51,12 +51,15 @@ import * as Q from './sqlite-queries.js';
 export interface SqliteLeaseStoreOptions extends CommonStoreOptions {
   /** Database file to open (created if missing); the store closes it on `close()`. */
   filename?: string;
-  /** An open better-sqlite3 database to use instead; `close()` leaves it open. */
+  /**
+   * An open better-sqlite3 database to use instead; `close()` leaves it open. The store still
+   * sets WAL, `synchronous` and `busy_timeout` on it, and registers one SQL function.
+   */
   database?: SqliteDatabaseLike;
   /**
-   * `FULL` (default): a committed job survives power loss. `NORMAL`: several times faster
-   * commits in WAL mode, still safe against a process crash, but a power loss or OS crash
-   * can lose the last committed transactions.
+   * `FULL` (default): a committed job survives power loss. `NORMAL`: about ten times more
+   * commits per second in WAL mode, still safe against a process crash, but a power loss or
+   * OS crash can lose the last committed transactions (never corrupts the file).
    */
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
@@ -248,7 +251,8 @@ export class SqliteLeaseStore implements LeaseStore {
         .transaction(() =>
           entries.map((e): CompleteOutcome => {
             try {
-              return { ok: true, job: this.completeOne(s, e.lease, e.result, now) };
+              // A malformed entry is that entry's ValidationError (from leaseInput), not a failed batch.
+              return { ok: true, job: this.completeOne(s, (e as CompleteEntry | null)?.lease, (e as CompleteEntry | null)?.result, now) };
             } catch (error) {
               if (error instanceof ValidationError || error instanceof LeaseLostError) return { ok: false, error };
               throw error;
@@ -259,8 +263,9 @@ export class SqliteLeaseStore implements LeaseStore {
     });
   }
 
-  async fail(lease: Lease, error: unknown, opts: FailOptions = {}): Promise<Job> {
+  async fail(lease: Lease, error: unknown, options?: FailOptions): Promise<Job> {
     return this.guard('fail', () => {
+      const opts = options ?? {};
       const retryAt = opts.retryAt === undefined ? undefined : validateTime(opts.retryAt, 'retryAt');
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
@@ -437,7 +442,7 @@ export class SqliteLeaseStore implements LeaseStore {
     return { job: toJob(s.insertJob.get(v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as JobRow), created: true };
   }
 
-  private completeOne(s: Statements, lease: Lease, result: Json | undefined, now: number): Job {
+  private completeOne(s: Statements, lease: Lease | undefined, result: Json | undefined, now: number): Job {
     const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
     const { id, idNum, token } = leaseInput(lease);
     return this.fenced(s.complete, id, idNum, token, [text, now, now]);

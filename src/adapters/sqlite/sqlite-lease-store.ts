@@ -110,6 +110,7 @@ const SQL = {
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
   extend: Q.EXTEND_LEASE,
   complete: Q.COMPLETE_JOB,
+  completeMany: Q.COMPLETE_JOBS,
   fail: Q.FAIL_JOB,
   release: Q.RELEASE_JOB,
   held: Q.SELECT_HELD,
@@ -245,21 +246,38 @@ export class SqliteLeaseStore implements LeaseStore {
   async completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]> {
     return this.guard('completeMany', () => {
       if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
-      const s = this.stmts();
       const now = this.now();
-      return this.db
-        .transaction(() =>
-          entries.map((e): CompleteOutcome => {
-            try {
-              // A malformed entry is that entry's ValidationError (from leaseInput), not a failed batch.
-              return { ok: true, job: this.completeOne(s, (e as CompleteEntry | null)?.lease, (e as CompleteEntry | null)?.result, now) };
-            } catch (error) {
-              if (error instanceof ValidationError || error instanceof LeaseLostError) return { ok: false, error };
-              throw error;
-            }
-          }),
-        )
-        .immediate();
+      const out: CompleteOutcome[] = new Array(entries.length);
+      // The first entry per (job, token) goes to SQL; a repeat would find the job done, so it
+      // is lost, as in the model.
+      const sent = new Map<string, { index: number; id: string; token: number }>();
+      const batch: [number, number, string | null][] = [];
+      entries.forEach((e, index) => {
+        try {
+          // A malformed entry is that entry's ValidationError (from leaseInput), not a failed batch.
+          const entry = e as CompleteEntry | null;
+          const text = entry?.result === undefined ? null : validateJson(entry.result, 'result', this.opts.maxPayloadBytes);
+          const { id, idNum, token } = leaseInput(entry?.lease);
+          const key = `${idNum}#${token}`;
+          if (idNum === undefined || sent.has(key)) {
+            out[index] = { ok: false, error: new LeaseLostError(id, token) };
+            return;
+          }
+          sent.set(key, { index, id, token });
+          batch.push([idNum, token, text]);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          out[index] = { ok: false, error };
+        }
+      });
+      const rows = batch.length === 0 ? [] : (this.stmts().completeMany.all(now, now, JSON.stringify(batch)) as JobRow[]);
+      for (const row of rows) {
+        const key = `${row.id}#${row.lease_token}`;
+        out[sent.get(key)!.index] = { ok: true, job: toJob(row) };
+        sent.delete(key);
+      }
+      for (const { index, id, token } of sent.values()) out[index] = { ok: false, error: new LeaseLostError(id, token) };
+      return out;
     });
   }
 
@@ -442,7 +460,7 @@ export class SqliteLeaseStore implements LeaseStore {
     return { job: toJob(s.insertJob.get(v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as JobRow), created: true };
   }
 
-  private completeOne(s: Statements, lease: Lease | undefined, result: Json | undefined, now: number): Job {
+  private completeOne(s: Statements, lease: Lease, result: Json | undefined, now: number): Job {
     const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
     const { id, idNum, token } = leaseInput(lease);
     return this.fenced(s.complete, id, idNum, token, [text, now, now]);

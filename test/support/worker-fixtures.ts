@@ -24,8 +24,11 @@ export function makeWorker(opts: Omit<WorkerOptions, 'clock'> & { clock: ManualC
  * `crashOn(method)` crashes at the first call of that method. `calls` counts calls by method.
  */
 export function controllable(inner: LeaseStore) {
-  let mode: 'up' | 'down' | 'crashed' = 'up';
+  let mode: 'up' | 'down' | 'crashed' | 'paused' = 'up';
   let crashAt: string | undefined;
+  let downOnly: Set<string> | undefined;
+  let resumed: () => void = () => {};
+  let resume = new Promise<void>((r) => (resumed = r));
   const calls: Record<string, number> = {};
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
@@ -36,7 +39,8 @@ export function controllable(inner: LeaseStore) {
         calls[name] = (calls[name] ?? 0) + 1;
         if (crashAt === name) mode = 'crashed';
         if (mode === 'crashed') return new Promise(() => {});
-        if (mode === 'down') return Promise.reject(new StoreUnavailableError(`store down (${name})`));
+        if (mode === 'paused') return resume.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+        if (mode === 'down' || downOnly?.has(name)) return Promise.reject(new StoreUnavailableError(`store down (${name})`));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -44,8 +48,21 @@ export function controllable(inner: LeaseStore) {
   return {
     store,
     calls,
-    down: () => void (mode = 'down'),
-    up: () => void (mode = 'up'),
+    down: (...methods: string[]) => {
+      if (methods.length) downOnly = new Set(methods);
+      else mode = 'down';
+    },
+    up: () => {
+      mode = 'up';
+      downOnly = undefined;
+    },
+    /** Every call waits (the process is frozen: GC pause, lost network) until `resume()`. */
+    pause: () => void (mode = 'paused'),
+    resume: () => {
+      mode = 'up';
+      resumed();
+      resume = new Promise<void>((r) => (resumed = r));
+    },
     crash: () => void (mode = 'crashed'),
     crashOn: (method: string) => void (crashAt = method),
   };

@@ -129,7 +129,8 @@ export class LeaseHolder {
         return;
       }
       failures++;
-      delay = Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10), Math.ceil(left / 4)));
+      // Tighter as expiry nears (a quarter of what is left), but never a busy loop.
+      delay = Math.min(left, Math.max(100, Math.min(100 * 2 ** Math.min(failures, 10), Math.ceil(left / 4))));
     }
   }
 

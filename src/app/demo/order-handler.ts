@@ -59,7 +59,7 @@ export function createOrderHandler(opts: OrderHandlerOptions): { handler: Handle
     if (delayMs > 0) await sleep(delayMs, ctx.signal);
     const order = await ctx.step('place-order', async () => {
       const out = await opts.exchange.place(
-        { clientOrderId: ctx.idempotencyKey('place-order'), jobId: job.id, payload: job.payload },
+        { clientOrderId: ctx.idempotencyKey('place-order'), jobId: job.id, placedBy: ctx.lease.workerId, payload: job.payload },
         ctx.signal,
       );
       // A duplicate refusal means an earlier attempt placed it: that order is ours.

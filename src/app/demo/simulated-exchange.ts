@@ -16,6 +16,12 @@ export interface ExchangeOrder {
   [field: string]: unknown;
 }
 
+/** Options of an exchange. */
+export interface ExchangeOptions {
+  dedupe?: boolean;
+  onPlace?: (req: Record<string, unknown>) => void;
+}
+
 /** What a placement returns. */
 export type PlaceOutcome = { status: 'accepted'; order: ExchangeOrder } | { status: 'duplicate'; order: ExchangeOrder };
 
@@ -31,9 +37,16 @@ export class OrderBook {
   readonly placementCalls = new Map<string, number>();
   private nextId = 1;
 
-  /** `dedupe` (default true): refuse a second order with a client order id already seen. */
-  constructor(opts: { dedupe?: boolean } = {}) {
+  private readonly onPlace: ((req: Record<string, unknown>) => void) | undefined;
+
+  /**
+   * `dedupe` (default true): refuse a second order with a client order id already seen.
+   * `onPlace`: called with each placement after it is booked and before it is answered (the
+   * crash tests kill the placing worker there: the effect is made, the worker never learns).
+   */
+  constructor(opts: ExchangeOptions = {}) {
     this.dedupe = opts.dedupe ?? true;
+    this.onPlace = opts.onPlace;
   }
 
   /** Places an order, or refuses it as a duplicate when deduping and the client id exists. */
@@ -45,6 +58,7 @@ export class OrderBook {
     const order: ExchangeOrder = { ...req, orderId: `ex-${this.nextId++}`, clientOrderId: req.clientOrderId, jobId };
     this.orders.push(order);
     if (!existing) this.byClientId.set(req.clientOrderId, order);
+    this.onPlace?.(req);
     return { status: 'accepted', order };
   }
 
@@ -81,7 +95,7 @@ export interface SimulatedExchange {
  * or 404.
  * @example const ex = await startSimulatedExchange({ dedupe: false }); ...; await ex.close();
  */
-export async function startSimulatedExchange(opts: { dedupe?: boolean } = {}): Promise<SimulatedExchange> {
+export async function startSimulatedExchange(opts: ExchangeOptions = {}): Promise<SimulatedExchange> {
   const book = new OrderBook(opts);
   const server: Server = createServer((req, res) => {
     const reply = (code: number, body: unknown): void => {

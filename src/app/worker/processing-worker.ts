@@ -118,7 +118,10 @@ export class ProcessingWorker {
       // Not fatal: acquire takes expired leases over too.
       this.reportError(error, 'reap');
     }
-    this.loopDone = this.loop();
+    this.loopDone = this.loop().catch((error: unknown) => {
+      // Only a bug can get here (store errors are handled inside); report it rather than crash the host.
+      this.reportError(error, 'acquire');
+    });
   }
 
   /**
@@ -240,10 +243,12 @@ export class ProcessingWorker {
     });
     const entry: Running = { holder, shuttingDown: false, done: Promise.resolve() };
     this.running.set(lease.job.id, entry);
-    entry.done = this.attempt(entry).finally(() => {
-      this.running.delete(lease.job.id);
-      this.wakeUp();
-    });
+    entry.done = this.attempt(entry)
+      .catch((error: unknown) => this.reportError(error, 'complete', lease.job.id))
+      .finally(() => {
+        this.running.delete(lease.job.id);
+        this.wakeUp();
+      });
   }
 
   private async attempt(entry: Running): Promise<void> {

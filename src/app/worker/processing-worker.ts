@@ -223,13 +223,21 @@ export class ProcessingWorker {
 
   /** Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early unless `wakeable` is false. */
   private async waitForWake(ms: number | undefined, wakeable = true): Promise<void> {
-    const both = wakeable ? AbortSignal.any([this.stopping.signal, this.wake.signal]) : this.stopping.signal;
-    if (ms === undefined) {
-      if (both.aborted) return;
-      await new Promise<void>((resolve) => both.addEventListener('abort', () => resolve(), { once: true }));
-      return;
+    // A per-wait controller with listeners removed afterwards (AbortSignal.any on the
+    // worker-long stop signal piles up listeners over a long life on Node 20).
+    const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
+    const either = new AbortController();
+    const onAbort = (): void => either.abort();
+    for (const s of sources) {
+      if (s.aborted) either.abort();
+      else s.addEventListener('abort', onAbort, { once: true });
     }
-    await waitOn(this.o.clock, ms, both);
+    try {
+      if (ms !== undefined) await waitOn(this.o.clock, ms, either.signal);
+      else if (!either.signal.aborted) await new Promise<void>((resolve) => either.signal.addEventListener('abort', () => resolve(), { once: true }));
+    } finally {
+      for (const s of sources) s.removeEventListener('abort', onAbort);
+    }
   }
 
   private run(lease: Lease, grantedAt: number): void {

@@ -169,6 +169,33 @@ describe('worker outcomes', () => {
   });
 });
 
+describe('batched completions', () => {
+  it('completions ready in the same turn go in one completeMany; a lost lease is left out', async () => {
+    const { clock, store } = setup();
+    const c = controllable(store);
+    await store.enqueueMany([1, 2, 3, 4].map((n) => ({ queue: 'q', payload: n })));
+    const lost: string[] = [];
+    const worker = makeWorker({ store: c.store, clock, maxConcurrentJobs: 4, batchCompletions: true, leaseDurationSeconds: 10, handler: async (j, ctx) => {
+      await clock.sleep(12_000, ctx.signal);
+      return j.payload;
+    } });
+    worker.on('lease:lost', ({ jobId }) => lost.push(jobId));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 4);
+    c.pause(); // no heartbeat gets through: every lease runs out
+    clock.advance(10_000);
+    const [taken] = await store.acquire({ workerId: 'thief', leaseMs: 60_000 });
+    c.resume();
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(lost).toEqual([taken!.job.id]);
+    expect(c.calls.completeMany).toBe(1);
+    expect(c.calls.complete ?? 0).toBe(0);
+    expect((await store.list({ status: 'done' })).map((j) => j.result)).toEqual([2, 3, 4]);
+    expect(await store.get(taken!.job.id)).toMatchObject({ status: 'processing', lockedBy: 'thief' });
+    await worker.stop();
+  });
+});
+
 describe('worker options', () => {
   const { store } = setup();
   const h = async () => undefined;

@@ -12,6 +12,7 @@
  *   --poll-ms      250 (default)
  *   --delay-ms     0 (default; time around each order, giving kills a window)
  *   --reconcile    on (default) | off
+ *   --batch-completions off (default) | on
  *   --worker-id    default hostname-pid-random
  * @example node --import tsx src/app/demo/worker-process.ts --store sqlite:/tmp/jobs.db --exchange http://127.0.0.1:4000
  */
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     leaseDurationSeconds: Number(setting('lease-seconds', '2')),
     pollIntervalMs: Number(setting('poll-ms', '250')),
     shutdownTimeoutMs: 5000,
+    batchCompletions: setting('batch-completions', 'off') === 'on',
     ...(workerId ? { workerId } : {}),
   });
   worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));

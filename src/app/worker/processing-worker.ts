@@ -7,6 +7,7 @@ import { LeaseholdError, LeaseLostError, PermanentError, StepInDoubtError, Valid
 import type { Job, Json, Lease } from '../../domain/job.js';
 import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
+import { CompletionBatcher } from './completion-batcher.js';
 import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
@@ -83,10 +84,12 @@ export class ProcessingWorker {
   private forceNow: AbortController | undefined;
   private unsubscribe: (() => void) | undefined;
   private signalHandlers: { signal: NodeJS.Signals; fn: () => void }[] = [];
+  private readonly batcher: CompletionBatcher | undefined;
 
   /** Validates the options (throws `ValidationError` naming the bad one); starts nothing. */
   constructor(options: WorkerOptions) {
     this.o = resolveWorkerOptions(options);
+    this.batcher = this.o.batchCompletions ? new CompletionBatcher(this.o.store) : undefined;
   }
 
   /** This worker's id (its `lockedBy`). */
@@ -343,7 +346,9 @@ export class ProcessingWorker {
         } catch (error) {
           return await this.recordFailure(holder, job, error, true);
         }
-        const done = await this.persist(holder, 'complete', (lease) => this.o.store.complete(lease, result as Json));
+        const done = await this.persist(holder, 'complete', (lease) =>
+          this.batcher ? this.batcher.complete(lease, result as Json) : this.o.store.complete(lease, result as Json),
+        );
         this.counts.completed++;
         this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
         return;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, ValidationError } from '../src/domain/errors.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/domain/retry-policy.js';
+import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
 import { runUntil, runUntilIdle } from '../src/app/testing.js';
 import { controllable, forever, makeWorker, setup, T0 } from './support/worker-fixtures.js';
@@ -165,6 +166,19 @@ describe('worker outcomes', () => {
     await runUntilIdle(store, clock);
     expect((await store.get(job.id))?.status).toBe('failed');
     expect((await store.get(job.id))?.attempts).toBe(1);
+    await worker.stop();
+  });
+});
+
+describe('a clock without sleep', () => {
+  it('falls back to real timers for polling (synchronised on the job:completed event)', async () => {
+    const clock = { now: () => Date.now() };
+    const store = new InMemoryLeaseStore({ clock });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, runAt: Date.now() + 15 });
+    const worker = new ProcessingWorker({ store, clock, handleSignals: false, pollIntervalMs: 5, handler: async () => 'late' });
+    const completed = new Promise<string>((resolve) => worker.on('job:completed', ({ job: j }) => resolve(j.id)));
+    await worker.start();
+    expect(await completed).toBe(job.id);
     await worker.stop();
   });
 });

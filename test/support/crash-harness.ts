@@ -140,7 +140,10 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   } finally {
     finished = true;
     for (const c of children) c.proc.kill('SIGTERM');
+    // A bound, not a synchronisation: a worker that ignores SIGTERM for 10 s is killed.
+    const stragglers = setTimeout(() => { for (const c of children) c.proc.kill('SIGKILL'); }, 10_000);
     await Promise.all([...children].map((c) => c.exited));
+    clearTimeout(stragglers);
     await exchange.close();
   }
 

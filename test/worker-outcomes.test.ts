@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, ValidationError } from '../src/domain/errors.js';
+import { LeaseLostError, PermanentError, ValidationError } from '../src/domain/errors.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/domain/retry-policy.js';
 import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
@@ -94,6 +94,30 @@ describe('worker outcomes', () => {
     expect(after?.lastError).toContain('ran longer than 2000 ms');
     expect((reason as Error).name).toBe('JobTimeoutError');
     expect(after!.finishedAt! - T0).toBe(2000);
+    await worker.stop();
+  });
+
+  it('a handler that ignores the timeout cannot write after its attempt ended, and no lease:lost is reported', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    const c = controllable(store);
+    let lateError: unknown;
+    const lost: string[] = [];
+    const worker = makeWorker({ store: c.store, clock, jobTimeoutMs: 1000, handler: async (_j, ctx) => {
+      try {
+        await ctx.step('slow', async () => { await clock.sleep(5000); return 'x'; }); // ignores ctx.signal
+      } catch (e) {
+        lateError = e;
+      }
+    } });
+    worker.on('lease:lost', ({ jobId }) => lost.push(jobId));
+    await worker.start();
+    await runUntil(clock, () => lateError !== undefined);
+    expect(lateError).toBeInstanceOf(LeaseLostError);
+    expect(c.calls.beginStep).toBe(1);
+    expect(c.calls.saveStep ?? 0).toBe(0);
+    expect(lost).toEqual([]);
+    expect((await store.get(job.id))?.status).toBe('failed');
     await worker.stop();
   });
 

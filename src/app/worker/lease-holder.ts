@@ -34,6 +34,7 @@ export class LeaseHolder {
   private readonly heartbeatStop = new AbortController();
   private inFlight: Promise<ExtendOutcome> | undefined;
   private heartbeatDone: Promise<void> = Promise.resolve();
+  private finished = false;
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
@@ -80,9 +81,19 @@ export class LeaseHolder {
     this.throwIfLost();
   }
 
+  /**
+   * Ends the attempt: its outcome is written (or abandoned). A handler still running in the
+   * background (it ignored a timeout's abort) gets LeaseLostError from any later write,
+   * without a `lease:lost` event: the lease was not lost, the attempt is over.
+   */
+  finish(): void {
+    this.finished = true;
+  }
+
   /** Runs a write of this attempt through the gate: refused once the lease is lost; a LeaseLostError from the store marks it lost. */
   async write<T>(op: (lease: Lease) => Promise<T>): Promise<T> {
     this.throwIfLost();
+    if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
     try {
       return await op(this.current);
     } catch (error) {

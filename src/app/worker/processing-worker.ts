@@ -283,6 +283,7 @@ export class ProcessingWorker {
     try {
       await this.settle(entry, job, outcome, startedAt);
     } finally {
+      holder.finish();
       await holder.stopHeartbeat();
       if (holder.isLost) this.counts.lost++;
     }

@@ -78,7 +78,7 @@ describe('mysql: transaction runner (no server needed)', () => {
     };
     return { pool: { getConnection: async () => conn, query: conn.query, end: async () => undefined }, log };
   }
-  const opts = { isolation: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK', retry: { attempts: 4, baseDelayMs: 0 }, random: () => 0 };
+  const opts = { isolation: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', begin: 'START TRANSACTION', commit: 'COMMIT', rollback: 'ROLLBACK', multiStatements: false, retry: { attempts: 4, baseDelayMs: 0 }, random: () => 0 };
   const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213, code: 'ER_LOCK_DEADLOCK' });
 
   it('reruns the whole transaction after a deadlock, rolling back each failed try', async () => {

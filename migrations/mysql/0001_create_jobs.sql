@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS `{{table}}` (
   KEY ix_queue_claim (queue, status, priority, run_at, id),
   -- Expired leases (takeover, reap, monitoring): a range on locked_until within processing.
   KEY ix_lease (status, locked_until),
-  -- prune: final jobs by age.
-  KEY ix_finished (status, finished_at)
+  -- prune: final jobs by age. finished_at alone (it is set only in final statuses), so a claim,
+  -- which leaves it NULL, does not touch this index; every index led by status is rewritten
+  -- at each status change, the main per-job cost of claim and complete.
+  KEY ix_finished (finished_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS `{{table}}_steps` (

@@ -60,6 +60,84 @@ export interface TxRetryPolicy {
 /** Default retry policy of deadlocks and lock-wait timeouts. */
 export const DEFAULT_TX_RETRY: Readonly<TxRetryPolicy> = Object.freeze({ attempts: 5, baseDelayMs: 5 });
 
+/** How transactions start and end, and whether statements may share a round trip. */
+export interface TxOptions {
+  /** Sent before `begin` when the session's isolation cannot be assumed; null when it can. */
+  isolation: string | null;
+  begin: string;
+  commit: string;
+  rollback: string;
+  /**
+   * The connection accepts several `;`-separated statements in one query (mysql2's
+   * `multipleStatements`): BEGIN rides with the first statement and COMMIT with the last, so a
+   * claim is two round trips instead of six. False for a pool the store was handed.
+   */
+  multiStatements: boolean;
+  retry: TxRetryPolicy;
+  random: () => number;
+}
+
+/**
+ * One transaction on one connection. It begins lazily with the first statement and, when the
+ * connection allows several statements per query, in the same round trip.
+ */
+export class MysqlTx {
+  private begun = false;
+  /** Set once COMMIT went out with a statement; the runner then sends none. */
+  committed = false;
+
+  constructor(
+    private readonly conn: MysqlConnectionLike,
+    private readonly opts: TxOptions,
+  ) {}
+
+  /** Whether a statement of this transaction reached the server (so it must end). */
+  get started(): boolean {
+    return this.begun;
+  }
+
+  /** Runs one statement inside the transaction. */
+  async query(sql: string, values: unknown[] = []): Promise<MysqlQueryResult> {
+    const [result] = await this.many([[sql, values]]);
+    return [result, undefined];
+  }
+
+  /** Runs statements in order inside the transaction; one round trip when the connection allows. */
+  async many(statements: [string, unknown[]][], commitAfter = false): Promise<unknown[]> {
+    const all: [string, unknown[]][] = [];
+    if (!this.begun) {
+      if (this.opts.isolation) all.push([this.opts.isolation, []]);
+      all.push([this.opts.begin, []]);
+    }
+    const skip = all.length;
+    all.push(...statements);
+    if (commitAfter) all.push([this.opts.commit, []]);
+    this.begun = true;
+    let results: unknown[];
+    if (this.opts.multiStatements && all.length > 1) {
+      const [res] = await this.conn.query(all.map(([sql]) => sql).join(';\n'), all.flatMap(([, v]) => v));
+      results = res as unknown[];
+    } else {
+      results = [];
+      for (const [sql, v] of all) results.push((await this.conn.query(sql, v))[0]);
+    }
+    if (commitAfter) this.committed = true;
+    return results.slice(skip, skip + statements.length);
+  }
+
+  /** Runs the transaction's last statement and commits with it; returns the statement's result. */
+  async queryAndCommit(sql: string, values: unknown[] = []): Promise<unknown> {
+    const [result] = await this.many([[sql, values]], true);
+    return result;
+  }
+
+  /** Rolls back what was done so far; the next statement begins a new transaction. */
+  async restart(): Promise<void> {
+    if (this.begun) await this.conn.query(this.opts.rollback);
+    this.begun = false;
+  }
+}
+
 /**
  * Runs `work` in one transaction on one pooled connection. A deadlock (1213) or lock-wait
  * timeout (1205) rolls back and reruns the whole of `work`, up to `retry.attempts` times with a
@@ -67,12 +145,7 @@ export const DEFAULT_TX_RETRY: Readonly<TxRetryPolicy> = Object.freeze({ attempt
  * is translated; a broken connection is destroyed so the pool never hands it out again.
  * `work` must be safe to rerun: it may not have effects outside the transaction.
  */
-export async function inTransaction<T>(
-  pool: MysqlPoolLike,
-  operation: string,
-  work: (conn: MysqlConnectionLike) => Promise<T>,
-  opts: { isolation: string | null; begin: string; commit: string; rollback: string; retry: TxRetryPolicy; random: () => number },
-): Promise<T> {
+export async function inTransaction<T>(pool: MysqlPoolLike, operation: string, work: (tx: MysqlTx) => Promise<T>, opts: TxOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let conn: MysqlConnectionLike;
     try {
@@ -81,17 +154,16 @@ export async function inTransaction<T>(
       throw translateMysqlError(e, operation);
     }
     let broken = false;
+    const tx = new MysqlTx(conn, opts);
     try {
-      if (opts.isolation) await conn.query(opts.isolation);
-      await conn.query(opts.begin);
-      const out = await work(conn);
-      await conn.query(opts.commit);
+      const out = await work(tx);
+      if (tx.started && !tx.committed) await conn.query(opts.commit);
       return out;
     } catch (e) {
       broken = isConnectionBroken(e);
       // Explicit rollback: a lock-wait timeout rolls back only the statement, and a connection
       // returned to the pool must not carry an open transaction into someone else's work.
-      if (!broken) {
+      if (!broken && tx.started) {
         try {
           await conn.query(opts.rollback);
         } catch {

@@ -61,7 +61,8 @@ import {
   execute,
   inTransaction,
   selectRows,
-  type MysqlConnectionLike,
+  type MysqlTx,
+  type TxOptions,
   type MysqlPoolLike,
   type MysqlRow,
   type TxRetryPolicy,
@@ -85,7 +86,8 @@ const INSERT_CHUNK_ROWS = 1000;
 const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const PRUNE_CHUNK = 1000;
 
-type Held = { conn: MysqlConnectionLike; job: Job; row: MysqlRow };
+type Held = { conn: MysqlTx; job: Job; row: MysqlRow };
+type LiveEntry = { i: number; idNum: number; token: number; text: string | null; job: Job };
 
 /**
  * A LeaseStore on MySQL 8 or MariaDB 10.6+ through mysql2.
@@ -174,7 +176,12 @@ export class MysqlLeaseStore implements LeaseStore {
   async complete(lease: Lease, result?: Json): Promise<Job> {
     this.open();
     const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
-    return this.withHeld(lease, 'complete', ({ conn, job }) => this.write(conn, job, applyComplete(job, this.now(), null), text, true));
+    const { id, idNum, token } = leaseInput(lease);
+    if (idNum === undefined) throw new LeaseLostError(id, token);
+    const now = this.now();
+    const ok = await autocommit(this.pool, 'complete', (db) => execute(db, this.q.completeFenced(1), [idNum, text, now, now, idNum, idNum, token]), this.conflictRetry, Math.random);
+    if (ok.affectedRows !== 1) throw new LeaseLostError(id, token);
+    return completedFromLease(lease.job, now, text);
   }
 
   async completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]> {
@@ -182,21 +189,40 @@ export class MysqlLeaseStore implements LeaseStore {
     if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
     // Validate each entry on its own, like the model: a bad entry is that entry's outcome.
     const out: (CompleteOutcome | undefined)[] = new Array(entries.length);
-    const live: { i: number; idNum: number; token: number; text: string | null }[] = [];
+    const live: LiveEntry[] = [];
     entries.forEach((e, i) => {
       try {
         if (typeof e !== 'object' || e === null) throw new ValidationError(`entries[${i}]`, 'must be { lease, result? }');
         const text = e.result === undefined ? null : validateJson(e.result, 'result', this.opts.maxPayloadBytes);
         const { id, idNum, token } = leaseInput(e.lease);
         if (idNum === undefined) throw new LeaseLostError(id, token);
-        live.push({ i, idNum, token, text });
+        live.push({ i, idNum, token, text, job: e.lease.job });
       } catch (error) {
         if (error instanceof ValidationError || error instanceof LeaseLostError) out[i] = { ok: false, error };
         else throw error;
       }
     });
     if (live.length > 0) {
-      const done = await inTransaction(this.pool, 'completeMany', (conn) => this.completeLocked(conn, live), this.txOptions());
+      const distinct = new Set(live.map((l) => l.idNum)).size === live.length;
+      const done = await inTransaction(
+        this.pool,
+        'completeMany',
+        async (conn): Promise<[number, CompleteOutcome][]> => {
+          if (distinct) {
+            const now = this.now();
+            const values: unknown[] = [];
+            for (const l of live) values.push(l.idNum, l.text);
+            values.push(now, now, ...live.map((l) => l.idNum));
+            for (const l of live) values.push(l.idNum, l.token);
+            const ok = await execute(conn, this.q.completeFenced(live.length), values);
+            if (ok.affectedRows === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
+            // Some lease is stale and one statement cannot say which: undo, then decide row by row.
+            await conn.restart();
+          }
+          return this.completeLocked(conn, live);
+        },
+        this.txOptions(),
+      );
       for (const [i, o] of done) out[i] = o;
     }
     return out as CompleteOutcome[];
@@ -340,7 +366,7 @@ export class MysqlLeaseStore implements LeaseStore {
         this.pool,
         'prune',
         async (conn) => {
-          const ids = (await selectRows(conn, this.q.selectPrunable(p.statuses.length), [...p.statuses, cutoff, PRUNE_CHUNK])).map((r) => Number(r.id));
+          const ids = (await selectRows(conn, this.q.selectPrunable(p.statuses.length), [cutoff, ...p.statuses, PRUNE_CHUNK])).map((r) => Number(r.id));
           if (ids.length === 0) return 0;
           await execute(conn, this.q.deleteSteps(ids.length), ids);
           await execute(conn, this.q.deleteJobs(ids.length), ids);
@@ -373,8 +399,19 @@ export class MysqlLeaseStore implements LeaseStore {
     return this.opts.clock.now();
   }
 
-  private txOptions() {
-    return { isolation: this.q.readCommitted, begin: this.q.begin, commit: this.q.commit, rollback: this.q.rollback, retry: this.conflictRetry, random: Math.random };
+  private txOptions(): TxOptions {
+    // A pool the store opened sets READ COMMITTED once per connection and allows several
+    // statements per query; a pool it was handed keeps its sessions as they are, so each
+    // transaction sets its own isolation and every statement is its own round trip.
+    return {
+      isolation: this.ownsPool ? null : this.q.readCommitted,
+      begin: this.q.begin,
+      commit: this.q.commit,
+      rollback: this.q.rollback,
+      multiStatements: this.ownsPool,
+      retry: this.conflictRetry,
+      random: Math.random,
+    };
   }
 
   /** auto_increment_increment (1 unless replication topologies such as Galera set it), read once. */
@@ -401,7 +438,7 @@ export class MysqlLeaseStore implements LeaseStore {
     }
   }
 
-  private async insertMany(conn: MysqlConnectionLike, valid: ValidatedNewJob[], now: number, step: number): Promise<EnqueueResult[]> {
+  private async insertMany(conn: MysqlTx, valid: ValidatedNewJob[], now: number, step: number): Promise<EnqueueResult[]> {
     const out: (EnqueueResult | undefined)[] = new Array(valid.length);
     // Keys already in the table, then keys repeated within the batch: the first one wins.
     const keys = [...new Set(valid.flatMap((v) => (v.key === null ? [] : [v.key])))];
@@ -448,15 +485,15 @@ export class MysqlLeaseStore implements LeaseStore {
    * of each status and expired leases are read in claim order and merged in JS, exactly as the
    * model walks its heaps: a poisoned row met on the way fails and does not count towards `limit`.
    */
-  private async claim(conn: MysqlConnectionLike, workerId: string, leaseMs: number, limit: number, queues: string[] | null, now: number): Promise<Lease[]> {
+  private async claim(conn: MysqlTx, workerId: string, leaseMs: number, limit: number, queues: string[] | null, now: number): Promise<Lease[]> {
     const leases: Lease[] = [];
     for (;;) {
       const need = limit - leases.length;
-      const lists = await Promise.all([
-        this.selectWaiting(conn, 'pending', queues, now, need),
-        this.selectWaiting(conn, 'retry', queues, now, need),
-        selectRows(conn, this.q.claimExpired(queues?.length ?? 0), [now, ...(queues ?? []), need]),
-      ]);
+      const lists = (await conn.many([
+        this.selectWaiting('pending', queues, now, need),
+        this.selectWaiting('retry', queues, now, need),
+        [this.q.claimExpired(queues?.length ?? 0), [now, ...(queues ?? []), need]],
+      ])) as MysqlRow[][];
       const sources = lists.map((rows) => ({ jobs: rows.map(rowToJob), next: 0, truncated: rows.length === need }));
       const claimed: Job[] = [];
       let poisoned = 0;
@@ -483,24 +520,29 @@ export class MysqlLeaseStore implements LeaseStore {
       }
       // Fresh claims share every written value, so one UPDATE marks them all; a takeover also
       // records why the lease changed hands, a message that differs per row (rare: crashes only).
-      const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
-      if (fresh.length > 0) await execute(conn, this.q.markClaimed(fresh.length), [workerId, now + leaseMs, now, ...fresh]);
+      const last = !cutShort || (claimed.length === 0 && poisoned === 0);
       for (const job of claimed) {
         const next = applyAcquire(job, workerId, now, leaseMs);
         if (job.status === 'processing') await this.write(conn, job, next, null);
         leases.push(leaseOf(next));
       }
-      if (!cutShort || (claimed.length === 0 && poisoned === 0)) return leases;
+      const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
+      if (fresh.length > 0) {
+        const mark: [string, unknown[]] = [this.q.markClaimed(fresh.length), [workerId, now + leaseMs, now, ...fresh]];
+        if (last) await conn.queryAndCommit(...mark);
+        else await conn.many([mark]);
+      }
+      if (last) return leases;
     }
   }
 
-  private selectWaiting(conn: MysqlConnectionLike, status: 'pending' | 'retry', queues: string[] | null, now: number, limit: number): Promise<MysqlRow[]> {
-    if (queues === null) return selectRows(conn, this.q.claimWaiting, [status, now, limit]);
-    if (queues.length === 1) return selectRows(conn, this.q.claimWaitingInQueue, [queues[0], status, now, limit]);
-    return selectRows(conn, this.q.claimWaitingInQueues(queues.length), [status, now, ...queues, limit]);
+  private selectWaiting(status: 'pending' | 'retry', queues: string[] | null, now: number, limit: number): [string, unknown[]] {
+    if (queues === null) return [this.q.claimWaiting, [status, now, limit]];
+    if (queues.length === 1) return [this.q.claimWaitingInQueue, [queues[0], status, now, limit]];
+    return [this.q.claimWaitingInQueues(queues.length), [status, now, ...queues, limit]];
   }
 
-  private async completeLocked(conn: MysqlConnectionLike, live: { i: number; idNum: number; token: number; text: string | null }[]): Promise<[number, CompleteOutcome][]> {
+  private async completeLocked(conn: MysqlTx, live: LiveEntry[]): Promise<[number, CompleteOutcome][]> {
     const now = this.now();
     const ids = [...new Set(live.map((l) => l.idNum))];
     const rows = new Map<number, Job>();
@@ -570,7 +612,7 @@ export class MysqlLeaseStore implements LeaseStore {
    * Writes `next` over the locked row that held `prev`, guarded by prev's status and token.
    * `resultText` replaces the result only when `setResult` (complete).
    */
-  private async write(conn: MysqlConnectionLike, prev: Job, next: Job, resultText: string | null, setResult = false): Promise<Job> {
+  private async write(conn: MysqlTx, prev: Job, next: Job, resultText: string | null, setResult = false): Promise<Job> {
     const prevResult = prev.result === null ? null : JSON.stringify(prev.result);
     const text = setResult ? resultText : prevResult;
     const ok = await execute(conn, this.q.writeJob, writeValues(next, text, prev));
@@ -580,7 +622,7 @@ export class MysqlLeaseStore implements LeaseStore {
     return { ...next, result: text === null ? null : (JSON.parse(text) as Json) };
   }
 
-  private async upsertStep(conn: MysqlConnectionLike, job: Job, s: StepRecord, resultText: string | null): Promise<void> {
+  private async upsertStep(conn: MysqlTx, job: Job, s: StepRecord, resultText: string | null): Promise<void> {
     const fields = [s.state, resultText, s.token, s.startedAt, s.finishedAt];
     await execute(conn, this.q.upsertStep, [job.id, s.name, ...fields, ...fields]);
   }
@@ -588,11 +630,25 @@ export class MysqlLeaseStore implements LeaseStore {
 
 /** Opens the store's own pool. Errors of idle connections are handled here, never unhandled. */
 function openPool(uri: string, connectionLimit: number): MysqlPoolLike {
-  const pool = mysql.createPool({ uri, connectionLimit, waitForConnections: true, enableKeepAlive: true, supportBigNumbers: true, bigNumberStrings: false });
+  // multipleStatements only lets the store send its own statements together (BEGIN with the
+  // first, COMMIT with the last); every value still travels as a `?` parameter.
+  const pool = mysql.createPool({
+    uri,
+    connectionLimit,
+    waitForConnections: true,
+    enableKeepAlive: true,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    multipleStatements: true,
+  });
   // mysql2 drops a connection from the pool on its first 'error'; a later one with no listener
   // would crash the process. The error itself surfaces on the next query as StoreUnavailableError.
   pool.on('connection', (conn) => {
-    (conn as unknown as { on(event: 'error', l: (e: unknown) => void): void }).on('error', () => undefined);
+    const core = conn as unknown as { on(event: 'error', l: (e: unknown) => void): void; query(sql: string, cb: (e: unknown) => void): void };
+    core.on('error', () => undefined);
+    // Queued before any caller's query on this new connection. If it fails the connection is
+    // broken and the caller's first query fails too.
+    core.query(mysqlQueries('unused').readCommittedSession, () => undefined);
   });
   return pool as unknown as MysqlPoolLike;
 }
@@ -639,6 +695,15 @@ function newJob(id: number, v: ValidatedNewJob, now: number): Job {
     updatedAt: now,
     finishedAt: null,
   };
+}
+
+/**
+ * The job a fenced complete produced, built from the lease instead of read back: while its
+ * token holds, only the holder changes the row, and only lockedUntil/updatedAt (extend), which
+ * complete overwrites. So the lease's job plus the domain transition is the row as written.
+ */
+function completedFromLease(leaseJob: Job, now: number, text: string | null): Job {
+  return { ...applyComplete(copyJob(leaseJob), now, null), result: text === null ? null : (JSON.parse(text) as Json) };
 }
 
 function copyJob(job: Job): Job {

@@ -78,6 +78,13 @@ export function mysqlQueries(table: string) {
     /** Completes n locked rows with their results; `CASE id` carries a result per row. */
     completeJobs: (n: number) =>
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE status = 'processing' AND id IN (${placeholders(n)})`,
+    /**
+     * Completes n leases in one statement, each fenced by its own token (`CASE id` pairs each id
+     * with its token and result). Every matched row changes status, so affectedRows counts
+     * exactly the leases still held, with or without the CLIENT_FOUND_ROWS flag.
+     */
+    completeFenced: (n: number) =>
+      `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
     selectExpired: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ? ORDER BY id FOR UPDATE SKIP LOCKED`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
@@ -90,7 +97,7 @@ export function mysqlQueries(table: string) {
 
     /** Final jobs old enough to prune, locked so none is revived while its steps go. */
     selectPrunable: (nStatuses: number) =>
-      `SELECT id FROM ${t} WHERE status IN (${placeholders(nStatuses)}) AND finished_at <= ? ORDER BY id LIMIT ? FOR UPDATE`,
+      `SELECT id FROM ${t} FORCE INDEX (ix_finished) WHERE finished_at <= ? AND status IN (${placeholders(nStatuses)}) ORDER BY finished_at LIMIT ? FOR UPDATE`,
     deleteJobs: (n: number) => `DELETE FROM ${t} WHERE id IN (${placeholders(n)})`,
     deleteSteps: (n: number) => `DELETE FROM ${steps} WHERE job_id IN (${placeholders(n)})`,
 
@@ -118,6 +125,8 @@ export function mysqlQueries(table: string) {
      * 10.11 tx_isolation; this statement is the same on both.
      */
     readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    /** The same for every transaction of a connection the store's own pool opens. */
+    readCommittedSession: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
     begin: 'START TRANSACTION',
     commit: 'COMMIT',
     rollback: 'ROLLBACK',

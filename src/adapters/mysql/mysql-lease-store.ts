@@ -61,6 +61,7 @@ import {
   execute,
   inTransaction,
   selectRows,
+  type MysqlOkPacket,
   type MysqlTx,
   type TxOptions,
   type MysqlPoolLike,
@@ -468,7 +469,9 @@ export class MysqlLeaseStore implements LeaseStore {
       const chunk = toInsert.slice(start, end);
       // A concurrent enqueue of the same key makes this INSERT fail with 1062; the whole
       // transaction then fails and enqueueMany reports it (nothing was written).
-      const ok = await execute(conn, this.q.insertJobs(chunk.length), chunk.flatMap((i) => insertValues(valid[i]!, now)));
+      // The last chunk carries the COMMIT: a batch without keys is one round trip in all.
+      const insert: [string, unknown[]] = [this.q.insertJobs(chunk.length), chunk.flatMap((i) => insertValues(valid[i]!, now))];
+      const ok = (end === toInsert.length ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
       const first = Number(ok.insertId);
       chunk.forEach((i, k) => (out[i] = { job: newJob(first + k * step, valid[i]!, now), created: true }));
       start = end;
@@ -680,7 +683,8 @@ function newJob(id: number, v: ValidatedNewJob, now: number): Job {
     id: String(id),
     queue: v.queue,
     key: v.key,
-    payload: JSON.parse(v.payloadText) as Json,
+    // validateNewJob parsed this copy for this call alone; nobody else holds it.
+    payload: v.payload,
     status: 'pending',
     priority: v.priority,
     runAt: v.runAt,

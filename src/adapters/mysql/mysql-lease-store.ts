@@ -288,7 +288,7 @@ export class MysqlLeaseStore implements LeaseStore {
       this.pool,
       'reapExpired',
       async (conn) => {
-        const rows = await selectRows(conn, this.q.selectExpired, [now]);
+        const rows = await this.lockExpired(conn, await selectRows(conn, this.q.findAllExpired, [now]), now);
         for (const row of rows) {
           const job = rowToJob(row);
           await this.write(conn, job, applyExpire(job, now), null);
@@ -492,12 +492,19 @@ export class MysqlLeaseStore implements LeaseStore {
     const leases: Lease[] = [];
     for (;;) {
       const need = limit - leases.length;
-      const lists = (await conn.many([
+      const [pending, retry, expiredIds] = (await conn.many([
         this.selectWaiting('pending', queues, now, need),
         this.selectWaiting('retry', queues, now, need),
-        [this.q.claimExpired(queues?.length ?? 0), [now, ...(queues ?? []), need]],
+        [this.q.findExpired(queues?.length ?? 0), [now, ...(queues ?? []), need]],
       ])) as MysqlRow[][];
-      const sources = lists.map((rows) => ({ jobs: rows.map(rowToJob), next: 0, truncated: rows.length === need }));
+      const expired = (await this.lockExpired(conn, expiredIds!, now)).map(rowToJob).sort((a, b) => (claimBefore(a, b) ? -1 : 1));
+      // A list that came back full may hide more rows; the expired one counts as full when its
+      // unlocked read did, even if another claimer took some of them since.
+      const sources = [
+        { jobs: pending!.map(rowToJob), next: 0, truncated: pending!.length === need },
+        { jobs: retry!.map(rowToJob), next: 0, truncated: retry!.length === need },
+        { jobs: expired, next: 0, truncated: expiredIds!.length === need },
+      ];
       const claimed: Job[] = [];
       let poisoned = 0;
       let cutShort = false;
@@ -537,6 +544,13 @@ export class MysqlLeaseStore implements LeaseStore {
       }
       if (last) return leases;
     }
+  }
+
+  /** Locks the expired rows found without locks, skipping any another claimer holds. */
+  private async lockExpired(conn: MysqlTx, found: MysqlRow[], now: number): Promise<MysqlRow[]> {
+    if (found.length === 0) return [];
+    const ids = found.map((r) => Number(r.id));
+    return selectRows(conn, this.q.lockExpired(ids.length), [...ids, now]);
   }
 
   private selectWaiting(status: 'pending' | 'retry', queues: string[] | null, now: number, limit: number): [string, unknown[]] {

@@ -58,14 +58,19 @@ export function mysqlQueries(table: string) {
     claimWaitingInQueues: (nQueues: number) =>
       `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /**
-     * Processing jobs whose lease ran out, in claim order. These are few (crashed workers), so a
-     * range on (status, locked_until) and a small sort are cheap; the sort means every expired
-     * row found is locked until the claim commits, which only delays other claimers' takeovers.
+     * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
+     * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit
+     * the first entry past the range: a live lease, whose holder's complete then waits for this
+     * claim. Measured: that wait was most of the lock time of ten concurrent claimers. Expired
+     * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
-    claimExpired: (nQueues: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
+    findExpired: (nQueues: number) =>
+      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
         nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
-      } ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      } ORDER BY priority, run_at, id LIMIT ?`,
+    /** Locks the found expired rows by primary key, checking again that they still are expired. */
+    lockExpired: (n: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND locked_until <= ? FOR UPDATE SKIP LOCKED`,
     /** Marks the claimed rows (already locked by this transaction) as held by one worker. */
     markClaimed: (n: number) =>
       `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
@@ -86,7 +91,8 @@ export function mysqlQueries(table: string) {
     completeFenced: (n: number) =>
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
-    selectExpired: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ? ORDER BY id FOR UPDATE SKIP LOCKED`,
+    /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
+    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
     list: (nStatuses: number, byQueue: boolean) => {

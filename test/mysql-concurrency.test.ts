@@ -15,6 +15,32 @@ const BATCH = 10;
 await describeMysql('mysql: concurrent claimers', () => {
   afterAll(endAdminPool);
 
+  it('stores enqueueing the same keys at once make one job per key, and all agree which', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('dedupe');
+    const stores = Array.from({ length: WORKERS }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 2 }));
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      const keys = Array.from({ length: 40 }, (_, i) => `order-${i}`);
+      // Half the stores enqueue key by key, half in one batch, all racing for the same keys.
+      const results = await Promise.all(
+        stores.map((s, w) =>
+          w % 2 === 0
+            ? Promise.all(keys.map((key) => s.enqueue({ queue: 'orders', payload: { w }, key })))
+            : s.enqueueMany(keys.map((key) => ({ queue: 'orders', payload: { w }, key }))),
+        ),
+      );
+      for (let k = 0; k < keys.length; k++) {
+        const ids = new Set(results.map((r) => r[k]!.job.id));
+        expect(ids.size, keys[k]).toBe(1);
+        expect(results.filter((r) => r[k]!.created).length, keys[k]).toBe(1);
+      }
+      expect((await stores[0]!.stats()).total).toBe(keys.length);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await db.drop();
+    }
+  });
+
   it(`${WORKERS} stores claim ${JOBS} jobs in batches of ${BATCH} while enqueues continue: none twice, none lost`, { timeout: 120_000 }, async () => {
     const db = await createTestDatabase('conc');
     const stores = Array.from({ length: WORKERS + 1 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 2 }));

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { afterAll } from 'vitest';
-import { MysqlLeaseStore, type MysqlPoolLike } from '../src/adapters/mysql/index.js';
+import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { describeLeaseStoreContract } from './contract/lease-store-contract.js';
 import { describeLeaseStoreExamples } from './contract/lease-store-examples.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore } from './support/mysql.js';
@@ -17,7 +17,7 @@ await describeMysql('mysql (handed pool)', () => {
   describeLeaseStoreExamples('mysql (handed pool)', async (options) => {
     const db = await createTestDatabase('handed');
     const pool = mysql.createPool({ uri: db.url, connectionLimit: 3 });
-    const store = new MysqlLeaseStore({ ...options, pool: pool as unknown as MysqlPoolLike });
+    const store = new MysqlLeaseStore({ ...options, pool });
     await store.migrate();
     return {
       store,

@@ -3,14 +3,14 @@
  * hosts drift: every worker then judges lease expiry by one time source.
  */
 import { performance } from 'node:perf_hooks';
-import mysql from 'mysql2/promise';
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import { validateInteger } from '../../domain/validation.js';
 import type { Clock } from '../../ports/clock.js';
 import { abortableDelay } from '../clocks/abortable-delay.js';
 import { selectRows, type MysqlPoolLike } from './mysql-driver.js';
 import { translateMysqlError } from './mysql-errors.js';
-import { mysqlQueries } from './mysql-queries.js';
+import { openMysqlPool } from './mysql-pool.js';
+import { SERVER_TIME } from './mysql-queries.js';
 
 /** Options of {@link MysqlClock}. */
 export type MysqlClockOptions = {
@@ -53,7 +53,7 @@ export class MysqlClock implements Clock {
       this.pool = options.pool;
       this.ownsPool = false;
     } else if (typeof options.uri === 'string' && options.uri.length > 0) {
-      this.pool = mysql.createPool({ uri: options.uri, connectionLimit: 1 }) as unknown as MysqlPoolLike;
+      this.pool = openMysqlPool(options.uri, 1);
       this.ownsPool = true;
     } else {
       throw new ValidationError('uri', 'give a mysql:// uri or a pool');
@@ -82,12 +82,11 @@ export class MysqlClock implements Clock {
 
   /** Measures the server offset once; returns it (server minus host, ms). */
   async measure(): Promise<number> {
-    const sql = mysqlQueries('unused').serverTime;
     const sentHost = this.hostNow();
     const sent = this.monotonicNow();
     let rows;
     try {
-      rows = await selectRows(this.pool, sql);
+      rows = await selectRows(this.pool, SERVER_TIME);
     } catch (e) {
       throw translateMysqlError(e, 'clock');
     }

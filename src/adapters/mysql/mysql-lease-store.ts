@@ -4,7 +4,6 @@
  * holds it to that); every state change is computed by the domain's `apply*` functions on a
  * row read FOR UPDATE, and written back guarded by the status and token it was read with.
  */
-import mysql from 'mysql2/promise';
 import { JobNotFoundError, LeaseLostError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type {
   AcquireRequest,
@@ -70,6 +69,7 @@ import {
 } from './mysql-driver.js';
 import { isDuplicateKey, translateMysqlError } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
+import { openMysqlPool } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
 
 /** Options of {@link MysqlLeaseStore}: a `uri` (the store opens and closes its pool) or a `pool` you own. */
@@ -124,7 +124,7 @@ export class MysqlLeaseStore implements LeaseStore {
       this.ownsPool = false;
     } else if (typeof options.uri === 'string' && options.uri.length > 0) {
       const connectionLimit = options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000);
-      this.pool = openPool(options.uri, connectionLimit);
+      this.pool = openMysqlPool(options.uri, connectionLimit);
       this.ownsPool = true;
     } else {
       throw new ValidationError('uri', 'give a mysql:// uri or a pool');
@@ -152,7 +152,19 @@ export class MysqlLeaseStore implements LeaseStore {
     const valid = jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `jobs[${i}]` }));
     if (valid.length === 0) return [];
     const step = await this.idStep();
-    const out = await inTransaction(this.pool, 'enqueueMany', (conn) => this.insertMany(conn, valid, now, step), this.txOptions());
+    const keyCount = new Set(valid.map((v) => v.key)).size;
+    let out: EnqueueResult[];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        out = await inTransaction(this.pool, 'enqueueMany', (conn) => this.insertMany(conn, valid, now, step), this.txOptions());
+        break;
+      } catch (e) {
+        // Another process inserted one of these keys between our SELECT and INSERT: the whole
+        // batch rolled back; the next attempt finds that key (committed by then, or the
+        // INSERT would have waited) and returns its job. Each retry settles at least one key.
+        if (!(e instanceof StoreUnavailableError && isDuplicateKey(e.cause)) || attempt > keyCount) throw e;
+      }
+    }
     valid.forEach((v, i) => out[i]!.created && this.listeners.notify(v.queue, v.runAt));
     return out;
   }
@@ -467,8 +479,7 @@ export class MysqlLeaseStore implements LeaseStore {
         end++;
       }
       const chunk = toInsert.slice(start, end);
-      // A concurrent enqueue of the same key makes this INSERT fail with 1062; the whole
-      // transaction then fails and enqueueMany reports it (nothing was written).
+      // A concurrent enqueue of one of these keys makes this INSERT fail with 1062 (see enqueueMany).
       // The last chunk carries the COMMIT: a batch without keys is one round trip in all.
       const insert: [string, unknown[]] = [this.q.insertJobs(chunk.length), chunk.flatMap((i) => insertValues(valid[i]!, now))];
       const ok = (end === toInsert.length ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
@@ -643,31 +654,6 @@ export class MysqlLeaseStore implements LeaseStore {
     const fields = [s.state, resultText, s.token, s.startedAt, s.finishedAt];
     await execute(conn, this.q.upsertStep, [job.id, s.name, ...fields, ...fields]);
   }
-}
-
-/** Opens the store's own pool. Errors of idle connections are handled here, never unhandled. */
-function openPool(uri: string, connectionLimit: number): MysqlPoolLike {
-  // multipleStatements only lets the store send its own statements together (BEGIN with the
-  // first, COMMIT with the last); every value still travels as a `?` parameter.
-  const pool = mysql.createPool({
-    uri,
-    connectionLimit,
-    waitForConnections: true,
-    enableKeepAlive: true,
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    multipleStatements: true,
-  });
-  // mysql2 drops a connection from the pool on its first 'error'; a later one with no listener
-  // would crash the process. The error itself surfaces on the next query as StoreUnavailableError.
-  pool.on('connection', (conn) => {
-    const core = conn as unknown as { on(event: 'error', l: (e: unknown) => void): void; query(sql: string, cb: (e: unknown) => void): void };
-    core.on('error', () => undefined);
-    // Queued before any caller's query on this new connection. If it fails the connection is
-    // broken and the caller's first query fails too.
-    core.query(mysqlQueries('unused').readCommittedSession, () => undefined);
-  });
-  return pool as unknown as MysqlPoolLike;
 }
 
 function insertValues(v: ValidatedNewJob, now: number): unknown[] {

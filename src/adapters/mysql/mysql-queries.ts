@@ -5,6 +5,12 @@
  * the comment says so.
  */
 
+/** READ COMMITTED for every transaction of a connection the store's own pool opens. */
+export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
+/** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
+export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
+
 /** Columns of a job row, in the order `rowToJob` reads them. */
 const JOB_COLUMNS =
   'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
@@ -131,13 +137,9 @@ export function mysqlQueries(table: string) {
      * 10.11 tx_isolation; this statement is the same on both.
      */
     readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
-    /** The same for every transaction of a connection the store's own pool opens. */
-    readCommittedSession: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
     begin: 'START TRANSACTION',
     commit: 'COMMIT',
     rollback: 'ROLLBACK',
-    /** Server time in epoch ms; MysqlClock's only use of server time. */
-    serverTime: 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms',
   } as const;
 }
 

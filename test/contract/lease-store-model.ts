@@ -346,35 +346,43 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
   for (const [id, n] of live) expect(n, `job ${id} has ${n} live leases`).toBeLessThanOrEqual(1);
 }
 
+/**
+ * Runs the model-based property against one adapter factory; rejects with fast-check's
+ * report (seed and path included) on the first disagreement or broken invariant.
+ */
+export async function checkAgainstModel(factory: StoreFactory, opts: { numRuns: number; seed?: number; maxCommands?: number }): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.commands(commandArbs, { maxCommands: opts.maxCommands ?? 50, size: 'max' }), async (cmds) => {
+      const clock = new ManualClock(START);
+      const model = new InMemoryLeaseStore({ clock, random: () => 0.5 });
+      const made = await factory({ clock, random: () => 0.5 });
+      const world: World = {
+        clock,
+        model,
+        real: made.store,
+        ids: new Map(),
+        back: new Map(),
+        held: new Map(WORKERS.map((wk) => [wk, []])),
+        zombies: [],
+        issued: new Set(),
+        last: new Map(),
+      };
+      try {
+        await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
+      } finally {
+        await made.dispose();
+      }
+    }),
+    { numRuns: opts.numRuns, verbose: 1, ...(opts.seed === undefined ? {} : { seed: opts.seed }) },
+  );
+}
+
 /** Registers the model-based suite for one adapter. */
 export function describeLeaseStoreModel(name: string, factory: StoreFactory): void {
   const numRuns = Number(process.env.LEASEHOLD_PROPERTY_RUNS ?? 200);
   describe(`${name}: model-based contract`, () => {
     it(`agrees with the in-memory model over ${numRuns} random command sequences, crashes included`, { timeout: 600_000 }, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.commands(commandArbs, { maxCommands: 50 }), async (cmds) => {
-          const clock = new ManualClock(START);
-          const model = new InMemoryLeaseStore({ clock, random: () => 0.5 });
-          const made = await factory({ clock, random: () => 0.5 });
-          const world: World = {
-            clock,
-            model,
-            real: made.store,
-            ids: new Map(),
-            back: new Map(),
-            held: new Map(WORKERS.map((wk) => [wk, []])),
-            zombies: [],
-            issued: new Set(),
-            last: new Map(),
-          };
-          try {
-            await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
-          } finally {
-            await made.dispose();
-          }
-        }),
-        { numRuns, verbose: 1 },
-      );
+      await checkAgainstModel(factory, { numRuns });
     });
   });
 }

@@ -176,27 +176,21 @@ export class InMemoryLeaseStore implements LeaseStore {
 
   async complete(lease: Lease, result?: Json): Promise<Job> {
     this.open();
-    const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
-    const rec = this.held(lease);
-    const now = this.now();
-    rec.resultText = text;
-    this.replace(rec, applyComplete(rec.job, now, null), now);
-    return this.copy(rec);
+    return this.completeNow(lease, result, this.now());
   }
 
   async completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]> {
     this.open();
     if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
-    const out: CompleteOutcome[] = [];
-    for (const e of entries) {
+    const now = this.now();
+    return entries.map((e): CompleteOutcome => {
       try {
-        out.push({ ok: true, job: await this.complete(e.lease, e.result) });
+        return { ok: true, job: this.completeNow(e.lease, e.result, now) };
       } catch (error) {
-        if (error instanceof ValidationError || error instanceof LeaseLostError) out.push({ ok: false, error });
-        else throw error;
+        if (error instanceof ValidationError || error instanceof LeaseLostError) return { ok: false, error };
+        throw error;
       }
-    }
-    return out;
+    });
   }
 
   async fail(lease: Lease, error: unknown, opts: FailOptions = {}): Promise<Job> {
@@ -364,6 +358,14 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.opts.clock.now();
   }
 
+  private completeNow(lease: Lease, result: Json | undefined, now: number): Job {
+    const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
+    const rec = this.held(lease);
+    rec.resultText = text;
+    this.replace(rec, applyComplete(rec.job, now, null), now);
+    return this.copy(rec);
+  }
+
   private insert(v: ValidatedNewJob, now: number): EnqueueResult {
     if (v.key !== null) {
       const existing = this.keys.get(v.key);
@@ -470,11 +472,27 @@ export class InMemoryLeaseStore implements LeaseStore {
     return { job, token: job.leaseToken, workerId: job.lockedBy!, expiresAt: job.lockedUntil! };
   }
 
+  /** A fresh copy of the job (a literal, not a spread: this is the hot path of claim and complete). */
   private copy(rec: Rec): Job {
+    const j = rec.job;
     return {
-      ...rec.job,
+      id: j.id,
+      queue: j.queue,
+      key: j.key,
       payload: JSON.parse(rec.payloadText) as Json,
+      status: j.status,
+      priority: j.priority,
+      runAt: j.runAt,
+      attempts: j.attempts,
+      maxAttempts: j.maxAttempts,
+      lockedBy: j.lockedBy,
+      lockedUntil: j.lockedUntil,
+      leaseToken: j.leaseToken,
+      lastError: j.lastError,
       result: rec.resultText === null ? null : (JSON.parse(rec.resultText) as Json),
+      createdAt: j.createdAt,
+      updatedAt: j.updatedAt,
+      finishedAt: j.finishedAt,
     };
   }
 

@@ -1,0 +1,63 @@
+/**
+ * The contract suite is only worth what it catches. Each store here is the in-memory store
+ * with one deliberate bug; the model-based suite must reject every one of them.
+ */
+import { describe, expect, it } from 'vitest';
+import { InMemoryLeaseStore } from '../../src/adapters/memory/in-memory-lease-store.js';
+import { LeaseLostError } from '../../src/domain/errors.js';
+import type { AcquireRequest, Job, Json, Lease } from '../../src/domain/job.js';
+import type { StoreFactory } from './harness.js';
+import { checkAgainstModel } from './lease-store-model.js';
+
+class IgnoresQueueFilter extends InMemoryLeaseStore {
+  override acquire(req: AcquireRequest): Promise<Lease[]> {
+    return super.acquire({ ...req, queues: undefined });
+  }
+}
+
+class AcceptsStaleComplete extends InMemoryLeaseStore {
+  override async complete(lease: Lease, result?: Json): Promise<Job> {
+    try {
+      return await super.complete(lease, result);
+    } catch (e) {
+      if (e instanceof LeaseLostError) return (await this.get(lease.job.id))!;
+      throw e;
+    }
+  }
+}
+
+class NeverReaps extends InMemoryLeaseStore {
+  override async reapExpired(): Promise<number> {
+    return 0;
+  }
+}
+
+class HandsOutTwiceAfterRelease extends InMemoryLeaseStore {
+  private readonly released: Lease[] = [];
+  override async release(lease: Lease): Promise<Job> {
+    this.released.push(lease);
+    return super.release(lease);
+  }
+  override async acquire(req: AcquireRequest): Promise<Lease[]> {
+    const got = await super.acquire(req);
+    const again = this.released.shift();
+    return again && got.length < (req.limit ?? 1) ? [...got, again] : got;
+  }
+}
+
+const mutants: [string, new (o: ConstructorParameters<typeof InMemoryLeaseStore>[0]) => InMemoryLeaseStore][] = [
+  ['ignores the queue filter', IgnoresQueueFilter],
+  ['lets a stale token complete', AcceptsStaleComplete],
+  ['never reaps expired leases', NeverReaps],
+  ['hands a released lease out again', HandsOutTwiceAfterRelease],
+];
+
+describe('the model-based contract catches broken adapters', () => {
+  it.each(mutants)('rejects a store that %s', async (_name, Store) => {
+    const factory: StoreFactory = async (options) => {
+      const store = new Store(options);
+      return { store, dispose: () => store.close() };
+    };
+    await expect(checkAgainstModel(factory, { numRuns: 300, seed: 42 })).rejects.toThrow(/Property failed/);
+  });
+});

@@ -9,6 +9,7 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 import { UsageError } from './exit-codes.js';
 import { openStore, type DbSpec } from './open-store.js';
 import type { Output } from './output.js';
+import { firstLine } from './format.js';
 
 /** What a handler module may export. */
 export interface HandlerModule {
@@ -59,12 +60,12 @@ export interface WorkOptions {
 interface WorkerLike {
   start(): Promise<void>;
   stop(): Promise<void>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  on(event: string, listener: (payload: never) => void): unknown;
 }
 type WorkerCtor = new (opts: Record<string, unknown>) => WorkerLike;
 
 // A variable specifier keeps this file compiling while the worker is on its own branch.
-const WORKER_MODULE = '../worker/index.js';
+const WORKER_MODULE = '../worker/processing-worker.js';
 
 /** Runs the worker until SIGINT/SIGTERM. Resolves after it stopped. */
 export async function workCommand(o: WorkOptions): Promise<void> {
@@ -83,15 +84,15 @@ export async function workCommand(o: WorkOptions): Promise<void> {
     if (o.json) o.out.json({ event, at: Date.now(), ...fields });
     else o.out.out(`${new Date().toISOString()} ${text}`);
   };
-  const jobOf = (e: unknown): { id?: string; queue?: string } => {
-    const x = e as { job?: { id?: string; queue?: string }; lease?: { job?: { id?: string; queue?: string } } } | undefined;
-    return x?.job ?? x?.lease?.job ?? {};
-  };
-  worker.on('job:completed', (e) => log('job:completed', { jobId: jobOf(e).id }, `job ${jobOf(e).id} done`));
-  worker.on('job:retry', (e) => log('job:retry', { jobId: jobOf(e).id }, `job ${jobOf(e).id} failed, will retry`));
-  worker.on('job:failed', (e) => log('job:failed', { jobId: jobOf(e).id }, `job ${jobOf(e).id} failed`));
-  worker.on('lease:lost', (e) => log('lease:lost', { jobId: jobOf(e).id }, `job ${jobOf(e).id}: lease lost (another worker took it over)`));
-  worker.on('worker:error', (e) => log('worker:error', { message: String((e as { error?: Error })?.error?.message ?? e) }, `worker error: ${String((e as { error?: Error })?.error?.message ?? e)}`));
+  // Payload shapes are the worker's typed event map (src/app/worker/worker-events.ts).
+  type Ev = { job?: { id: string; queue: string }; jobId?: string; error?: unknown; during?: string; durationMs?: number; runAt?: number };
+  const idOf = (e: Ev): string | undefined => e.job?.id ?? e.jobId;
+  const msg = (error: unknown): string => firstLine(error instanceof Error ? error.message : String(error));
+  worker.on('job:completed', (e: Ev) => log('job:completed', { jobId: idOf(e), durationMs: e.durationMs }, `job ${idOf(e)} done${e.durationMs === undefined ? '' : ` in ${Math.round(e.durationMs)} ms`}`));
+  worker.on('job:retry', (e: Ev) => log('job:retry', { jobId: idOf(e), error: msg(e.error), runAt: e.runAt }, `job ${idOf(e)} failed, will retry: ${msg(e.error)}`));
+  worker.on('job:failed', (e: Ev) => log('job:failed', { jobId: idOf(e), error: msg(e.error) }, `job ${idOf(e)} failed: ${msg(e.error)}`));
+  worker.on('lease:lost', (e: Ev) => log('lease:lost', { jobId: idOf(e) }, `job ${idOf(e)}: lease lost (another worker took it over)`));
+  worker.on('worker:error', (e: Ev) => log('worker:error', { during: e.during, error: msg(e.error) }, `worker error during ${e.during}: ${msg(e.error)}`));
 
   let stopping: Promise<void> | undefined;
   const stopped = new Promise<void>((done) => {

@@ -23,6 +23,7 @@ export const runMemoryBench: StoreBench = async ({ quick }) => {
   await fill(warm, 20_000);
   await claimCompleteOne(warm, 10_000);
   await claimCompleteBatch(warm, 10_000, 100);
+  await claimCost(new InMemoryLeaseStore(), 1_000, 5_000);
 
   const one = new InMemoryLeaseStore();
   await fill(one, queued);

@@ -3,6 +3,9 @@
  * from their results or errors to output and an exit code. Everything runs through
  * {@link runCli}, which returns the exit code instead of exiting, so tests can call it too.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { JobStatus, NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -74,6 +77,7 @@ function reportError(out: Output, error: unknown, opts: GlobalOptions): void {
 function buildProgram(out: Output, io: CliIo): Command {
   const program = new Command('leasehold')
     .description('Durable, lease-based job processing: inspect and operate a leasehold store.')
+    .version(packageVersion(), '-V, --version')
     .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://user:pass@host/db (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
     .option('--json', 'print results as JSON (for scripts)')
     .option('-v, --verbose', 'print stack traces with errors')
@@ -195,4 +199,18 @@ function buildProgram(out: Output, io: CliIo): Command {
     });
 
   return program;
+}
+
+/** leasehold's version, from the package.json above this file (src/ when run with tsx, dist/src/ when built). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'leasehold' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
 }

@@ -1,0 +1,68 @@
+/**
+ * Entry point of one demo worker process: runs a ProcessingWorker that places orders on the
+ * simulated exchange, and reports on stdout as JSON lines (`{"event":"started",...}` first,
+ * then one line per completed job). Meant to be killed at any moment.
+ *
+ * Settings come from argv (`--name value`) or the environment (LEASEHOLD_<NAME>):
+ *   --store        sqlite:<file> | mysql://...          (required)
+ *   --exchange     http://127.0.0.1:<port>              (required)
+ *   --queue        orders (default)
+ *   --concurrency  4 (default)
+ *   --lease-seconds 2 (default; short so a killed worker's jobs are taken over quickly)
+ *   --poll-ms      250 (default)
+ *   --delay-ms     0 (default; time around each order, giving kills a window)
+ *   --reconcile    on (default) | off
+ *   --batch-completions off (default) | on
+ *   --worker-id    default hostname-pid-random
+ * @example node --import tsx src/app/demo/worker-process.ts --store sqlite:/tmp/jobs.db --exchange http://127.0.0.1:4000
+ */
+import { ProcessingWorker } from '../worker/processing-worker.js';
+import { createOrderHandler, httpExchangeClient } from './order-handler.js';
+import { openStore } from './open-store.js';
+
+/** Reads `--name value` from argv, else LEASEHOLD_NAME from the environment. */
+function setting(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? process.argv[i + 1] : process.env[`LEASEHOLD_${name.toUpperCase().replace(/-/g, '_')}`];
+  if (value !== undefined) return value;
+  if (fallback === undefined) throw new Error(`worker-process: --${name} is required`);
+  return fallback;
+}
+
+const line = (o: Record<string, unknown>): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+async function main(): Promise<void> {
+  const store = await openStore(setting('store'));
+  await store.migrate();
+  const { handler, reconcile } = createOrderHandler({
+    exchange: httpExchangeClient(setting('exchange')),
+    delayMs: Number(setting('delay-ms', '0')),
+  });
+  const workerId = process.argv.includes('--worker-id') || process.env.LEASEHOLD_WORKER_ID ? setting('worker-id') : undefined;
+  const worker = new ProcessingWorker({
+    store,
+    queues: [setting('queue', 'orders')],
+    handler,
+    ...(setting('reconcile', 'on') === 'on' ? { reconcile } : {}),
+    maxConcurrentJobs: Number(setting('concurrency', '4')),
+    leaseDurationSeconds: Number(setting('lease-seconds', '2')),
+    pollIntervalMs: Number(setting('poll-ms', '250')),
+    shutdownTimeoutMs: 5000,
+    batchCompletions: setting('batch-completions', 'off') === 'on',
+    ...(workerId ? { workerId } : {}),
+  });
+  worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));
+  worker.on('lease:lost', ({ jobId }) => line({ event: 'lease-lost', jobId }));
+  worker.on('worker:error', ({ error, during }) => line({ event: 'error', during, message: String((error as Error)?.message ?? error) }));
+  worker.on('worker:stopped', () => {
+    // Exit once stopped: idle HTTP keep-alive sockets must not hold a stopped worker process open.
+    void store.close().then(() => process.stdout.write(`${JSON.stringify({ event: 'stopped' })}\n`, () => process.exit(0)));
+  });
+  await worker.start();
+  line({ event: 'started', workerId: worker.workerId, pid: process.pid });
+}
+
+main().catch((error: unknown) => {
+  line({ event: 'fatal', message: String((error as Error)?.stack ?? error) });
+  process.exitCode = 1;
+});

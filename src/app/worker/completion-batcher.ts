@@ -1,0 +1,53 @@
+/**
+ * Batches completions that become ready in the same turn of the event loop into one
+ * `completeMany` round trip. Safe by construction: a completion not yet written when the
+ * process dies leaves the job processing; it runs again after its lease expires and its
+ * recorded steps return their results without repeating effects.
+ */
+import type { Job, Json, Lease } from '../../domain/job.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+
+interface Pending {
+  lease: Lease;
+  result: Json | undefined;
+  resolve: (job: Job) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Collects `complete` calls made in one event-loop turn and writes them with one `completeMany`. */
+export class CompletionBatcher {
+  private pending: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly store: LeaseStore, private readonly maxBatch = 500) {}
+
+  /** Completes `lease` with `result` as part of the next batch; rejects with this entry's own error (e.g. LeaseLostError). */
+  complete(lease: Lease, result: Json | undefined): Promise<Job> {
+    return new Promise<Job>((resolve, reject) => {
+      this.pending.push({ lease, result, resolve, reject });
+      if (this.pending.length >= this.maxBatch) void this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        // setImmediate, not a timer: batch what is ready now, never delay a lone completion.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      const outcomes = await this.store.completeMany(batch.map((p) => (p.result === undefined ? { lease: p.lease } : { lease: p.lease, result: p.result })));
+      batch.forEach((p, i) => {
+        const o = outcomes[i];
+        if (o?.ok) p.resolve(o.job);
+        else p.reject(o ? o.error : new Error('completeMany returned fewer outcomes than entries'));
+      });
+    } catch (error) {
+      // The whole round trip failed (store down): every caller retries on its own.
+      for (const p of batch) p.reject(error);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * What a handler gets besides its job: the abort signal, the attempt number, the lease,
+ * durable steps and idempotency keys.
+ */
+import { StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import type { Job, Json, Lease, StepRecord } from '../../domain/job.js';
+import { validateJson, validateKey } from '../../domain/validation.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import { idempotencyKey } from '../idempotency-key.js';
+import type { LeaseHolder } from './lease-holder.js';
+import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
+
+/**
+ * The second argument of every handler.
+ * @example
+ * async (job, ctx) => {
+ *   const order = await ctx.step('place', () => exchange.place({ clientOrderId: ctx.idempotencyKey('place'), ...job.payload }));
+ *   return { orderId: order.id };
+ * }
+ */
+export interface JobContext {
+  /** Aborted when the attempt must stop: lease lost (reason: LeaseLostError), timeout, or forced shutdown. Pass it to fetch. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number;
+  /** The lease this attempt holds (its expiry moves as the heartbeat extends it). */
+  readonly lease: Lease;
+  /**
+   * Runs `fn` once across every attempt of the job: if the step finished in an earlier
+   * attempt its recorded result is returned and `fn` does not run. The result must be JSON
+   * (`undefined` is recorded as `null`), and the recorded value is what you get back, the
+   * first time and every time. A step name may be used once per attempt.
+   */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** A key stable across attempts and processes for (this job, `name`): 32 chars of [A-Za-z0-9_-], e.g. a client order id. */
+  idempotencyKey(name: string): string;
+}
+
+/** What a context needs from its worker. */
+export interface JobContextDeps {
+  store: LeaseStore;
+  reconcile: ReconcileHook | undefined;
+  inDoubt: InDoubtPolicy;
+  idempotencyNamespace: string;
+}
+
+/** Builds the context of one attempt. Internal to the worker. */
+export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContextDeps): JobContext {
+  const used = new Set<string>();
+  let records: Promise<Map<string, StepRecord>> | undefined;
+  const keyOf = (name: string): string => idempotencyKey(job.id, validateKey(name, 'name'), deps.idempotencyNamespace);
+  const loadRecords = (): Promise<Map<string, StepRecord>> =>
+    (records ??= deps.store.getStepRecords(job.id).then((list) => new Map(list.map((r) => [r.name, r]))));
+
+  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    validateKey(name, 'name');
+    if (typeof fn !== 'function') throw new ValidationError('fn', 'must be a function returning a promise');
+    // A second use of a name in one attempt would read back the first's record: almost always a bug.
+    if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within a job`);
+    used.add(name);
+    holder.throwIfLost();
+    holder.controller.signal.throwIfAborted();
+
+    const prior = (await loadRecords()).get(name);
+    if (prior?.state === 'done') return prior.result as T;
+    if (prior?.state === 'started' && prior.token < holder.lease.token) {
+      // In doubt: the step began in an earlier attempt that never recorded how it ended.
+      if (deps.reconcile) {
+        const answer = await deps.reconcile(job, name, keyOf(name));
+        if (answer?.found === true) {
+          const text = validateJson(answer.result, `reconcile(${name}).result`);
+          await holder.ensureTime();
+          await holder.write((lease) => deps.store.saveStep(lease, name, answer.result));
+          return JSON.parse(text) as T;
+        }
+        if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
+      } else if (deps.inDoubt === 'fail') {
+        throw new StepInDoubtError(job.id, name);
+      }
+    }
+
+    await holder.ensureTime();
+    await holder.write((lease) => deps.store.beginStep(lease, name));
+    const value = await fn();
+    const json = value === undefined ? null : value;
+    const text = validateJson(json, `step(${name}) result`);
+    await holder.write((lease) => deps.store.saveStep(lease, name, json as Json));
+    return JSON.parse(text) as T;
+  }
+
+  return {
+    get signal() {
+      return holder.controller.signal;
+    },
+    attempt: job.attempts,
+    get lease() {
+      return holder.lease;
+    },
+    step,
+    idempotencyKey: keyOf,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * One held lease: its heartbeat, the self-fencing check steps make, and the gate every write
+ * of the attempt passes. Once the lease is lost (or given up), the attempt's signal is
+ * aborted and the gate refuses every later write, so the worker stops issuing writes even
+ * before the store's fence would refuse them.
+ */
+import { LeaseLostError } from '../../domain/errors.js';
+import type { Lease } from '../../domain/job.js';
+import type { Clock } from '../../ports/clock.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import type { SafeEmitter } from './worker-events.js';
+import { monotonicNow, waitOn } from './wait.js';
+
+/** What a lease holder needs from its worker. */
+export interface LeaseHolderDeps {
+  store: LeaseStore;
+  clock: Clock;
+  emitter: SafeEmitter;
+  leaseMs: number;
+  extendAfterMs: number;
+  safetyMarginMs: number;
+}
+
+type ExtendOutcome = 'ok' | 'lost' | 'error';
+
+/** Holds one lease for the duration of one attempt. Internal to the worker. */
+export class LeaseHolder {
+  /** Aborted when the attempt must stop: lease lost, timeout, or forced shutdown. */
+  readonly controller = new AbortController();
+  private current: Lease;
+  /** Monotonic time taken just before the last successful acquire/extend was sent: the lease runs at least leaseMs from there. */
+  private grantedAt: number;
+  private lostError: LeaseLostError | undefined;
+  private readonly heartbeatStop = new AbortController();
+  private inFlight: Promise<ExtendOutcome> | undefined;
+  private heartbeatDone: Promise<void> = Promise.resolve();
+  private finished = false;
+
+  constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
+    this.current = lease;
+    this.grantedAt = grantedAt;
+  }
+
+  /** The lease as last granted (expiry moves with each extension; the token never changes). */
+  get lease(): Lease {
+    return this.current;
+  }
+
+  /** Whether the lease is lost or was given up; no write of this attempt will be issued. */
+  get isLost(): boolean {
+    return this.lostError !== undefined;
+  }
+
+  /** Lease time left by this process's monotonic clock, counted from the last grant. */
+  remainingMs(): number {
+    return this.deps.leaseMs - (monotonicNow(this.deps.clock) - this.grantedAt);
+  }
+
+  /** Starts extending the lease each time the threshold share of it has elapsed. */
+  startHeartbeat(): void {
+    this.heartbeatDone = this.heartbeat();
+  }
+
+  /** Stops the heartbeat and waits for an extend in flight to settle. */
+  async stopHeartbeat(): Promise<void> {
+    this.heartbeatStop.abort();
+    await this.heartbeatDone;
+  }
+
+  /**
+   * Self-fencing before a step: with less than the safety margin of lease left, extend
+   * first; if that fails, give the lease up (abort the attempt) and throw.
+   */
+  async ensureTime(): Promise<void> {
+    this.throwIfLost();
+    if (this.remainingMs() >= this.deps.safetyMarginMs) return;
+    const outcome = await this.extendOnce();
+    if (outcome === 'ok' && this.remainingMs() >= this.deps.safetyMarginMs) return;
+    this.throwIfLost();
+    this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'));
+    this.throwIfLost();
+  }
+
+  /**
+   * Ends the attempt: its outcome is written (or abandoned). A handler still running in the
+   * background (it ignored a timeout's abort) gets LeaseLostError from any later write,
+   * without a `lease:lost` event: the lease was not lost, the attempt is over.
+   */
+  finish(): void {
+    this.finished = true;
+  }
+
+  /** Runs a write of this attempt through the gate: refused once the lease is lost; a LeaseLostError from the store marks it lost. */
+  async write<T>(op: (lease: Lease) => Promise<T>): Promise<T> {
+    this.throwIfLost();
+    if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+    try {
+      return await op(this.current);
+    } catch (error) {
+      if (error instanceof LeaseLostError) this.markLost(error);
+      throw error;
+    }
+  }
+
+  /** Throws the LeaseLostError when the lease is lost. */
+  throwIfLost(): void {
+    if (this.lostError) throw this.lostError;
+  }
+
+  /** Records that the lease is gone: abort the attempt with a LeaseLostError and emit `lease:lost` (once). */
+  markLost(error: LeaseLostError): void {
+    if (this.lostError) return;
+    this.lostError = error;
+    this.heartbeatStop.abort();
+    if (!this.controller.signal.aborted) this.controller.abort(error);
+    this.deps.emitter.emit('lease:lost', { jobId: this.current.job.id, token: this.current.token, error });
+  }
+
+  private fenceError(why: string): LeaseLostError {
+    return new LeaseLostError(this.current.job.id, this.current.token, `lease on job ${this.current.job.id} given up: ${why}`);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const stop = this.heartbeatStop.signal;
+    let failures = 0;
+    let delay = this.deps.extendAfterMs - (monotonicNow(this.deps.clock) - this.grantedAt);
+    while (!stop.aborted && !this.isLost) {
+      if (!(await waitOn(this.deps.clock, delay, stop))) return;
+      const outcome = await this.extendOnce();
+      if (outcome === 'lost' || stop.aborted) return;
+      if (outcome === 'ok') {
+        failures = 0;
+        delay = this.deps.extendAfterMs;
+        continue;
+      }
+      // The store is unreachable: keep trying while the lease may still be ours, then fence ourselves.
+      const left = this.remainingMs();
+      if (left <= 0) {
+        this.markLost(this.fenceError('the lease ran out while the store was unreachable'));
+        return;
+      }
+      failures++;
+      // Tighter as expiry nears (a quarter of what is left), but never a busy loop.
+      delay = Math.min(left, Math.max(100, Math.min(100 * 2 ** Math.min(failures, 10), Math.ceil(left / 4))));
+    }
+  }
+
+  /** One extend; concurrent callers share it. */
+  private extendOnce(): Promise<ExtendOutcome> {
+    this.inFlight ??= this.doExtend().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async doExtend(): Promise<ExtendOutcome> {
+    if (this.isLost) return 'lost';
+    const sentAt = monotonicNow(this.deps.clock);
+    try {
+      const lease = await this.deps.store.extend(this.current, this.deps.leaseMs);
+      if (this.isLost) return 'lost';
+      this.current = lease;
+      this.grantedAt = sentAt;
+      this.deps.emitter.emit('lease:extended', { jobId: lease.job.id, lease });
+      return 'ok';
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.markLost(error);
+        return 'lost';
+      }
+      this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id });
+      return 'error';
+    }
+  }
+}

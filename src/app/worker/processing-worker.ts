@@ -1,0 +1,420 @@
+/**
+ * The worker: one claimer loop hands leases to up to `maxConcurrentJobs` running attempts;
+ * each attempt has a heartbeat (LeaseHolder) and a context (durable steps). Outcomes are
+ * written through the lease's gate, so a lost lease writes nothing more.
+ */
+import { LeaseholdError, LeaseLostError, PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import type { Job, Json, Lease } from '../../domain/job.js';
+import { decideFailure } from '../../domain/retry-policy.js';
+import { validateJson } from '../../domain/validation.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import { createJobContext } from './job-context.js';
+import { LeaseHolder } from './lease-holder.js';
+import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { monotonicNow, waitOn } from './wait.js';
+
+/** Where a worker is in its life. */
+export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** What `getStatus()` reports. */
+export interface WorkerStatus {
+  workerId: string;
+  state: WorkerState;
+  /** Attempts in progress. */
+  running: { jobId: string; queue: string; attempt: number; token: number; leaseExpiresAt: number }[];
+  /** Since start: completed jobs, final failures, retries scheduled, leases lost, leases released at shutdown. */
+  counts: { completed: number; failed: number; retried: number; lost: number; released: number };
+  /** The last store or handler-infrastructure error, if any. */
+  lastError: { message: string; at: number } | null;
+}
+
+/** Options of `stop()`. */
+export interface StopOptions {
+  /** Wait this long for running jobs instead of the worker's `shutdownTimeoutMs` (0: abort them at once). */
+  timeoutMs?: number;
+}
+
+interface Running {
+  holder: LeaseHolder;
+  /** Set when the shutdown deadline passed: the attempt is released, not failed. */
+  shuttingDown: boolean;
+  done: Promise<void>;
+}
+
+/** Raised into `ctx.signal` when an attempt runs past `jobTimeoutMs`. */
+export class JobTimeoutError extends LeaseholdError {
+  constructor(jobId: string, ms: number) {
+    super('TIMEOUT', `job ${jobId} ran longer than ${ms} ms`);
+  }
+}
+
+/** Raised into `ctx.signal` when the shutdown deadline passes; the lease is released (attempt not charged). */
+export class ShutdownAbortError extends LeaseholdError {
+  constructor() {
+    super('ABORTED', 'worker is shutting down; the job is released and will run again');
+  }
+}
+
+const MAX_STORE_BACKOFF_MS = 30_000;
+
+/**
+ * Claims jobs from a {@link LeaseStore} and runs their handlers with heartbeats, durable
+ * steps, retries and graceful shutdown. Defaults: 300 s leases extended at 50%, 5 s polls,
+ * one job at a time, SIGTERM/SIGINT handled.
+ * @example
+ * const worker = new ProcessingWorker({ store, queues: ['orders'], handler: async (job, ctx) => {
+ *   await ctx.step('place', () => exchange.place({ clientOrderId: ctx.idempotencyKey('place') }));
+ * } });
+ * await worker.start();
+ */
+export class ProcessingWorker {
+  private readonly o: ResolvedWorkerOptions;
+  private readonly events = new SafeEmitter();
+  private state: WorkerState = 'idle';
+  private readonly running = new Map<string, Running>();
+  private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0 };
+  private lastError: WorkerStatus['lastError'] = null;
+  /** Aborted by stop(): ends the loop's waits. */
+  private readonly stopping = new AbortController();
+  /** Aborted (and replaced) to wake the loop early: enqueue, a free slot. */
+  private wake = new AbortController();
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopPromise: Promise<void> | undefined;
+  private forceNow: AbortController | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private signalHandlers: { signal: NodeJS.Signals; fn: () => void }[] = [];
+  private readonly batcher: CompletionBatcher | undefined;
+
+  /** Validates the options (throws `ValidationError` naming the bad one); starts nothing. */
+  constructor(options: WorkerOptions) {
+    this.o = resolveWorkerOptions(options);
+    this.batcher = this.o.batchCompletions ? new CompletionBatcher(this.o.store) : undefined;
+  }
+
+  /** This worker's id (its `lockedBy`). */
+  get workerId(): string {
+    return this.o.workerId;
+  }
+
+  /** Adds an event listener; returns a function that removes it. A throwing listener is harmless. */
+  on<E extends keyof WorkerEvents>(event: E, listener: WorkerListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Removes an event listener. */
+  off<E extends keyof WorkerEvents>(event: E, listener: WorkerListener<E>): void {
+    this.events.off(event, listener);
+  }
+
+  /** Reaps expired leases once, then starts claiming. Resolves once the loop is running. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new ValidationError('state', `worker ${this.o.workerId} was already started`);
+    this.state = 'running';
+    if (this.o.handleSignals) this.installSignals();
+    this.unsubscribe = this.o.store.onEnqueue((queue) => {
+      if (!this.o.queues || this.o.queues.includes(queue)) this.wakeUp();
+    });
+    try {
+      await this.o.store.reapExpired();
+    } catch (error) {
+      // Not fatal: acquire takes expired leases over too.
+      this.reportError(error, 'reap');
+    }
+    this.loopDone = this.loop().catch((error: unknown) => {
+      // Only a bug can get here (store errors are handled inside); report it rather than crash the host.
+      this.reportError(error, 'acquire');
+    });
+  }
+
+  /**
+   * Stops claiming, waits up to `shutdownTimeoutMs` for running jobs, then aborts the rest
+   * and releases their leases (their attempt is not charged). Idempotent; a second call with
+   * `{ timeoutMs: 0 }` cuts the wait short.
+   */
+  stop(opts: StopOptions = {}): Promise<void> {
+    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort();
+    if (this.stopPromise) return this.stopPromise;
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return (this.stopPromise = Promise.resolve());
+    }
+    this.state = 'stopping';
+    this.forceNow = new AbortController();
+    if (opts.timeoutMs === 0) this.forceNow.abort();
+    this.stopPromise = this.shutdown(opts.timeoutMs ?? this.o.shutdownTimeoutMs);
+    return this.stopPromise;
+  }
+
+  /** A snapshot: state, running attempts, counts since start, last error. */
+  getStatus(): WorkerStatus {
+    return {
+      workerId: this.o.workerId,
+      state: this.state,
+      running: [...this.running.values()].map(({ holder: { lease } }) => ({
+        jobId: lease.job.id,
+        queue: lease.job.queue,
+        attempt: lease.job.attempts,
+        token: lease.token,
+        leaseExpiresAt: lease.expiresAt,
+      })),
+      counts: { ...this.counts },
+      lastError: this.lastError,
+    };
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.stopping.abort();
+    this.unsubscribe?.();
+    await this.loopDone;
+    if (this.running.size > 0) {
+      const drained = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
+      const deadline = new AbortController();
+      const forced = this.forceNow!.signal;
+      const onForce = (): void => deadline.abort();
+      forced.addEventListener('abort', onForce, { once: true });
+      const expired = forced.aborted ? Promise.resolve(false) : waitOn(this.o.clock, timeoutMs, deadline.signal).then(() => false);
+      const finished = await Promise.race([drained, expired]);
+      deadline.abort();
+      forced.removeEventListener('abort', onForce);
+      if (!finished) {
+        for (const r of this.running.values()) {
+          r.shuttingDown = true;
+          if (!r.holder.controller.signal.aborted) r.holder.controller.abort(new ShutdownAbortError());
+        }
+      }
+      await Promise.all([...this.running.values()].map((r) => r.done));
+    }
+    // Listeners stay until here so a second signal can cut the drain short.
+    this.removeSignals();
+    this.state = 'stopped';
+    this.events.emit('worker:stopped', { workerId: this.o.workerId, released: this.counts.released });
+  }
+
+  private wakeUp(): void {
+    this.wake.abort();
+  }
+
+  /** The claimer: one acquire per round for all free slots; waits (poll, wake-up, slot) when there is nothing to do. */
+  private async loop(): Promise<void> {
+    let storeFailures = 0;
+    while (!this.stopping.signal.aborted) {
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+      const free = this.o.maxConcurrentJobs - this.running.size;
+      if (free <= 0) {
+        await this.waitForWake(undefined);
+        continue;
+      }
+      let leases: Lease[];
+      const sentAt = monotonicNow(this.o.clock);
+      try {
+        leases = await this.o.store.acquire({ workerId: this.o.workerId, leaseMs: this.o.leaseMs, limit: free, queues: this.o.queues });
+        storeFailures = 0;
+      } catch (error) {
+        this.reportError(error, 'acquire');
+        storeFailures++;
+        const cap = Math.min(MAX_STORE_BACKOFF_MS, 250 * 2 ** Math.min(storeFailures - 1, 16));
+        await this.waitForWake(Math.max(1, Math.floor(cap * (0.5 + this.o.random() / 2))), false);
+        continue;
+      }
+      for (const lease of leases) this.run(lease, sentAt);
+      if (leases.length === free) continue;
+      // Fewer than asked: the queue is empty for now. Poll with jitter so workers spread out.
+      await this.waitForWake(Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random()))));
+    }
+  }
+
+  /** Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early unless `wakeable` is false. */
+  private async waitForWake(ms: number | undefined, wakeable = true): Promise<void> {
+    // A per-wait controller with listeners removed afterwards (AbortSignal.any on the
+    // worker-long stop signal piles up listeners over a long life on Node 20).
+    const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
+    const either = new AbortController();
+    const onAbort = (): void => either.abort();
+    for (const s of sources) {
+      if (s.aborted) either.abort();
+      else s.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      if (ms !== undefined) await waitOn(this.o.clock, ms, either.signal);
+      else if (!either.signal.aborted) await new Promise<void>((resolve) => either.signal.addEventListener('abort', () => resolve(), { once: true }));
+    } finally {
+      for (const s of sources) s.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private run(lease: Lease, grantedAt: number): void {
+    const holder = new LeaseHolder(lease, grantedAt, {
+      store: this.o.store,
+      clock: this.o.clock,
+      emitter: this.events,
+      leaseMs: this.o.leaseMs,
+      extendAfterMs: this.o.extendAfterMs,
+      safetyMarginMs: this.o.safetyMarginMs,
+    });
+    const entry: Running = { holder, shuttingDown: false, done: Promise.resolve() };
+    this.running.set(lease.job.id, entry);
+    entry.done = this.attempt(entry)
+      .catch((error: unknown) => this.reportError(error, 'complete', lease.job.id))
+      .finally(() => {
+        this.running.delete(lease.job.id);
+        this.wakeUp();
+      });
+  }
+
+  private async attempt(entry: Running): Promise<void> {
+    const { holder } = entry;
+    const job = holder.lease.job;
+    if (this.stopping.signal.aborted) {
+      // Claimed while stopping: hand it straight back.
+      entry.shuttingDown = true;
+      holder.controller.abort(new ShutdownAbortError());
+    }
+    holder.startHeartbeat();
+    const timeout = this.startTimeout(holder, job.id);
+    const startedAt = monotonicNow(this.o.clock);
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    if (holder.controller.signal.aborted) outcome = { ok: false, error: holder.controller.signal.reason };
+    else {
+      this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
+      outcome = await this.runHandler(job, holder);
+    }
+    timeout.abort();
+    try {
+      await this.settle(entry, job, outcome, startedAt);
+    } finally {
+      holder.finish();
+      await holder.stopHeartbeat();
+      if (holder.isLost) this.counts.lost++;
+    }
+  }
+
+  /** Runs the handler, ending as soon as the attempt's signal aborts even if the handler ignores it. */
+  private async runHandler(job: Job, holder: LeaseHolder): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    const handler = this.o.handlerFor(job.queue);
+    if (!handler) return { ok: false, error: new PermanentError(`no handler for queue "${job.queue}"`) };
+    const ctx = createJobContext(job, holder, {
+      store: this.o.store,
+      reconcile: this.o.reconcile,
+      inDoubt: this.o.inDoubt,
+      idempotencyNamespace: this.o.idempotencyNamespace,
+    });
+    const signal = holder.controller.signal;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<{ ok: false; error: unknown }>((resolve) => {
+      onAbort = () => resolve({ ok: false, error: signal.reason });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const ran = (async () => handler(job, ctx))().then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    try {
+      const result = await Promise.race([ran, aborted]);
+      // An abort wins over whatever the handler made of it (a handler may swallow the abort).
+      return signal.aborted ? { ok: false, error: signal.reason } : result;
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  private startTimeout(holder: LeaseHolder, jobId: string): AbortController {
+    const cancel = new AbortController();
+    const ms = this.o.jobTimeoutMs;
+    if (ms !== undefined) {
+      void waitOn(this.o.clock, ms, cancel.signal).then((elapsed) => {
+        if (elapsed && !holder.controller.signal.aborted) holder.controller.abort(new JobTimeoutError(jobId, ms));
+      });
+    }
+    return cancel;
+  }
+
+  /** Writes the attempt's outcome through the lease's gate: complete, fail (retry or final) or release. */
+  private async settle(entry: Running, job: Job, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, startedAt: number): Promise<void> {
+    const { holder } = entry;
+    if (holder.isLost) return;
+    try {
+      if (entry.shuttingDown) {
+        await this.persist(holder, 'release', (lease) => this.o.store.release(lease));
+        this.counts.released++;
+        return;
+      }
+      if (outcome.ok) {
+        const result = outcome.value === undefined ? null : outcome.value;
+        let text: string | undefined;
+        try {
+          text = validateJson(result, 'result');
+        } catch (error) {
+          return await this.recordFailure(holder, job, error, true);
+        }
+        const done = await this.persist(holder, 'complete', (lease) =>
+          this.batcher ? this.batcher.complete(lease, result as Json) : this.o.store.complete(lease, result as Json),
+        );
+        this.counts.completed++;
+        this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
+        return;
+      }
+      const permanent = outcome.error instanceof PermanentError || outcome.error instanceof StepInDoubtError;
+      await this.recordFailure(holder, job, outcome.error, permanent);
+    } catch (error) {
+      if (error instanceof LeaseLostError) return; // lease:lost was emitted by the holder
+      // The store stayed down past the lease: the job is not lost, it runs again once the lease expires.
+      this.reportError(error, outcome.ok ? 'complete' : 'fail', job.id);
+    }
+  }
+
+  private async recordFailure(holder: LeaseHolder, job: Job, error: unknown, permanent: boolean): Promise<void> {
+    const d = decideFailure(job, { now: this.o.clock.now(), permanent, policy: this.o.backoff, random: this.o.random });
+    const opts = d.status === 'retry' ? { retryAt: d.runAt } : { permanent: true };
+    const after = await this.persist(holder, 'fail', (lease) => this.o.store.fail(lease, error, opts));
+    if (after.status === 'retry') {
+      this.counts.retried++;
+      this.events.emit('job:retry', { job: after, error, runAt: after.runAt });
+    } else {
+      this.counts.failed++;
+      this.events.emit('job:failed', { job: after, error });
+    }
+  }
+
+  /**
+   * A final write, retried through store outages while the lease may still be ours. A
+   * completion that never gets written is not lost: the job runs again after the lease
+   * expires, and its recorded steps make that rerun safe.
+   */
+  private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release', op: (lease: Lease) => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await holder.write(op);
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
+        const left = holder.remainingMs();
+        if (left <= 0) throw error;
+        this.reportError(error, during, holder.lease.job.id);
+        await waitOn(this.o.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
+      }
+    }
+  }
+
+  private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {
+    this.lastError = { message: error instanceof Error ? error.message : String(error), at: this.o.clock.now() };
+    this.events.emit('worker:error', jobId === undefined ? { error, during } : { error, during, jobId });
+  }
+
+  private installSignals(): void {
+    let received = 0;
+    const onSignal = (): void => {
+      received++;
+      // First signal: graceful. Second: stop now (abort and release what still runs).
+      this.stop(received > 1 ? { timeoutMs: 0 } : {}).catch((error: unknown) => this.reportError(error, 'signal'));
+    };
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, onSignal);
+      this.signalHandlers.push({ signal, fn: onSignal });
+    }
+  }
+
+  private removeSignals(): void {
+    for (const { signal, fn } of this.signalHandlers) process.off(signal, fn);
+    this.signalHandlers = [];
+  }
+}

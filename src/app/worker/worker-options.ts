@@ -1,0 +1,216 @@
+/**
+ * The worker's options, their defaults, and their validation: every bad option is a
+ * `ValidationError` naming it, thrown by the constructor before anything runs.
+ */
+import { hostname } from 'node:os';
+import { ValidationError } from '../../domain/errors.js';
+import type { Job, Json } from '../../domain/job.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy, type RandomSource } from '../../domain/retry-policy.js';
+import { MAX_LEASE_MS, validateDuration, validateInteger, validateName } from '../../domain/validation.js';
+import type { Clock } from '../../ports/clock.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import { SystemClock } from '../../adapters/clocks/system-clock.js';
+import type { JobContext } from './job-context.js';
+
+/**
+ * Runs one job. Return a JSON value (or nothing) to complete it; throw to fail the attempt
+ * (`PermanentError` fails the job at once).
+ * @example const handler: Handler = async (job, ctx) => ctx.step('place', () => placeOrder(job.payload));
+ */
+export type Handler = (job: Job, ctx: JobContext) => Promise<Json | void>;
+
+/** What `reconcile` answers: the step's result if the effect happened, or that it did not. */
+export type ReconcileResult = { found: true; result: Json } | { found: false };
+
+/**
+ * Settles an in-doubt step (started in an earlier attempt, result never recorded): look the
+ * effect up by its idempotency key (e.g. "does the exchange have an order with this client
+ * id?"). `{ found: true, result }` is recorded and the step is skipped; `{ found: false }`
+ * runs it again.
+ * @example reconcile: async (job, step, key) => { const o = await exchange.find(key); return o ? { found: true, result: o } : { found: false }; }
+ */
+export type ReconcileHook = (job: Job, stepName: string, idempotencyKey: string) => Promise<ReconcileResult>;
+
+/** What an in-doubt step becomes when no `reconcile` hook settles it. */
+export type InDoubtPolicy = 'rerun' | 'fail';
+
+/** Options of `new ProcessingWorker(...)`. Only `store` and a handler are required. */
+export interface WorkerOptions {
+  /** Where jobs live. */
+  store: LeaseStore;
+  /** Time source for heartbeats, polling and backoff. Default `new SystemClock()`. Use the store's clock. */
+  clock?: Clock;
+  /** This worker's id, recorded as `lockedBy`. Default `${hostname}-${pid}-${random}`. */
+  workerId?: string;
+  /** Queues to serve. Default: the keys of `handlers`, or every queue with a single `handler`. */
+  queues?: string[];
+  /** One handler for every queue served. Give this or `handlers`. */
+  handler?: Handler;
+  /** A handler per queue; the worker serves exactly these queues unless `queues` narrows them. */
+  handlers?: Record<string, Handler>;
+  /** Settles in-doubt steps; see {@link ReconcileHook}. Default: none (the `inDoubt` policy decides). */
+  reconcile?: ReconcileHook;
+  /** What an in-doubt step becomes without a `reconcile` hook. Default 'rerun' (the idempotency key protects). */
+  inDoubt?: InDoubtPolicy;
+  /** Lease length. Default 300 s. */
+  leaseDurationSeconds?: number;
+  /** Idle poll interval (jittered by ±10%). Default 5000 ms. */
+  pollIntervalMs?: number;
+  /** Jobs run at once. Default 1. */
+  maxConcurrentJobs?: number;
+  /** Extend a lease when this share of it has elapsed. Default 50 (%). */
+  leaseExtensionThresholdPercent?: number;
+  /** Retry backoff (exponential, full jitter). Default 1 s doubling, capped at 5 min. */
+  backoff?: Partial<BackoffPolicy>;
+  /** Abort and fail an attempt that runs longer than this. Default: no limit. */
+  jobTimeoutMs?: number;
+  /** How long `stop()` waits for running jobs before aborting them and releasing their leases. Default 30000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Stop gracefully on SIGTERM/SIGINT (a second signal stops at once). Default true; turn off when embedding or in tests. */
+  handleSignals?: boolean;
+  /** Mixed into every idempotency key, so two databases never derive the same key. Default ''. */
+  idempotencyNamespace?: string;
+  /** Uniform [0,1) source for jitter. Default Math.random. */
+  random?: RandomSource;
+  /**
+   * Write completions that are ready in the same event-loop turn with one `completeMany`.
+   * Default false. Worth it with many concurrent short jobs on a SQL store.
+   */
+  batchCompletions?: boolean;
+}
+
+/** Options with every default applied. */
+export interface ResolvedWorkerOptions {
+  store: LeaseStore;
+  clock: Clock;
+  workerId: string;
+  queues: string[] | undefined;
+  handlerFor: (queue: string) => Handler | undefined;
+  reconcile: ReconcileHook | undefined;
+  inDoubt: InDoubtPolicy;
+  leaseMs: number;
+  pollIntervalMs: number;
+  maxConcurrentJobs: number;
+  extendAfterMs: number;
+  /** Least lease time left for a step to start without extending first. */
+  safetyMarginMs: number;
+  backoff: BackoffPolicy;
+  jobTimeoutMs: number | undefined;
+  shutdownTimeoutMs: number;
+  handleSignals: boolean;
+  idempotencyNamespace: string;
+  random: RandomSource;
+  batchCompletions: boolean;
+}
+
+const KNOWN = new Set([
+  'store', 'clock', 'workerId', 'queues', 'handler', 'handlers', 'reconcile', 'inDoubt', 'leaseDurationSeconds',
+  'pollIntervalMs', 'maxConcurrentJobs', 'leaseExtensionThresholdPercent', 'backoff', 'jobTimeoutMs',
+  'shutdownTimeoutMs', 'handleSignals', 'idempotencyNamespace', 'random', 'batchCompletions',
+]);
+
+/** Validates worker options and applies the defaults. Throws `ValidationError` naming the option. */
+export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOptions {
+  if (typeof input !== 'object' || input === null) throw new ValidationError('options', 'must be an object');
+  for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ValidationError(k, 'is not a worker option');
+  const o = input;
+  const store = o.store;
+  if (typeof store !== 'object' || store === null || typeof store.acquire !== 'function') throw new ValidationError('store', 'must be a LeaseStore');
+  if (o.clock !== undefined && typeof o.clock?.now !== 'function') throw new ValidationError('clock', 'must have a now() method');
+  if (o.random !== undefined && typeof o.random !== 'function') throw new ValidationError('random', 'must be a function returning [0, 1)');
+  for (const k of ['reconcile', 'handler'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') throw new ValidationError(k, 'must be a function');
+  }
+
+  let handlers: Record<string, Handler> | undefined;
+  if (o.handlers !== undefined) {
+    if (o.handler !== undefined) throw new ValidationError('handlers', 'give either handler or handlers, not both');
+    if (typeof o.handlers !== 'object' || o.handlers === null || Object.keys(o.handlers).length === 0) {
+      throw new ValidationError('handlers', 'must be a non-empty record of queue name to handler');
+    }
+    handlers = {};
+    for (const [q, h] of Object.entries(o.handlers)) {
+      validateName(q, `handlers.${q}`);
+      if (typeof h !== 'function') throw new ValidationError(`handlers.${q}`, 'must be a function');
+      handlers[q] = h;
+    }
+  } else if (o.handler === undefined) {
+    throw new ValidationError('handler', 'is required (or give handlers, one per queue)');
+  }
+
+  let queues: string[] | undefined;
+  if (o.queues !== undefined) {
+    if (!Array.isArray(o.queues) || o.queues.length === 0) throw new ValidationError('queues', 'must be a non-empty array of queue names');
+    queues = o.queues.map((q, i) => validateName(q, `queues[${i}]`));
+    if (handlers) for (const q of queues) if (!handlers[q]) throw new ValidationError('queues', `queue "${q}" has no handler in handlers`);
+  } else if (handlers) {
+    queues = Object.keys(handlers);
+  }
+
+  const leaseMs = o.leaseDurationSeconds === undefined ? 300_000 : validateDuration(o.leaseDurationSeconds * 1000, 'leaseDurationSeconds', MAX_LEASE_MS);
+  if (o.leaseDurationSeconds !== undefined && (typeof o.leaseDurationSeconds !== 'number' || leaseMs < 100)) {
+    throw new ValidationError('leaseDurationSeconds', 'must be at least 0.1');
+  }
+  const threshold = o.leaseExtensionThresholdPercent === undefined ? 50 : validateInteger(o.leaseExtensionThresholdPercent, 'leaseExtensionThresholdPercent', 1, 90);
+  const inDoubt = o.inDoubt ?? 'rerun';
+  if (inDoubt !== 'rerun' && inDoubt !== 'fail') throw new ValidationError('inDoubt', `must be 'rerun' or 'fail', got ${String(inDoubt)}`);
+  for (const k of ['handleSignals', 'batchCompletions'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new ValidationError(k, 'must be a boolean');
+  }
+  const ns = o.idempotencyNamespace ?? '';
+  if (typeof ns !== 'string' || ns.length > 128) throw new ValidationError('idempotencyNamespace', 'must be a string of at most 128 characters');
+
+  const handler = o.handler;
+  return {
+    store,
+    clock: o.clock ?? new SystemClock(),
+    workerId: o.workerId === undefined ? defaultWorkerId(o.random ?? Math.random) : validateName(o.workerId, 'workerId'),
+    queues,
+    handlerFor: handlers ? (q) => handlers[q] : () => handler,
+    reconcile: o.reconcile,
+    inDoubt,
+    leaseMs,
+    pollIntervalMs: o.pollIntervalMs === undefined ? 5000 : validateDuration(o.pollIntervalMs, 'pollIntervalMs'),
+    maxConcurrentJobs: o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000),
+    extendAfterMs: Math.floor((leaseMs * threshold) / 100),
+    safetyMarginMs: safetyMargin(leaseMs),
+    backoff: resolveBackoffOption(o.backoff),
+    jobTimeoutMs: o.jobTimeoutMs === undefined ? undefined : validateDuration(o.jobTimeoutMs, 'jobTimeoutMs'),
+    shutdownTimeoutMs: o.shutdownTimeoutMs === undefined ? 30_000 : validateShutdown(o.shutdownTimeoutMs),
+    handleSignals: o.handleSignals ?? true,
+    idempotencyNamespace: ns,
+    random: o.random ?? Math.random,
+    batchCompletions: o.batchCompletions ?? false,
+  };
+}
+
+/**
+ * A step does not start with less than this much lease left: 20% of the lease, raised to
+ * 1 s for short leases but never above half of it (else every step of a 1 s lease would
+ * extend first).
+ */
+export function safetyMargin(leaseMs: number): number {
+  return Math.max(Math.floor(leaseMs * 0.2), Math.min(1000, Math.floor(leaseMs / 2)));
+}
+
+function validateShutdown(v: unknown): number {
+  if (v === 0) return 0;
+  return validateDuration(v, 'shutdownTimeoutMs');
+}
+
+function resolveBackoffOption(b: Partial<BackoffPolicy> | undefined): BackoffPolicy {
+  if (b === undefined) return { ...DEFAULT_BACKOFF };
+  if (typeof b !== 'object' || b === null) throw new ValidationError('backoff', 'must be an object { baseMs, factor, maxMs }');
+  const out = { ...DEFAULT_BACKOFF, ...b };
+  for (const k of ['baseMs', 'factor', 'maxMs'] as const) {
+    if (typeof out[k] !== 'number' || !Number.isFinite(out[k]) || out[k] < 0) throw new ValidationError(`backoff.${k}`, 'must be a finite number >= 0');
+  }
+  if (out.factor < 1) throw new ValidationError('backoff.factor', 'must be >= 1');
+  return out;
+}
+
+function defaultWorkerId(random: RandomSource): string {
+  const suffix = Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0');
+  return `${hostname()}-${process.pid}-${suffix}`.slice(0, 128);
+}
+

@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SchemaTooNewError } from '../src/domain/errors.js';
+import { findMigrationsDir, loadMigrations, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { runChildrenTogether } from './fixtures/sqlite-children.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** Everything the schema holds, to prove a refused migration changed nothing. */
+function schemaOf(filename: string): unknown {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return {
+      objects: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all(),
+      versions: db.prepare('SELECT version, name FROM leasehold_schema_migrations ORDER BY version').all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite: migrations', () => {
+  let dir: string;
+  let filename: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'leasehold-sqlite-migrate-'));
+    filename = join(dir, 'jobs.db');
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds migrations/sqlite from src/ and from dist/src/, and reads them in version order', () => {
+    const expected = join(ROOT, 'migrations', 'sqlite');
+    expect(findMigrationsDir()).toBe(expected);
+    expect(findMigrationsDir(join(ROOT, 'dist', 'src', 'adapters', 'sqlite'))).toBe(expected);
+    const migrations = loadMigrations();
+    expect(migrations[0]).toMatchObject({ version: 1, name: '001-initial.sql' });
+    expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b));
+  });
+
+  it('is idempotent: a second migrate applies nothing and keeps the data', async () => {
+    const store = new SqliteLeaseStore({ filename });
+    await store.migrate();
+    const { job } = await store.enqueue({ queue: 'q', payload: 1 });
+    const before = schemaOf(filename);
+    await store.migrate();
+    expect(schemaOf(filename)).toEqual(before);
+    expect((before as { versions: unknown[] }).versions).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })));
+    expect(await store.get(job.id)).toEqual(job);
+    await store.close();
+  });
+
+  it('refuses a database migrated by a newer leasehold, changing nothing', async () => {
+    const store = new SqliteLeaseStore({ filename });
+    await store.migrate();
+    const known = Math.max(...loadMigrations().map((m) => m.version));
+    const other = new Database(filename);
+    other.prepare('INSERT INTO leasehold_schema_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(known + 1, 'from-the-future.sql');
+    other.close();
+    const before = schemaOf(filename);
+    const err = await store.migrate().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SchemaTooNewError);
+    expect((err as SchemaTooNewError).message).toContain(`version ${known + 1}`);
+    expect(schemaOf(filename)).toEqual(before);
+    await store.close();
+  });
+
+  it('refuses a newer schema before creating any table of its own', async () => {
+    const other = new Database(filename);
+    other.exec('CREATE TABLE leasehold_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    other.exec("INSERT INTO leasehold_schema_migrations VALUES (999, 'future.sql', 0)");
+    other.close();
+    const store = new SqliteLeaseStore({ filename });
+    await expect(store.migrate()).rejects.toBeInstanceOf(SchemaTooNewError);
+    const tables = (schemaOf(filename) as { objects: { name: string }[] }).objects.map((o) => o.name);
+    expect(tables).toEqual(['leasehold_schema_migrations']);
+    await store.close();
+  });
+
+  it('is safe when several processes migrate the same new file at once', { timeout: 60_000 }, async () => {
+    const results = await runChildrenTogether(Array.from({ length: 4 }, () => ['migrate', filename]));
+    for (const r of results) expect(r).toEqual({ code: 0, output: { migrated: true }, stderr: '' });
+    expect((schemaOf(filename) as { versions: unknown[] }).versions).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })));
+  });
+});

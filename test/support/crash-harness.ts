@@ -1,0 +1,169 @@
+/**
+ * Real-process crash runs: worker child processes place orders on a simulated exchange (in
+ * this process) through a shared store; the harness SIGKILLs them at random moments (the
+ * sharpest one: inside the exchange call, after the order is booked and before the worker
+ * hears back), starts replacements, and reports once the queue drains.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { startSimulatedExchange } from '../../src/app/demo/simulated-exchange.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ENTRY = resolve(ROOT, 'src/app/demo/worker-process.ts');
+
+export interface CrashRunOptions {
+  /** The parent's handle on the shared store (migrated, empty). */
+  store: LeaseStore;
+  /** What the children open: sqlite:<file> or mysql://... */
+  storeUrl: string;
+  dedupe: boolean;
+  reconcile: boolean;
+  jobs?: number;
+  workers?: number;
+  concurrency?: number;
+  /** Kill the placing worker on this share of placements. */
+  killOnPlace?: number;
+  /** Kill a worker on this share of its completion lines (between jobs, or just after a completion). */
+  killOnComplete?: number;
+  maxKills?: number;
+  seed?: number;
+  /** Give up after this long (ms of real time). */
+  deadlineMs?: number;
+}
+
+export interface CrashRunReport {
+  jobs: number;
+  done: number;
+  acceptedOrders: number;
+  jobsWithTwoOrders: number;
+  placementCalls: number;
+  placementsPerJob: { mean: number; max: number };
+  kills: number;
+  killsInsidePlacement: number;
+  takeovers: number;
+  spawned: number;
+  wallMs: number;
+  seed: number;
+}
+
+/** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Child {
+  proc: ChildProcess;
+  workerId: string | undefined;
+  exited: Promise<void>;
+}
+
+/** Runs one crash scenario to the end and reports what happened. */
+export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunReport> {
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = prng(seed);
+  const jobs = o.jobs ?? 60;
+  const maxKills = o.maxKills ?? 12;
+  const started = performance.now();
+  const children = new Set<Child>();
+  const byWorkerId = new Map<string, Child>();
+  let kills = 0;
+  let killsInsidePlacement = 0;
+  let spawned = 0;
+  let finished = false;
+
+  const kill = (child: Child): boolean => {
+    if (kills >= maxKills || child.proc.exitCode !== null || child.proc.signalCode !== null) return false;
+    kills++;
+    child.proc.kill('SIGKILL');
+    return true;
+  };
+
+  const exchange = await startSimulatedExchange({
+    dedupe: o.dedupe,
+    onPlace: (req) => {
+      const child = byWorkerId.get(String(req.placedBy));
+      // SIGKILL lands before this request is answered: the order is booked, its worker never learns.
+      if (child && random() < (o.killOnPlace ?? 0.2) && kill(child)) killsInsidePlacement++;
+    },
+  });
+
+  const spawnWorker = (): void => {
+    spawned++;
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', ENTRY, '--store', o.storeUrl, '--exchange', exchange.url, '--concurrency', String(o.concurrency ?? 4),
+        '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const child: Child = { proc, workerId: undefined, exited: new Promise((r) => proc.once('exit', () => r())) };
+    children.add(child);
+    createInterface({ input: proc.stdout! }).on('line', (text) => {
+      let msg: { event?: string; workerId?: string; message?: string };
+      try {
+        msg = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (msg.event === 'started' && msg.workerId) {
+        child.workerId = msg.workerId;
+        byWorkerId.set(msg.workerId, child);
+      } else if (msg.event === 'completed' && random() < (o.killOnComplete ?? 0.05)) kill(child);
+      else if (msg.event === 'fatal') console.error('worker fatal:', msg.message);
+    });
+    // A killed worker is replaced at once, as a supervisor would.
+    void child.exited.then(() => {
+      children.delete(child);
+      if (!finished) spawnWorker();
+    });
+  };
+
+  try {
+    await o.store.enqueueMany(Array.from({ length: jobs }, (_, i) => ({ queue: 'orders', payload: { symbol: 'BTC', qty: i + 1 }, key: `order-${i}`, maxAttempts: 25 })));
+    for (let i = 0; i < (o.workers ?? 3); i++) spawnWorker();
+    // No event crosses from the store to here, so poll it, bounded by the deadline.
+    const deadline = started + (o.deadlineMs ?? 50_000);
+    for (;;) {
+      const { byStatus } = await o.store.stats();
+      if (byStatus.pending + byStatus.retry + byStatus.processing === 0) break;
+      if (performance.now() > deadline) throw new Error(`crash run (seed ${seed}) did not drain: ${JSON.stringify(byStatus)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    finished = true;
+    for (const c of children) c.proc.kill('SIGTERM');
+    // A bound, not a synchronisation: a worker that ignores SIGTERM for 10 s is killed.
+    const stragglers = setTimeout(() => { for (const c of children) c.proc.kill('SIGKILL'); }, 10_000);
+    await Promise.all([...children].map((c) => c.exited));
+    clearTimeout(stragglers);
+    await exchange.close();
+  }
+
+  const all = await o.store.list({ limit: jobs + 10 });
+  const accepted = exchange.book.acceptedPerJob();
+  const calls = [...exchange.book.placementCalls.values()];
+  const placementCalls = calls.reduce((a, b) => a + b, 0);
+  return {
+    jobs,
+    done: all.filter((j) => j.status === 'done').length,
+    acceptedOrders: exchange.book.accepted.length,
+    jobsWithTwoOrders: [...accepted.values()].filter((n) => n > 1).length,
+    placementCalls,
+    placementsPerJob: { mean: Math.round((placementCalls / jobs) * 1000) / 1000, max: Math.max(...calls) },
+    kills,
+    killsInsidePlacement,
+    // Every acquisition after the first is a takeover (a killed worker's job, or a retry).
+    takeovers: all.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0),
+    spawned,
+    wallMs: Math.round(performance.now() - started),
+    seed,
+  };
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, StoreUnavailableError } from '../src/domain/errors.js';
+import { OrderBook } from '../src/app/demo/simulated-exchange.js';
+import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import { safetyMargin } from '../src/app/worker/worker-options.js';
+import { controllable, makeWorker, setup, T0 } from './support/worker-fixtures.js';
+
+describe('heartbeat', () => {
+  it('extends the lease each time the threshold share of it has elapsed, so a long job keeps its only attempt', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    const extendedAt: number[] = [];
+    const worker = makeWorker({ store, clock, leaseDurationSeconds: 10, leaseExtensionThresholdPercent: 40, handler: async () => {
+      await clock.sleep(25_000);
+      return 'long';
+    } });
+    worker.on('lease:extended', ({ lease }) => extendedAt.push(lease.expiresAt - T0));
+    await worker.start();
+    await runUntilIdle(store, clock);
+    // Extensions at 4, 8, ... s, each pushing expiry to that time + 10 s.
+    expect(extendedAt).toEqual([14_000, 18_000, 22_000, 26_000, 30_000, 34_000]);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'done', attempts: 1, result: 'long' });
+    await worker.stop();
+  });
+
+  it('a LeaseLostError from extend aborts ctx.signal with it, emits lease:lost, and the attempt writes nothing more', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let reason: unknown;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      reason = ctx.signal.reason;
+      return 'too late';
+    } });
+    const lost: string[] = [];
+    worker.on('lease:lost', ({ jobId }) => lost.push(jobId));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    c.pause(); // the process freezes: its heartbeat does not get through
+    clock.advance(10_000);
+    const [taken] = await store.acquire({ workerId: 'other', leaseMs: 60_000 });
+    c.resume();
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(lost).toEqual([job.id]);
+    expect(c.calls.complete ?? 0).toBe(0);
+    expect(await store.get(job.id)).toMatchObject({ status: 'processing', lockedBy: 'other', leaseToken: taken!.token });
+    await worker.stop();
+  });
+
+  it('keeps retrying a failing extend while the lease may still be held, then fences itself before it runs out', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let reason: unknown;
+    const errors: string[] = [];
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      if (ctx.attempt > 1) return;
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      reason = ctx.signal.reason;
+    } });
+    worker.on('worker:error', ({ during }) => errors.push(during));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    c.down('extend');
+    await runUntil(clock, () => reason !== undefined);
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(clock.now() - T0).toBeLessThanOrEqual(10_000);
+    expect(errors.filter((e) => e === 'extend').length).toBeGreaterThan(3);
+    c.up();
+    // The fenced attempt wrote nothing; the job runs again once its lease runs out.
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    expect((await store.get(job.id))?.attempts).toBe(2);
+    await worker.stop();
+  });
+});
+
+describe('self-fencing', () => {
+  it('a step with less than the safety margin of lease left extends first', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null });
+    const extendedAt: number[] = [];
+    // Threshold 90%: the heartbeat waits until 9 s of a 10 s lease; a step at 8.5 s has 1.5 s < margin 2 s.
+    const worker = makeWorker({ store, clock, leaseDurationSeconds: 10, leaseExtensionThresholdPercent: 90, handler: async (_j, ctx) => {
+      await clock.sleep(8500);
+      return ctx.step('s', async () => 'ran');
+    } });
+    worker.on('lease:extended', () => extendedAt.push(clock.now() - T0));
+    expect(safetyMargin(10_000)).toBe(2000);
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(extendedAt).toEqual([8500]);
+    expect((await store.list({ status: 'done' }))[0]?.result).toBe('ran');
+    await worker.stop();
+  });
+
+  it('when that extend fails, the step does not start and the attempt is aborted with LeaseLostError', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    const book = new OrderBook();
+    let stepError: unknown;
+    let attempts = 0;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, leaseExtensionThresholdPercent: 90, handler: async (j, ctx) => {
+      attempts++;
+      if (attempts === 1) {
+        await clock.sleep(8500);
+        c.down('extend');
+      }
+      try {
+        return await ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId);
+      } catch (e) {
+        stepError = e;
+        c.up();
+        throw e;
+      }
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(stepError).toBeInstanceOf(LeaseLostError);
+    expect(book.placementCalls.get(job.id)).toBe(1); // only the second attempt placed
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2 });
+    await worker.stop();
+  });
+});
+
+describe('store outages', () => {
+  it('an outage at start and while claiming emits worker:error, backs off, and resumes without losing a job', async () => {
+    const { clock, store } = setup();
+    const c = controllable(store);
+    await store.enqueueMany([1, 2, 3].map((n) => ({ queue: 'q', payload: n })));
+    c.down();
+    const errors: string[] = [];
+    const worker = makeWorker({ store: c.store, clock, handler: async (j) => j.payload });
+    worker.on('worker:error', ({ during, error }) => {
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      errors.push(during);
+    });
+    await worker.start();
+    await runUntil(clock, () => errors.length >= 6);
+    expect(errors[0]).toBe('reap');
+    expect(worker.getStatus().lastError?.message).toContain('store down');
+    // Exponential: successive acquire attempts are further apart.
+    const before = clock.now();
+    c.up();
+    await runUntilIdle(store, clock);
+    expect(clock.now() - before).toBeLessThanOrEqual(30_000);
+    expect((await store.stats()).byStatus.done).toBe(3);
+    expect(worker.getStatus().state).toBe('running');
+    await worker.stop();
+  });
+
+  it('a completion the store refuses for a while is retried, then written once', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    c.down('complete');
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 60, handler: async () => ++runs });
+    const errors: string[] = [];
+    worker.on('worker:error', ({ during }) => errors.push(during));
+    await worker.start();
+    await runUntil(clock, () => errors.length >= 3);
+    c.up();
+    await runUntilIdle(store, clock);
+    expect(errors.every((e) => e === 'complete')).toBe(true);
+    expect(runs).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: 1 });
+    await worker.stop();
+  });
+});

@@ -1,0 +1,258 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, StepInDoubtError, ValidationError } from '../src/domain/errors.js';
+import type { Job } from '../src/domain/job.js';
+import { idempotencyKey } from '../src/app/idempotency-key.js';
+import { OrderBook } from '../src/app/demo/simulated-exchange.js';
+import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import type { JobContext } from '../src/app/worker/job-context.js';
+import type { ReconcileHook } from '../src/app/worker/worker-options.js';
+import { controllable, forever, makeWorker, setup } from './support/worker-fixtures.js';
+
+describe('durable steps', () => {
+  it('a step finished in an earlier attempt returns its recorded result without running again', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const runs: Record<string, number> = {};
+    let attempt = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      attempt++;
+      const a = await ctx.step('a', async () => { runs.a = (runs.a ?? 0) + 1; return { at: attempt }; });
+      const b = await ctx.step('b', async () => { runs.b = (runs.b ?? 0) + 1; if (attempt === 1) throw new Error('b fails once'); return 'b'; });
+      return { a, b } as never;
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(runs).toEqual({ a: 1, b: 2 });
+    expect((await store.get(job.id))?.result).toEqual({ a: { at: 1 }, b: 'b' });
+    await worker.stop();
+  });
+
+  it('returns the recorded (JSON) value the first time too, records undefined as null, and rejects non-JSON results', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    const seen: unknown[] = [];
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      seen.push(await ctx.step('obj', async () => ({ keep: 1, list: [1, 'a'] })));
+      seen.push(await ctx.step('void', async () => undefined));
+      await ctx.step('date', async () => new Date(0));
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(seen).toEqual([{ keep: 1, list: [1, 'a'] }, null]);
+    const after = await store.get(job.id);
+    expect(after?.status).toBe('failed');
+    expect(after?.lastError).toContain('step(date) result');
+    await worker.stop();
+  });
+
+  it('rejects a step name used twice in one attempt with a ValidationError', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    let caught: unknown;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      await ctx.step('x', async () => 1);
+      try { await ctx.step('x', async () => 2); } catch (e) { caught = e; }
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).field).toBe('name');
+    await worker.stop();
+  });
+});
+
+describe('idempotency keys', () => {
+  it('are at most 36 characters of [A-Za-z0-9_-], stable, and distinct for distinct jobs, steps or namespaces', () => {
+    const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(String);
+    const name = fc.string({ minLength: 1, maxLength: 255 });
+    fc.assert(
+      fc.property(id, name, fc.string({ maxLength: 20 }), (j, s, ns) => {
+        const k = idempotencyKey(j, s, ns);
+        expect(k).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
+        expect(idempotencyKey(j, s, ns)).toBe(k);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.tuple(id, name, fc.string({ maxLength: 5 })), fc.tuple(id, name, fc.string({ maxLength: 5 })), (a, b) => {
+        fc.pre(a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]);
+        expect(idempotencyKey(...a)).not.toBe(idempotencyKey(...b));
+      }),
+    );
+    // Fixed vector: the same key in every process and release, or exchanges would see new ids after an upgrade.
+    expect(idempotencyKey('1', 'place-order')).toBe(idempotencyKey('1', 'place-order', ''));
+    expect(idempotencyKey('1', 'place-order')).toMatchInlineSnapshot(`"1WLpWoDv7yVJ2UX33ypZmzMqM09ZzYPP"`);
+  });
+
+  it('ctx.idempotencyKey is the same in every attempt and uses the worker namespace', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const keys: string[] = [];
+    const worker = makeWorker({ store, clock, idempotencyNamespace: 'prod', handler: async (_j, ctx) => {
+      keys.push(ctx.idempotencyKey('place'));
+      if (keys.length < 2) throw new Error('again');
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(keys).toEqual([idempotencyKey(job.id, 'place', 'prod'), idempotencyKey(job.id, 'place', 'prod')]);
+    expect(keys[0]).not.toBe(idempotencyKey(job.id, 'place'));
+    await worker.stop();
+  });
+});
+
+type Moment = 'before-step' | 'inside-step' | 'after-effect' | 'after-record' | 'during-complete';
+const MOMENTS: Moment[] = ['before-step', 'inside-step', 'after-effect', 'after-record', 'during-complete'];
+
+/**
+ * One order job; the first worker "crashes" (its store calls never arrive again) at `moment`;
+ * a second worker takes the job over after the lease runs out.
+ */
+async function crashAt(moment: Moment, opts: { dedupe: boolean; reconcile: boolean; inDoubt?: 'rerun' | 'fail' }) {
+  const { clock, store } = setup();
+  const book = new OrderBook({ dedupe: opts.dedupe });
+  const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'BTC' } });
+  const first = controllable(store);
+  let crashed = false;
+  const die = async (at: Moment): Promise<void> => {
+    if (at === moment && !crashed) {
+      crashed = true;
+      first.crash();
+      await forever();
+    }
+  };
+  const handler = async (j: Job, ctx: JobContext) => {
+    await die('before-step');
+    const orderId = await ctx.step('place', async () => {
+      await die('inside-step');
+      const out = book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id });
+      await die('after-effect');
+      return out.order.orderId;
+    });
+    await die('after-record');
+    return orderId;
+  };
+  const reconcileCalls: string[] = [];
+  const reconcile: ReconcileHook = async (_j, step, key) => {
+    reconcileCalls.push(step);
+    const o = book.find(key);
+    return o ? { found: true, result: o.orderId } : { found: false };
+  };
+  const common = { clock, leaseDurationSeconds: 30, handler, inDoubt: opts.inDoubt ?? 'rerun', ...(opts.reconcile ? { reconcile } : {}) };
+  if (moment === 'during-complete') first.crashOn('complete');
+  const w1 = makeWorker({ ...common, store: first.store, workerId: 'w1' });
+  await w1.start();
+  await runUntil(clock, () => crashed || first.calls.complete === 1);
+  const w2 = makeWorker({ ...common, store, workerId: 'w2' });
+  await w2.start();
+  await runUntilIdle(store, clock);
+  await w2.stop();
+  const after = (await store.get(job.id))!;
+  return { after, book, reconcileCalls, jobId: job.id, records: await store.getStepRecords(job.id) };
+}
+
+describe('crash moments (in-process: the first worker stops talking to the store)', () => {
+  it.each(MOMENTS)('exchange dedupes by client order id, no reconcile hook: crash %s -> done, one order', async (moment) => {
+    const { after, book, jobId } = await crashAt(moment, { dedupe: true, reconcile: false });
+    expect(after.status).toBe('done');
+    expect(after.attempts).toBe(2);
+    expect(book.acceptedPerJob().get(jobId)).toBe(1);
+    expect(after.result).toBe(book.accepted[0]!.orderId);
+    // The step runs again only when it never got recorded: at-least-once, honestly counted.
+    const expectedCalls = moment === 'after-effect' ? 2 : 1;
+    expect(book.placementCalls.get(jobId)).toBe(expectedCalls);
+  });
+
+  it.each(MOMENTS)('exchange does not dedupe, reconcile hook: crash %s -> done, one order, placed once', async (moment) => {
+    const { after, book, jobId, reconcileCalls } = await crashAt(moment, { dedupe: false, reconcile: true });
+    expect(after.status).toBe('done');
+    expect(book.acceptedPerJob().get(jobId)).toBe(1);
+    expect(book.placementCalls.get(jobId)).toBe(1);
+    expect(reconcileCalls).toEqual(moment === 'inside-step' || moment === 'after-effect' ? ['place'] : []);
+  });
+
+  it.each(['inside-step', 'after-effect'] as const)('no dedupe, no hook, inDoubt "fail": crash %s -> failed "in doubt", never a second order', async (moment) => {
+    const { after, book, jobId } = await crashAt(moment, { dedupe: false, reconcile: false, inDoubt: 'fail' });
+    expect(after.status).toBe('failed');
+    expect(after.lastError).toContain('in doubt');
+    expect(book.acceptedPerJob().get(jobId) ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('in-doubt "rerun" without dedupe or hook is exactly the unprotected case: documented, and visible in the count', async () => {
+    const { after, book, jobId } = await crashAt('after-effect', { dedupe: false, reconcile: false, inDoubt: 'rerun' });
+    expect(after.status).toBe('done');
+    expect(book.acceptedPerJob().get(jobId)).toBe(2);
+  });
+});
+
+describe('in doubt', () => {
+  it('StepInDoubtError is a permanent failure with the step name', () => {
+    const e = new StepInDoubtError('7', 'place');
+    expect(e.step).toBe('place');
+    expect(e.message).toContain('in doubt');
+  });
+
+  it('a lost lease refuses every later write of the attempt without reaching the store', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stepError: unknown;
+    const lost: unknown[] = [];
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      await gate;
+      try { await ctx.step('late', async () => 'x'); } catch (e) { stepError = e; }
+    } });
+    worker.on('lease:lost', ({ error }) => lost.push(error));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    c.pause();
+    clock.advance(11_000);
+    const [taken] = await store.acquire({ workerId: 'thief', leaseMs: 10_000 });
+    expect(taken?.token).toBe(2);
+    c.resume();
+    await runUntil(clock, () => lost.length === 1);
+    const beginsBefore = c.calls.beginStep ?? 0;
+    release();
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(stepError).toBeInstanceOf(LeaseLostError);
+    expect(c.calls.beginStep ?? 0).toBe(beginsBefore);
+    expect(worker.getStatus().counts.lost).toBe(1);
+    expect((await store.get(taken!.job.id))?.lockedBy).toBe('thief');
+    await worker.stop();
+  });
+
+  it('a worker paused past its lease that wakes mid-step: its queued writes reach the store and are refused by the fence', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let wake!: () => void;
+    const paused = new Promise<void>((r) => (wake = r));
+    let stepError: unknown;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      try {
+        return await ctx.step('place', async () => { await paused; return 'stale'; });
+      } catch (e) {
+        stepError = e;
+        throw e;
+      }
+    } });
+    await worker.start();
+    await runUntil(clock, () => (c.calls.beginStep ?? 0) === 1);
+    c.pause(); // GC pause: nothing this process sends arrives until it wakes
+    clock.advance(10_000);
+    const [taken] = await store.acquire({ workerId: 'other', leaseMs: 60_000 });
+    wake(); // the step's fn finishes first and sends saveStep before the heartbeat learns anything
+    await flushAll();
+    c.resume();
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(stepError).toBeInstanceOf(LeaseLostError);
+    const [rec] = await store.getStepRecords(job.id);
+    expect(c.calls.saveStep).toBe(1); // it did reach the store: the fence, not the gate, refused it
+    expect(rec).toMatchObject({ name: 'place', state: 'started', token: 1 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'processing', lockedBy: 'other', leaseToken: taken!.token });
+    await worker.stop();
+  });
+});
+
+const flushAll = () => new Promise<void>((r) => setImmediate(r));

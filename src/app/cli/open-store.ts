@@ -47,17 +47,13 @@ export interface OpenStoreOptions {
   clock?: Clock;
 }
 
-interface SqliteModule {
-  SqliteLeaseStore: new (opts: { filename: string; clock?: Clock }) => LeaseStore;
-}
 interface MysqlModule {
   MysqlLeaseStore: new (opts: { uri: string; clock?: Clock }) => LeaseStore;
 }
 
-// Held in variables so typechecking does not depend on which adapters are on this branch yet;
-// the module shapes above are the public names of DESIGN.md.
-const SQLITE_MODULE = '../../adapters/sqlite/index.js';
-const MYSQL_MODULE = '../../adapters/mysql/index.js';
+// A variable specifier keeps this file compiling on a branch without the MySQL adapter; the
+// module shape above is DESIGN.md's public name.
+const MYSQL_MODULE: string = '../../adapters/mysql/index.js';
 
 /**
  * Opens the store `spec` names. Throws {@link StoreOpenError} when it cannot (exit code 3).
@@ -69,14 +65,14 @@ export async function openStore(spec: DbSpec, opts: OpenStoreOptions): Promise<L
     if (!opts.create && spec.filename !== ':memory:' && !existsSync(resolve(spec.filename))) {
       throw new StoreOpenError(`no database at ${spec.filename}; run \`leasehold migrate\` first, or pass --db`);
     }
-    const mod = (await loadAdapter(SQLITE_MODULE, 'SQLite')) as SqliteModule;
+    const mod = await loadAdapter(() => import('../../adapters/sqlite/index.js'), 'SQLite');
     try {
       return new mod.SqliteLeaseStore({ filename: spec.filename, ...clock });
     } catch (error) {
       throw new StoreOpenError(`cannot open ${describeDb(spec)}: ${messageOf(error)}`, { cause: error });
     }
   }
-  const mod = (await loadAdapter(MYSQL_MODULE, 'MySQL')) as MysqlModule;
+  const mod = await loadAdapter(() => import(MYSQL_MODULE) as Promise<MysqlModule>, 'MySQL');
   try {
     return new mod.MysqlLeaseStore({ uri: spec.uri, ...clock });
   } catch (error) {
@@ -85,9 +81,9 @@ export async function openStore(spec: DbSpec, opts: OpenStoreOptions): Promise<L
   }
 }
 
-async function loadAdapter(specifier: string, name: string): Promise<unknown> {
+async function loadAdapter<T>(load: () => Promise<T>, name: string): Promise<T> {
   try {
-    return await import(specifier);
+    return await load();
   } catch (error) {
     throw new StoreOpenError(`the ${name} adapter could not be loaded: ${messageOf(error)}`, { cause: error });
   }

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LeaseStore } from '../../ports/lease-store.js';
+import type { WorkerOptions } from '../worker/worker-options.js';
 import { UsageError } from './exit-codes.js';
 import { openStore, type DbSpec } from './open-store.js';
 import type { Output } from './output.js';
@@ -56,26 +57,16 @@ export interface WorkOptions {
   cwd: string;
 }
 
-/** The part of ProcessingWorker `work` drives (DESIGN.md's public names). */
-interface WorkerLike {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  on(event: string, listener: (payload: never) => void): unknown;
-}
-type WorkerCtor = new (opts: Record<string, unknown>) => WorkerLike;
-
-// A variable specifier keeps this file compiling while the worker is on its own branch.
-const WORKER_MODULE = '../worker/processing-worker.js';
-
 /** Runs the worker until SIGINT/SIGTERM. Resolves after it stopped. */
 export async function workCommand(o: WorkOptions): Promise<void> {
   const picked = await loadHandlerModule(o.handlerPath, o.cwd);
-  const { ProcessingWorker } = (await import(WORKER_MODULE)) as { ProcessingWorker: WorkerCtor };
+  // Loaded here, not at the top: every other command starts faster without the worker.
+  const { ProcessingWorker } = await import('../worker/processing-worker.js');
   const store: LeaseStore = await openStore(o.db, { create: false });
   const worker = new ProcessingWorker({
     store,
     queues: o.queues,
-    ...picked,
+    ...(picked as Pick<WorkerOptions, 'handler' | 'handlers' | 'reconcile'>),
     maxConcurrentJobs: o.concurrency,
     ...(o.leaseMs === undefined ? {} : { leaseDurationSeconds: o.leaseMs / 1000 }),
     handleSignals: false,
@@ -84,15 +75,12 @@ export async function workCommand(o: WorkOptions): Promise<void> {
     if (o.json) o.out.json({ event, at: Date.now(), ...fields });
     else o.out.out(`${new Date().toISOString()} ${text}`);
   };
-  // Payload shapes are the worker's typed event map (src/app/worker/worker-events.ts).
-  type Ev = { job?: { id: string; queue: string }; jobId?: string; error?: unknown; during?: string; durationMs?: number; runAt?: number };
-  const idOf = (e: Ev): string | undefined => e.job?.id ?? e.jobId;
   const msg = (error: unknown): string => firstLine(error instanceof Error ? error.message : String(error));
-  worker.on('job:completed', (e: Ev) => log('job:completed', { jobId: idOf(e), durationMs: e.durationMs }, `job ${idOf(e)} done${e.durationMs === undefined ? '' : ` in ${Math.round(e.durationMs)} ms`}`));
-  worker.on('job:retry', (e: Ev) => log('job:retry', { jobId: idOf(e), error: msg(e.error), runAt: e.runAt }, `job ${idOf(e)} failed, will retry: ${msg(e.error)}`));
-  worker.on('job:failed', (e: Ev) => log('job:failed', { jobId: idOf(e), error: msg(e.error) }, `job ${idOf(e)} failed: ${msg(e.error)}`));
-  worker.on('lease:lost', (e: Ev) => log('lease:lost', { jobId: idOf(e) }, `job ${idOf(e)}: lease lost (another worker took it over)`));
-  worker.on('worker:error', (e: Ev) => log('worker:error', { during: e.during, error: msg(e.error) }, `worker error during ${e.during}: ${msg(e.error)}`));
+  worker.on('job:completed', ({ job, durationMs }) => log('job:completed', { jobId: job.id, durationMs }, `job ${job.id} done in ${Math.round(durationMs)} ms`));
+  worker.on('job:retry', ({ job, error, runAt }) => log('job:retry', { jobId: job.id, error: msg(error), runAt }, `job ${job.id} failed, will retry: ${msg(error)}`));
+  worker.on('job:failed', ({ job, error }) => log('job:failed', { jobId: job.id, error: msg(error) }, `job ${job.id} failed: ${msg(error)}`));
+  worker.on('lease:lost', ({ jobId }) => log('lease:lost', { jobId }, `job ${jobId}: lease lost (another worker took it over)`));
+  worker.on('worker:error', ({ error, during }) => log('worker:error', { during, error: msg(error) }, `worker error during ${during}: ${msg(error)}`));
 
   let stopping: Promise<void> | undefined;
   const stopped = new Promise<void>((done) => {

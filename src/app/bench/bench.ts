@@ -15,24 +15,24 @@ import type { BenchRow, StoreBench } from './bench-types.js';
 export const BENCH_STORES = ['memory', 'sqlite', 'mysql'] as const;
 type StoreName = (typeof BENCH_STORES)[number];
 
-/** One part of the bench for one store: a module and the export to run. */
+/** One part of the bench for one store: a module and the export to run, given the rows so far. */
 interface Part {
   label: string;
-  load: () => Promise<StoreBench>;
+  load: (before: BenchRow[]) => Promise<StoreBench>;
 }
 
 const PARTS: Record<StoreName, Part[]> = {
   memory: [
     { label: 'store', load: async () => (await import('./memory-bench.js')).runMemoryBench },
-    { label: 'worker W', load: async () => workerBench('memory') },
+    { label: 'worker W', load: async (before) => workerBench('memory', before) },
   ],
   sqlite: [
     { label: 'store', load: async () => exportOf(await importOptional('./sqlite-bench.js'), 'runSqliteBench') },
-    { label: 'worker W', load: async () => workerBench('sqlite') },
+    { label: 'worker W', load: async (before) => workerBench('sqlite', before) },
   ],
   mysql: [
     { label: 'store', load: async () => exportOf(await importOptional('./mysql-bench.js'), 'runMysqlBench') },
-    { label: 'worker W', load: async () => workerBench('mysql') },
+    { label: 'worker W', load: async (before) => workerBench('mysql', before) },
   ],
 };
 
@@ -57,22 +57,41 @@ function exportOf(mod: Record<string, unknown>, name: string): StoreBench {
   return fn as StoreBench;
 }
 
-async function workerBench(store: StoreName): Promise<StoreBench> {
+async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreBench> {
   const mod = await importOptional('./worker-bench.js');
   const make = mod.workerBenchFor;
   if (typeof make !== 'function') throw new Skip('worker-bench.js does not export workerBenchFor');
-  return (make as (s: StoreName) => StoreBench)(store);
+  // The store module's first commit ceiling is measured with the store's default durability.
+  const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;
+  return (make as (s: StoreName, c: { ceilingCommitsPerSec?: number }) => StoreBench)(store, ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling });
+}
+
+async function mysqlUnreachable(): Promise<string | undefined> {
+  try {
+    const { mysqlProblem, BENCH_MYSQL_URL } = await import('./bench-stores.js');
+    const problem = await mysqlProblem();
+    return problem === undefined ? undefined : `MySQL not reachable at ${BENCH_MYSQL_URL} (${problem}); set LEASEHOLD_MYSQL_URL`;
+  } catch (error) {
+    return `MySQL bench unavailable: ${firstLine(error)}`;
+  }
 }
 
 /** Runs the selected stores' benches and returns every row, skips included as note rows. */
 export async function runBench(opts: { quick: boolean; only: StoreName[]; progress: (text: string) => void }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const store of opts.only) {
+    if (store === 'mysql') {
+      const problem = await mysqlUnreachable();
+      if (problem !== undefined) {
+        rows.push({ store, scenario: '(all)', value: NaN, unit: '', note: redact(`not measured: ${problem}`) });
+        continue;
+      }
+    }
     for (const part of PARTS[store]) {
       opts.progress(`${store}: ${part.label}`);
       const t0 = performance.now();
       try {
-        const bench = await part.load();
+        const bench = await part.load(rows);
         rows.push(...(await bench({ quick: opts.quick })));
       } catch (error) {
         const why = error instanceof Skip ? error.message : `failed: ${firstLine(error)}`;

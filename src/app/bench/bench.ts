@@ -94,7 +94,7 @@ export async function runBench(opts: { quick: boolean; only: StoreName[]; progre
         const bench = await part.load(rows);
         rows.push(...(await bench({ quick: opts.quick })));
       } catch (error) {
-        const why = error instanceof Skip ? error.message : `failed: ${firstLine(error)}`;
+        const why = error instanceof Skip ? error.message : missingModule(error) ?? `failed: ${firstLine(error)}`;
         rows.push({ store, scenario: `(${part.label})`, value: NaN, unit: '', note: redact(`not measured: ${why}`) });
       }
       opts.progress(`${store}: ${part.label} took ${((performance.now() - t0) / 1000).toFixed(1)}s`);
@@ -115,6 +115,13 @@ function formatValue(v: number): string {
   if (!Number.isFinite(v)) return '-';
   if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
   return v.toPrecision(3);
+}
+
+/** "… is not on this branch yet" when a module the part needs (an adapter) has not landed. */
+function missingModule(error: unknown): string | undefined {
+  if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const path = /Cannot find module '([^']+)'/.exec(String((error as Error).message))?.[1];
+  return path && path.includes('/src/') ? `${path.slice(path.lastIndexOf('/src/') + 1)} is not on this branch yet` : undefined;
 }
 
 function firstLine(error: unknown): string {

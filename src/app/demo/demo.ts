@@ -269,7 +269,8 @@ export function formatDemoReport(r: DemoReport, o: DemoOptions): string {
   const verdict = r.ok
     ? `OK: ${r.jobs} jobs, ${r.ordersAccepted} orders, no duplicates, nothing lost, across ${r.workersKilled} SIGKILLs`
     : 'FAILED: an order was duplicated or a job was lost (see above)';
-  return ['', 'leasehold demo report', ...lines, '', verdict].join('\n');
+  const inspect = r.store.startsWith('sqlite:') ? [`inspect it: npm run leasehold -- --db ${r.store} status`] : [];
+  return ['', 'leasehold demo report', ...lines, '', verdict, ...inspect].join('\n');
 }
 
 /** Default settings: 200 orders, 3 workers, 3 kills, about 10 s on a laptop. */

@@ -3,7 +3,7 @@
  * store exits 3, `--verbose` adds the stack, LEASEHOLD_DB is read, and a database password
  * is never printed.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,8 +74,10 @@ describe('leasehold CLI: usage, errors and redaction', () => {
     expect(r.json.jobs.map((j: { id: string }) => j.id)).toEqual([json.job.id]);
   });
 
-  it('never prints a database password, even when the store is unreachable (exit 3)', async () => {
-    for (const args of [['status'], ['--json', 'status'], ['--verbose', 'reap']]) {
+  it('never prints a database password, even when the store is unreachable (exit 3; work fails fast too)', async () => {
+    const handler = join(dir, 'noop.mjs');
+    writeFileSync(handler, 'export default async () => null;\n');
+    for (const args of [['status'], ['--json', 'status'], ['--verbose', 'reap'], ['work', '--queue', 'q', '--handler', handler]]) {
       const r = await runCli(['--db', 'mysql://leasehold:hunter2-secret@127.0.0.1:1/leasehold', ...args]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stdout + r.stderr).not.toContain('hunter2-secret');

@@ -63,6 +63,14 @@ export async function workCommand(o: WorkOptions): Promise<void> {
   // Loaded here, not at the top: every other command starts faster without the worker.
   const { ProcessingWorker } = await import('../worker/processing-worker.js');
   const store: LeaseStore = await openStore(o.db, { create: false });
+  try {
+    // Fail fast on a wrong URL or a missing schema (exit 3): once started, the worker rides out
+    // outages by design and would retry a store that was never there forever.
+    await store.get('1');
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
   const worker = new ProcessingWorker({
     store,
     queues: o.queues,

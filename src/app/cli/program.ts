@@ -65,7 +65,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> 
 }
 
 function reportError(out: Output, error: unknown, opts: GlobalOptions): void {
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // A database that exists but was never migrated: say what to do, not only what failed.
+  if (/ER_NO_SUCH_TABLE|no such table/i.test(message) && !/migrate/.test(message)) message += '; run `leasehold migrate` first';
   if (opts.json) out.err(JSON.stringify({ error: { code: errorCodeFor(error), message } }));
   else out.err(`leasehold: ${message}`);
   if (opts.verbose && error instanceof Error) {

@@ -102,6 +102,7 @@ describe('sqlite: connection, pragmas and errors', () => {
       [{ filename: join(dir, 'a.db'), synchronous: 'OFF' }, 'synchronous'],
       [{ filename: join(dir, 'a.db'), busyTimeoutMs: -1 }, 'busyTimeoutMs'],
       [{ filename: join(dir, 'a.db'), clock: {} }, 'clock'],
+      [{ database: { prepare: () => undefined } }, 'database'],
     ];
     for (const [options, field] of cases) {
       const err = (() => {

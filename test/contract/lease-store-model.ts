@@ -67,7 +67,9 @@ function normalLease(world: World, lease: Lease): Omit<Lease, 'job'> & { job: Jo
 }
 
 function expectSame<T>(world: World, label: string, m: Outcome<T>, r: Outcome<T>, map: (w: World, v: T) => unknown = (_w, v) => v): void {
-  if (m.ok && r.ok) expect(map(world, r.value), label).toEqual(map(world, m.value));
+  // Only the adapter's side is mapped: its ids become the model's. Mapping the model's own
+  // value through the real->model table too only works while both stores number jobs alike.
+  if (m.ok && r.ok) expect(map(world, r.value), label).toEqual(m.value);
   else expect(r.ok ? { ok: true } : { ok: false, code: r.code }, label).toEqual(m.ok ? { ok: true } : { ok: false, code: m.code });
 }
 

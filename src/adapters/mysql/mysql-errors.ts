@@ -1,0 +1,58 @@
+/**
+ * Translation of mysql2 errors at the adapter edge: nothing raw leaves the adapter, the driver
+ * error stays reachable as `cause`.
+ */
+import { LeaseholdError, StoreUnavailableError } from '../../domain/errors.js';
+
+/** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back. */
+export const ER_LOCK_DEADLOCK = 1213;
+/** ER_LOCK_WAIT_TIMEOUT: only the statement was rolled back (unless innodb_rollback_on_timeout). */
+export const ER_LOCK_WAIT_TIMEOUT = 1205;
+/** ER_DUP_ENTRY: a unique key (job_key, or a migration record) already exists. */
+export const ER_DUP_ENTRY = 1062;
+
+interface DriverError {
+  errno?: number;
+  code?: string;
+  fatal?: boolean;
+  message?: string;
+}
+
+function asDriverError(e: unknown): DriverError {
+  return typeof e === 'object' && e !== null ? (e as DriverError) : {};
+}
+
+/** Whether the error is worth retrying the whole transaction for (deadlock, lock-wait timeout). */
+export function isRetryableConflict(e: unknown): boolean {
+  const { errno } = asDriverError(e);
+  return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
+}
+
+/** Whether the error is a duplicate of a unique key. */
+export function isDuplicateKey(e: unknown): boolean {
+  return asDriverError(e).errno === ER_DUP_ENTRY;
+}
+
+/**
+ * Whether the connection that raised the error can no longer be trusted (lost, killed,
+ * protocol error): it must be destroyed, not returned to the pool.
+ */
+export function isConnectionBroken(e: unknown): boolean {
+  const d = asDriverError(e);
+  if (d.fatal === true) return true;
+  // 1927 ER_CONNECTION_KILLED (MariaDB), 1053 server shutdown, 2006/2013 gone away / lost.
+  return d.errno === 1927 || d.errno === 1053 || d.errno === 2006 || d.errno === 2013;
+}
+
+/**
+ * Turns anything a driver call threw into a leasehold error. Leasehold errors pass through;
+ * every driver error becomes `StoreUnavailableError` (the operation changed nothing and may be
+ * retried later) with the driver error as `cause`.
+ */
+export function translateMysqlError(e: unknown, operation: string): LeaseholdError {
+  if (e instanceof LeaseholdError) return e;
+  const d = asDriverError(e);
+  const what = [d.code, d.errno].filter((x) => x !== undefined).join(' ');
+  const detail = d.message ?? String(e);
+  return new StoreUnavailableError(`mysql ${operation} failed${what ? ` (${what})` : ''}: ${detail}`, { cause: e });
+}

@@ -1,0 +1,147 @@
+/**
+ * Every SQL statement of the MySQL adapter. Values always travel as `?` parameters; the table
+ * name, validated once by `validateTableName`, is the only identifier ever interpolated.
+ * Every statement here runs unchanged on MySQL 8.0 and MariaDB 10.6+; where the two differ
+ * the comment says so.
+ */
+
+/** READ COMMITTED for every transaction of a connection the store's own pool opens. */
+export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
+/** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
+export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
+
+/** Columns of a job row, in the order `rowToJob` reads them. */
+const JOB_COLUMNS =
+  'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+
+const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at';
+
+/** `?, ?, ?` for n values. */
+export function placeholders(n: number): string {
+  return n <= 0 ? '' : '?' + ', ?'.repeat(n - 1);
+}
+
+/**
+ * The SQL of one configured table. Built once per store.
+ * @example const q = mysqlQueries('processing_jobs'); await conn.query(q.selectById, [id]);
+ */
+export function mysqlQueries(table: string) {
+  const t = `\`${table}\``;
+  const steps = `\`${table}_steps\``;
+  const schema = `\`${table}_schema\``;
+  const insertColumns = '(queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
+  const insertRow = "(?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
+
+  return {
+    /** One new pending job; its id is the driver's insertId. */
+    insertJob: `INSERT INTO ${t} ${insertColumns} VALUES ${insertRow}`,
+    /**
+     * n new pending jobs in one statement. A multi-row INSERT is a "simple insert": InnoDB
+     * hands its rows consecutive AUTO_INCREMENT values in every innodb_autoinc_lock_mode
+     * (0, 1, and 2, MySQL 8's default), so ids are insertId + i * auto_increment_increment.
+     */
+    insertJobs: (n: number) => `INSERT INTO ${t} ${insertColumns} VALUES ${Array(n).fill(insertRow).join(', ')}`,
+    autoIncrementStep: 'SELECT @@auto_increment_increment AS step',
+
+    selectById: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ?`,
+    selectByIdForUpdate: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ? FOR UPDATE`,
+    selectByIdsForUpdate: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) FOR UPDATE`,
+    selectByKey: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key = ?`,
+    selectByKeys: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key IN (${placeholders(n)})`,
+
+    /**
+     * Waiting jobs of one status (pending or retry) in claim order. FORCE INDEX pins the walk to
+     * (status, priority, run_at, id): the index order is the ORDER BY, so InnoDB reads and locks
+     * rows one by one and stops at LIMIT, skipping rows other claimers hold. Without the pin an
+     * optimiser that chose a filesort would lock every match before sorting. One status per
+     * statement because `status IN ('pending','retry')` cannot be read in this order.
+     */
+    claimWaiting: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    /** The same for a single queue, on (queue, status, priority, run_at, id). */
+    claimWaitingInQueue: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_queue_claim) WHERE queue = ? AND status = ? AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    /** The same for several queues: the claim-order walk, filtering queues as it goes. */
+    claimWaitingInQueues: (nQueues: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    /**
+     * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
+     * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit
+     * the first entry past the range: a live lease, whose holder's complete then waits for this
+     * claim. Measured: that wait was most of the lock time of ten concurrent claimers. Expired
+     * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
+     */
+    findExpired: (nQueues: number) =>
+      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
+        nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
+      } ORDER BY priority, run_at, id LIMIT ?`,
+    /** Locks the found expired rows by primary key, checking again that they still are expired. */
+    lockExpired: (n: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND locked_until <= ? FOR UPDATE SKIP LOCKED`,
+    /** Marks the claimed rows (already locked by this transaction) as held by one worker. */
+    markClaimed: (n: number) =>
+      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
+
+    /**
+     * Writes the state a domain transition produced, guarded by the status and token the row had
+     * when it was read FOR UPDATE (the fence of rule 3, repeated in SQL).
+     */
+    writeJob: `UPDATE ${t} SET status = ?, run_at = ?, attempts = ?, lease_token = ?, locked_by = ?, locked_until = ?, last_error = ?, result = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status = ? AND lease_token = ?`,
+    /** Completes n locked rows with their results; `CASE id` carries a result per row. */
+    completeJobs: (n: number) =>
+      `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE status = 'processing' AND id IN (${placeholders(n)})`,
+    /**
+     * Completes n leases in one statement, each fenced by its own token (`CASE id` pairs each id
+     * with its token and result). Every matched row changes status, so affectedRows counts
+     * exactly the leases still held, with or without the CLIENT_FOUND_ROWS flag.
+     */
+    completeFenced: (n: number) =>
+      `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
+
+    /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
+    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
+    listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
+    listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
+    list: (nStatuses: number, byQueue: boolean) => {
+      const where = [nStatuses > 0 ? `status IN (${placeholders(nStatuses)})` : '', byQueue ? 'queue = ?' : ''].filter(Boolean);
+      return `SELECT ${JOB_COLUMNS} FROM ${t}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    },
+    stats: `SELECT queue, status, COUNT(*) AS n FROM ${t} GROUP BY queue, status`,
+
+    /** Final jobs old enough to prune, locked so none is revived while its steps go. */
+    selectPrunable: (nStatuses: number) =>
+      `SELECT id FROM ${t} FORCE INDEX (ix_finished) WHERE finished_at <= ? AND status IN (${placeholders(nStatuses)}) ORDER BY finished_at LIMIT ? FOR UPDATE`,
+    deleteJobs: (n: number) => `DELETE FROM ${t} WHERE id IN (${placeholders(n)})`,
+    deleteSteps: (n: number) => `DELETE FROM ${steps} WHERE job_id IN (${placeholders(n)})`,
+
+    selectSteps: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = ?`,
+    selectStep: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = ? AND name = ?`,
+    /**
+     * Writes a step record whole. Upsert with explicit values, not `VALUES(col)`: MySQL 8.0.20
+     * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
+     */
+    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?`,
+
+    // ---- migrations ----
+    createSchemaTable: `CREATE TABLE IF NOT EXISTS ${schema} (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB`,
+    schemaVersions: `SELECT version FROM ${schema} ORDER BY version`,
+    recordVersion: `INSERT INTO ${schema} (version, name, applied_at) VALUES (?, ?, ?)`,
+    schemaTableExists: 'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+    currentDatabase: 'SELECT DATABASE() AS db',
+    /** GET_LOCK is server-wide (not per database), so the name carries the database and table. */
+    getLock: 'SELECT GET_LOCK(?, ?) AS got',
+    releaseLock: 'SELECT RELEASE_LOCK(?) AS released',
+
+    /**
+     * Isolation for the next transaction only. READ COMMITTED takes no gap locks, so a claim
+     * locks exactly the rows it reads. MySQL 8 names the variable transaction_isolation, MariaDB
+     * 10.11 tx_isolation; this statement is the same on both.
+     */
+    readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    begin: 'START TRANSACTION',
+    commit: 'COMMIT',
+    rollback: 'ROLLBACK',
+  } as const;
+}
+
+/** The statements of one table. */
+export type MysqlQueries = ReturnType<typeof mysqlQueries>;

@@ -1,0 +1,124 @@
+/**
+ * Migrations (idempotent, concurrent, refusing a newer schema), the table option, and the
+ * claim queries' plans: each must walk an index in claim order, with no filesort, so that
+ * FOR UPDATE SKIP LOCKED locks only the rows it claims.
+ */
+import mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
+import { mysqlQueries } from '../src/adapters/mysql/mysql-queries.js';
+import { SchemaTooNewError, ValidationError } from '../src/domain/errors.js';
+import { adminPool, createTestDatabase, describeMysql, endAdminPool, type TestDatabase } from './support/mysql.js';
+
+async function tables(db: string): Promise<string[]> {
+  const [rows] = await adminPool().query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [db]);
+  return (rows as { t: string }[]).map((r) => r.t);
+}
+
+async function versions(db: string, table = 'processing_jobs'): Promise<number[]> {
+  const [rows] = await adminPool().query(`SELECT version FROM \`${db}\`.\`${table}_schema\` ORDER BY version`);
+  return (rows as { version: number }[]).map((r) => r.version);
+}
+
+await describeMysql('mysql: migrations and schema', () => {
+  let db: TestDatabase;
+  afterAll(endAdminPool);
+  beforeEach(async () => {
+    db = await createTestDatabase('mig');
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it('creates the tables once and records the version; running again changes nothing', async () => {
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      const { job } = await store.enqueue({ queue: 'q', payload: 1 });
+      await store.migrate();
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await versions(db.name)).toEqual([1]);
+      expect(await store.get(job.id)).toEqual(job);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('several processes migrating at once apply each version exactly once', async () => {
+    const stores = Array.from({ length: 4 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 }));
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      expect(await versions(db.name)).toEqual([1]);
+      await stores[0]!.enqueue({ queue: 'q', payload: 1 });
+      expect((await stores[3]!.stats()).total).toBe(1);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('refuses a schema migrated by a newer leasehold, changing nothing', async () => {
+    const pool = adminPool();
+    await pool.query(`CREATE TABLE \`${db.name}\`.processing_jobs_schema (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);
+    await pool.query(`INSERT INTO \`${db.name}\`.processing_jobs_schema VALUES (1, 'create_jobs', 0), (99, 'from_the_future', 0)`);
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      const err = await store.migrate().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SchemaTooNewError);
+      expect((err as SchemaTooNewError).code).toBe('SCHEMA_TOO_NEW');
+      expect(await tables(db.name)).toEqual(['processing_jobs_schema']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('uses the table option for every table, and rejects names that are not plain identifiers', async () => {
+    const store = new MysqlLeaseStore({ uri: db.url, table: 'bot_jobs', connectionLimit: 1 });
+    try {
+      await store.migrate();
+      await store.enqueue({ queue: 'q', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
+      await store.saveStep(lease!, 'place', { ok: true });
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schema', 'bot_jobs_steps']);
+    } finally {
+      await store.close();
+    }
+    for (const table of ['bad-name', 'jobs; DROP TABLE x', '', '1jobs', 'x'.repeat(49), 'jobs`', 42]) {
+      const err = (() => {
+        try {
+          new MysqlLeaseStore({ uri: db.url, table: table as string });
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, String(table)).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe('table');
+    }
+  });
+
+  it('claim queries walk an index in claim order: no filesort, so SKIP LOCKED locks only what it claims', async () => {
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      await store.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: i % 2 ? 'a' : 'b', payload: i, priority: i % 3 })));
+      const q = mysqlQueries('processing_jobs');
+      const conn = await mysql.createConnection(db.url);
+      const explain = async (sql: string, values: unknown[]) => {
+        const [rows] = await conn.query(`EXPLAIN ${sql}`, values);
+        return (rows as { key: string; Extra: string | null }[])[0];
+      };
+      try {
+        const waiting = await explain(q.claimWaiting, ['pending', Date.now(), 10]);
+        expect(waiting?.key).toBe('ix_claim');
+        expect(waiting?.Extra ?? '').not.toContain('filesort');
+        const inQueue = await explain(q.claimWaitingInQueue, ['a', 'pending', Date.now(), 10]);
+        expect(inQueue?.key).toBe('ix_queue_claim');
+        expect(inQueue?.Extra ?? '').not.toContain('filesort');
+      } finally {
+        await conn.end();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

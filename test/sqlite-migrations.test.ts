@@ -33,13 +33,23 @@ describe('sqlite: migrations', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds migrations/sqlite from src/ and from dist/src/, and reads them in version order', () => {
+  it('finds migrations/sqlite from src/ and from dist/src/', () => {
     const expected = join(ROOT, 'migrations', 'sqlite');
     expect(findMigrationsDir()).toBe(expected);
     expect(findMigrationsDir(join(ROOT, 'dist', 'src', 'adapters', 'sqlite'))).toBe(expected);
-    const migrations = loadMigrations();
-    expect(migrations[0]).toMatchObject({ version: 1, name: '001-initial.sql' });
-    expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b));
+    expect(loadMigrations()[0]).toMatchObject({ version: 1, name: '001-initial.sql' });
+  });
+
+  it('orders migrations by number, not by name, and ignores other files', () => {
+    const custom = join(dir, 'custom');
+    mkdirSync(custom);
+    writeFileSync(join(custom, '10-later.sql'), 'SELECT 10;');
+    writeFileSync(join(custom, '9-earlier.sql'), 'SELECT 9;');
+    writeFileSync(join(custom, 'notes.md'), '# not a migration');
+    expect(loadMigrations(custom)).toEqual([
+      { version: 9, name: '9-earlier.sql', sql: 'SELECT 9;' },
+      { version: 10, name: '10-later.sql', sql: 'SELECT 10;' },
+    ]);
   });
 
   it('is idempotent: a second migrate applies nothing and keeps the data', async () => {

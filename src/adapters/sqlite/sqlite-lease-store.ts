@@ -36,7 +36,7 @@ import {
   validateNewJob,
   validatePrune,
   validateDuration,
-  validateTime,
+  validateFailOptions,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -286,14 +286,13 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async fail(lease: Lease, error: unknown, options?: FailOptions): Promise<Job> {
     return this.guard('fail', () => {
-      const opts = options ?? {};
-      const retryAt = opts.retryAt === undefined ? undefined : validateTime(opts.retryAt, 'retryAt');
+      const { permanent, retryAt } = validateFailOptions(options);
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
       const now = this.now();
       // Under the fence the lease's attempts are the row's: they change only with the token or the status.
-      const d = decideFailure({ attempts, maxAttempts }, { now, permanent: opts.permanent === true, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const d = decideFailure({ attempts, maxAttempts }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       const [runAt, finishedAt] = d.status === 'retry' ? [d.runAt, null] : [null, now];
       return this.fenced(this.stmts().fail, id, idNum, token, [d.status, describeError(error), runAt, now, finishedAt], [attempts, maxAttempts]);
     });

@@ -174,6 +174,25 @@ await describeMysql('mysql: faults', () => {
     }
   });
 
+  it('a write that changes nothing still counts as found on a pool without CLIENT_FOUND_ROWS', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const pool = mysql.createPool({ uri: db.url, connectionLimit: 1, flags: ['-FOUND_ROWS'] });
+    const store = new MysqlLeaseStore({ pool, clock });
+    try {
+      await store.migrate();
+      await store.enqueue({ queue: 'orders', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+      // Same time, same duration: the second extend writes the values the row already has.
+      const once = await store.extend(lease!, 5_000);
+      const twice = await store.extend(once, 5_000);
+      expect(twice).toEqual(once);
+      expect((await store.complete(twice)).status).toBe('done');
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+  });
+
   it('a store pointed at a closed port gives StoreUnavailableError, never an unhandled rejection', async () => {
     const port = await closedPort();
     const store = new MysqlLeaseStore({ uri: urlVia(port, db.name) });

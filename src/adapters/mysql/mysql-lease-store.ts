@@ -67,7 +67,7 @@ import {
   type MysqlRow,
   type TxRetryPolicy,
 } from './mysql-driver.js';
-import { isDuplicateKey, translateMysqlError } from './mysql-errors.js';
+import { isDuplicateKey } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
 import { openMysqlPool } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
@@ -87,7 +87,7 @@ const INSERT_CHUNK_ROWS = 1000;
 const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const PRUNE_CHUNK = 1000;
 
-type Held = { conn: MysqlTx; job: Job; row: MysqlRow };
+type Held = { conn: MysqlTx; job: Job };
 type LiveEntry = { i: number; idNum: number; token: number; text: string | null; job: Job };
 
 /**
@@ -613,7 +613,7 @@ export class MysqlLeaseStore implements LeaseStore {
         if (!row) throw new LeaseLostError(id, token);
         const job = rowToJob(row);
         if (!holdsLease(job, token)) throw new LeaseLostError(id, token);
-        return work({ conn, job, row });
+        return work({ conn, job });
       },
       this.txOptions(),
     );
@@ -644,9 +644,16 @@ export class MysqlLeaseStore implements LeaseStore {
     const prevResult = prev.result === null ? null : JSON.stringify(prev.result);
     const text = setResult ? resultText : prevResult;
     const ok = await execute(conn, this.q.writeJob, writeValues(next, text, prev));
-    // The row is locked by this transaction, so the guard cannot miss; if it does, the schema or
-    // another writer broke the rules and the write must not be reported as done.
-    if (ok.affectedRows !== 1) throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+    // The row is locked by this transaction, so the guard cannot miss. Zero affected rows then
+    // means the write changed nothing (an extend within the same millisecond) on a connection
+    // without CLIENT_FOUND_ROWS (mysql2 sets it by default; a handed pool may not): confirm by
+    // reading the row back rather than trusting the count.
+    if (ok.affectedRows !== 1) {
+      const [row] = await selectRows(conn, this.q.selectById, [Number(prev.id)]);
+      if (!row || String(row.status) !== next.status || Number(row.lease_token) !== next.leaseToken) {
+        throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+      }
+    }
     return { ...next, result: text === null ? null : (JSON.parse(text) as Json) };
   }
 
@@ -726,7 +733,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** A job row as the public Job (numbers may arrive as strings from pools with bigNumberStrings). */
-export function rowToJob(row: MysqlRow): Job {
+function rowToJob(row: MysqlRow): Job {
   return {
     id: String(row.id),
     queue: String(row.queue),
@@ -759,4 +766,3 @@ function rowToStep(row: MysqlRow): StepRecord {
   };
 }
 
-export { translateMysqlError };

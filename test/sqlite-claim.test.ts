@@ -55,21 +55,35 @@ describe('sqlite: the claim', () => {
     await store.migrate();
     const plan = (sql: string, params: unknown[]): string =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+    const take = ['w', 1, 1, 1];
     const plans = {
-      claimAll: plan(Q.CLAIM_ALL, ['w', 1, 1, 1, 1, 10]),
-      claimOne: plan(Q.CLAIM_ONE_QUEUE, ['w', 1, 1, 1, 'q', 1, 'q', 10]),
-      claimMany: plan(Q.CLAIM_MANY_QUEUES, ['w', 1, 1, 1, '["q"]', 1, '["q"]', 10]),
-      poison: plan(Q.FAIL_POISONED_ALL, [1, 1, 1, 0, 0, 0]),
+      anyExpiredAll: plan(Q.CLAIM_ALL.anyExpired, [1]),
+      anyExpiredOne: plan(Q.CLAIM_ONE_QUEUE.anyExpired, [1, 'q']),
+      nextAll: plan(Q.CLAIM_ALL.next, take),
+      nextOne: plan(Q.CLAIM_ONE_QUEUE.next, [...take, 'q']),
+      waitingAll: plan(Q.CLAIM_ALL.waiting, [...take, 10]),
+      waitingOne: plan(Q.CLAIM_ONE_QUEUE.waiting, [...take, 'q', 10]),
+      waitingMany: plan(Q.CLAIM_MANY_QUEUES.waiting, [...take, '["q"]', 10]),
+      withExpiredAll: plan(Q.CLAIM_ALL.withExpired, [...take, 1, 10]),
+      withExpiredOne: plan(Q.CLAIM_ONE_QUEUE.withExpired, [...take, 'q', 1, 'q', 10]),
+      withExpiredMany: plan(Q.CLAIM_MANY_QUEUES.withExpired, [...take, '["q"]', 1, '["q"]', 10]),
+      poison: plan(Q.CLAIM_ALL.poison, [1, 1, 1, 0, 0, 0]),
       reap: plan(Q.REAP_EXPIRED, [1, 1, 1]),
-      prune: plan(Q.PRUNE_JOBS, ['["done"]', 1]),
+      prune: plan(Q.PRUNE_JOBS, [1, '["done"]']),
     };
     for (const [name, p] of Object.entries(plans)) expect(p, name).not.toMatch(/^SCAN processing_jobs$/m);
     // Waiting jobs come out of their index already in claim order: no sort of the whole backlog.
-    for (const claim of [plans.claimAll, plans.claimOne]) {
-      expect(claim).toMatch(/MERGE \(UNION ALL\)\nLEFT\n(SCAN|SEARCH) processing_jobs USING INDEX processing_jobs_waiting\w*( \(.*\))?\nRIGHT\n/);
-      expect(claim).toMatch(/RIGHT\nSEARCH processing_jobs USING INDEX processing_jobs_leases/);
+    for (const name of ['nextAll', 'nextOne', 'waitingAll', 'waitingOne'] as const) {
+      expect(plans[name], name).toMatch(/(SCAN|SEARCH) processing_jobs USING INDEX processing_jobs_waiting/);
+      expect(plans[name], name).not.toMatch(/TEMP B-TREE/);
     }
-    expect(plans.reap).toMatch(/USING INDEX processing_jobs_leases/);
+    for (const name of ['withExpiredAll', 'withExpiredOne'] as const) {
+      expect(plans[name], name).toMatch(/MERGE \(UNION ALL\)\nLEFT\n(SCAN|SEARCH) processing_jobs USING INDEX processing_jobs_waiting\w*( \(.*\))?\nRIGHT\n/);
+      expect(plans[name], name).toMatch(/RIGHT\nSEARCH processing_jobs USING INDEX processing_jobs_leases/);
+    }
+    for (const name of ['anyExpiredAll', 'anyExpiredOne', 'poison', 'reap'] as const) {
+      expect(plans[name], name).toMatch(/SEARCH processing_jobs USING (COVERING )?INDEX processing_jobs_leases/);
+    }
     expect(plans.prune).toMatch(/USING INDEX processing_jobs_finished/);
     await store.close();
     db.close();

@@ -134,4 +134,16 @@ describe('sqlite: connection, pragmas and errors', () => {
     expect(lease?.job).toMatchObject({ attempts: 1, leaseToken: 1 });
     await store.close();
   });
+
+  it('reports a malformed completeMany entry as that entry’s ValidationError, completing the rest', async () => {
+    const store = new SqliteLeaseStore({ filename: join(dir, 'jobs.db') });
+    await store.migrate();
+    await store.enqueue({ queue: 'q', payload: 1 });
+    const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
+    const out = await store.completeMany([null as never, { lease: lease! }]);
+    expect(out[0]).toMatchObject({ ok: false, error: { field: 'lease' } });
+    expect(out[0]!.ok === false && out[0]!.error).toBeInstanceOf(ValidationError);
+    expect(out[1]).toMatchObject({ ok: true, job: { status: 'done' } });
+    await store.close();
+  });
 });

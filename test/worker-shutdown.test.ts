@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUntil } from '../src/app/testing.js';
-import { forever, makeWorker, setup } from './support/worker-fixtures.js';
+import { controllable, forever, makeWorker, setup } from './support/worker-fixtures.js';
 
 describe('shutdown', () => {
   it('stop() stops claiming and waits for running jobs to finish (drain)', async () => {
@@ -41,6 +41,28 @@ describe('shutdown', () => {
     expect((reason as Error).name).toBe('ShutdownAbortError');
     expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
     expect(worker.getStatus().counts.released).toBe(1);
+  });
+});
+
+describe('shutdown during a store outage', () => {
+  it('does not wait out the outage to release: the unreleased lease expires and the job runs again', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 60, shutdownTimeoutMs: 1000, handler: async () => forever() });
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    c.down();
+    const start = clock.now();
+    let resolved = false;
+    void worker.stop().then(() => (resolved = true));
+    await runUntil(clock, () => resolved);
+    expect(clock.now() - start).toBe(1000);
+    expect(worker.getStatus().lastError?.message).toContain('store down (release)');
+    c.up();
+    clock.advance(60_000);
+    const [again] = await store.acquire({ workerId: 'w2', leaseMs: 1000 });
+    expect(again?.job.id).toBe(job.id);
   });
 });
 

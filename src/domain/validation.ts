@@ -234,3 +234,12 @@ function show(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   return typeName(v);
 }
+
+/** Checks `fail` options: `permanent` a boolean, `retryAt` a time; null or undefined means none. */
+export function validateFailOptions(opts: unknown): { permanent: boolean; retryAt: number | undefined } {
+  if (opts === undefined || opts === null) return { permanent: false, retryAt: undefined };
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ValidationError('options', `must be an object { permanent?, retryAt? }, got ${typeName(opts)}`);
+  const o = opts as Record<string, unknown>;
+  if (o.permanent !== undefined && typeof o.permanent !== 'boolean') throw new ValidationError('permanent', `must be a boolean, got ${show(o.permanent)}`);
+  return { permanent: o.permanent === true, retryAt: o.retryAt === undefined ? undefined : validateTime(o.retryAt, 'retryAt') };
+}

@@ -295,6 +295,11 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(out[0]).toMatchObject({ ok: true, job: { status: 'done', result: 0 } });
         expect((await store.get(leases[2]!.job.id))?.result).toBe(2);
         expect((await store.get(leases[1]!.job.id))?.result).toBe(null);
+        await enqueue();
+        const [live] = await store.acquire(W1);
+        const mixed = await store.completeMany([null as never, { lease: live! }]);
+        expect(mixed[0]?.ok === false && mixed[0].error).toBeInstanceOf(ValidationError);
+        expect(mixed[1]).toMatchObject({ ok: true, job: { status: 'done' } });
       });
     });
 
@@ -325,6 +330,12 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(await store.fail(lc, 'bad order', { permanent: true })).toMatchObject({ status: 'failed', lastError: 'bad order' });
         const err = await store.fail(lc, 'x', { retryAt: Number.NaN }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ValidationError);
+        await enqueue();
+        const ld = await acquireOne();
+        const bad = await store.fail(ld, 'x', { permanent: 'yes' as unknown as boolean }).catch((e: unknown) => e);
+        expect((bad as ValidationError).field).toBe('permanent');
+        expect(await store.get(ld.job.id)).toMatchObject({ status: 'processing' });
+        expect(await store.fail(ld, 'x', null as unknown as undefined)).toMatchObject({ status: 'retry' });
       });
 
       it('release gives the attempt back and makes the job pending', async () => {

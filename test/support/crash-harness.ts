@@ -20,6 +20,8 @@ export interface CrashRunOptions {
   storeUrl: string;
   dedupe: boolean;
   reconcile: boolean;
+  /** Children batch their completions (completeMany). Default false. */
+  batchCompletions?: boolean;
   jobs?: number;
   workers?: number;
   concurrency?: number;
@@ -101,7 +103,8 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     const proc = spawn(
       process.execPath,
       ['--import', 'tsx', ENTRY, '--store', o.storeUrl, '--exchange', exchange.url, '--concurrency', String(o.concurrency ?? 4),
-        '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off'],
+        '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
+        '--batch-completions', o.batchCompletions ? 'on' : 'off'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const child: Child = { proc, workerId: undefined, exited: new Promise((r) => proc.once('exit', () => r())) };

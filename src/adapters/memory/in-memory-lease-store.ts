@@ -44,7 +44,7 @@ import {
   validateNewJob,
   validatePrune,
   validateDuration,
-  validateTime,
+  validateFailOptions,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -183,9 +183,10 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
     if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
     const now = this.now();
-    return entries.map((e): CompleteOutcome => {
+    return entries.map((e: CompleteEntry | null): CompleteOutcome => {
       try {
-        return { ok: true, job: this.completeNow(e.lease, e.result, now) };
+        // A malformed entry is that entry's ValidationError (from leaseInput), not a failed batch.
+        return { ok: true, job: this.completeNow(e?.lease as Lease, e?.result, now) };
       } catch (error) {
         if (error instanceof ValidationError || error instanceof LeaseLostError) return { ok: false, error };
         throw error;
@@ -193,12 +194,12 @@ export class InMemoryLeaseStore implements LeaseStore {
     });
   }
 
-  async fail(lease: Lease, error: unknown, opts: FailOptions = {}): Promise<Job> {
+  async fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job> {
     this.open();
-    const retryAt = opts.retryAt === undefined ? undefined : validateTime(opts.retryAt, 'retryAt');
+    const { permanent, retryAt } = validateFailOptions(opts);
     const rec = this.held(lease);
     const now = this.now();
-    const d = decideFailure(rec.job, { now, permanent: opts.permanent === true, retryAt, policy: this.opts.backoff, random: this.opts.random });
+    const d = decideFailure(rec.job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
     this.replace(rec, applyFail(rec.job, now, describeError(error), d.status === 'retry' ? d.runAt : null), now);
     return this.copy(rec);
   }

@@ -40,6 +40,7 @@ import {
   parseJobId,
   validateAcquire,
   validateDuration,
+  validateFailOptions,
   validateInteger,
   validateJson,
   validateKey,
@@ -47,7 +48,6 @@ import {
   validateNewJob,
   validatePrune,
   validateTableName,
-  validateTime,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -250,13 +250,13 @@ export class MysqlLeaseStore implements LeaseStore {
     return out as CompleteOutcome[];
   }
 
-  async fail(lease: Lease, error: unknown, opts: FailOptions = {}): Promise<Job> {
+  async fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job> {
     this.open();
-    const retryAt = opts?.retryAt === undefined ? undefined : validateTime(opts.retryAt, 'retryAt');
+    const { permanent, retryAt } = validateFailOptions(opts);
     const lastError = describeError(error);
     return this.withHeld(lease, 'fail', ({ conn, job }) => {
       const now = this.now();
-      const d = decideFailure(job, { now, permanent: opts?.permanent === true, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const d = decideFailure(job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       return this.write(conn, job, applyFail(job, now, lastError, d.status === 'retry' ? d.runAt : null), null);
     });
   }

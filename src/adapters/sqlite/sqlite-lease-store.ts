@@ -24,7 +24,6 @@ import type {
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import { assertTransition, leaseExpiredMessage } from '../../domain/lifecycle.js';
-import { compareClaimOrder } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { sortSteps } from '../../domain/steps.js';
 import {
@@ -37,7 +36,7 @@ import {
   validateNewJob,
   validatePrune,
   validateDuration,
-  validateTime,
+  validateFailOptions,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -52,12 +51,15 @@ import * as Q from './sqlite-queries.js';
 export interface SqliteLeaseStoreOptions extends CommonStoreOptions {
   /** Database file to open (created if missing); the store closes it on `close()`. */
   filename?: string;
-  /** An open better-sqlite3 database to use instead; `close()` leaves it open. */
+  /**
+   * An open better-sqlite3 database to use instead; `close()` leaves it open. The store still
+   * sets WAL, `synchronous` and `busy_timeout` on it, and registers one SQL function.
+   */
   database?: SqliteDatabaseLike;
   /**
-   * `FULL` (default): a committed job survives power loss. `NORMAL`: several times faster
-   * commits in WAL mode, still safe against a process crash, but a power loss or OS crash
-   * can lose the last committed transactions.
+   * `FULL` (default): a committed job survives power loss. `NORMAL`: about ten times more
+   * commits per second in WAL mode, still safe against a process crash, but a power loss or
+   * OS crash can lose the last committed transactions (never corrupts the file).
    */
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
@@ -98,7 +100,6 @@ interface StepRow {
 const AFTER_EVERY_PRIORITY = 2 ** 31;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-type Statements = { -readonly [K in keyof typeof SQL]: SqliteStatementLike };
 const SQL = {
   insertJob: Q.INSERT_JOB,
   jobByKey: Q.SELECT_JOB_BY_KEY,
@@ -107,14 +108,9 @@ const SQL = {
   activeLeases: Q.LIST_ACTIVE_LEASES,
   expiredLeases: Q.LIST_EXPIRED_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
-  claimAll: Q.CLAIM_ALL,
-  claimOne: Q.CLAIM_ONE_QUEUE,
-  claimMany: Q.CLAIM_MANY_QUEUES,
-  poisonAll: Q.FAIL_POISONED_ALL,
-  poisonOne: Q.FAIL_POISONED_ONE_QUEUE,
-  poisonMany: Q.FAIL_POISONED_MANY_QUEUES,
   extend: Q.EXTEND_LEASE,
   complete: Q.COMPLETE_JOB,
+  completeMany: Q.COMPLETE_JOBS,
   fail: Q.FAIL_JOB,
   release: Q.RELEASE_JOB,
   held: Q.SELECT_HELD,
@@ -127,6 +123,13 @@ const SQL = {
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
 } as const;
+
+const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
+
+type ClaimStatements = { [K in keyof Q.ClaimSql]: SqliteStatementLike };
+type Statements = { -readonly [K in keyof typeof SQL]: SqliteStatementLike } & {
+  claim: { [F in keyof typeof CLAIM_SQL]: ClaimStatements };
+};
 
 /**
  * A LeaseStore in a SQLite file, shared safely by several processes on one host.
@@ -207,24 +210,23 @@ export class SqliteLeaseStore implements LeaseStore {
       const now = this.now();
       const s = this.stmts();
       const queues = r.queues === null ? null : [...new Set(r.queues)];
-      const [claim, poison, queueParams] =
-        queues === null
-          ? [s.claimAll, s.poisonAll, []]
-          : queues.length === 1
-            ? [s.claimOne, s.poisonOne, [queues[0]]]
-            : [s.claimMany, s.poisonMany, [JSON.stringify(queues)]];
-      const jobs = this.db
-        .transaction(() => {
-          const claimed = (claim.all(r.workerId, now + r.leaseMs, now, now, ...queueParams, now, ...queueParams, r.limit) as JobRow[]).map(toJob);
-          // RETURNING does not promise any order.
-          claimed.sort(compareClaimOrder);
+      const [claim, q] =
+        queues === null ? [s.claim.all, []] : queues.length === 1 ? [s.claim.one, [queues[0]]] : [s.claim.many, [JSON.stringify(queues)]];
+      const take = [r.workerId, now + r.leaseMs, now, now];
+      const rows = this.db
+        .transaction((): JobRow[] => {
+          if (claim.anyExpired.get(now, ...q) === undefined) {
+            return (r.limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, r.limit)) as JobRow[];
+          }
+          const claimed = (claim.withExpired.all(...take, ...q, now, ...q, r.limit) as JobRow[]).sort(compareRowClaimOrder);
           const last = claimed.length === r.limit ? claimed[claimed.length - 1] : undefined;
-          const bound = last ? [last.priority, last.runAt, Number(last.id)] : [AFTER_EVERY_PRIORITY, 0, 0];
-          poison.run(now, now, now, ...queueParams, ...bound);
+          const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
+          claim.poison.run(now, now, now, ...q, ...bound);
           return claimed;
         })
         .immediate();
-      return jobs.map(leaseOf);
+      // RETURNING does not promise any order.
+      return rows.sort(compareRowClaimOrder).map((row) => leaseOf(toJob(row)));
     });
   }
 
@@ -244,32 +246,50 @@ export class SqliteLeaseStore implements LeaseStore {
   async completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]> {
     return this.guard('completeMany', () => {
       if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
-      const s = this.stmts();
       const now = this.now();
-      return this.db
-        .transaction(() =>
-          entries.map((e): CompleteOutcome => {
-            try {
-              return { ok: true, job: this.completeOne(s, e.lease, e.result, now) };
-            } catch (error) {
-              if (error instanceof ValidationError || error instanceof LeaseLostError) return { ok: false, error };
-              throw error;
-            }
-          }),
-        )
-        .immediate();
+      const out: CompleteOutcome[] = new Array(entries.length);
+      // The first entry per (job, token) goes to SQL; a repeat would find the job done, so it
+      // is lost, as in the model.
+      const sent = new Map<string, { index: number; id: string; token: number }>();
+      const batch: [number, number, string | null][] = [];
+      entries.forEach((e, index) => {
+        try {
+          // A malformed entry is that entry's ValidationError (from leaseInput), not a failed batch.
+          const entry = e as CompleteEntry | null;
+          const text = entry?.result === undefined ? null : validateJson(entry.result, 'result', this.opts.maxPayloadBytes);
+          const { id, idNum, token } = leaseInput(entry?.lease);
+          const key = `${idNum}#${token}`;
+          if (idNum === undefined || sent.has(key)) {
+            out[index] = { ok: false, error: new LeaseLostError(id, token) };
+            return;
+          }
+          sent.set(key, { index, id, token });
+          batch.push([idNum, token, text]);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          out[index] = { ok: false, error };
+        }
+      });
+      const rows = batch.length === 0 ? [] : (this.stmts().completeMany.all(now, now, JSON.stringify(batch)) as JobRow[]);
+      for (const row of rows) {
+        const key = `${row.id}#${row.lease_token}`;
+        out[sent.get(key)!.index] = { ok: true, job: toJob(row) };
+        sent.delete(key);
+      }
+      for (const { index, id, token } of sent.values()) out[index] = { ok: false, error: new LeaseLostError(id, token) };
+      return out;
     });
   }
 
-  async fail(lease: Lease, error: unknown, opts: FailOptions = {}): Promise<Job> {
+  async fail(lease: Lease, error: unknown, options?: FailOptions): Promise<Job> {
     return this.guard('fail', () => {
-      const retryAt = opts.retryAt === undefined ? undefined : validateTime(opts.retryAt, 'retryAt');
+      const { permanent, retryAt } = validateFailOptions(options);
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
       const now = this.now();
       // Under the fence the lease's attempts are the row's: they change only with the token or the status.
-      const d = decideFailure({ attempts, maxAttempts }, { now, permanent: opts.permanent === true, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const d = decideFailure({ attempts, maxAttempts }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       const [runAt, finishedAt] = d.status === 'retry' ? [d.runAt, null] : [null, now];
       return this.fenced(this.stmts().fail, id, idNum, token, [d.status, describeError(error), runAt, now, finishedAt], [attempts, maxAttempts]);
     });
@@ -388,8 +408,8 @@ export class SqliteLeaseStore implements LeaseStore {
       const s = this.stmts();
       return this.db
         .transaction(() => {
-          s.pruneSteps.run(statuses, cutoff);
-          return s.pruneJobs.run(statuses, cutoff).changes;
+          s.pruneSteps.run(cutoff, statuses);
+          return s.pruneJobs.run(cutoff, statuses).changes;
         })
         .immediate();
     });
@@ -425,9 +445,12 @@ export class SqliteLeaseStore implements LeaseStore {
   /** Statements prepared once, on first use (the tables exist only after migrate). */
   private stmts(): Statements {
     if (this.statements) return this.statements;
-    const prepared = {} as Statements;
-    for (const [name, sql] of Object.entries(SQL) as [keyof typeof SQL, string][]) prepared[name] = this.db.prepare(sql);
-    return (this.statements = prepared);
+    const prepare = <K extends string>(sql: Record<K, string>): Record<K, SqliteStatementLike> =>
+      Object.fromEntries(Object.entries<string>(sql).map(([name, text]) => [name, this.db.prepare(text)])) as Record<K, SqliteStatementLike>;
+    return (this.statements = {
+      ...prepare(SQL),
+      claim: { all: prepare(CLAIM_SQL.all), one: prepare(CLAIM_SQL.one), many: prepare(CLAIM_SQL.many) },
+    });
   }
 
   private insert(s: Statements, v: ValidatedNewJob, now: number): EnqueueResult {
@@ -509,6 +532,11 @@ function toStep(r: StepRow): StepRecord {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
+}
+
+/** Claim order (priority, run_at, id) on raw rows, as `compareClaimOrder` orders jobs. */
+function compareRowClaimOrder(a: JobRow, b: JobRow): number {
+  return a.priority - b.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
 function leaseOf(job: Job): Lease {

@@ -44,7 +44,7 @@ export function loadMigrations(dir: string = findMigrationsDir()): SqliteMigrati
  * Applies the migrations the database lacks, in one `BEGIN IMMEDIATE` transaction, so two
  * processes migrating the same file at once serialise and the second finds nothing to do.
  * Refuses with `SchemaTooNewError`, changing nothing, a database migrated by a newer leasehold.
- * Default `now`: none; the store passes its clock's time.
+ * `now` (epoch ms, no default) is recorded as each migration's applied_at.
  * @example migrateSqlite(db, loadMigrations(), clock.now())
  */
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: SqliteMigration[], now: number): void {

@@ -65,6 +65,13 @@ WHERE status = 'processing' AND locked_until <= ? ORDER BY id`;
 export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs GROUP BY queue, status`;
 
 // ---- acquire ----
+//
+// Claim order is (priority, run_at, id) over two sets: waiting jobs whose run_at came, and
+// expired leases (rule 1). Almost always no lease has expired, so the store first asks
+// whether one has (an index probe) and then claims with the cheapest statement that is
+// exact for the case; each claim is still one statement. Measured on better-sqlite3 12 /
+// SQLite 3.53: the merged two-set claim costs ~60 us of CPU, `id IN (subquery)` ~45 us,
+// `id = (subquery)` ~8 us, so one-at-a-time claims use the scalar form.
 
 /** Queue filters the claim comes in: every queue, one queue (its own index), or a JSON list. */
 const QUEUE_FILTERS = {
@@ -73,52 +80,63 @@ const QUEUE_FILTERS = {
   many: 'AND queue IN (SELECT value FROM json_each(?))',
 } as const;
 
-/**
- * One claim in one statement (rule 1). Two arms, each walking its own index in claim order,
- * merged and cut at `limit`: waiting jobs whose runAt came, and expired leases that still
- * have an attempt left (rule 2 fails the others, see FAIL_POISONED_*). A taken-over lease
- * records why, worded by the domain through the registered SQL function.
- * Params: worker_id, locked_until, now (updated_at), now [, queue], now [, queue], limit.
- */
-function claimSql(filter: string): string {
-  return `UPDATE processing_jobs
-SET status = 'processing',
+/** The statements of one queue filter. `[, queue]` marks where the filter's parameter goes. */
+export interface ClaimSql {
+  /** Whether any lease in these queues has expired. Params: now [, queue]. */
+  anyExpired: string;
+  /** Claims the next waiting job. Params: worker_id, locked_until, now, now [, queue]. */
+  next: string;
+  /** Claims up to `limit` waiting jobs. Params: worker_id, locked_until, now, now [, queue], limit. */
+  waiting: string;
+  /**
+   * Claims up to `limit` jobs from both sets, merged in claim order: each set walks its own
+   * index. Expired leases with no attempt left are not claimed (see `poison`). A taken-over
+   * lease records why, worded by the domain through the registered SQL function.
+   * Params: worker_id, locked_until, now, now [, queue], now [, queue], limit.
+   */
+  withExpired: string;
+  /**
+   * The poison rule (rule 2) as the model applies it: expired leases with no attempt left
+   * fail when the claim walks past them, that is when they sort before the last job claimed
+   * (or all of them when the claim did not fill its limit: pass a bound beyond any priority).
+   * Params: now (updated_at), now (finished_at), now [, queue], bound priority, bound run_at, bound id.
+   */
+  poison: string;
+}
+
+const TAKE = `SET status = 'processing',
     attempts = attempts + 1,
     lease_token = lease_token + 1,
     locked_by = ?,
     locked_until = ?,
     last_error = CASE WHEN status = 'processing' THEN ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts) ELSE last_error END,
-    updated_at = ?
+    updated_at = ?`;
+
+const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
+
+const EXPIRED = `FROM processing_jobs WHERE status = 'processing' AND locked_until <= ?`;
+
+function claimSql(filter: string): ClaimSql {
+  return {
+    anyExpired: `SELECT 1 ${EXPIRED} ${filter} LIMIT 1`,
+    next: `UPDATE processing_jobs ${TAKE}
+WHERE id = (SELECT id ${WAITING} ${filter} ORDER BY priority, run_at, id LIMIT 1)
+RETURNING ${JOB_COLUMNS}`,
+    waiting: `UPDATE processing_jobs ${TAKE}
+WHERE id IN (SELECT id ${WAITING} ${filter} ORDER BY priority, run_at, id LIMIT ?)
+RETURNING ${JOB_COLUMNS}`,
+    withExpired: `UPDATE processing_jobs ${TAKE}
 WHERE id IN (
   SELECT id FROM (
-    SELECT id, priority, run_at FROM processing_jobs
-     WHERE status IN ('pending', 'retry') AND run_at <= ? ${filter}
+    SELECT id, priority, run_at ${WAITING} ${filter}
     UNION ALL
-    SELECT id, priority, run_at FROM processing_jobs
-     WHERE status = 'processing' AND locked_until <= ? AND attempts < max_attempts ${filter}
+    SELECT id, priority, run_at ${EXPIRED} AND attempts < max_attempts ${filter}
     ORDER BY priority, run_at, id
     LIMIT ?
   )
 )
-RETURNING ${JOB_COLUMNS}`;
-}
-
-/** Claim from every queue. */
-export const CLAIM_ALL = claimSql(QUEUE_FILTERS.all);
-/** Claim from one queue. */
-export const CLAIM_ONE_QUEUE = claimSql(QUEUE_FILTERS.one);
-/** Claim from a JSON array of queues. */
-export const CLAIM_MANY_QUEUES = claimSql(QUEUE_FILTERS.many);
-
-/**
- * The poison rule (rule 2) as the model applies it: expired leases with no attempt left fail
- * when the claim walks past them, that is when they come before the last job claimed in
- * claim order (or all of them when the claim did not fill its limit: pass a bound beyond any
- * priority). Params: now (updated_at), now (finished_at), now [, queue], bound priority,
- * bound run_at, bound id.
- */
-function failPoisonedSql(filter: string): string {
-  return `UPDATE processing_jobs
+RETURNING ${JOB_COLUMNS}`,
+    poison: `UPDATE processing_jobs
 SET status = 'failed',
     last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts),
     locked_by = NULL,
@@ -126,15 +144,16 @@ SET status = 'failed',
     updated_at = ?,
     finished_at = ?
 WHERE status = 'processing' AND locked_until <= ? AND attempts >= max_attempts ${filter}
-  AND (priority, run_at, id) < (?, ?, ?)`;
+  AND (priority, run_at, id) < (?, ?, ?)`,
+  };
 }
 
-/** Poison rule over every queue. */
-export const FAIL_POISONED_ALL = failPoisonedSql(QUEUE_FILTERS.all);
-/** Poison rule over one queue. */
-export const FAIL_POISONED_ONE_QUEUE = failPoisonedSql(QUEUE_FILTERS.one);
-/** Poison rule over a JSON array of queues. */
-export const FAIL_POISONED_MANY_QUEUES = failPoisonedSql(QUEUE_FILTERS.many);
+/** Claim statements from every queue. */
+export const CLAIM_ALL: ClaimSql = claimSql(QUEUE_FILTERS.all);
+/** Claim statements from one queue. */
+export const CLAIM_ONE_QUEUE: ClaimSql = claimSql(QUEUE_FILTERS.one);
+/** Claim statements from a JSON array of queues. */
+export const CLAIM_MANY_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.many);
 
 // ---- fenced worker writes (rule 3): id, lease_token and status = 'processing' ----
 
@@ -150,6 +169,20 @@ export const COMPLETE_JOB = `UPDATE processing_jobs
 SET status = 'done', result = ?, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ?
 WHERE ${FENCE}
 RETURNING ${JOB_COLUMNS}`;
+
+/**
+ * Completes a batch in one statement, each entry fenced on its own: entries is a JSON array
+ * of [id, token, result text or null], at most one entry per (id, token). A row comes back
+ * for each entry whose lease still held. One statement instead of one per entry saves about
+ * a third of the SQLite time per job.
+ * Params: now (updated_at), now (finished_at), entries.
+ */
+export const COMPLETE_JOBS = `UPDATE processing_jobs
+SET status = 'done', result = e.value ->> 2, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ?
+FROM json_each(?) AS e
+WHERE processing_jobs.id = e.value ->> 0 AND processing_jobs.lease_token = e.value ->> 1
+  AND processing_jobs.status = 'processing'
+RETURNING ${JOB_COLUMNS.replace(/(\w+)/g, 'processing_jobs.$1')}`;
 
 /**
  * Records a failed attempt; the caller decided retry or failed from the lease's attempts, so
@@ -220,16 +253,15 @@ SET status = 'pending', attempts = 0, run_at = ?, updated_at = ?, finished_at = 
 WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 
-// The literal status list repeats the partial index's WHERE so prune searches that index
-// instead of scanning every row; the parameter narrows it to the statuses asked for.
+// `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
+// instead of scanning every row.
 const PRUNABLE = `SELECT id FROM processing_jobs
-WHERE status IN ('done', 'failed', 'cancelled') AND status IN (SELECT value FROM json_each(?))
-  AND finished_at IS NOT NULL AND finished_at <= ?`;
+WHERE finished_at IS NOT NULL AND finished_at <= ? AND status IN (SELECT value FROM json_each(?))`;
 
-/** Steps of the jobs prune is about to delete. Params: statuses (JSON array), cutoff. */
+/** Steps of the jobs prune is about to delete. Params: cutoff, statuses (JSON array). */
 export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (${PRUNABLE})`;
 
-/** Final jobs finished at or before the cutoff. Params: statuses (JSON array), cutoff. */
+/** Final jobs finished at or before the cutoff. Params: cutoff, statuses (JSON array). */
 export const PRUNE_JOBS = `DELETE FROM processing_jobs WHERE id IN (${PRUNABLE})`;
 
 // ---- connection ----
@@ -240,3 +272,19 @@ export const PRAGMA_WAL = 'journal_mode = WAL';
 export const pragmaSynchronous = (level: 'FULL' | 'NORMAL'): string => `synchronous = ${level}`;
 /** `busy_timeout` pragma; the value is a validated integer. */
 export const pragmaBusyTimeout = (ms: number): string => `busy_timeout = ${ms}`;
+
+// ---- bench (src/app/bench/sqlite-bench.ts) ----
+
+/** A one-row table for the raw commit ceiling. */
+export const BENCH_CREATE_COUNTER = `CREATE TABLE IF NOT EXISTS leasehold_bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`;
+/** Seeds the counter row. */
+export const BENCH_SEED_COUNTER = `INSERT OR REPLACE INTO leasehold_bench_counter (id, n) VALUES (1, 0)`;
+/** The cheapest durable write: one single-row UPDATE, committed on its own. */
+export const BENCH_BUMP_COUNTER = `UPDATE leasehold_bench_counter SET n = n + 1 WHERE id = 1`;
+/**
+ * A finished job, written directly (not through enqueue) to fill a table fast.
+ * Params: queue, payload, run_at, created_at, updated_at, finished_at.
+ */
+export const BENCH_INSERT_DONE_JOB = `INSERT INTO processing_jobs
+  (queue, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at, finished_at)
+VALUES (?, ?, 'done', 0, ?, 1, 3, 1, ?, ?, ?)`;

@@ -4,7 +4,7 @@
  * then one line per completed job). Meant to be killed at any moment.
  *
  * Settings come from argv (`--name value`) or the environment (LEASEHOLD_<NAME>):
- *   --store        sqlite:<file> | mysql://...          (required)
+ *   --store        sqlite:<file> | mysql://...          (required; parsed as the CLI's --db)
  *   --exchange     http://127.0.0.1:<port>              (required)
  *   --queue        orders (default)
  *   --concurrency  4 (default)
@@ -18,7 +18,7 @@
  */
 import { ProcessingWorker } from '../worker/processing-worker.js';
 import { createOrderHandler, httpExchangeClient } from './order-handler.js';
-import { openStore } from './open-store.js';
+import { openStore, parseDbSpec } from '../cli/open-store.js';
 
 /** Reads `--name value` from argv, else LEASEHOLD_NAME from the environment. */
 function setting(name: string, fallback?: string): string {
@@ -32,7 +32,7 @@ function setting(name: string, fallback?: string): string {
 const line = (o: Record<string, unknown>): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 async function main(): Promise<void> {
-  const store = await openStore(setting('store'));
+  const store = await openStore(parseDbSpec(setting('store')), { create: true });
   await store.migrate();
   const { handler, reconcile } = createOrderHandler({
     exchange: httpExchangeClient(setting('exchange')),

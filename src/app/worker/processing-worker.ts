@@ -388,7 +388,9 @@ export class ProcessingWorker {
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
         const left = holder.remainingMs();
-        if (left <= 0) throw error;
+        // A release is a courtesy: unwritten, the lease simply expires and the job runs
+        // again, so shutdown does not wait out a store outage for it.
+        if (left <= 0 || during === 'release') throw error;
         this.reportError(error, during, holder.lease.job.id);
         await waitOn(this.o.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
       }

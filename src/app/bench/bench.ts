@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: one table for every store. Memory always runs; SQLite and MySQL run
+ * through their own bench modules, loaded with dynamic import so this runner works on a
+ * branch where they have not landed, and MySQL shows one note row when it is unreachable.
+ *
+ *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql]
+ */
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { redact } from '../cli/redact.js';
+import { table } from '../cli/format.js';
+import type { BenchRow, StoreBench } from './bench-types.js';
+
+/** The stores the runner knows, in table order. */
+export const BENCH_STORES = ['memory', 'sqlite', 'mysql'] as const;
+type StoreName = (typeof BENCH_STORES)[number];
+
+/** One part of the bench for one store: a module and the export to run, given the rows so far. */
+interface Part {
+  label: string;
+  load: (before: BenchRow[]) => Promise<StoreBench>;
+}
+
+const PARTS: Record<StoreName, Part[]> = {
+  memory: [
+    { label: 'store', load: async () => (await import('./memory-bench.js')).runMemoryBench },
+    { label: 'worker W', load: async (before) => workerBench('memory', before) },
+  ],
+  sqlite: [
+    { label: 'store', load: async () => exportOf(await importOptional('./sqlite-bench.js'), 'runSqliteBench') },
+    { label: 'worker W', load: async (before) => workerBench('sqlite', before) },
+  ],
+  mysql: [
+    { label: 'store', load: async () => exportOf(await importOptional('./mysql-bench.js'), 'runMysqlBench') },
+    { label: 'worker W', load: async (before) => workerBench('mysql', before) },
+  ],
+};
+
+/** A part that cannot run here (module not landed, server unreachable): one note row, not a crash. */
+class Skip extends Error {}
+
+async function importOptional(specifier: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(specifier.replace(/^\.\//, '').replace(/\.js$/, ''))) {
+      throw new Skip(`${specifier} is not on this branch yet`);
+    }
+    throw error;
+  }
+}
+
+function exportOf(mod: Record<string, unknown>, name: string): StoreBench {
+  const fn = mod[name];
+  if (typeof fn !== 'function') throw new Skip(`the module does not export ${name}`);
+  return fn as StoreBench;
+}
+
+async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreBench> {
+  const mod = await importOptional('./worker-bench.js');
+  const make = mod.workerBenchFor;
+  if (typeof make !== 'function') throw new Skip('worker-bench.js does not export workerBenchFor');
+  // The store module's first commit ceiling is measured with the store's default durability.
+  const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;
+  return (make as (s: StoreName, c: { ceilingCommitsPerSec?: number }) => StoreBench)(store, ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling });
+}
+
+async function mysqlUnreachable(): Promise<string | undefined> {
+  try {
+    const { mysqlProblem, BENCH_MYSQL_URL } = await import('./bench-stores.js');
+    const problem = await mysqlProblem();
+    return problem === undefined ? undefined : `MySQL not reachable at ${BENCH_MYSQL_URL} (${problem}); set LEASEHOLD_MYSQL_URL`;
+  } catch (error) {
+    return `MySQL bench unavailable: ${firstLine(error)}`;
+  }
+}
+
+/** Runs the selected stores' benches and returns every row, skips included as note rows. */
+export async function runBench(opts: { quick: boolean; only: StoreName[]; progress: (text: string) => void }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const store of opts.only) {
+    if (store === 'mysql') {
+      const problem = await mysqlUnreachable();
+      if (problem !== undefined) {
+        rows.push({ store, scenario: '(all)', value: NaN, unit: '', note: redact(`not measured: ${problem}`) });
+        continue;
+      }
+    }
+    for (const part of PARTS[store]) {
+      opts.progress(`${store}: ${part.label}`);
+      const t0 = performance.now();
+      try {
+        const bench = await part.load(rows);
+        rows.push(...(await bench({ quick: opts.quick })));
+      } catch (error) {
+        const why = error instanceof Skip ? error.message : missingModule(error) ?? `failed: ${firstLine(error)}`;
+        rows.push({ store, scenario: `(${part.label})`, value: NaN, unit: '', note: redact(`not measured: ${why}`) });
+      }
+      opts.progress(`${store}: ${part.label} took ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    }
+  }
+  return rows;
+}
+
+/** Rows as the table people read. */
+export function formatBench(rows: BenchRow[]): string {
+  return table(
+    ['store', 'scenario', 'value', 'unit', 'note'],
+    rows.map((r) => [r.store, r.scenario, formatValue(r.value), r.unit, r.note ?? '']),
+  );
+}
+
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return '-';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  return v.toPrecision(3);
+}
+
+/** "… is not on this branch yet" when a module the part needs (an adapter) has not landed. */
+function missingModule(error: unknown): string | undefined {
+  if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const path = /Cannot find module '([^']+)'/.exec(String((error as Error).message))?.[1];
+  return path && path.includes('/src/') ? `${path.slice(path.lastIndexOf('/src/') + 1)} is not on this branch yet` : undefined;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0] ?? '';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('bench')
+    .option('--quick', 'small workloads (a smoke run, not a measurement)')
+    .option('--json', 'print the rows as JSON')
+    .option('--only <stores>', `comma-separated subset of ${BENCH_STORES.join(',')}`)
+    .exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch {
+    return 2;
+  }
+  const o = program.opts<{ quick?: boolean; json?: boolean; only?: string }>();
+  const only = (o.only ?? BENCH_STORES.join(',')).split(',').map((s) => s.trim()) as StoreName[];
+  const unknown = only.filter((s) => !(BENCH_STORES as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown store ${unknown.join(', ')}; use ${BENCH_STORES.join(',')}\n`);
+    return 2;
+  }
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  const progress = (text: string): void => {
+    const line = `bench [${((performance.now() - started) / 1000).toFixed(0)}s] ${text}`;
+    // A TTY gets one rewritten line; a log gets plain lines.
+    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  };
+  const rows = await runBench({ quick: o.quick === true, only, progress });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (o.json) process.stdout.write(`${JSON.stringify({ quick: o.quick === true, node: process.version, rows })}\n`);
+  else process.stdout.write(`${formatBench(rows)}\n`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,62 @@
+/**
+ * Parsers for the CLI's argument values. Each throws {@link UsageError} naming the option,
+ * so a typo exits 2 before the store is opened.
+ */
+import { JOB_STATUSES, type JobStatus, type Json } from '../../domain/job.js';
+import { UsageError } from './exit-codes.js';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Parses a duration such as `7d`, `90m`, `1h30m`, `500ms` (units ms, s, m, h, d, w) into ms.
+ * @example parseDuration('7d', '--older-than') // 604800000
+ */
+export function parseDuration(value: string, option: string): number {
+  const v = value.trim();
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)];
+  if (v === '' || parts.map((p) => p[0]).join('') !== v) {
+    throw new UsageError(`${option}: "${value}" is not a duration; use e.g. 30s, 15m, 12h, 7d`);
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+}
+
+/**
+ * Parses a start time: an ISO date (`2026-01-01T09:30:00Z`), epoch ms, or `+DURATION` from now.
+ * @example parseTime('+10m', '--run-at', now) // now + 600000
+ */
+export function parseTime(value: string, option: string, now: number): number {
+  const v = value.trim();
+  if (v.startsWith('+')) return now + parseDuration(v.slice(1), option);
+  if (/^\d+$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new UsageError(`${option}: "${value}" is not a time; use an ISO date, epoch ms, or +DURATION (e.g. +10m)`);
+  return t;
+}
+
+/** Parses an integer option in [min, max]. */
+export function parseInteger(value: string, option: string, min: number, max: number): number {
+  const v = value.trim();
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`${option}: "${value}" is not an integer`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${option}: must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Parses a comma-separated list of statuses (`failed,cancelled`). */
+export function parseStatuses(value: string, option: string): JobStatus[] {
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new UsageError(`${option}: name at least one status (${JOB_STATUSES.join(', ')})`);
+  for (const s of list) {
+    if (!(JOB_STATUSES as readonly string[]).includes(s)) throw new UsageError(`${option}: "${s}" is not a status; use ${JOB_STATUSES.join(', ')}`);
+  }
+  return list as JobStatus[];
+}
+
+/** Parses a JSON payload argument. */
+export function parseJson(value: string, what: string): Json {
+  try {
+    return JSON.parse(value) as Json;
+  } catch (error) {
+    throw new UsageError(`${what}: not valid JSON (${(error as Error).message}); quote it, e.g. '{"orderId":1}'`);
+  }
+}

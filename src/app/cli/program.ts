@@ -1,0 +1,216 @@
+/**
+ * The `leasehold` command line: commander wiring from argv to the command functions, and
+ * from their results or errors to output and an exit code. Everything runs through
+ * {@link runCli}, which returns the exit code instead of exiting, so tests can call it too.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import type { JobStatus, NewJob } from '../../domain/job.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import {
+  cancelCommand,
+  enqueueCommand,
+  listCommand,
+  migrateCommand,
+  pruneCommand,
+  reapCommand,
+  retryCommand,
+  showCommand,
+} from './commands.js';
+import { ExitCode, errorCodeFor, exitCodeFor, UsageError, type ExitCodeValue } from './exit-codes.js';
+import { formatDuration, formatJob, formatJobs, formatStatus } from './format.js';
+import { DEFAULT_DB, describeDb, openStore, parseDbSpec, type DbSpec } from './open-store.js';
+import { Output, type CliIo } from './output.js';
+import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
+import { statusCommand } from './status.js';
+import { workCommand } from './work.js';
+
+/** Options every command takes. */
+interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok
+  1  operation failed (job not found, transition not allowed, handler module failed)
+  2  usage error (bad command, option or argument; invalid job fields)
+  3  store unavailable (cannot open or reach the database, schema missing or too new)
+
+Store: --db sqlite:./leasehold.db (default) | mysql://user:pass@host:3306/db, or env LEASEHOLD_DB.`;
+
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves to the exit code.
+ * @example process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> {
+  const out = new Output(io);
+  const program = buildProgram(out, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage mistake it already printed.
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const opts = program.opts<GlobalOptions>();
+    reportError(out, error, opts);
+    return exitCodeFor(error);
+  }
+}
+
+function reportError(out: Output, error: unknown, opts: GlobalOptions): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (opts.json) out.err(JSON.stringify({ error: { code: errorCodeFor(error), message } }));
+  else out.err(`leasehold: ${message}`);
+  if (opts.verbose && error instanceof Error) {
+    out.err(error.stack ?? message);
+    if (error.cause instanceof Error) out.err(`caused by: ${error.cause.stack ?? error.cause.message}`);
+  }
+}
+
+function buildProgram(out: Output, io: CliIo): Command {
+  const program = new Command('leasehold')
+    .description('Durable, lease-based job processing: inspect and operate a leasehold store.')
+    .version(packageVersion(), '-V, --version')
+    .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://user:pass@host/db (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
+    .option('--json', 'print results as JSON (for scripts)')
+    .option('-v, --verbose', 'print stack traces with errors')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: out.rawOut, writeErr: out.rawErr })
+    .exitOverride();
+
+  /** Opens the store for one command, runs it, prints the result, and always closes the store. */
+  const run = <T>(cmd: Command, create: boolean, fn: (store: LeaseStore, now: number, db: DbSpec) => Promise<T>, text: (r: T, now: number) => string) =>
+    (async () => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
+      const store = await openStore(db, { create });
+      try {
+        const now = Date.now();
+        const result = await fn(store, now, db);
+        if (g.json) out.json(result);
+        else out.out(text(result, now));
+      } finally {
+        await store.close().catch(() => undefined);
+      }
+    })();
+
+  program
+    .command('migrate')
+    .description('create or upgrade the schema (idempotent; creates the SQLite file)')
+    .action((_o, cmd: Command) =>
+      run(cmd, true, async (store, _now, db) => ({ ...(await migrateCommand(store)), db: describeDb(db) }), (r) => `migrated ${r.db}`),
+    );
+
+  program
+    .command('enqueue')
+    .description('add a job (a job whose --key exists is returned, not duplicated)')
+    .argument('<queue>', 'queue name')
+    .argument('<json>', `payload as JSON, e.g. '{"orderId":1}'`)
+    .option('--key <key>', 'unique key: one job per key, ever')
+    .option('--priority <n>', 'lower runs first (default 0)')
+    .option('--run-at <time>', 'earliest start: ISO date, epoch ms, or +DURATION (e.g. +10m)')
+    .option('--max-attempts <n>', 'acquisitions allowed before the job fails (default 3)')
+    .action((queue: string, json: string, o: { key?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
+      const job: NewJob = { queue, payload: parseJson(json, 'payload') };
+      if (o.key !== undefined) job.key = o.key;
+      if (o.priority !== undefined) job.priority = parseInteger(o.priority, '--priority', -2147483648, 2147483647);
+      if (o.runAt !== undefined) job.runAt = parseTime(o.runAt, '--run-at', Date.now());
+      if (o.maxAttempts !== undefined) job.maxAttempts = parseInteger(o.maxAttempts, '--max-attempts', 1, 1_000_000);
+      return run(cmd, false, (store) => enqueueCommand(store, job), (r) => `${r.created ? 'enqueued' : 'exists (key)'} job ${r.job.id} on ${r.job.queue} (${r.job.status})`);
+    });
+
+  program
+    .command('status')
+    .description('counts by queue and status, leases, oldest waiting job, failed jobs')
+    .action((_o, cmd: Command) => run(cmd, false, (store, now) => statusCommand(store, now), (r) => formatStatus(r)));
+
+  program
+    .command('list')
+    .description('list jobs in id order')
+    .option('--status <statuses>', 'only these statuses, comma-separated (e.g. failed,cancelled)')
+    .option('--queue <queue>', 'only this queue')
+    .option('--limit <n>', 'at most n jobs (default 100)')
+    .action((o: { status?: string; queue?: string; limit?: string }, cmd: Command) => {
+      const input: { status?: JobStatus[]; queue?: string; limit?: number } = {};
+      if (o.status !== undefined) input.status = parseStatuses(o.status, '--status');
+      if (o.queue !== undefined) input.queue = o.queue;
+      if (o.limit !== undefined) input.limit = parseInteger(o.limit, '--limit', 1, 1_000_000);
+      return run(cmd, false, (store) => listCommand(store, input), (r, now) => formatJobs(r.jobs, now));
+    });
+
+  program
+    .command('show')
+    .description('one job in full, with its durable steps')
+    .argument('<id>', 'job id')
+    .action((id: string, _o, cmd: Command) => run(cmd, false, (store) => showCommand(store, id), (r, now) => formatJob(r.job, r.steps, now)));
+
+  program
+    .command('retry')
+    .description('put a failed or cancelled job back to pending, attempts reset')
+    .argument('<id>', 'job id')
+    .action((id: string, _o, cmd: Command) => run(cmd, false, (store) => retryCommand(store, id), (r) => `job ${r.job.id} is ${r.job.status}`));
+
+  program
+    .command('cancel')
+    .description('cancel a pending or retry job')
+    .argument('<id>', 'job id')
+    .action((id: string, _o, cmd: Command) => run(cmd, false, (store) => cancelCommand(store, id), (r) => `job ${r.job.id} is ${r.job.status}`));
+
+  program
+    .command('reap')
+    .description('move expired leases to retry (or failed when attempts are used up)')
+    .action((_o, cmd: Command) => run(cmd, false, (store) => reapCommand(store), (r) => `reaped ${r.reaped} expired lease${r.reaped === 1 ? '' : 's'}`));
+
+  program
+    .command('prune')
+    .description('delete finished jobs (and their steps) older than a duration')
+    .requiredOption('--older-than <duration>', 'finished more than this long ago, e.g. 7d, 12h')
+    .option('--status <statuses>', 'only these final statuses (default done,failed,cancelled)')
+    .action((o: { olderThan: string; status?: string }, cmd: Command) => {
+      const olderThanMs = parseDuration(o.olderThan, '--older-than');
+      const input: { olderThanMs: number; statuses?: JobStatus[] } = { olderThanMs };
+      if (o.status !== undefined) input.statuses = parseStatuses(o.status, '--status');
+      return run(cmd, false, (store) => pruneCommand(store, input), (r) => `pruned ${r.pruned} job${r.pruned === 1 ? '' : 's'} finished more than ${formatDuration(olderThanMs)} ago`);
+    });
+
+  program
+    .command('work')
+    .description('run a worker: load a handler module and process jobs until SIGINT/SIGTERM')
+    .requiredOption('--queue <queues>', 'queue(s) to serve, comma-separated')
+    .requiredOption('--handler <module>', 'module exporting `handler` (or a default export), optionally `reconcile`')
+    .option('--concurrency <n>', 'jobs processed at once (default 1)')
+    .option('--lease <duration>', 'lease duration (default 5m)')
+    .action((o: { queue: string; handler: string; concurrency?: string; lease?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const queues = o.queue.split(',').map((q) => q.trim()).filter((q) => q !== '');
+      if (queues.length === 0) throw new UsageError('--queue: name at least one queue');
+      const concurrency = o.concurrency === undefined ? 1 : parseInteger(o.concurrency, '--concurrency', 1, 1000);
+      const leaseMs = o.lease === undefined ? undefined : parseDuration(o.lease, '--lease');
+      const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
+      return workCommand({ db, queues, handlerPath: o.handler, concurrency, leaseMs, json: g.json === true, out, cwd: io.cwd ?? process.cwd() });
+    });
+
+  return program;
+}
+
+/** leasehold's version, from the package.json above this file (src/ when run with tsx, dist/src/ when built). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'leasehold' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}

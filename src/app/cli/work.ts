@@ -1,0 +1,103 @@
+/**
+ * `leasehold work`: runs a ProcessingWorker on the store `--db` names, with the handler a
+ * user module exports, until SIGINT or SIGTERM, then stops gracefully (in-flight jobs finish
+ * up to the worker's shutdown deadline, the rest are released for another worker).
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import type { WorkerOptions } from '../worker/worker-options.js';
+import { UsageError } from './exit-codes.js';
+import { openStore, type DbSpec } from './open-store.js';
+import type { Output } from './output.js';
+import { firstLine } from './format.js';
+
+/** What a handler module may export. */
+export interface HandlerModule {
+  /** The handler for every queue served (or `default`). */
+  handler?: (...args: never[]) => unknown;
+  default?: unknown;
+  /** Handlers by queue name, instead of one handler. */
+  handlers?: Record<string, (...args: never[]) => unknown>;
+  /** The worker's `reconcile` hook for steps in doubt. */
+  reconcile?: (...args: never[]) => unknown;
+}
+
+/**
+ * Loads a handler module (path relative to `cwd`) and picks its handler(s): `handlers`, or
+ * `handler`, or a default export that is a function. Throws UsageError when there is none.
+ * @example export async function handler(job, ctx) { await ctx.step('place', () => place(job.payload)); }
+ */
+export async function loadHandlerModule(path: string, cwd: string): Promise<{ handler?: unknown; handlers?: Record<string, unknown>; reconcile?: unknown }> {
+  const url = pathToFileURL(resolve(cwd, path)).href;
+  let mod: HandlerModule;
+  try {
+    mod = (await import(url)) as HandlerModule;
+  } catch (error) {
+    throw new Error(`--handler ${path}: cannot load the module: ${(error as Error).message}`, { cause: error });
+  }
+  const picked: { handler?: unknown; handlers?: Record<string, unknown>; reconcile?: unknown } = {};
+  if (mod.handlers && typeof mod.handlers === 'object') picked.handlers = mod.handlers;
+  else if (typeof mod.handler === 'function') picked.handler = mod.handler;
+  else if (typeof mod.default === 'function') picked.handler = mod.default;
+  else throw new UsageError(`--handler ${path}: the module exports no \`handler\` function, \`handlers\` map or default function`);
+  if (typeof mod.reconcile === 'function') picked.reconcile = mod.reconcile;
+  return picked;
+}
+
+/** Options of {@link workCommand}. */
+export interface WorkOptions {
+  db: DbSpec;
+  queues: string[];
+  handlerPath: string;
+  concurrency: number;
+  leaseMs: number | undefined;
+  json: boolean;
+  out: Output;
+  cwd: string;
+}
+
+/** Runs the worker until SIGINT/SIGTERM. Resolves after it stopped. */
+export async function workCommand(o: WorkOptions): Promise<void> {
+  const picked = await loadHandlerModule(o.handlerPath, o.cwd);
+  // Loaded here, not at the top: every other command starts faster without the worker.
+  const { ProcessingWorker } = await import('../worker/processing-worker.js');
+  const store: LeaseStore = await openStore(o.db, { create: false });
+  const worker = new ProcessingWorker({
+    store,
+    queues: o.queues,
+    ...(picked as Pick<WorkerOptions, 'handler' | 'handlers' | 'reconcile'>),
+    maxConcurrentJobs: o.concurrency,
+    ...(o.leaseMs === undefined ? {} : { leaseDurationSeconds: o.leaseMs / 1000 }),
+    handleSignals: false,
+  });
+  const log = (event: string, fields: Record<string, unknown>, text: string): void => {
+    if (o.json) o.out.json({ event, at: Date.now(), ...fields });
+    else o.out.out(`${new Date().toISOString()} ${text}`);
+  };
+  const msg = (error: unknown): string => firstLine(error instanceof Error ? error.message : String(error));
+  worker.on('job:completed', ({ job, durationMs }) => log('job:completed', { jobId: job.id, durationMs }, `job ${job.id} done in ${Math.round(durationMs)} ms`));
+  worker.on('job:retry', ({ job, error, runAt }) => log('job:retry', { jobId: job.id, error: msg(error), runAt }, `job ${job.id} failed, will retry: ${msg(error)}`));
+  worker.on('job:failed', ({ job, error }) => log('job:failed', { jobId: job.id, error: msg(error) }, `job ${job.id} failed: ${msg(error)}`));
+  worker.on('lease:lost', ({ jobId }) => log('lease:lost', { jobId }, `job ${jobId}: lease lost (another worker took it over)`));
+  worker.on('worker:error', ({ error, during }) => log('worker:error', { during, error: msg(error) }, `worker error during ${during}: ${msg(error)}`));
+
+  let stopping: Promise<void> | undefined;
+  const stopped = new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      log('worker:stopping', { signal }, `${signal}: stopping (finishing in-flight jobs)`);
+      stopping = worker.stop().then(done, done);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  try {
+    await worker.start();
+    log('worker:started', { queues: o.queues, concurrency: o.concurrency }, `working on ${o.queues.join(', ')} (concurrency ${o.concurrency}); Ctrl-C to stop`);
+    await stopped;
+    log('worker:stopped', {}, 'stopped');
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * `npm run demo`: the crash test a trading-bot user would run by hand, automated.
+ *
+ * It enqueues 200 orders, runs 3 worker processes that place them on a simulated exchange
+ * (through `ctx.step` with `ctx.idempotencyKey` as the client order id), SIGKILLs workers in
+ * the middle of orders, starts replacements, and reports: jobs done, orders the exchange
+ * accepted, duplicate orders (must be 0), leases taken over, placement calls, elapsed time.
+ * Exits 1 when an order was duplicated or a job was lost.
+ *
+ * The exchange does not dedupe by client order id unless `--exchange-dedupe` is given: the
+ * hard case, where only leasehold (durable steps, the fence, and `reconcile`) stands between
+ * a crash and a second order.
+ *
+ *   npm run demo -- [--db sqlite:PATH | mysql://...] [--jobs 200] [--workers 3] [--kills 3] [--json]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import { describeDb, openStore, parseDbSpec } from '../cli/open-store.js';
+import { redact } from '../cli/redact.js';
+import { startSimulatedExchange, type SimulatedExchange } from './simulated-exchange.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The worker branch's demo worker entry: one ProcessingWorker placing orders, killable at any moment. */
+const WORKER_PROCESS = resolve(HERE, 'worker-process.ts');
+/** The default store: a fresh SQLite file in ./.leasehold (git-ignored), kept for `leasehold status` afterwards. */
+export const DEMO_DB = 'sqlite:./.leasehold/demo.db';
+
+/** Settings of one demo run. */
+export interface DemoOptions {
+  db: string;
+  jobs: number;
+  workers: number;
+  kills: number;
+  /** Jobs each worker runs at once. */
+  concurrency: number;
+  /** Lease length: how long a killed worker's jobs wait before another worker takes them over. */
+  leaseSeconds: number;
+  /** Real ms the handler waits before and after placing, so kills land mid-job. */
+  delayMs: number;
+  exchangeDedupe: boolean;
+  /** Give up waiting for the jobs after this long (they are then reported lost). */
+  timeoutMs: number;
+}
+
+/** What the demo reports at the end (also its `--json` output). */
+export interface DemoReport {
+  ok: boolean;
+  store: string;
+  jobs: number;
+  jobsDone: number;
+  jobsFailed: number;
+  /** Jobs not done, failed or cancelled when the demo ended. */
+  jobsLost: number;
+  ordersAccepted: number;
+  /** Orders beyond the first for a job. Must be 0. */
+  duplicateOrders: number;
+  /** Done jobs for which the exchange holds no order. Must be 0. */
+  jobsWithoutOrder: number;
+  /** Placement requests the exchange received (more than the jobs when a crash forced a retry). */
+  placementCalls: number;
+  /** Acquisitions beyond the first, summed over the jobs: leases taken over from killed workers. */
+  leasesTakenOver: number;
+  workersKilled: number;
+  workersStarted: number;
+  elapsedMs: number;
+}
+
+interface Worker {
+  id: string;
+  child: ChildProcess;
+  alive: boolean;
+}
+
+/**
+ * Runs the demo and returns its report. `log` gets event lines; `progress` the live counter.
+ * @example const report = await runDemo({ ...DEFAULTS, jobs: 20, workers: 2, kills: 1 }, console.log, () => {});
+ */
+export async function runDemo(o: DemoOptions, log: (line: string) => void, progress: (line: string) => void): Promise<DemoReport> {
+  const spec = parseDbSpec(o.db);
+  if (spec.kind === 'sqlite') {
+    // Fresh each run: the report must count this run's orders only.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${spec.filename}${suffix}`, { force: true });
+    mkdirSync(dirname(resolve(spec.filename)), { recursive: true });
+  }
+  // A queue of its own per run, so the demo also runs on a shared MySQL database.
+  const queue = `demo-orders-${Date.now().toString(36)}`;
+  const store = await openStore(spec, { create: true });
+  await store.migrate();
+
+  const t0 = performance.now();
+  const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+  const workers = new Map<string, Worker>();
+  let started = 0;
+  let killed = 0;
+
+  const kill = (w: Worker, why: string): void => {
+    if (!w.alive) return;
+    w.alive = false;
+    w.child.kill('SIGKILL');
+    killed++;
+    log(`[${elapsed()}] SIGKILL ${w.id} (pid ${w.child.pid}) ${why}`);
+    startWorker();
+  };
+
+  // Kills are triggered by placements, not by a timer, so each one lands mid-order and the
+  // demo behaves the same at any speed: the k-th kill fires at placement thresholds[k].
+  const thresholds = Array.from({ length: o.kills }, (_, k) => Math.max(1, Math.floor((o.jobs * (k + 1)) / (o.kills + 1))));
+  let placements = 0;
+  let scheduled = 0;
+  const exchange: SimulatedExchange = await startSimulatedExchange({
+    dedupe: o.exchangeDedupe,
+    // Called after the exchange booked an order and before it answers.
+    onPlace: (req) => {
+      placements++;
+      if (scheduled >= o.kills || placements < thresholds[scheduled]!) return;
+      const w = workers.get(String(req.placedBy));
+      if (!w?.alive) return; // its placer is already gone: the next placement takes this kill
+      const n = scheduled++;
+      if (n % 2 === 1) {
+        // The one moment no checkpoint can cover: the order exists, the worker never hears of it.
+        kill(w, `right after the exchange accepted its order for job ${String(req.jobId)}, before the reply reached it`);
+      } else {
+        // Mid-job with the order placed: the worker holds the lease and is finishing the job.
+        setTimeout(() => kill(w, `in the middle of job ${String(req.jobId)} (order placed, job not finished)`), Math.max(1, o.delayMs / 2));
+      }
+    },
+  });
+
+  const startWorker = (): void => {
+    const id = `demo-w${++started}`;
+    const child = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        WORKER_PROCESS,
+        '--store', o.db,
+        '--exchange', exchange.url,
+        '--queue', queue,
+        '--worker-id', id,
+        '--concurrency', String(o.concurrency),
+        '--lease-seconds', String(o.leaseSeconds),
+        '--delay-ms', String(o.delayMs),
+        '--poll-ms', '100',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const w: Worker = { id, child, alive: true };
+    workers.set(id, w);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        if (line.includes('"fatal"') || line.includes('"error"')) log(`[${elapsed()}] ${id}: ${redact(line)}`);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (w.alive) {
+        w.alive = false;
+        log(`[${elapsed()}] ${id} exited on its own (code ${code}, signal ${signal})${err ? `: ${redact(err.trim().split('\n').slice(-3).join(' | '))}` : ''}`);
+      }
+    });
+    if (started > o.workers) log(`[${elapsed()}] started ${id} to replace it`);
+  };
+
+  try {
+    await store.enqueueMany(
+      Array.from({ length: o.jobs }, (_, i) => ({
+        queue,
+        key: `${queue}-${i + 1}`,
+        payload: { symbol: i % 2 ? 'ETH-USD' : 'BTC-USD', side: i % 3 ? 'buy' : 'sell', qty: 1 + (i % 5) },
+        // Several kills can hit one job; it must not run out of attempts in the demo.
+        maxAttempts: 10,
+      })),
+    );
+    log(`[${elapsed()}] enqueued ${o.jobs} orders on ${describeDb(spec)}; starting ${o.workers} workers`);
+    for (let i = 0; i < o.workers; i++) startWorker();
+
+    const deadline = performance.now() + o.timeoutMs;
+    let finished = 0;
+    for (;;) {
+      const s = (await store.stats()).byQueue[queue];
+      const done = s?.done ?? 0;
+      finished = done + (s?.failed ?? 0) + (s?.cancelled ?? 0);
+      const alive = [...workers.values()].filter((w) => w.alive).length;
+      progress(`[${elapsed()}] done ${done}/${o.jobs}  orders ${exchange.book.accepted.length}  placements ${sum(exchange.book.placementCalls)}  workers ${alive}  killed ${killed}/${o.kills}`);
+      if (finished >= o.jobs || performance.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return await buildReport(store, exchange, queue, o, { killed, started, elapsedMs: performance.now() - t0, store: describeDb(spec) });
+  } finally {
+    for (const w of workers.values()) if (w.alive) (w.alive = false), w.child.kill('SIGKILL');
+    await exchange.close();
+    await store.close();
+  }
+}
+
+async function buildReport(
+  store: LeaseStore,
+  exchange: SimulatedExchange,
+  queue: string,
+  o: DemoOptions,
+  run: { killed: number; started: number; elapsedMs: number; store: string },
+): Promise<DemoReport> {
+  const jobs = await store.list({ queue, limit: o.jobs });
+  const ids = new Set(jobs.map((j) => j.id));
+  const perJob = exchange.book.acceptedPerJob();
+  let ordersAccepted = 0;
+  let duplicateOrders = 0;
+  for (const [jobId, n] of perJob) {
+    if (!ids.has(jobId)) continue;
+    ordersAccepted += n;
+    duplicateOrders += n - 1;
+  }
+  const done = jobs.filter((j) => j.status === 'done');
+  const jobsFailed = jobs.filter((j) => j.status === 'failed').length;
+  const jobsLost = o.jobs - done.length - jobsFailed - jobs.filter((j) => j.status === 'cancelled').length;
+  const jobsWithoutOrder = done.filter((j) => !perJob.has(j.id)).length;
+  const report: DemoReport = {
+    ok: false,
+    store: run.store,
+    jobs: o.jobs,
+    jobsDone: done.length,
+    jobsFailed,
+    jobsLost,
+    ordersAccepted,
+    duplicateOrders,
+    jobsWithoutOrder,
+    placementCalls: sum(exchange.book.placementCalls),
+    leasesTakenOver: jobs.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0),
+    workersKilled: run.killed,
+    workersStarted: run.started,
+    elapsedMs: Math.round(run.elapsedMs),
+  };
+  report.ok = duplicateOrders === 0 && jobsLost === 0 && jobsFailed === 0 && jobsWithoutOrder === 0 && ordersAccepted === o.jobs;
+  return report;
+}
+
+/** The report as people read it. */
+export function formatDemoReport(r: DemoReport, o: DemoOptions): string {
+  const rows: [string, string | number, string?][] = [
+    ['store', r.store],
+    ['exchange dedupes client ids', o.exchangeDedupe ? 'yes' : 'no (the hard case: only leasehold prevents duplicates)'],
+    ['jobs enqueued', r.jobs],
+    ['jobs done', r.jobsDone],
+    ['jobs failed', r.jobsFailed],
+    ['jobs lost', r.jobsLost, 'must be 0'],
+    ['orders accepted', r.ordersAccepted, `one per job: ${r.jobs}`],
+    ['duplicate orders', r.duplicateOrders, 'must be 0'],
+    ['done jobs without an order', r.jobsWithoutOrder, 'must be 0'],
+    [
+      'placement calls',
+      r.placementCalls,
+      r.placementCalls > r.ordersAccepted
+        ? `${r.placementCalls - r.ordersAccepted} repeated after a crash (at-least-once), refused by the exchange`
+        : 'one per order: placements cut off by a kill were settled by reconcile, not repeated',
+    ],
+    ['leases taken over', r.leasesTakenOver, 'jobs a killed worker held, resumed by another'],
+    ['workers killed (SIGKILL)', r.workersKilled],
+    ['worker processes started', r.workersStarted],
+    ['elapsed', `${(r.elapsedMs / 1000).toFixed(1)}s`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v, note]) => `  ${k.padEnd(w)}  ${String(v).padStart(6)}${note ? `   (${note})` : ''}`);
+  const verdict = r.ok
+    ? `OK: ${r.jobs} jobs, ${r.ordersAccepted} orders, no duplicates, nothing lost, across ${r.workersKilled} SIGKILLs`
+    : 'FAILED: an order was duplicated or a job was lost (see above)';
+  const inspect = r.store.startsWith('sqlite:') ? [`inspect it: npm run leasehold -- --db ${r.store} status`] : [];
+  return ['', 'leasehold demo report', ...lines, '', verdict, ...inspect].join('\n');
+}
+
+/** Default settings: 200 orders, 3 workers, 3 kills, about 10 s on a laptop. */
+export const DEMO_DEFAULTS: DemoOptions = {
+  db: DEMO_DB,
+  jobs: 200,
+  workers: 3,
+  kills: 3,
+  concurrency: 4,
+  leaseSeconds: 2,
+  delayMs: 30,
+  exchangeDedupe: false,
+  timeoutMs: 90_000,
+};
+
+function sum(m: Map<string, number>): number {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const int = (name: string, min: number) => (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  const program = new Command('demo')
+    .description('crash test: place orders from worker processes that get SIGKILLed, and count duplicates')
+    .option('--db <url>', 'store: sqlite:PATH (recreated) or mysql://user:pass@host/db', process.env.LEASEHOLD_DB ?? DEMO_DEFAULTS.db)
+    .option('--jobs <n>', 'orders to place', int('--jobs', 1), DEMO_DEFAULTS.jobs)
+    .option('--workers <n>', 'worker processes', int('--workers', 1), DEMO_DEFAULTS.workers)
+    .option('--kills <n>', 'SIGKILLs during the run', int('--kills', 0), DEMO_DEFAULTS.kills)
+    .option('--concurrency <n>', 'jobs per worker at once', int('--concurrency', 1), DEMO_DEFAULTS.concurrency)
+    .option('--exchange-dedupe', 'let the exchange refuse repeated client order ids (the easy case)', false)
+    .option('--json', 'print the report as JSON')
+    .configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) })
+    .exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+  }
+  const a = program.opts<{ db: string; jobs: number; workers: number; kills: number; concurrency: number; exchangeDedupe: boolean; json?: boolean }>();
+  const o: DemoOptions = { ...DEMO_DEFAULTS, db: a.db, jobs: a.jobs, workers: a.workers, kills: a.kills, concurrency: a.concurrency, exchangeDedupe: a.exchangeDedupe };
+  const tty = process.stderr.isTTY === true;
+  let pending = false;
+  let lastPlain = 0;
+  const progress = (line: string): void => {
+    if (tty) {
+      process.stderr.write(`\r\x1b[K${line}`);
+      pending = true;
+    } else if (performance.now() - lastPlain >= 1000) {
+      // A log gets a plain line a second, not one per poll.
+      lastPlain = performance.now();
+      process.stderr.write(`${line}\n`);
+    }
+  };
+  const log = (line: string): void => {
+    if (pending) process.stderr.write('\r\x1b[K');
+    pending = false;
+    process.stderr.write(`${line}\n`);
+  };
+  log(`leasehold demo: ${o.jobs} orders, ${o.workers} worker processes, ${o.kills} SIGKILLs`);
+  try {
+    const report = await runDemo(o, log, progress);
+    if (pending) process.stderr.write('\n');
+    process.stdout.write(`${o && a.json ? JSON.stringify(report) : formatDemoReport(report, o)}\n`);
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    if (pending) process.stderr.write('\n');
+    process.stderr.write(`demo: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InMemoryLeaseStore } from '../src/adapters/memory/index.js';
+import { ManualClock, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { LeaseholdError } from '../src/domain/errors.js';
+import type { CompleteOutcome } from '../src/domain/job.js';
+import type { LeaseStore } from '../src/ports/lease-store.js';
+
+/** Outcomes as comparable data: the job, or the error's code and field. */
+function plain(outcomes: CompleteOutcome[]): unknown[] {
+  return outcomes.map((o) => (o.ok ? o : { ok: false, code: (o.error as LeaseholdError).code, field: (o.error as { field?: string }).field }));
+}
+
+/**
+ * One batch with every awkward entry: the same lease twice, a stale and a fresh lease of one
+ * job (in both orders), a lease no store issued, a malformed lease, a bad result.
+ */
+async function awkwardBatch(store: LeaseStore, clock: ManualClock): Promise<unknown> {
+  await store.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ queue: 'q', payload: i })));
+  const [a, b] = await store.acquire({ workerId: 'w1', leaseMs: 1000, limit: 2 });
+  clock.advance(1000);
+  const [a2, b2] = await store.acquire({ workerId: 'w2', leaseMs: 1000, limit: 2 });
+  const [c, d, e] = await store.acquire({ workerId: 'w2', leaseMs: 1000, limit: 3 });
+  const outcomes = await store.completeMany([
+    { lease: c!, result: 'first' },
+    { lease: c!, result: 'second' },
+    { lease: a!, result: 'stale' },
+    { lease: a2!, result: 'fresh' },
+    { lease: b2!, result: 'fresh' },
+    { lease: b!, result: 'stale' },
+    { lease: { ...d!, job: { ...d!.job, id: '99999' } } },
+    { lease: { ...d!, token: 0 } },
+    { lease: e!, result: (() => 1) as never },
+    { lease: d! },
+  ]);
+  return { outcomes: plain(outcomes), jobs: await store.list() };
+}
+
+describe('sqlite: completeMany in one statement', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'leasehold-sqlite-cm-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives every entry the outcome the model gives it', async () => {
+    const modelClock = new ManualClock();
+    const expected = await awkwardBatch(new InMemoryLeaseStore({ clock: modelClock }), modelClock);
+    const clock = new ManualClock();
+    const store = new SqliteLeaseStore({ filename: join(dir, 'jobs.db'), clock });
+    await store.migrate();
+    const got = await awkwardBatch(store, clock);
+    expect(got).toEqual(expected);
+    expect((got as { outcomes: { ok: boolean }[] }).outcomes.map((o) => o.ok)).toEqual([true, false, false, true, true, false, false, false, false, true]);
+    await store.close();
+  });
+});

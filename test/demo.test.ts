@@ -1,12 +1,14 @@
 /**
  * The demo in a small configuration, run as a user runs it: worker processes are SIGKILLed
  * mid-order, and the report must show every job done, one order per job, no duplicates.
+ * On SQLite always; on MySQL when reachable (always in CI).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, describeMysql, endAdminPool } from './support/mysql.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'leasehold-demo-'));
@@ -52,3 +54,15 @@ describe('npm run demo', () => {
   });
 });
 
+
+await describeMysql('npm run demo on MySQL', () => {
+  afterAll(() => endAdminPool());
+  it('survives SIGKILLs with every job done and no duplicate order', { timeout: 120_000 }, async () => {
+    const db = await createTestDatabase('demo');
+    try {
+      await expectCleanRun(db.url);
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -13,9 +13,6 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 /** The stores the bench can open. */
 export type BenchStoreName = 'memory' | 'sqlite' | 'mysql';
 
-// A variable specifier keeps this file compiling on a branch without the MySQL adapter.
-const MYSQL_MODULE: string = '../../adapters/mysql/index.js';
-
 /** The MySQL server the bench uses (no database in the path). */
 export const BENCH_MYSQL_URL = process.env.LEASEHOLD_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
@@ -48,7 +45,7 @@ export async function openBenchStore(name: BenchStoreName): Promise<BenchStore> 
     };
   }
   const mysql = (await import('mysql2/promise')).default;
-  const { MysqlLeaseStore } = (await import(MYSQL_MODULE)) as { MysqlLeaseStore: new (o: { uri: string }) => LeaseStore };
+  const { MysqlLeaseStore } = await import('../../adapters/mysql/index.js');
   const name_ = `lh_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ uri: BENCH_MYSQL_URL, connectTimeout: 3000 });
   await admin.query(`CREATE DATABASE \`${name_}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

@@ -63,7 +63,11 @@ async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreB
   if (typeof make !== 'function') throw new Skip('worker-bench.js does not export workerBenchFor');
   // The store module's first commit ceiling is measured with the store's default durability.
   const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;
-  return (make as (s: StoreName, c: { ceilingCommitsPerSec?: number }) => StoreBench)(store, ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling });
+  const skipEnqueue = before.some((r) => r.store === store && /^enqueue/i.test(r.scenario));
+  return (make as (s: StoreName, c: { ceilingCommitsPerSec?: number; skipEnqueue: boolean }) => StoreBench)(store, {
+    skipEnqueue,
+    ...(ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling }),
+  });
 }
 
 async function mysqlUnreachable(): Promise<string | undefined> {

@@ -21,6 +21,8 @@ export const WORKER_TARGETS = { shareOfStoreRate: 0.8, enqueueToStartP50Ms: 2 } 
 export interface WorkerBenchContext {
   /** The store's raw commit ceiling (commits/s: one single-row UPDATE per transaction), from its bench module. */
   ceilingCommitsPerSec?: number;
+  /** The store's module already measured enqueue: do not repeat it. */
+  skipEnqueue?: boolean;
 }
 
 /**
@@ -35,22 +37,7 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
       rows.push(note === undefined ? { store: name, scenario, value, unit } : { store: name, scenario, value, unit, note });
     };
 
-    await withStore(name, async (store) => {
-      const ms = await timed(async () => {
-        for (let i = 0; i < n; i++) await store.enqueue({ queue: 'w', payload: { i } });
-      });
-      row(`W: enqueue ${n.toLocaleString('en-US')} one by one`, (n / ms) * 1000, 'jobs/s');
-    });
-    await withStore(name, async (store) => {
-      const ms = await timed(async () => {
-        for (let done = 0; done < n; done += 1000) {
-          const jobs: NewJob[] = [];
-          for (let i = done; i < Math.min(n, done + 1000); i++) jobs.push({ queue: 'w', payload: { i } });
-          await store.enqueueMany(jobs);
-        }
-      });
-      row(`W: enqueue ${n.toLocaleString('en-US')} with enqueueMany(1000)`, (n / ms) * 1000, 'jobs/s');
-    });
+    if (!context.skipEnqueue) await enqueueRows(name, n, row);
 
     const storeRate = await withStore(name, async (store) => {
       await fill(store, n, 'w', 1000);
@@ -81,6 +68,25 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
     row('W: enqueue-to-start p99, idle worker', percentile(lat, 99), 'ms');
     return rows;
   };
+}
+
+async function enqueueRows(name: BenchStoreName, n: number, row: (scenario: string, value: number, unit: string) => void): Promise<void> {
+  await withStore(name, async (store) => {
+    const ms = await timed(async () => {
+      for (let i = 0; i < n; i++) await store.enqueue({ queue: 'w', payload: { i } });
+    });
+    row(`W: enqueue ${n.toLocaleString('en-US')} one by one`, (n / ms) * 1000, 'jobs/s');
+  });
+  await withStore(name, async (store) => {
+    const ms = await timed(async () => {
+      for (let done = 0; done < n; done += 1000) {
+        const jobs: NewJob[] = [];
+        for (let i = done; i < Math.min(n, done + 1000); i++) jobs.push({ queue: 'w', payload: { i } });
+        await store.enqueueMany(jobs);
+      }
+    });
+    row(`W: enqueue ${n.toLocaleString('en-US')} with enqueueMany(1000)`, (n / ms) * 1000, 'jobs/s');
+  });
 }
 
 async function withStore<T>(name: BenchStoreName, fn: (store: LeaseStore) => Promise<T>): Promise<T> {

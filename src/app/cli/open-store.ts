@@ -47,14 +47,6 @@ export interface OpenStoreOptions {
   clock?: Clock;
 }
 
-interface MysqlModule {
-  MysqlLeaseStore: new (opts: { uri: string; clock?: Clock }) => LeaseStore;
-}
-
-// A variable specifier keeps this file compiling on a branch without the MySQL adapter; the
-// module shape above is DESIGN.md's public name.
-const MYSQL_MODULE: string = '../../adapters/mysql/index.js';
-
 /**
  * Opens the store `spec` names. Throws {@link StoreOpenError} when it cannot (exit code 3).
  * @example const store = await openStore(parseDbSpec('sqlite:./leasehold.db'), { create: false });
@@ -72,7 +64,7 @@ export async function openStore(spec: DbSpec, opts: OpenStoreOptions): Promise<L
       throw new StoreOpenError(`cannot open ${describeDb(spec)}: ${messageOf(error)}`, { cause: error });
     }
   }
-  const mod = await loadAdapter(() => import(MYSQL_MODULE) as Promise<MysqlModule>, 'MySQL');
+  const mod = await loadAdapter(() => import('../../adapters/mysql/index.js'), 'MySQL');
   try {
     return new mod.MysqlLeaseStore({ uri: spec.uri, ...clock });
   } catch (error) {

@@ -72,6 +72,11 @@ export class ProcessingWorker {
   private readonly o: ResolvedWorkerOptions;
   private readonly events = new SafeEmitter();
   private state: WorkerState = 'idle';
+  /**
+   * Attempts in progress, keyed by `${jobId}#${token}`: this worker can hold two attempts of
+   * one job at once (it re-acquired its own expired lease while the old attempt has not yet
+   * noticed), and each must be waited for and released on its own.
+   */
   private readonly running = new Map<string, Running>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0 };
   private lastError: WorkerStatus['lastError'] = null;
@@ -253,11 +258,12 @@ export class ProcessingWorker {
       safetyMarginMs: this.o.safetyMarginMs,
     });
     const entry: Running = { holder, shuttingDown: false, done: Promise.resolve() };
-    this.running.set(lease.job.id, entry);
+    const key = `${lease.job.id}#${lease.token}`;
+    this.running.set(key, entry);
     entry.done = this.attempt(entry)
       .catch((error: unknown) => this.reportError(error, 'complete', lease.job.id))
       .finally(() => {
-        this.running.delete(lease.job.id);
+        if (this.running.get(key) === entry) this.running.delete(key);
         this.wakeUp();
       });
   }

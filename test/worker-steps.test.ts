@@ -62,6 +62,60 @@ describe('durable steps', () => {
   });
 });
 
+describe('store outages around a step', () => {
+  it('a blip on saveStep after fn ran is retried: the step is recorded in this attempt and fn never runs again', async () => {
+    const { clock, store } = setup();
+    const book = new OrderBook({ dedupe: false });
+    const { job } = await store.enqueue({ queue: 'orders', payload: null });
+    const c = controllable(store);
+    c.failNext('saveStep');
+    const errors: { during: string; jobId?: string }[] = [];
+    const worker = makeWorker({ store: c.store, clock, handler: async (j, ctx) =>
+      ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId) });
+    worker.on('worker:error', ({ during, jobId }) => errors.push({ during, jobId }));
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(book.placementCalls.get(job.id)).toBe(1);
+    expect(book.accepted).toHaveLength(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: book.accepted[0]!.orderId });
+    expect(c.calls.saveStep).toBe(2);
+    expect(errors).toEqual([{ during: 'step', jobId: job.id }]);
+  });
+
+  it('a blip on beginStep is retried too: the step runs once, in the first attempt', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    c.failNext('beginStep', 2);
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(c.calls.beginStep).toBe(3);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: 1 });
+  });
+
+  it('gives up when the store stays down past the lease: the step is left in doubt, nothing loops forever', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      if (ctx.attempt > 1) return 'second';
+      return ctx.step('place', async () => { runs++; c.down('saveStep', 'extend'); return 'x'; });
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock, { maxSteps: 200 });
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect((await store.getStepRecords(job.id))[0]).toMatchObject({ name: 'place', state: 'started', token: 1 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, result: 'second' });
+  });
+});
+
 describe('idempotency keys', () => {
   it('are at most 36 characters of [A-Za-z0-9_-], stable, and distinct for distinct jobs, steps or namespaces', () => {
     const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(String);

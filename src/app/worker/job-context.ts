@@ -42,6 +42,8 @@ export interface JobContextDeps {
   reconcile: ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
   idempotencyNamespace: string;
+  /** Reports a store error a step write will retry through (`worker:error`, during 'step'). */
+  onStoreError: (error: unknown) => void;
 }
 
 /** Builds the context of one attempt. Internal to the worker. */
@@ -70,7 +72,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
         if (answer?.found === true) {
           const text = validateJson(answer.result, `reconcile(${name}).result`);
           await holder.ensureTime();
-          await holder.write((lease) => deps.store.saveStep(lease, name, answer.result));
+          await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), deps.onStoreError);
           return JSON.parse(text) as T;
         }
         if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
@@ -80,11 +82,14 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     }
 
     await holder.ensureTime();
-    await holder.write((lease) => deps.store.beginStep(lease, name));
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name), deps.onStoreError);
+    // Retries may have used up lease time: self-fence again before the effect.
+    await holder.ensureTime();
     const value = await fn();
     const json = value === undefined ? null : value;
     const text = validateJson(json, `step(${name}) result`);
-    await holder.write((lease) => deps.store.saveStep(lease, name, json as Json));
+    // fn ran: a blip here must not leave the step in doubt (the next attempt would run it again).
+    await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, json as Json), deps.onStoreError);
     return JSON.parse(text) as T;
   }
 

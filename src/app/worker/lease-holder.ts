@@ -4,7 +4,7 @@
  * aborted and the gate refuses every later write, so the worker stops issuing writes even
  * before the store's fence would refuse them.
  */
-import { LeaseLostError } from '../../domain/errors.js';
+import { LeaseLostError, ValidationError } from '../../domain/errors.js';
 import type { Lease } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -99,6 +99,28 @@ export class LeaseHolder {
     } catch (error) {
       if (error instanceof LeaseLostError) this.markLost(error);
       throw error;
+    }
+  }
+
+  /**
+   * A write through the gate, retried through store outages while the lease may still be
+   * ours: each failure goes to `onError`, then the write is tried again after a backoff
+   * capped by the lease time left. A LeaseLostError or ValidationError ends it at once
+   * (retrying cannot help), and so does the lease running out (the last error is thrown).
+   * Used for the final writes and for a step's beginStep/saveStep, where one blip would
+   * otherwise turn a finished step into one in doubt.
+   */
+  async writeRetrying<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.write(op);
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
+        const left = this.remainingMs();
+        if (left <= 0) throw error;
+        onError(error);
+        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
+      }
     }
   }
 

@@ -304,6 +304,7 @@ export class ProcessingWorker {
       reconcile: this.o.reconcile,
       inDoubt: this.o.inDoubt,
       idempotencyNamespace: this.o.idempotencyNamespace,
+      onStoreError: (error) => this.reportError(error, 'step', job.id),
     });
     const signal = holder.controller.signal;
     let onAbort: (() => void) | undefined;
@@ -388,19 +389,10 @@ export class ProcessingWorker {
    * expires, and its recorded steps make that rerun safe.
    */
   private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release', op: (lease: Lease) => Promise<T>): Promise<T> {
-    for (let failures = 1; ; failures++) {
-      try {
-        return await holder.write(op);
-      } catch (error) {
-        if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
-        const left = holder.remainingMs();
-        // A release is a courtesy: unwritten, the lease simply expires and the job runs
-        // again, so shutdown does not wait out a store outage for it.
-        if (left <= 0 || during === 'release') throw error;
-        this.reportError(error, during, holder.lease.job.id);
-        await waitOn(this.o.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
-      }
-    }
+    // A release is a courtesy: unwritten, the lease simply expires and the job runs
+    // again, so shutdown does not wait out a store outage for it.
+    if (during === 'release') return holder.write(op);
+    return holder.writeRetrying(op, (error) => this.reportError(error, during, holder.lease.job.id));
   }
 
   private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {

@@ -4,10 +4,10 @@ import { LeaseLostError, StepInDoubtError, ValidationError } from '../src/domain
 import type { Job } from '../src/domain/job.js';
 import { idempotencyKey } from '../src/app/idempotency-key.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
-import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import type { JobContext } from '../src/app/worker/job-context.js';
 import type { ReconcileHook } from '../src/app/worker/worker-options.js';
-import { controllable, forever, makeWorker, setup } from './support/worker-fixtures.js';
+import { controllable, forever, gated, makeWorker, setup } from './support/worker-fixtures.js';
 
 describe('durable steps', () => {
   it('a step finished in an earlier attempt returns its recorded result without running again', async () => {
@@ -113,6 +113,69 @@ describe('store outages around a step', () => {
     expect(runs).toBe(1);
     expect((await store.getStepRecords(job.id))[0]).toMatchObject({ name: 'place', state: 'started', token: 1 });
     expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, result: 'second' });
+  });
+});
+
+describe('no step starts once the attempt is aborted', () => {
+  it('a shutdown abort that lands while beginStep is in flight: fn does not run', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('beginStep');
+    g.hold('release');
+    let runs = 0;
+    const worker = makeWorker({ store: g.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntil(clock, () => g.calls.beginStep === 1);
+    const stopping = worker.stop({ timeoutMs: 0 });
+    await flush();
+    g.open('beginStep'); // the round trip lands after the abort, while the lease is still held
+    await flush();
+    g.open('release');
+    await stopping;
+    expect(runs).toBe(0);
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('an abort during a beginStep outage ends its retries at once: fn does not run, the lease is released', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    c.down('beginStep');
+    const errors: string[] = [];
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    worker.on('worker:error', ({ during }) => errors.push(during));
+    await worker.start();
+    await runUntil(clock, () => errors.length >= 2);
+    await worker.stop({ timeoutMs: 0 });
+    const calls = c.calls.beginStep;
+    c.up();
+    await flush();
+    expect(c.calls.beginStep).toBe(calls);
+    expect(runs).toBe(0);
+    expect(errors.every((d) => d === 'step')).toBe(true);
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('an abort that lands while the step records load: beginStep is never sent', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('getStepRecords');
+    g.hold('release');
+    let runs = 0;
+    const worker = makeWorker({ store: g.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntil(clock, () => g.calls.getStepRecords === 1);
+    const stopping = worker.stop({ timeoutMs: 0 });
+    await flush();
+    g.open('getStepRecords');
+    await flush();
+    g.open('release');
+    await stopping;
+    expect(runs).toBe(0);
+    expect(g.calls.beginStep ?? 0).toBe(0);
   });
 });
 

@@ -82,9 +82,12 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     }
 
     await holder.ensureTime();
-    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name), deps.onStoreError);
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name), deps.onStoreError, { startsStep: true });
     // Retries may have used up lease time: self-fence again before the effect.
     await holder.ensureTime();
+    // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
+    // being released, or timed out) starts no new step.
+    holder.controller.signal.throwIfAborted();
     const value = await fn();
     const json = value === undefined ? null : value;
     const text = validateJson(json, `step(${name}) result`);

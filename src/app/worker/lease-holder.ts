@@ -23,6 +23,12 @@ export interface LeaseHolderDeps {
 
 type ExtendOutcome = 'ok' | 'lost' | 'error';
 
+/** Options of {@link LeaseHolder.write}. */
+export interface WriteOptions {
+  /** The write begins a step: refused once the attempt's signal is aborted. */
+  startsStep?: boolean;
+}
+
 /** Holds one lease for the duration of one attempt. Internal to the worker. */
 export class LeaseHolder {
   /** Aborted when the attempt must stop: lease lost, timeout, or forced shutdown. */
@@ -90,10 +96,16 @@ export class LeaseHolder {
     this.finished = true;
   }
 
-  /** Runs a write of this attempt through the gate: refused once the lease is lost; a LeaseLostError from the store marks it lost. */
-  async write<T>(op: (lease: Lease) => Promise<T>): Promise<T> {
+  /**
+   * Runs a write of this attempt through the gate: refused once the lease is lost; a
+   * LeaseLostError from the store marks it lost. A write that `startsStep` (beginStep) is
+   * also refused once the attempt is aborted (timeout, shutdown): an aborted attempt starts
+   * no new step, while writes that record what already happened still go through.
+   */
+  async write<T>(op: (lease: Lease) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     this.throwIfLost();
     if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+    if (opts.startsStep) this.controller.signal.throwIfAborted();
     try {
       return await op(this.current);
     } catch (error) {
@@ -110,16 +122,18 @@ export class LeaseHolder {
    * Used for the final writes and for a step's beginStep/saveStep, where one blip would
    * otherwise turn a finished step into one in doubt.
    */
-  async writeRetrying<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void): Promise<T> {
+  async writeRetrying<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, opts: WriteOptions = {}): Promise<T> {
     for (let failures = 1; ; failures++) {
       try {
-        return await this.write(op);
+        return await this.write(op, opts);
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
+        if (opts.startsStep && this.controller.signal.aborted) throw error;
         const left = this.remainingMs();
         if (left <= 0) throw error;
         onError(error);
-        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
+        // A step not yet begun stops waiting at an abort (the gate then refuses it).
+        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))), opts.startsStep ? this.controller.signal : undefined);
       }
     }
   }

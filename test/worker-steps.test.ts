@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LeaseLostError, StepInDoubtError, ValidationError } from '../src/domain/errors.js';
+import { LeaseLostError, PermanentError, StepInDoubtError, ValidationError } from '../src/domain/errors.js';
+import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
+import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import type { Job } from '../src/domain/job.js';
 import { idempotencyKey } from '../src/app/idempotency-key.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
 import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import type { JobContext } from '../src/app/worker/job-context.js';
 import type { ReconcileHook } from '../src/app/worker/worker-options.js';
-import { controllable, forever, gated, makeWorker, setup } from './support/worker-fixtures.js';
+import { controllable, forever, gated, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 
 describe('durable steps', () => {
   it('a step finished in an earlier attempt returns its recorded result without running again', async () => {
@@ -43,6 +45,7 @@ describe('durable steps', () => {
     const after = await store.get(job.id);
     expect(after?.status).toBe('failed');
     expect(after?.lastError).toContain('step(date) result');
+    expect(after?.lastError).toContain('may have happened');
     await worker.stop();
   });
 
@@ -59,6 +62,88 @@ describe('durable steps', () => {
     expect(caught).toBeInstanceOf(ValidationError);
     expect((caught as ValidationError).field).toBe('name');
     await worker.stop();
+  });
+});
+
+/** What an exchange SDK typically returns: a class instance, not JSON. */
+class SdkOrder {
+  constructor(readonly id: string) {}
+}
+
+describe('a step whose result cannot be recorded', () => {
+  // fn already ran (the order is placed) when its result turns out unrecordable: a retry would
+  // find the step in doubt and, with inDoubt 'rerun', place the order again.
+  it('a non-JSON result fails the job permanently after fn ran once: never a second order', async () => {
+    const { clock, store } = setup();
+    const book = new OrderBook({ dedupe: false });
+    const { job } = await store.enqueue({ queue: 'orders', payload: null, maxAttempts: 3 });
+    const failed: unknown[] = [];
+    const worker = makeWorker({ store, clock, inDoubt: 'rerun', handler: async (j, ctx) => {
+      await ctx.step('place', async () => new SdkOrder(book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId));
+    } });
+    worker.on('job:failed', ({ error }) => failed.push(error));
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(book.placementCalls.get(job.id)).toBe(1);
+    expect(book.accepted).toHaveLength(1);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(after?.lastError).toContain('step(place) result');
+    expect(after?.lastError).toContain('not recordable');
+    expect(failed[0]).toBeInstanceOf(PermanentError);
+  });
+
+  it('stays permanent when the handler catches the step error and throws its own', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      try {
+        await ctx.step('place', async () => { runs++; return new SdkOrder('o-1'); });
+      } catch {
+        throw new Error('placing failed');
+      }
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('the size limit is the store\'s: a result over a smaller maxPayloadBytes fails permanently, after one run', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 64 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      await ctx.step('place', async () => { runs++; return 'x'.repeat(100); });
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(after?.lastError).toContain('over the limit of 64');
+  });
+
+  it('...and a result the store allows under a larger maxPayloadBytes is recorded, not refused by the worker', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 4 * 1024 * 1024 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      const got = await ctx.step('fetch', async () => { runs++; return big; });
+      return got.length;
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: big.length });
   });
 });
 

@@ -2,7 +2,7 @@
  * What a handler gets besides its job: the abort signal, the attempt number, the lease,
  * durable steps and idempotency keys.
  */
-import { StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Json, Lease, StepRecord } from '../../domain/job.js';
 import { validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -44,6 +44,8 @@ export interface JobContextDeps {
   idempotencyNamespace: string;
   /** Reports a store error a step write will retry through (`worker:error`, during 'step'). */
   onStoreError: (error: unknown) => void;
+  /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
+  onUnrecordable: (error: PermanentError) => void;
 }
 
 /** Builds the context of one attempt. Internal to the worker. */
@@ -90,9 +92,25 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     holder.controller.signal.throwIfAborted();
     const value = await fn();
     const json = value === undefined ? null : value;
-    const text = validateJson(json, `step(${name}) result`);
-    // fn ran: a blip here must not leave the step in doubt (the next attempt would run it again).
-    await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, json as Json), deps.onStoreError);
+    let text: string;
+    try {
+      // Shape only: the size limit is the store's own (it may set maxPayloadBytes), and its
+      // saveStep enforces it with the same ValidationError.
+      text = validateJson(json, `step(${name}) result`, Number.POSITIVE_INFINITY);
+      // fn ran: a blip here must not leave the step in doubt (the next attempt would run it again).
+      await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, json as Json), deps.onStoreError);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // fn's effect may have happened and can never be recorded: a retry would find the step
+      // in doubt and could run it again (a second order). Fail the job for good instead.
+      const failure = new PermanentError(
+        `step "${name}" of job ${job.id} ran, but its result is not recordable JSON (${error.message}); ` +
+          'its effect may have happened, so the job is failed rather than the step run again',
+        { cause: error },
+      );
+      deps.onUnrecordable(failure);
+      throw failure;
+    }
     return JSON.parse(text) as T;
   }
 

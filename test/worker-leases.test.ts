@@ -202,3 +202,28 @@ describe('the same worker re-acquires its own expired job', () => {
     expect(await store.get(job.id)).toMatchObject({ status: 'pending', lockedBy: null, leaseToken: 2 });
   });
 });
+
+describe('the heartbeat around the final write', () => {
+  it('an extend that reaches the store after complete committed is not a lost lease', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('complete', 'reply'); // complete commits at once; its reply is slow
+    const events: string[] = [];
+    const worker = makeWorker({ store: g.store, clock, leaseDurationSeconds: 10, handler: async () => {
+      await clock.sleep(4_900);
+      return 'ok';
+    } });
+    for (const e of ['job:completed', 'job:failed', 'job:retry', 'lease:lost'] as const) worker.on(e, () => events.push(e));
+    await worker.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    clock.advance(200); // the heartbeat's 50% mark passes while complete's reply is in flight
+    await flush();
+    g.open('complete');
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(events).toEqual(['job:completed']);
+    expect(worker.getStatus().counts).toMatchObject({ completed: 1, lost: 0 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', result: 'ok' });
+    await worker.stop();
+  });
+});

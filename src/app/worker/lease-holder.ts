@@ -41,6 +41,7 @@ export class LeaseHolder {
   private inFlight: Promise<ExtendOutcome> | undefined;
   private heartbeatDone: Promise<void> = Promise.resolve();
   private finished = false;
+  private settling = false;
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
@@ -85,6 +86,17 @@ export class LeaseHolder {
     this.throwIfLost();
     this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'));
     this.throwIfLost();
+  }
+
+  /**
+   * The attempt's outcome is about to be written. The heartbeat keeps the lease alive
+   * through a slow or retried final write, but a LeaseLostError it gets from now on is no
+   * longer news: an extend that reaches the store after `complete` committed is refused
+   * because the job is done, not because the lease was lost. The final write's own reply
+   * is what decides (a LeaseLostError there marks the lease lost as usual).
+   */
+  beginSettling(): void {
+    this.settling = true;
   }
 
   /**
@@ -201,7 +213,8 @@ export class LeaseHolder {
       return 'ok';
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.markLost(error);
+        if (this.settling) this.heartbeatStop.abort();
+        else this.markLost(error);
         return 'lost';
       }
       this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id });

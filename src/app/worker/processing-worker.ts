@@ -289,6 +289,7 @@ export class ProcessingWorker {
       outcome = await this.runHandler(job, holder);
     }
     timeout.abort();
+    holder.beginSettling();
     try {
       await this.settle(entry, job, outcome, startedAt);
     } finally {

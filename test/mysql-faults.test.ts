@@ -129,10 +129,14 @@ await describeMysql('mysql: faults', () => {
     await db.drop();
   });
 
-  it('a claim whose connection is killed before COMMIT leaves the job as it was, and claimable', async () => {
+  it.each([
+    ['one statement per round trip', false],
+    ['UPDATE and COMMIT sent together', true],
+  ])('a claim whose connection is killed before COMMIT leaves the job as it was, and claimable (%s)', async (_label, multipleStatements) => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const real = mysql.createPool({ uri: db.url, connectionLimit: 2 });
+    const real = mysql.createPool({ uri: db.url, connectionLimit: 2, multipleStatements });
     let killed: number | null = null;
+    const sent: string[] = [];
     // A pool that kills its own connection from another connection just before the claim's
     // COMMIT: the SELECT ... FOR UPDATE and the UPDATE have run, nothing is committed yet.
     const killing: MysqlPoolLike = {
@@ -143,7 +147,8 @@ await describeMysql('mysql: faults', () => {
             return conn.threadId;
           },
           query: async (sql: string, values?: unknown[]) => {
-            if (sql === 'COMMIT' && killed === null) {
+            sent.push(sql);
+            if (/(^|;\s*)COMMIT$/.test(sql) && killed === null) {
               killed = conn.threadId;
               await adminPool().query(`KILL ${Number(conn.threadId)}`);
             }
@@ -157,12 +162,13 @@ await describeMysql('mysql: faults', () => {
       end: () => real.end(),
     };
     const store = new MysqlLeaseStore({ uri: db.url, clock, connectionLimit: 2 });
-    const victim = new MysqlLeaseStore({ pool: killing, clock });
+    const victim = new MysqlLeaseStore({ pool: killing, clock, multipleStatements });
     try {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'orders', payload: { orderId: 1 } });
       const err = await victim.acquire({ workerId: 'doomed', leaseMs: 60_000 }).catch((e: unknown) => e);
       expect(killed).not.toBeNull();
+      expect(sent.some((sql) => sql.includes('FOR UPDATE SKIP LOCKED'))).toBe(true);
       expect(err).toBeInstanceOf(StoreUnavailableError);
       expect(await store.get(job.id)).toEqual(job);
       const [lease] = await store.acquire({ workerId: 'survivor', leaseMs: 60_000 });
@@ -171,6 +177,25 @@ await describeMysql('mysql: faults', () => {
       await victim.close();
       await store.close();
       await real.end();
+    }
+  });
+
+  it('a write that changes nothing still counts as found on a pool without CLIENT_FOUND_ROWS', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const pool = mysql.createPool({ uri: db.url, connectionLimit: 1, flags: ['-FOUND_ROWS'] });
+    const store = new MysqlLeaseStore({ pool, clock });
+    try {
+      await store.migrate();
+      await store.enqueue({ queue: 'orders', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+      // Same time, same duration: the second extend writes the values the row already has.
+      const once = await store.extend(lease!, 5_000);
+      const twice = await store.extend(once, 5_000);
+      expect(twice).toEqual(once);
+      expect((await store.complete(twice)).status).toBe('done');
+    } finally {
+      await store.close();
+      await pool.end();
     }
   });
 

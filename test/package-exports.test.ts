@@ -23,11 +23,17 @@ describe('package exports', () => {
       join(dir, 'check.mjs'),
       `const root = await import('leasehold');
        const { InMemoryLeaseStore } = await import('leasehold/memory');
+       const { SqliteLeaseStore } = await import('leasehold/sqlite');
+       const { MysqlLeaseStore, MysqlClock } = await import('leasehold/mysql');
+       const sqlite = new SqliteLeaseStore({ filename: ':memory:' });
+       await sqlite.migrate();
+       const viaSqlite = (await sqlite.enqueue({ queue: 'q', payload: 1 })).job.status;
+       await sqlite.close();
        const store = new InMemoryLeaseStore({ clock: new root.ManualClock(0) });
        const { job } = await store.enqueue({ queue: 'q', payload: { n: 1 } });
-       console.log(JSON.stringify({ status: job.status, errors: typeof root.LeaseLostError, clock: typeof root.SystemClock }));`,
+       console.log(JSON.stringify({ status: job.status, viaSqlite, mysql: typeof MysqlLeaseStore + typeof MysqlClock, errors: typeof root.LeaseLostError, worker: typeof root.ProcessingWorker }));`,
     );
     const out = execFileSync(process.execPath, ['check.mjs'], { cwd: dir, encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ status: 'pending', errors: 'function', clock: 'function' });
+    expect(JSON.parse(out)).toEqual({ status: 'pending', viaSqlite: 'pending', mysql: 'functionfunction', errors: 'function', worker: 'function' });
   });
 });

@@ -13,10 +13,14 @@ describe('sqlite bench (quick smoke run)', () => {
       'claim+complete one at a time, synchronous=NORMAL',
       'claim+complete batch 10 (completeMany), synchronous=NORMAL',
       'claim+complete batch 100 (completeMany), synchronous=NORMAL',
-      'claim latency p50, no history',
-      'claim latency p50, 50,000 done rows',
-      'claim latency p99, no history',
-      'claim latency p99, 50,000 done rows',
+      'claim latency p50, no history, synchronous=FULL',
+      'claim latency p50, 50,000 done rows, synchronous=FULL',
+      'claim latency p99, no history, synchronous=FULL',
+      'claim latency p99, 50,000 done rows, synchronous=FULL',
+      'claim latency p50, no history, synchronous=NORMAL',
+      'claim latency p50, 50,000 done rows, synchronous=NORMAL',
+      'claim latency p99, no history, synchronous=NORMAL',
+      'claim latency p99, 50,000 done rows, synchronous=NORMAL',
     ]);
     for (const row of rows) {
       expect(row.store).toBe('sqlite');

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,7 +50,8 @@ describe('sqlite: connection, pragmas and errors', () => {
     await owned.close();
     await owned.close();
     await expect(owned.acquire({ workerId: 'w', leaseMs: 1000 })).rejects.toBeInstanceOf(StoreUnavailableError);
-    // Closed cleanly: the WAL was checkpointed into the file, which another connection reads.
+    // Really closed: the last connection to a WAL database checkpoints it and deletes the WAL.
+    expect(existsSync(`${filename}-wal`)).toBe(false);
     const check = new Database(filename, { readonly: true });
     expect(check.prepare('SELECT COUNT(*) AS n FROM processing_jobs').get()).toEqual({ n: 1 });
     check.close();
@@ -102,6 +103,7 @@ describe('sqlite: connection, pragmas and errors', () => {
       [{ filename: join(dir, 'a.db'), synchronous: 'OFF' }, 'synchronous'],
       [{ filename: join(dir, 'a.db'), busyTimeoutMs: -1 }, 'busyTimeoutMs'],
       [{ filename: join(dir, 'a.db'), clock: {} }, 'clock'],
+      [{ database: { prepare: () => undefined } }, 'database'],
     ];
     for (const [options, field] of cases) {
       const err = (() => {

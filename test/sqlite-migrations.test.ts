@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,13 +33,23 @@ describe('sqlite: migrations', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds migrations/sqlite from src/ and from dist/src/, and reads them in version order', () => {
+  it('finds migrations/sqlite from src/ and from dist/src/', () => {
     const expected = join(ROOT, 'migrations', 'sqlite');
     expect(findMigrationsDir()).toBe(expected);
     expect(findMigrationsDir(join(ROOT, 'dist', 'src', 'adapters', 'sqlite'))).toBe(expected);
-    const migrations = loadMigrations();
-    expect(migrations[0]).toMatchObject({ version: 1, name: '001-initial.sql' });
-    expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b));
+    expect(loadMigrations()[0]).toMatchObject({ version: 1, name: '001-initial.sql' });
+  });
+
+  it('orders migrations by number, not by name, and ignores other files', () => {
+    const custom = join(dir, 'custom');
+    mkdirSync(custom);
+    writeFileSync(join(custom, '10-later.sql'), 'SELECT 10;');
+    writeFileSync(join(custom, '9-earlier.sql'), 'SELECT 9;');
+    writeFileSync(join(custom, 'notes.md'), '# not a migration');
+    expect(loadMigrations(custom)).toEqual([
+      { version: 9, name: '9-earlier.sql', sql: 'SELECT 9;' },
+      { version: 10, name: '10-later.sql', sql: 'SELECT 10;' },
+    ]);
   });
 
   it('is idempotent: a second migrate applies nothing and keeps the data', async () => {
@@ -85,5 +95,28 @@ describe('sqlite: migrations', () => {
     const results = await runChildrenTogether(Array.from({ length: 4 }, () => ['migrate', filename]));
     for (const r of results) expect(r).toEqual({ code: 0, output: { migrated: true }, stderr: '' });
     expect((schemaOf(filename) as { versions: unknown[] }).versions).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })));
+  });
+
+  it('applies a new migration once when several processes upgrade the same file at once', { timeout: 60_000 }, async () => {
+    const store = new SqliteLeaseStore({ filename });
+    await store.migrate();
+    await store.close();
+    // A later version of the schema: every migration shipped, plus one slow enough (it writes
+    // 20,000 rows) that the processes' attempts overlap.
+    const dirNext = join(dir, 'next');
+    mkdirSync(dirNext);
+    for (const m of loadMigrations()) copyFileSync(join(findMigrationsDir(), m.name), join(dirNext, m.name));
+    const version = Math.max(...loadMigrations().map((m) => m.version)) + 1;
+    writeFileSync(
+      join(dirNext, `${String(version).padStart(3, '0')}-upgrade.sql`),
+      `CREATE TABLE upgrade_log (n INTEGER NOT NULL);
+       WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 20000) INSERT INTO upgrade_log SELECT n FROM c;`,
+    );
+    const results = await runChildrenTogether(Array.from({ length: 4 }, () => ['migrate-from', filename, dirNext]));
+    for (const r of results) expect(r).toEqual({ code: 0, output: { migrated: true }, stderr: '' });
+    const db = new Database(filename, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM upgrade_log').get()).toEqual({ n: 20000 });
+    expect(db.prepare('SELECT version FROM leasehold_schema_migrations ORDER BY version').pluck().all()).toEqual([...loadMigrations().map((m) => m.version), version]);
+    db.close();
   });
 });

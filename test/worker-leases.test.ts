@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError, StoreUnavailableError } from '../src/domain/errors.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
-import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import { safetyMargin } from '../src/app/worker/worker-options.js';
-import { controllable, makeWorker, setup, T0 } from './support/worker-fixtures.js';
+import { controllable, forever, gated, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 
 describe('heartbeat', () => {
   it('extends the lease each time the threshold share of it has elapsed, so a long job keeps its only attempt', async () => {
@@ -168,6 +168,62 @@ describe('store outages', () => {
     expect(errors.every((e) => e === 'complete')).toBe(true);
     expect(runs).toBe(1);
     expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: 1 });
+    await worker.stop();
+  });
+});
+
+describe('the same worker re-acquires its own expired job', () => {
+  // Attempt 1's extend hangs (network stall) past its lease; the same worker takes the job
+  // over as attempt 2 while attempt 1 has not noticed yet.
+  it('tracks both attempts, and attempt 1 ending does not hide attempt 2 from getStatus or shutdown', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('extend');
+    const runs: number[] = [];
+    const worker = makeWorker({ store: g.store, clock, maxConcurrentJobs: 2, leaseDurationSeconds: 10, pollIntervalMs: 1000, handler: async (_j, ctx) => {
+      runs.push(ctx.lease.token);
+      if (ctx.lease.token === 1) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      else await forever();
+    } });
+    const stopped: number[] = [];
+    worker.on('worker:stopped', ({ released }) => stopped.push(released));
+    await worker.start();
+    await runUntil(clock, () => runs.length === 2, { maxSteps: 100 });
+    const tokens = () => worker.getStatus().running.map((r) => `${r.jobId}#${r.token}`);
+    expect(tokens()).toEqual([`${job.id}#1`, `${job.id}#2`]);
+    g.open('extend'); // attempt 1's extend lands: LeaseLostError, attempt 1 ends
+    await flush();
+    expect(worker.getStatus().counts.lost).toBe(1);
+    expect(tokens()).toEqual([`${job.id}#2`]);
+    await worker.stop({ timeoutMs: 0 }); // aborts attempt 2 and releases its lease before resolving
+    expect(stopped).toEqual([1]);
+    expect(worker.getStatus().counts.released).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', lockedBy: null, leaseToken: 2 });
+  });
+});
+
+describe('the heartbeat around the final write', () => {
+  it('an extend that reaches the store after complete committed is not a lost lease', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('complete', 'reply'); // complete commits at once; its reply is slow
+    const events: string[] = [];
+    const worker = makeWorker({ store: g.store, clock, leaseDurationSeconds: 10, handler: async () => {
+      await clock.sleep(4_900);
+      return 'ok';
+    } });
+    for (const e of ['job:completed', 'job:failed', 'job:retry', 'lease:lost'] as const) worker.on(e, () => events.push(e));
+    await worker.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    clock.advance(200); // the heartbeat's 50% mark passes while complete's reply is in flight
+    await flush();
+    g.open('complete');
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(events).toEqual(['job:completed']);
+    expect(worker.getStatus().counts).toMatchObject({ completed: 1, lost: 0 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', result: 'ok' });
     await worker.stop();
   });
 });

@@ -3,6 +3,7 @@ import { LeaseLostError, PermanentError, ValidationError } from '../src/domain/e
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/domain/retry-policy.js';
 import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
+import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import { runUntil, runUntilIdle } from '../src/app/testing.js';
 import { controllable, forever, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 
@@ -191,6 +192,35 @@ describe('worker outcomes', () => {
     expect((await store.get(job.id))?.status).toBe('failed');
     expect((await store.get(job.id))?.attempts).toBe(1);
     await worker.stop();
+  });
+});
+
+describe('the result size limit is the store\'s', () => {
+  it('a result over the store\'s smaller maxPayloadBytes fails the job permanently, after one run', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 64 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async () => { runs++; return 'x'.repeat(100); } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(after?.lastError).toContain('over the limit of 64');
+  });
+
+  it('a result the store allows under a larger maxPayloadBytes completes the job', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 4 * 1024 * 1024 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    const worker = makeWorker({ store, clock, handler: async () => big });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: big });
   });
 });
 

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LeaseLostError, StepInDoubtError, ValidationError } from '../src/domain/errors.js';
+import { LeaseLostError, PermanentError, StepInDoubtError, ValidationError } from '../src/domain/errors.js';
+import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
+import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import type { Job } from '../src/domain/job.js';
 import { idempotencyKey } from '../src/app/idempotency-key.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
-import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import type { JobContext } from '../src/app/worker/job-context.js';
 import type { ReconcileHook } from '../src/app/worker/worker-options.js';
-import { controllable, forever, makeWorker, setup } from './support/worker-fixtures.js';
+import { controllable, forever, gated, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 
 describe('durable steps', () => {
   it('a step finished in an earlier attempt returns its recorded result without running again', async () => {
@@ -43,6 +45,7 @@ describe('durable steps', () => {
     const after = await store.get(job.id);
     expect(after?.status).toBe('failed');
     expect(after?.lastError).toContain('step(date) result');
+    expect(after?.lastError).toContain('may have happened');
     await worker.stop();
   });
 
@@ -59,6 +62,205 @@ describe('durable steps', () => {
     expect(caught).toBeInstanceOf(ValidationError);
     expect((caught as ValidationError).field).toBe('name');
     await worker.stop();
+  });
+});
+
+/** What an exchange SDK typically returns: a class instance, not JSON. */
+class SdkOrder {
+  constructor(readonly id: string) {}
+}
+
+describe('a step whose result cannot be recorded', () => {
+  // fn already ran (the order is placed) when its result turns out unrecordable: a retry would
+  // find the step in doubt and, with inDoubt 'rerun', place the order again.
+  it('a non-JSON result fails the job permanently after fn ran once: never a second order', async () => {
+    const { clock, store } = setup();
+    const book = new OrderBook({ dedupe: false });
+    const { job } = await store.enqueue({ queue: 'orders', payload: null, maxAttempts: 3 });
+    const failed: unknown[] = [];
+    const worker = makeWorker({ store, clock, inDoubt: 'rerun', handler: async (j, ctx) => {
+      await ctx.step('place', async () => new SdkOrder(book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId));
+    } });
+    worker.on('job:failed', ({ error }) => failed.push(error));
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(book.placementCalls.get(job.id)).toBe(1);
+    expect(book.accepted).toHaveLength(1);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(after?.lastError).toContain('step(place) result');
+    expect(after?.lastError).toContain('not recordable');
+    expect(failed[0]).toBeInstanceOf(PermanentError);
+  });
+
+  it('stays permanent when the handler catches the step error and throws its own', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      try {
+        await ctx.step('place', async () => { runs++; return new SdkOrder('o-1'); });
+      } catch {
+        throw new Error('placing failed');
+      }
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('the size limit is the store\'s: a result over a smaller maxPayloadBytes fails permanently, after one run', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 64 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      await ctx.step('place', async () => { runs++; return 'x'.repeat(100); });
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(after?.lastError).toContain('over the limit of 64');
+  });
+
+  it('...and a result the store allows under a larger maxPayloadBytes is recorded, not refused by the worker', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryLeaseStore({ clock, random: () => 0.5, maxPayloadBytes: 4 * 1024 * 1024 });
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    let runs = 0;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      const got = await ctx.step('fetch', async () => { runs++; return big; });
+      return got.length;
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: big.length });
+  });
+});
+
+describe('store outages around a step', () => {
+  it('a blip on saveStep after fn ran is retried: the step is recorded in this attempt and fn never runs again', async () => {
+    const { clock, store } = setup();
+    const book = new OrderBook({ dedupe: false });
+    const { job } = await store.enqueue({ queue: 'orders', payload: null });
+    const c = controllable(store);
+    c.failNext('saveStep');
+    const errors: { during: string; jobId?: string }[] = [];
+    const worker = makeWorker({ store: c.store, clock, handler: async (j, ctx) =>
+      ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId) });
+    worker.on('worker:error', ({ during, jobId }) => errors.push({ during, jobId }));
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(book.placementCalls.get(job.id)).toBe(1);
+    expect(book.accepted).toHaveLength(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: book.accepted[0]!.orderId });
+    expect(c.calls.saveStep).toBe(2);
+    expect(errors).toEqual([{ during: 'step', jobId: job.id }]);
+  });
+
+  it('a blip on beginStep is retried too: the step runs once, in the first attempt', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    c.failNext('beginStep', 2);
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect(c.calls.beginStep).toBe(3);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, result: 1 });
+  });
+
+  it('gives up when the store stays down past the lease: the step is left in doubt, nothing loops forever', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      if (ctx.attempt > 1) return 'second';
+      return ctx.step('place', async () => { runs++; c.down('saveStep', 'extend'); return 'x'; });
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock, { maxSteps: 200 });
+    await worker.stop();
+    expect(runs).toBe(1);
+    expect((await store.getStepRecords(job.id))[0]).toMatchObject({ name: 'place', state: 'started', token: 1 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, result: 'second' });
+  });
+});
+
+describe('no step starts once the attempt is aborted', () => {
+  it('a shutdown abort that lands while beginStep is in flight: fn does not run', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('beginStep');
+    g.hold('release');
+    let runs = 0;
+    const worker = makeWorker({ store: g.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntil(clock, () => g.calls.beginStep === 1);
+    const stopping = worker.stop({ timeoutMs: 0 });
+    await flush();
+    g.open('beginStep'); // the round trip lands after the abort, while the lease is still held
+    await flush();
+    g.open('release');
+    await stopping;
+    expect(runs).toBe(0);
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('an abort during a beginStep outage ends its retries at once: fn does not run, the lease is released', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    c.down('beginStep');
+    const errors: string[] = [];
+    let runs = 0;
+    const worker = makeWorker({ store: c.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    worker.on('worker:error', ({ during }) => errors.push(during));
+    await worker.start();
+    await runUntil(clock, () => errors.length >= 2);
+    await worker.stop({ timeoutMs: 0 });
+    const calls = c.calls.beginStep;
+    c.up();
+    await flush();
+    expect(c.calls.beginStep).toBe(calls);
+    expect(runs).toBe(0);
+    expect(errors.every((d) => d === 'step')).toBe(true);
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('an abort that lands while the step records load: beginStep is never sent', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('getStepRecords');
+    g.hold('release');
+    let runs = 0;
+    const worker = makeWorker({ store: g.store, clock, handler: async (_j, ctx) => ctx.step('place', async () => ++runs) });
+    await worker.start();
+    await runUntil(clock, () => g.calls.getStepRecords === 1);
+    const stopping = worker.stop({ timeoutMs: 0 });
+    await flush();
+    g.open('getStepRecords');
+    await flush();
+    g.open('release');
+    await stopping;
+    expect(runs).toBe(0);
+    expect(g.calls.beginStep ?? 0).toBe(0);
   });
 });
 

@@ -114,3 +114,43 @@ export async function freshMysqlStore(
     },
   };
 }
+
+/**
+ * Stores on databases that are emptied and reused instead of dropped: every call still gets an
+ * empty, migrated store (AUTO_INCREMENT back at 1), without the file work of CREATE and DROP
+ * DATABASE. For the model-based suite's hundreds of runs. Call `dropAll` in afterAll.
+ */
+export function recycledMysqlStores(tag: string): {
+  factory(options: CommonStoreOptions): Promise<{ store: MysqlLeaseStore; dispose(): Promise<void> }>;
+  dropAll(): Promise<void>;
+} {
+  const all: TestDatabase[] = [];
+  const free: TestDatabase[] = [];
+  return {
+    async factory(options) {
+      let db = free.pop();
+      if (!db) {
+        db = await createTestDatabase(tag);
+        all.push(db);
+      }
+      const store = new MysqlLeaseStore({ connectionLimit: 2, ...options, uri: db.url });
+      await store.migrate();
+      const taken = db;
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          const pool = adminPool();
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_steps`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs`);
+          await pool.query(`ALTER TABLE \`${taken.name}\`.processing_jobs AUTO_INCREMENT = 1`);
+          free.push(taken);
+        },
+      };
+    },
+    async dropAll() {
+      for (const db of all.splice(0)) await db.drop();
+      free.length = 0;
+    },
+  };
+}

@@ -27,6 +27,7 @@ export function controllable(inner: LeaseStore) {
   let mode: 'up' | 'down' | 'crashed' | 'paused' = 'up';
   let crashAt: string | undefined;
   let downOnly: Set<string> | undefined;
+  const failNext: Record<string, number> = {};
   let resumed: () => void = () => {};
   let resume = new Promise<void>((r) => (resumed = r));
   const calls: Record<string, number> = {};
@@ -40,6 +41,10 @@ export function controllable(inner: LeaseStore) {
         if (crashAt === name) mode = 'crashed';
         if (mode === 'crashed') return new Promise(() => {});
         if (mode === 'paused') return resume.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+        if ((failNext[name] ?? 0) > 0) {
+          failNext[name]!--;
+          return Promise.reject(new StoreUnavailableError(`store blip (${name})`));
+        }
         if (mode === 'down' || downOnly?.has(name)) return Promise.reject(new StoreUnavailableError(`store down (${name})`));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -63,8 +68,49 @@ export function controllable(inner: LeaseStore) {
       resumed();
       resume = new Promise<void>((r) => (resumed = r));
     },
+    /** The next `times` calls of `method` throw StoreUnavailableError (a blip: failover, deadlock retries used up). */
+    failNext: (method: string, times = 1) => void (failNext[method] = times),
     crash: () => void (mode = 'crashed'),
     crashOn: (method: string) => void (crashAt = method),
+  };
+}
+
+/**
+ * Wraps a store so chosen calls wait at a gate: `hold(method)` makes the next calls of
+ * `method` wait before they reach the store (a slow request), `hold(method, 'reply')` lets
+ * them reach the store and commit, then waits before answering (a slow reply).
+ * `open(method)` lets them through. `calls` counts calls by method.
+ */
+export function gated(inner: LeaseStore) {
+  const gates = new Map<string, { at: 'request' | 'reply'; opened: Promise<void>; open: () => void }>();
+  const calls: Record<string, number> = {};
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || prop === 'onEnqueue') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        const name = String(prop);
+        calls[name] = (calls[name] ?? 0) + 1;
+        const gate = gates.get(name);
+        if (gate?.at === 'request') await gate.opened;
+        const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (gate?.at === 'reply') await gate.opened;
+        return out;
+      };
+    },
+  });
+  return {
+    store,
+    calls,
+    hold: (method: string, at: 'request' | 'reply' = 'request') => {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      gates.set(method, { at, opened, open });
+    },
+    open: (method: string) => {
+      gates.get(method)?.open();
+      gates.delete(method);
+    },
   };
 }
 

@@ -67,7 +67,7 @@ import {
   type MysqlRow,
   type TxRetryPolicy,
 } from './mysql-driver.js';
-import { isDuplicateKey, translateMysqlError } from './mysql-errors.js';
+import { isDuplicateKey } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
 import { openMysqlPool } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
@@ -80,6 +80,12 @@ export type MysqlLeaseStoreOptions = CommonStoreOptions & {
   connectionLimit?: number;
   /** Retries of deadlocks and lock-wait timeouts. Default 5 attempts, 5 ms doubling backoff. */
   conflictRetry?: Partial<TxRetryPolicy>;
+  /**
+   * Set when the `pool` you pass was created with mysql2's `multipleStatements: true`: the store
+   * then sends its statements together (a claim in two round trips instead of seven). Values
+   * still travel only as `?` parameters. Default: true for a pool the store opens, false for yours.
+   */
+  multipleStatements?: boolean;
 } & ({ uri: string; pool?: undefined } | { pool: MysqlPoolLike; uri?: undefined });
 
 /** Rows per multi-row INSERT, and bytes of payload per statement (max_allowed_packet is 16 MiB on MariaDB, 64 MiB on MySQL 8). */
@@ -87,7 +93,7 @@ const INSERT_CHUNK_ROWS = 1000;
 const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const PRUNE_CHUNK = 1000;
 
-type Held = { conn: MysqlTx; job: Job; row: MysqlRow };
+type Held = { conn: MysqlTx; job: Job };
 type LiveEntry = { i: number; idNum: number; token: number; text: string | null; job: Job };
 
 /**
@@ -105,6 +111,7 @@ export class MysqlLeaseStore implements LeaseStore {
   private readonly q: MysqlQueries;
   private readonly table: string;
   private readonly conflictRetry: TxRetryPolicy;
+  private readonly multiStatements: boolean;
   private readonly listeners = new EnqueueListeners();
   private autoIncrementStep: number | undefined;
   private closed = false;
@@ -118,6 +125,7 @@ export class MysqlLeaseStore implements LeaseStore {
       attempts: options.conflictRetry?.attempts === undefined ? DEFAULT_TX_RETRY.attempts : validateInteger(options.conflictRetry.attempts, 'conflictRetry.attempts', 1, 100),
       baseDelayMs: options.conflictRetry?.baseDelayMs === undefined ? DEFAULT_TX_RETRY.baseDelayMs : validateInteger(options.conflictRetry.baseDelayMs, 'conflictRetry.baseDelayMs', 0, 10_000),
     };
+    if (options.multipleStatements !== undefined && typeof options.multipleStatements !== 'boolean') throw new ValidationError('multipleStatements', 'must be a boolean');
     if (options.pool !== undefined) {
       if (typeof options.pool?.getConnection !== 'function') throw new ValidationError('pool', 'must be a mysql2/promise Pool');
       this.pool = options.pool;
@@ -129,6 +137,7 @@ export class MysqlLeaseStore implements LeaseStore {
     } else {
       throw new ValidationError('uri', 'give a mysql:// uri or a pool');
     }
+    this.multiStatements = options.multipleStatements ?? this.ownsPool;
   }
 
   async migrate(): Promise<void> {
@@ -413,15 +422,15 @@ export class MysqlLeaseStore implements LeaseStore {
   }
 
   private txOptions(): TxOptions {
-    // A pool the store opened sets READ COMMITTED once per connection and allows several
-    // statements per query; a pool it was handed keeps its sessions as they are, so each
-    // transaction sets its own isolation and every statement is its own round trip.
+    // A pool the store opened sets READ COMMITTED once per connection; a pool it was handed
+    // keeps its sessions as they are, so each transaction sets its own isolation (in the same
+    // round trip as BEGIN when statements may be sent together).
     return {
       isolation: this.ownsPool ? null : this.q.readCommitted,
       begin: this.q.begin,
       commit: this.q.commit,
       rollback: this.q.rollback,
-      multiStatements: this.ownsPool,
+      multiStatements: this.multiStatements,
       retry: this.conflictRetry,
       random: Math.random,
     };
@@ -613,7 +622,7 @@ export class MysqlLeaseStore implements LeaseStore {
         if (!row) throw new LeaseLostError(id, token);
         const job = rowToJob(row);
         if (!holdsLease(job, token)) throw new LeaseLostError(id, token);
-        return work({ conn, job, row });
+        return work({ conn, job });
       },
       this.txOptions(),
     );
@@ -644,9 +653,16 @@ export class MysqlLeaseStore implements LeaseStore {
     const prevResult = prev.result === null ? null : JSON.stringify(prev.result);
     const text = setResult ? resultText : prevResult;
     const ok = await execute(conn, this.q.writeJob, writeValues(next, text, prev));
-    // The row is locked by this transaction, so the guard cannot miss; if it does, the schema or
-    // another writer broke the rules and the write must not be reported as done.
-    if (ok.affectedRows !== 1) throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+    // The row is locked by this transaction, so the guard cannot miss. Zero affected rows then
+    // means the write changed nothing (an extend within the same millisecond) on a connection
+    // without CLIENT_FOUND_ROWS (mysql2 sets it by default; a handed pool may not): confirm by
+    // reading the row back rather than trusting the count.
+    if (ok.affectedRows !== 1) {
+      const [row] = await selectRows(conn, this.q.selectById, [Number(prev.id)]);
+      if (!row || String(row.status) !== next.status || Number(row.lease_token) !== next.leaseToken) {
+        throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+      }
+    }
     return { ...next, result: text === null ? null : (JSON.parse(text) as Json) };
   }
 
@@ -726,7 +742,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** A job row as the public Job (numbers may arrive as strings from pools with bigNumberStrings). */
-export function rowToJob(row: MysqlRow): Job {
+function rowToJob(row: MysqlRow): Job {
   return {
     id: String(row.id),
     queue: String(row.queue),
@@ -759,4 +775,3 @@ function rowToStep(row: MysqlRow): StepRecord {
   };
 }
 
-export { translateMysqlError };

@@ -160,6 +160,9 @@ export class SqliteLeaseStore implements LeaseStore {
     if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
       throw new ValidationError('filename', 'must be a non-empty path (or ":memory:")');
     }
+    if (options.database !== undefined && !isDatabaseLike(options.database)) {
+      throw new ValidationError('database', 'must be an open better-sqlite3 Database (prepare, exec, pragma, transaction, function, close)');
+    }
     this.ownsDatabase = options.database === undefined;
     this.db = options.database ?? openDatabase(options.filename!, busyTimeoutMs);
     try {
@@ -491,6 +494,12 @@ export class SqliteLeaseStore implements LeaseStore {
       })
       .immediate();
   }
+}
+
+function isDatabaseLike(db: unknown): db is SqliteDatabaseLike {
+  if (typeof db !== 'object' || db === null) return false;
+  const d = db as Record<string, unknown>;
+  return ['prepare', 'exec', 'pragma', 'transaction', 'function', 'close'].every((m) => typeof d[m] === 'function');
 }
 
 function openDatabase(filename: string, busyTimeoutMs: number): SqliteDatabaseLike {

@@ -2,7 +2,7 @@
  * What a handler gets besides its job: the abort signal, the attempt number, the lease,
  * durable steps and idempotency keys.
  */
-import { StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Json, Lease, StepRecord } from '../../domain/job.js';
 import { validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -42,6 +42,10 @@ export interface JobContextDeps {
   reconcile: ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
   idempotencyNamespace: string;
+  /** Reports a store error a step write will retry through (`worker:error`, during 'step'). */
+  onStoreError: (error: unknown) => void;
+  /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
+  onUnrecordable: (error: PermanentError) => void;
 }
 
 /** Builds the context of one attempt. Internal to the worker. */
@@ -70,7 +74,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
         if (answer?.found === true) {
           const text = validateJson(answer.result, `reconcile(${name}).result`);
           await holder.ensureTime();
-          await holder.write((lease) => deps.store.saveStep(lease, name, answer.result));
+          await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), deps.onStoreError);
           return JSON.parse(text) as T;
         }
         if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
@@ -80,11 +84,33 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     }
 
     await holder.ensureTime();
-    await holder.write((lease) => deps.store.beginStep(lease, name));
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name), deps.onStoreError, { startsStep: true });
+    // Retries may have used up lease time: self-fence again before the effect.
+    await holder.ensureTime();
+    // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
+    // being released, or timed out) starts no new step.
+    holder.controller.signal.throwIfAborted();
     const value = await fn();
     const json = value === undefined ? null : value;
-    const text = validateJson(json, `step(${name}) result`);
-    await holder.write((lease) => deps.store.saveStep(lease, name, json as Json));
+    let text: string;
+    try {
+      // Shape only: the size limit is the store's own (it may set maxPayloadBytes), and its
+      // saveStep enforces it with the same ValidationError.
+      text = validateJson(json, `step(${name}) result`, Number.POSITIVE_INFINITY);
+      // fn ran: a blip here must not leave the step in doubt (the next attempt would run it again).
+      await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, json as Json), deps.onStoreError);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // fn's effect may have happened and can never be recorded: a retry would find the step
+      // in doubt and could run it again (a second order). Fail the job for good instead.
+      const failure = new PermanentError(
+        `step "${name}" of job ${job.id} ran, but its result is not recordable JSON (${error.message}); ` +
+          'its effect may have happened, so the job is failed rather than the step run again',
+        { cause: error },
+      );
+      deps.onUnrecordable(failure);
+      throw failure;
+    }
     return JSON.parse(text) as T;
   }
 

@@ -4,7 +4,7 @@
  * aborted and the gate refuses every later write, so the worker stops issuing writes even
  * before the store's fence would refuse them.
  */
-import { LeaseLostError } from '../../domain/errors.js';
+import { LeaseLostError, ValidationError } from '../../domain/errors.js';
 import type { Lease } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -23,6 +23,12 @@ export interface LeaseHolderDeps {
 
 type ExtendOutcome = 'ok' | 'lost' | 'error';
 
+/** Options of {@link LeaseHolder.write}. */
+export interface WriteOptions {
+  /** The write begins a step: refused once the attempt's signal is aborted. */
+  startsStep?: boolean;
+}
+
 /** Holds one lease for the duration of one attempt. Internal to the worker. */
 export class LeaseHolder {
   /** Aborted when the attempt must stop: lease lost, timeout, or forced shutdown. */
@@ -35,6 +41,7 @@ export class LeaseHolder {
   private inFlight: Promise<ExtendOutcome> | undefined;
   private heartbeatDone: Promise<void> = Promise.resolve();
   private finished = false;
+  private settling = false;
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
@@ -82,6 +89,17 @@ export class LeaseHolder {
   }
 
   /**
+   * The attempt's outcome is about to be written. The heartbeat keeps the lease alive
+   * through a slow or retried final write, but a LeaseLostError it gets from now on is no
+   * longer news: an extend that reaches the store after `complete` committed is refused
+   * because the job is done, not because the lease was lost. The final write's own reply
+   * is what decides (a LeaseLostError there marks the lease lost as usual).
+   */
+  beginSettling(): void {
+    this.settling = true;
+  }
+
+  /**
    * Ends the attempt: its outcome is written (or abandoned). A handler still running in the
    * background (it ignored a timeout's abort) gets LeaseLostError from any later write,
    * without a `lease:lost` event: the lease was not lost, the attempt is over.
@@ -90,15 +108,45 @@ export class LeaseHolder {
     this.finished = true;
   }
 
-  /** Runs a write of this attempt through the gate: refused once the lease is lost; a LeaseLostError from the store marks it lost. */
-  async write<T>(op: (lease: Lease) => Promise<T>): Promise<T> {
+  /**
+   * Runs a write of this attempt through the gate: refused once the lease is lost; a
+   * LeaseLostError from the store marks it lost. A write that `startsStep` (beginStep) is
+   * also refused once the attempt is aborted (timeout, shutdown): an aborted attempt starts
+   * no new step, while writes that record what already happened still go through.
+   */
+  async write<T>(op: (lease: Lease) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     this.throwIfLost();
     if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+    if (opts.startsStep) this.controller.signal.throwIfAborted();
     try {
       return await op(this.current);
     } catch (error) {
       if (error instanceof LeaseLostError) this.markLost(error);
       throw error;
+    }
+  }
+
+  /**
+   * A write through the gate, retried through store outages while the lease may still be
+   * ours: each failure goes to `onError`, then the write is tried again after a backoff
+   * capped by the lease time left. A LeaseLostError or ValidationError ends it at once
+   * (retrying cannot help), and so does the lease running out (the last error is thrown).
+   * Used for the final writes and for a step's beginStep/saveStep, where one blip would
+   * otherwise turn a finished step into one in doubt.
+   */
+  async writeRetrying<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, opts: WriteOptions = {}): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.write(op, opts);
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
+        if (opts.startsStep && this.controller.signal.aborted) throw error;
+        const left = this.remainingMs();
+        if (left <= 0) throw error;
+        onError(error);
+        // A step not yet begun stops waiting at an abort (the gate then refuses it).
+        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))), opts.startsStep ? this.controller.signal : undefined);
+      }
     }
   }
 
@@ -165,7 +213,8 @@ export class LeaseHolder {
       return 'ok';
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.markLost(error);
+        if (this.settling) this.heartbeatStop.abort();
+        else this.markLost(error);
         return 'lost';
       }
       this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id });

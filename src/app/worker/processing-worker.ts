@@ -35,6 +35,9 @@ export interface StopOptions {
   timeoutMs?: number;
 }
 
+/** How a handler run ended; `permanent` when the failure must not be retried whatever the error. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; permanent?: boolean };
+
 interface Running {
   holder: LeaseHolder;
   /** Set when the shutdown deadline passed: the attempt is released, not failed. */
@@ -72,6 +75,11 @@ export class ProcessingWorker {
   private readonly o: ResolvedWorkerOptions;
   private readonly events = new SafeEmitter();
   private state: WorkerState = 'idle';
+  /**
+   * Attempts in progress, keyed by `${jobId}#${token}`: this worker can hold two attempts of
+   * one job at once (it re-acquired its own expired lease while the old attempt has not yet
+   * noticed), and each must be waited for and released on its own.
+   */
   private readonly running = new Map<string, Running>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0 };
   private lastError: WorkerStatus['lastError'] = null;
@@ -253,11 +261,12 @@ export class ProcessingWorker {
       safetyMarginMs: this.o.safetyMarginMs,
     });
     const entry: Running = { holder, shuttingDown: false, done: Promise.resolve() };
-    this.running.set(lease.job.id, entry);
+    const key = `${lease.job.id}#${lease.token}`;
+    this.running.set(key, entry);
     entry.done = this.attempt(entry)
       .catch((error: unknown) => this.reportError(error, 'complete', lease.job.id))
       .finally(() => {
-        this.running.delete(lease.job.id);
+        if (this.running.get(key) === entry) this.running.delete(key);
         this.wakeUp();
       });
   }
@@ -273,13 +282,14 @@ export class ProcessingWorker {
     holder.startHeartbeat();
     const timeout = this.startTimeout(holder, job.id);
     const startedAt = monotonicNow(this.o.clock);
-    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    let outcome: Outcome;
     if (holder.controller.signal.aborted) outcome = { ok: false, error: holder.controller.signal.reason };
     else {
       this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
       outcome = await this.runHandler(job, holder);
     }
     timeout.abort();
+    holder.beginSettling();
     try {
       await this.settle(entry, job, outcome, startedAt);
     } finally {
@@ -290,14 +300,17 @@ export class ProcessingWorker {
   }
 
   /** Runs the handler, ending as soon as the attempt's signal aborts even if the handler ignores it. */
-  private async runHandler(job: Job, holder: LeaseHolder): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  private async runHandler(job: Job, holder: LeaseHolder): Promise<Outcome> {
     const handler = this.o.handlerFor(job.queue);
     if (!handler) return { ok: false, error: new PermanentError(`no handler for queue "${job.queue}"`) };
+    let unrecordable = false;
     const ctx = createJobContext(job, holder, {
       store: this.o.store,
       reconcile: this.o.reconcile,
       inDoubt: this.o.inDoubt,
       idempotencyNamespace: this.o.idempotencyNamespace,
+      onStoreError: (error) => this.reportError(error, 'step', job.id),
+      onUnrecordable: () => (unrecordable = true),
     });
     const signal = holder.controller.signal;
     let onAbort: (() => void) | undefined;
@@ -312,7 +325,10 @@ export class ProcessingWorker {
     try {
       const result = await Promise.race([ran, aborted]);
       // An abort wins over whatever the handler made of it (a handler may swallow the abort).
-      return signal.aborted ? { ok: false, error: signal.reason } : result;
+      if (signal.aborted) return { ok: false, error: signal.reason };
+      // A step whose result could not be recorded makes any failure permanent, even one the
+      // handler made its own out of it: retrying would run that step again.
+      return !result.ok && unrecordable ? { ...result, permanent: true } : result;
     } finally {
       signal.removeEventListener('abort', onAbort!);
     }
@@ -330,7 +346,7 @@ export class ProcessingWorker {
   }
 
   /** Writes the attempt's outcome through the lease's gate: complete, fail (retry or final) or release. */
-  private async settle(entry: Running, job: Job, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, startedAt: number): Promise<void> {
+  private async settle(entry: Running, job: Job, outcome: Outcome, startedAt: number): Promise<void> {
     const { holder } = entry;
     if (holder.isLost) return;
     try {
@@ -342,19 +358,23 @@ export class ProcessingWorker {
       if (outcome.ok) {
         const result = outcome.value === undefined ? null : outcome.value;
         let text: string | undefined;
+        let done: Job;
         try {
-          text = validateJson(result, 'result');
+          // Shape only: the size limit is the store's own (maxPayloadBytes), enforced by complete.
+          text = validateJson(result, 'result', Number.POSITIVE_INFINITY);
+          done = await this.persist(holder, 'complete', (lease) =>
+            this.batcher ? this.batcher.complete(lease, result as Json) : this.o.store.complete(lease, result as Json),
+          );
         } catch (error) {
-          return await this.recordFailure(holder, job, error, true);
+          // A result that can never be recorded fails the job for good; retrying would only repeat it.
+          if (error instanceof ValidationError) return await this.recordFailure(holder, job, error, true);
+          throw error;
         }
-        const done = await this.persist(holder, 'complete', (lease) =>
-          this.batcher ? this.batcher.complete(lease, result as Json) : this.o.store.complete(lease, result as Json),
-        );
         this.counts.completed++;
         this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
         return;
       }
-      const permanent = outcome.error instanceof PermanentError || outcome.error instanceof StepInDoubtError;
+      const permanent = outcome.permanent === true || outcome.error instanceof PermanentError || outcome.error instanceof StepInDoubtError;
       await this.recordFailure(holder, job, outcome.error, permanent);
     } catch (error) {
       if (error instanceof LeaseLostError) return; // lease:lost was emitted by the holder
@@ -382,19 +402,10 @@ export class ProcessingWorker {
    * expires, and its recorded steps make that rerun safe.
    */
   private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release', op: (lease: Lease) => Promise<T>): Promise<T> {
-    for (let failures = 1; ; failures++) {
-      try {
-        return await holder.write(op);
-      } catch (error) {
-        if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
-        const left = holder.remainingMs();
-        // A release is a courtesy: unwritten, the lease simply expires and the job runs
-        // again, so shutdown does not wait out a store outage for it.
-        if (left <= 0 || during === 'release') throw error;
-        this.reportError(error, during, holder.lease.job.id);
-        await waitOn(this.o.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))));
-      }
-    }
+    // A release is a courtesy: unwritten, the lease simply expires and the job runs
+    // again, so shutdown does not wait out a store outage for it.
+    if (during === 'release') return holder.write(op);
+    return holder.writeRetrying(op, (error) => this.reportError(error, during, holder.lease.job.id));
   }
 
   private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: one table for every store. Memory always runs; SQLite and MySQL run
- * through their own bench modules, loaded with dynamic import so this runner works on a
- * branch where they have not landed, and MySQL shows one note row when it is unreachable.
+ * `npm run bench`: one table for every store. Each store runs its own bench module, then
+ * workload W through the real ProcessingWorker; MySQL shows one note row when it is
+ * unreachable. Modules load on demand, so `--only memory` never loads a database driver.
  *
  *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql]
  */
@@ -27,47 +27,21 @@ const PARTS: Record<StoreName, Part[]> = {
     { label: 'worker W', load: async (before) => workerBench('memory', before) },
   ],
   sqlite: [
-    { label: 'store', load: async () => exportOf(await importOptional('./sqlite-bench.js'), 'runSqliteBench') },
+    { label: 'store', load: async () => (await import('./sqlite-bench.js')).runSqliteBench },
     { label: 'worker W', load: async (before) => workerBench('sqlite', before) },
   ],
   mysql: [
-    { label: 'store', load: async () => exportOf(await importOptional('./mysql-bench.js'), 'runMysqlBench') },
+    { label: 'store', load: async () => (await import('./mysql-bench.js')).runMysqlBench },
     { label: 'worker W', load: async (before) => workerBench('mysql', before) },
   ],
 };
 
-/** A part that cannot run here (module not landed, server unreachable): one note row, not a crash. */
-class Skip extends Error {}
-
-async function importOptional(specifier: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(specifier.replace(/^\.\//, '').replace(/\.js$/, ''))) {
-      throw new Skip(`${specifier} is not on this branch yet`);
-    }
-    throw error;
-  }
-}
-
-function exportOf(mod: Record<string, unknown>, name: string): StoreBench {
-  const fn = mod[name];
-  if (typeof fn !== 'function') throw new Skip(`the module does not export ${name}`);
-  return fn as StoreBench;
-}
-
 async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreBench> {
-  const mod = await importOptional('./worker-bench.js');
-  const make = mod.workerBenchFor;
-  if (typeof make !== 'function') throw new Skip('worker-bench.js does not export workerBenchFor');
+  const { workerBenchFor } = await import('./worker-bench.js');
   // The store module's first commit ceiling is measured with the store's default durability.
   const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;
   const skipEnqueue = before.some((r) => r.store === store && /^enqueue/i.test(r.scenario));
-  return (make as (s: StoreName, c: { ceilingCommitsPerSec?: number; skipEnqueue: boolean }) => StoreBench)(store, {
-    skipEnqueue,
-    ...(ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling }),
-  });
+  return workerBenchFor(store, { skipEnqueue, ...(ceiling === undefined ? {} : { ceilingCommitsPerSec: ceiling }) });
 }
 
 async function mysqlUnreachable(): Promise<string | undefined> {
@@ -98,8 +72,7 @@ export async function runBench(opts: { quick: boolean; only: StoreName[]; progre
         const bench = await part.load(rows);
         rows.push(...(await bench({ quick: opts.quick })));
       } catch (error) {
-        const why = error instanceof Skip ? error.message : missingModule(error) ?? `failed: ${firstLine(error)}`;
-        rows.push({ store, scenario: `(${part.label})`, value: NaN, unit: '', note: redact(`not measured: ${why}`) });
+        rows.push({ store, scenario: `(${part.label})`, value: NaN, unit: '', note: redact(`not measured: failed: ${firstLine(error)}`) });
       }
       opts.progress(`${store}: ${part.label} took ${((performance.now() - t0) / 1000).toFixed(1)}s`);
     }
@@ -119,13 +92,6 @@ function formatValue(v: number): string {
   if (!Number.isFinite(v)) return '-';
   if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
   return v.toPrecision(3);
-}
-
-/** "… is not on this branch yet" when a module the part needs (an adapter) has not landed. */
-function missingModule(error: unknown): string | undefined {
-  if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
-  const path = /Cannot find module '([^']+)'/.exec(String((error as Error).message))?.[1];
-  return path && path.includes('/src/') ? `${path.slice(path.lastIndexOf('/src/') + 1)} is not on this branch yet` : undefined;
 }
 
 function firstLine(error: unknown): string {

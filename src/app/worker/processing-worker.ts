@@ -62,6 +62,13 @@ export class ShutdownAbortError extends LeaseholdError {
 const MAX_STORE_BACKOFF_MS = 30_000;
 
 /**
+ * The reason given to the worker's internal controllers (wake-ups, waits, timers). Nobody
+ * reads it, and aborting without one makes Node build a DOMException with a stack trace:
+ * on the in-memory store that was the largest single cost per job.
+ */
+const INTERNAL = Symbol('leasehold internal wake-up');
+
+/**
  * Claims jobs from a {@link LeaseStore} and runs their handlers with heartbeats, durable
  * steps, retries and graceful shutdown. Defaults: 300 s leases extended at 50%, 5 s polls,
  * one job at a time, SIGTERM/SIGINT handled.
@@ -141,7 +148,7 @@ export class ProcessingWorker {
    * `{ timeoutMs: 0 }` cuts the wait short.
    */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort();
+    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort(INTERNAL);
     if (this.stopPromise) return this.stopPromise;
     if (this.state === 'idle') {
       this.state = 'stopped';
@@ -149,7 +156,7 @@ export class ProcessingWorker {
     }
     this.state = 'stopping';
     this.forceNow = new AbortController();
-    if (opts.timeoutMs === 0) this.forceNow.abort();
+    if (opts.timeoutMs === 0) this.forceNow.abort(INTERNAL);
     this.stopPromise = this.shutdown(opts.timeoutMs ?? this.o.shutdownTimeoutMs);
     return this.stopPromise;
   }
@@ -172,18 +179,18 @@ export class ProcessingWorker {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    this.stopping.abort();
+    this.stopping.abort(INTERNAL);
     this.unsubscribe?.();
     await this.loopDone;
     if (this.running.size > 0) {
       const drained = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
       const deadline = new AbortController();
       const forced = this.forceNow!.signal;
-      const onForce = (): void => deadline.abort();
+      const onForce = (): void => deadline.abort(INTERNAL);
       forced.addEventListener('abort', onForce, { once: true });
       const expired = forced.aborted ? Promise.resolve(false) : waitOn(this.o.clock, timeoutMs, deadline.signal).then(() => false);
       const finished = await Promise.race([drained, expired]);
-      deadline.abort();
+      deadline.abort(INTERNAL);
       forced.removeEventListener('abort', onForce);
       if (!finished) {
         for (const r of this.running.values()) {
@@ -200,7 +207,7 @@ export class ProcessingWorker {
   }
 
   private wakeUp(): void {
-    this.wake.abort();
+    this.wake.abort(INTERNAL);
   }
 
   /** The claimer: one acquire per round for all free slots; waits (poll, wake-up, slot) when there is nothing to do. */
@@ -238,9 +245,9 @@ export class ProcessingWorker {
     // worker-long stop signal piles up listeners over a long life on Node 20).
     const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
     const either = new AbortController();
-    const onAbort = (): void => either.abort();
+    const onAbort = (): void => either.abort(INTERNAL);
     for (const s of sources) {
-      if (s.aborted) either.abort();
+      if (s.aborted) either.abort(INTERNAL);
       else s.addEventListener('abort', onAbort, { once: true });
     }
     try {
@@ -280,7 +287,7 @@ export class ProcessingWorker {
       holder.controller.abort(new ShutdownAbortError());
     }
     holder.startHeartbeat();
-    const timeout = this.startTimeout(holder, job.id);
+    const disarmTimeout = this.startTimeout(holder, job.id);
     const startedAt = monotonicNow(this.o.clock);
     let outcome: Outcome;
     if (holder.controller.signal.aborted) outcome = { ok: false, error: holder.controller.signal.reason };
@@ -288,7 +295,7 @@ export class ProcessingWorker {
       this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
       outcome = await this.runHandler(job, holder);
     }
-    timeout.abort();
+    disarmTimeout();
     holder.beginSettling();
     try {
       await this.settle(entry, job, outcome, startedAt);
@@ -334,15 +341,15 @@ export class ProcessingWorker {
     }
   }
 
-  private startTimeout(holder: LeaseHolder, jobId: string): AbortController {
-    const cancel = new AbortController();
+  /** Arms the per-job timeout, if there is one; the returned function disarms it. */
+  private startTimeout(holder: LeaseHolder, jobId: string): () => void {
     const ms = this.o.jobTimeoutMs;
-    if (ms !== undefined) {
-      void waitOn(this.o.clock, ms, cancel.signal).then((elapsed) => {
-        if (elapsed && !holder.controller.signal.aborted) holder.controller.abort(new JobTimeoutError(jobId, ms));
-      });
-    }
-    return cancel;
+    if (ms === undefined) return () => {};
+    const cancel = new AbortController();
+    void waitOn(this.o.clock, ms, cancel.signal).then((elapsed) => {
+      if (elapsed && !holder.controller.signal.aborted) holder.controller.abort(new JobTimeoutError(jobId, ms));
+    });
+    return () => cancel.abort(INTERNAL);
   }
 
   /** Writes the attempt's outcome through the lease's gate: complete, fail (retry or final) or release. */

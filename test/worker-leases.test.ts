@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError, StoreUnavailableError } from '../src/domain/errors.js';
+import type { Lease } from '../src/domain/job.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
 import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import { safetyMargin } from '../src/app/worker/worker-options.js';
@@ -173,18 +174,18 @@ describe('store outages', () => {
 });
 
 describe('the same worker re-acquires its own expired job', () => {
-  // Attempt 1's extend hangs (network stall) past its lease; the same worker takes the job
-  // over as attempt 2 while attempt 1 has not noticed yet.
+  // Attempt 1's final write and its extend hang (network stall) past its lease; the same
+  // worker takes the job over as attempt 2 while attempt 1 still waits for complete's reply.
   it('tracks both attempts, and attempt 1 ending does not hide attempt 2 from getStatus or shutdown', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });
     const g = gated(store);
     g.hold('extend');
+    g.hold('complete');
     const runs: number[] = [];
     const worker = makeWorker({ store: g.store, clock, maxConcurrentJobs: 2, leaseDurationSeconds: 10, pollIntervalMs: 1000, handler: async (_j, ctx) => {
       runs.push(ctx.lease.token);
-      if (ctx.lease.token === 1) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
-      else await forever();
+      if (ctx.lease.token !== 1) await forever();
     } });
     const stopped: number[] = [];
     worker.on('worker:stopped', ({ released }) => stopped.push(released));
@@ -192,7 +193,7 @@ describe('the same worker re-acquires its own expired job', () => {
     await runUntil(clock, () => runs.length === 2, { maxSteps: 100 });
     const tokens = () => worker.getStatus().running.map((r) => `${r.jobId}#${r.token}`);
     expect(tokens()).toEqual([`${job.id}#1`, `${job.id}#2`]);
-    g.open('extend'); // attempt 1's extend lands: LeaseLostError, attempt 1 ends
+    g.open('complete'); // attempt 1's complete lands: LeaseLostError, attempt 1 ends
     await flush();
     expect(worker.getStatus().counts.lost).toBe(1);
     expect(tokens()).toEqual([`${job.id}#2`]);
@@ -224,6 +225,98 @@ describe('the heartbeat around the final write', () => {
     expect(events).toEqual(['job:completed']);
     expect(worker.getStatus().counts).toMatchObject({ completed: 1, lost: 0 });
     expect(await store.get(job.id)).toMatchObject({ status: 'done', result: 'ok' });
+    await worker.stop();
+  });
+});
+
+describe('an extend that hangs (the store neither answers nor errors)', () => {
+  it('when the lease runs out by the monotonic clock, ctx.signal is aborted with LeaseLostError, lease:lost is emitted once, and the attempt writes nothing more', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const g = gated(store);
+    g.hold('extend'); // a partition with the connection still open: the extend is sent, no reply comes
+    const writes: string[] = [];
+    for (const method of ['beginStep', 'saveStep', 'complete', 'fail', 'release'] as const) {
+      const real = store[method].bind(store) as (lease: Lease, ...rest: never[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (lease: Lease, ...rest: never[]) => {
+        writes.push(`${method}#${lease.token}`);
+        return real(lease, ...rest);
+      };
+    }
+    let reason: unknown;
+    let stepError: unknown;
+    const placed: number[] = [];
+    const worker = makeWorker({ store: g.store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      if (ctx.lease.token === 1) {
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        reason = ctx.signal.reason;
+      }
+      try {
+        await ctx.step('place', async () => placed.push(ctx.lease.token));
+      } catch (e) {
+        stepError = e;
+      }
+      return 'done';
+    } });
+    const lost: { jobId: string; token: number }[] = [];
+    worker.on('lease:lost', ({ jobId, token }) => lost.push({ jobId, token }));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    clock.advance(5_000); // the heartbeat's 50% mark: its extend goes out and hangs
+    await flush();
+    expect(g.calls.extend).toBe(1);
+    clock.advance(4_999);
+    await flush();
+    expect(reason).toBeUndefined(); // 1 ms of the lease is left
+    clock.advance(1); // the lease has run out, counted from just before the acquire was sent
+    await flush();
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect((reason as Error).message).toMatch(/ran out without a renewal/);
+    expect(stepError).toBe(reason); // attempt 1's later step did not run fn
+    expect(lost).toEqual([{ jobId: job.id, token: 1 }]);
+    // The job was taken over (here by this same worker, as attempt 2): only attempt 2 placed and completed.
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    expect(placed).toEqual([2]);
+    expect(writes.filter((w) => w.endsWith('#1'))).toEqual([]);
+    expect(writes).toEqual(['beginStep#2', 'saveStep#2', 'complete#2']);
+    g.open('extend'); // attempt 1's extend finally gets through (refused: the lease was taken over): nothing more happens
+    await flush();
+    expect(lost).toEqual([{ jobId: job.id, token: 1 }]);
+    expect(worker.getStatus().counts).toMatchObject({ lost: 1, completed: 1 });
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, result: 'done' });
+    await worker.stop();
+  });
+
+  it('a handler that returns while an extend hangs still ends its attempt and frees its slot, without waiting for the extend', async () => {
+    const { clock, store } = setup();
+    const first = await store.enqueue({ queue: 'q', payload: 1 });
+    const g = gated(store);
+    g.hold('extend');
+    const events: string[] = [];
+    const worker = makeWorker({ store: g.store, clock, leaseDurationSeconds: 10, pollIntervalMs: 1000, handler: async (j) => {
+      if (j.payload === 1) await clock.sleep(6_000); // past the 50% mark: the extend hangs meanwhile
+      return j.payload;
+    } });
+    for (const e of ['job:completed', 'job:failed', 'job:retry', 'lease:lost', 'worker:error'] as const) worker.on(e, () => events.push(e));
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    const second = await store.enqueue({ queue: 'q', payload: 2 });
+    clock.advance(5_000);
+    await flush();
+    expect(g.calls.extend).toBe(1);
+    clock.advance(1_000); // the handler returns; the extend is still out
+    await flush();
+    expect(await store.get(first.job.id)).toMatchObject({ status: 'done', result: 1 });
+    expect(worker.getStatus().running).toEqual([]);
+    // The slot is free: the next job runs on this one-slot worker while the extend still hangs.
+    await runUntil(clock, async () => (await store.get(second.job.id))?.status === 'done', { until: T0 + 8_000 });
+    expect(await store.get(second.job.id)).toMatchObject({ status: 'done', result: 2 });
+    g.open('extend'); // the late extend's answer is ignored
+    await flush();
+    clock.advance(20_000); // and no lease timer of the ended attempt fires
+    await flush();
+    expect(events).toEqual(['job:completed', 'job:completed']);
+    expect(worker.getStatus().counts).toMatchObject({ completed: 2, lost: 0 });
     await worker.stop();
   });
 });

@@ -4,7 +4,7 @@ import { backoffDelay, DEFAULT_BACKOFF } from '../src/domain/retry-policy.js';
 import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
 import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
-import { runUntil, runUntilIdle } from '../src/app/testing.js';
+import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import { controllable, forever, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 
 describe('worker outcomes', () => {
@@ -244,14 +244,16 @@ describe('batched completions', () => {
     await store.enqueueMany([1, 2, 3, 4].map((n) => ({ queue: 'q', payload: n })));
     const lost: string[] = [];
     const worker = makeWorker({ store: c.store, clock, maxConcurrentJobs: 4, batchCompletions: true, leaseDurationSeconds: 10, handler: async (j, ctx) => {
-      await clock.sleep(12_000, ctx.signal);
+      await clock.sleep(9_000, ctx.signal);
       return j.payload;
     } });
     worker.on('lease:lost', ({ jobId }) => lost.push(jobId));
     await worker.start();
     await runUntil(clock, () => worker.getStatus().running.length === 4);
-    c.pause(); // no heartbeat gets through: every lease runs out
-    clock.advance(10_000);
+    c.pause(); // nothing gets through: neither the heartbeats at 5 s nor the completions sent at 9 s
+    clock.advance(9_000);
+    await flush();
+    clock.advance(1_000); // every lease runs out while its completion is in flight: that write's reply decides
     const [taken] = await store.acquire({ workerId: 'thief', leaseMs: 60_000 });
     c.resume();
     await runUntil(clock, () => worker.getStatus().running.length === 0);

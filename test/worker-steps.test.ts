@@ -442,10 +442,11 @@ describe('in doubt', () => {
     await worker.start();
     await runUntil(clock, () => (c.calls.beginStep ?? 0) === 1);
     c.pause(); // GC pause: nothing this process sends arrives until it wakes
-    clock.advance(10_000);
-    const [taken] = await store.acquire({ workerId: 'other', leaseMs: 60_000 });
-    wake(); // the step's fn finishes first and sends saveStep before the heartbeat learns anything
+    wake(); // the step's fn finishes and sends saveStep while the lease is still held; it waits in the frozen process
     await flushAll();
+    expect(c.calls.saveStep).toBe(1);
+    clock.advance(10_000); // the lease runs out meanwhile (the worker fences itself; saveStep is already out)
+    const [taken] = await store.acquire({ workerId: 'other', leaseMs: 60_000 });
     c.resume();
     await runUntil(clock, () => worker.getStatus().running.length === 0);
     expect(stepError).toBeInstanceOf(LeaseLostError);

@@ -38,14 +38,24 @@ export class LeaseHolder {
   private grantedAt: number;
   private lostError: LeaseLostError | undefined;
   private readonly heartbeatStop = new AbortController();
+  /** Cancels the wait for the lease to run out; replaced each time it is re-armed. */
+  private expiryWatch: AbortController | undefined;
+  /** Resolves when the lease is lost, so a step waiting on a hung extend stops waiting. */
+  private readonly lost: Promise<void>;
+  private onLost: () => void = () => {};
   private inFlight: Promise<ExtendOutcome> | undefined;
   private heartbeatDone: Promise<void> = Promise.resolve();
   private finished = false;
   private settling = false;
+  /** The heartbeat was stopped: the attempt is over, and a late extend's answer is ignored. */
+  private stopped = false;
+  /** The lease ran out while the final write was under way: that write's reply decides, and no later write goes out. */
+  private ranOut = false;
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
     this.grantedAt = grantedAt;
+    this.lost = new Promise<void>((resolve) => (this.onLost = resolve));
   }
 
   /** The lease as last granted (expiry moves with each extension; the token never changes). */
@@ -63,15 +73,26 @@ export class LeaseHolder {
     return this.deps.leaseMs - (monotonicNow(this.deps.clock) - this.grantedAt);
   }
 
-  /** Starts extending the lease each time the threshold share of it has elapsed. */
+  /**
+   * Starts extending the lease each time the threshold share of it has elapsed, and watches
+   * its expiry: once the lease runs out without a renewal, it is lost, even while an extend
+   * is still out (a partition can leave a request hanging with no answer and no error).
+   */
   startHeartbeat(): void {
+    this.armExpiry();
     this.heartbeatDone = this.heartbeat();
   }
 
-  /** Stops the heartbeat and waits for an extend in flight to settle. */
+  /**
+   * Stops the heartbeat and the expiry watch. An extend in flight is not waited for: it may
+   * hang for as long as a partition lasts, and the attempt must still end and free its slot.
+   * It settles in the background and its answer is ignored.
+   */
   async stopHeartbeat(): Promise<void> {
+    this.stopped = true;
     this.heartbeatStop.abort();
-    await this.heartbeatDone;
+    this.expiryWatch?.abort();
+    if (!this.inFlight) await this.heartbeatDone;
   }
 
   /**
@@ -80,8 +101,10 @@ export class LeaseHolder {
    */
   async ensureTime(): Promise<void> {
     this.throwIfLost();
+    this.throwIfEnded();
     if (this.remainingMs() >= this.deps.safetyMarginMs) return;
-    const outcome = await this.extendOnce();
+    // An extend that hangs is given up on once the lease runs out (the expiry watch marks it lost).
+    const outcome = await Promise.race([this.extendOnce(), this.lost.then((): ExtendOutcome => 'lost')]);
     if (outcome === 'ok' && this.remainingMs() >= this.deps.safetyMarginMs) return;
     this.throwIfLost();
     this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'));
@@ -116,7 +139,9 @@ export class LeaseHolder {
    */
   async write<T>(op: (lease: Lease) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     this.throwIfLost();
-    if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+    this.throwIfEnded();
+    if (this.ranOut) this.markLost(this.ranOutError());
+    this.throwIfLost();
     if (opts.startsStep) this.controller.signal.throwIfAborted();
     try {
       return await op(this.current);
@@ -155,17 +180,53 @@ export class LeaseHolder {
     if (this.lostError) throw this.lostError;
   }
 
+  /** A handler still running after its attempt ended gets LeaseLostError from any write (no `lease:lost`: the attempt is over). */
+  private throwIfEnded(): void {
+    if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+  }
+
   /** Records that the lease is gone: abort the attempt with a LeaseLostError and emit `lease:lost` (once). */
   markLost(error: LeaseLostError): void {
     if (this.lostError) return;
     this.lostError = error;
     this.heartbeatStop.abort();
+    this.expiryWatch?.abort();
+    this.onLost();
     if (!this.controller.signal.aborted) this.controller.abort(error);
     this.deps.emitter.emit('lease:lost', { jobId: this.current.job.id, token: this.current.token, error });
   }
 
   private fenceError(why: string): LeaseLostError {
     return new LeaseLostError(this.current.job.id, this.current.token, `lease on job ${this.current.job.id} given up: ${why}`);
+  }
+
+  /** Why the expiry watch fences the attempt. */
+  private ranOutError(): LeaseLostError {
+    return this.fenceError('the lease ran out without a renewal');
+  }
+
+  /**
+   * (Re-)arms the wait for the lease to run out, counted on the monotonic clock from the last
+   * grant. Re-armed after each successful extend; ends the attempt's lease when it elapses.
+   */
+  private armExpiry(): void {
+    this.expiryWatch?.abort();
+    if (this.isLost || this.stopped) return;
+    const watch = new AbortController();
+    this.expiryWatch = watch;
+    waitOn(this.deps.clock, this.remainingMs(), watch.signal).then(
+      (elapsed) => {
+        if (!elapsed || watch.signal.aborted || this.isLost || this.stopped) return;
+        // A grant that moved the deadline without re-arming cannot happen, but never fence early.
+        if (this.remainingMs() > 0) return this.armExpiry();
+        // The handler is done and its outcome is being written: as with a refused extend,
+        // running out is no longer news by itself (the write may have committed). The final
+        // write's reply decides, and any later write of the attempt is refused at the gate.
+        if (this.settling) this.ranOut = true;
+        else this.markLost(this.ranOutError());
+      },
+      (error: unknown) => this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
+    );
   }
 
   private async heartbeat(): Promise<void> {
@@ -202,16 +263,20 @@ export class LeaseHolder {
   }
 
   private async doExtend(): Promise<ExtendOutcome> {
-    if (this.isLost) return 'lost';
+    if (this.isLost || this.stopped || this.ranOut) return 'lost';
     const sentAt = monotonicNow(this.deps.clock);
     try {
       const lease = await this.deps.store.extend(this.current, this.deps.leaseMs);
-      if (this.isLost) return 'lost';
+      // Lost meanwhile (the lease ran out while this extend hung) or the attempt is over: too late.
+      if (this.isLost || this.stopped || this.ranOut) return 'lost';
       this.current = lease;
       this.grantedAt = sentAt;
+      this.armExpiry();
       this.deps.emitter.emit('lease:extended', { jobId: lease.job.id, lease });
       return 'ok';
     } catch (error) {
+      // The attempt ended while this extend hung: its answer is ignored.
+      if (this.stopped) return 'lost';
       if (error instanceof LeaseLostError) {
         if (this.settling) this.heartbeatStop.abort();
         else this.markLost(error);

@@ -9,7 +9,7 @@ import type { Lease } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import type { SafeEmitter } from './worker-events.js';
-import { monotonicNow, waitOn } from './wait.js';
+import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 
 /** What a lease holder needs from its worker. */
 export interface LeaseHolderDeps {
@@ -90,8 +90,8 @@ export class LeaseHolder {
    */
   async stopHeartbeat(): Promise<void> {
     this.stopped = true;
-    this.heartbeatStop.abort();
-    this.expiryWatch?.abort();
+    this.heartbeatStop.abort(INTERNAL_ABORT);
+    this.expiryWatch?.abort(INTERNAL_ABORT);
     if (!this.inFlight) await this.heartbeatDone;
   }
 
@@ -189,8 +189,8 @@ export class LeaseHolder {
   markLost(error: LeaseLostError): void {
     if (this.lostError) return;
     this.lostError = error;
-    this.heartbeatStop.abort();
-    this.expiryWatch?.abort();
+    this.heartbeatStop.abort(INTERNAL_ABORT);
+    this.expiryWatch?.abort(INTERNAL_ABORT);
     this.onLost();
     if (!this.controller.signal.aborted) this.controller.abort(error);
     this.deps.emitter.emit('lease:lost', { jobId: this.current.job.id, token: this.current.token, error });
@@ -210,7 +210,7 @@ export class LeaseHolder {
    * grant. Re-armed after each successful extend; ends the attempt's lease when it elapses.
    */
   private armExpiry(): void {
-    this.expiryWatch?.abort();
+    this.expiryWatch?.abort(INTERNAL_ABORT);
     if (this.isLost || this.stopped) return;
     const watch = new AbortController();
     this.expiryWatch = watch;
@@ -278,7 +278,7 @@ export class LeaseHolder {
       // The attempt ended while this extend hung: its answer is ignored.
       if (this.stopped) return 'lost';
       if (error instanceof LeaseLostError) {
-        if (this.settling) this.heartbeatStop.abort();
+        if (this.settling) this.heartbeatStop.abort(INTERNAL_ABORT);
         else this.markLost(error);
         return 'lost';
       }

@@ -12,7 +12,7 @@ import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
-import { monotonicNow, waitOn } from './wait.js';
+import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 
 /** Where a worker is in its life. */
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -61,12 +61,6 @@ export class ShutdownAbortError extends LeaseholdError {
 
 const MAX_STORE_BACKOFF_MS = 30_000;
 
-/**
- * The reason given to the worker's internal controllers (wake-ups, waits, timers). Nobody
- * reads it, and aborting without one makes Node build a DOMException with a stack trace:
- * on the in-memory store that was the largest single cost per job.
- */
-const INTERNAL = Symbol('leasehold internal wake-up');
 
 /**
  * Claims jobs from a {@link LeaseStore} and runs their handlers with heartbeats, durable
@@ -148,7 +142,7 @@ export class ProcessingWorker {
    * `{ timeoutMs: 0 }` cuts the wait short.
    */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort(INTERNAL);
+    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort(INTERNAL_ABORT);
     if (this.stopPromise) return this.stopPromise;
     if (this.state === 'idle') {
       this.state = 'stopped';
@@ -156,7 +150,7 @@ export class ProcessingWorker {
     }
     this.state = 'stopping';
     this.forceNow = new AbortController();
-    if (opts.timeoutMs === 0) this.forceNow.abort(INTERNAL);
+    if (opts.timeoutMs === 0) this.forceNow.abort(INTERNAL_ABORT);
     this.stopPromise = this.shutdown(opts.timeoutMs ?? this.o.shutdownTimeoutMs);
     return this.stopPromise;
   }
@@ -179,18 +173,18 @@ export class ProcessingWorker {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    this.stopping.abort(INTERNAL);
+    this.stopping.abort(INTERNAL_ABORT);
     this.unsubscribe?.();
     await this.loopDone;
     if (this.running.size > 0) {
       const drained = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
       const deadline = new AbortController();
       const forced = this.forceNow!.signal;
-      const onForce = (): void => deadline.abort(INTERNAL);
+      const onForce = (): void => deadline.abort(INTERNAL_ABORT);
       forced.addEventListener('abort', onForce, { once: true });
       const expired = forced.aborted ? Promise.resolve(false) : waitOn(this.o.clock, timeoutMs, deadline.signal).then(() => false);
       const finished = await Promise.race([drained, expired]);
-      deadline.abort(INTERNAL);
+      deadline.abort(INTERNAL_ABORT);
       forced.removeEventListener('abort', onForce);
       if (!finished) {
         for (const r of this.running.values()) {
@@ -207,7 +201,7 @@ export class ProcessingWorker {
   }
 
   private wakeUp(): void {
-    this.wake.abort(INTERNAL);
+    this.wake.abort(INTERNAL_ABORT);
   }
 
   /** The claimer: one acquire per round for all free slots; waits (poll, wake-up, slot) when there is nothing to do. */
@@ -245,9 +239,9 @@ export class ProcessingWorker {
     // worker-long stop signal piles up listeners over a long life on Node 20).
     const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
     const either = new AbortController();
-    const onAbort = (): void => either.abort(INTERNAL);
+    const onAbort = (): void => either.abort(INTERNAL_ABORT);
     for (const s of sources) {
-      if (s.aborted) either.abort(INTERNAL);
+      if (s.aborted) either.abort(INTERNAL_ABORT);
       else s.addEventListener('abort', onAbort, { once: true });
     }
     try {
@@ -349,7 +343,7 @@ export class ProcessingWorker {
     void waitOn(this.o.clock, ms, cancel.signal).then((elapsed) => {
       if (elapsed && !holder.controller.signal.aborted) holder.controller.abort(new JobTimeoutError(jobId, ms));
     });
-    return () => cancel.abort(INTERNAL);
+    return () => cancel.abort(INTERNAL_ABORT);
   }
 
   /** Writes the attempt's outcome through the lease's gate: complete, fail (retry or final) or release. */

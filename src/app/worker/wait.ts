@@ -17,3 +17,10 @@ export async function waitOn(clock: Clock, ms: number, signal?: AbortSignal): Pr
 export function monotonicNow(clock: Clock): number {
   return clock.monotonic ? clock.monotonic() : clock.now();
 }
+
+/**
+ * The reason given to the worker's internal controllers (wake-ups, waits, heartbeats,
+ * timers). Nobody reads it, and aborting without one makes Node build a DOMException with a
+ * stack trace: on the in-memory store that was the largest single cost per job.
+ */
+export const INTERNAL_ABORT = Symbol('leasehold internal abort');

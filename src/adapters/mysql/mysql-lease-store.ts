@@ -360,7 +360,7 @@ export class MysqlLeaseStore implements LeaseStore {
       const n = Number(row.n);
       s.total += n;
       s.byStatus[status] += n;
-      (s.byQueue[String(row.queue)] ??= emptyStatusCounts())[status] += n;
+      (s.byQueue[utf8(row.queue)] ??= emptyStatusCounts())[status] += n;
     }
     return s;
   }
@@ -467,7 +467,7 @@ export class MysqlLeaseStore implements LeaseStore {
     const existing = new Map<string, MysqlRow>();
     for (let i = 0; i < keys.length; i += INSERT_CHUNK_ROWS) {
       const chunk = keys.slice(i, i + INSERT_CHUNK_ROWS);
-      for (const row of await selectRows(conn, this.q.selectByKeys(chunk.length), chunk)) existing.set(String(row.job_key), row);
+      for (const row of await selectRows(conn, this.q.selectByKeys(chunk.length), chunk)) existing.set(utf8(row.job_key), row);
     }
     const firstOfKey = new Map<string, number>();
     const toInsert: number[] = [];
@@ -741,12 +741,21 @@ function leaseOf(job: Job): Lease {
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+/**
+ * A VARBINARY name column (queue, job_key, step name) as the string it was written from: the
+ * columns hold the UTF-8 bytes of the parameter (see migrations/mysql/0001), and mysql2 hands
+ * binary columns back as Buffers unless a pool's own typeCast already made them strings.
+ */
+function utf8(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
 /** A job row as the public Job (numbers may arrive as strings from pools with bigNumberStrings). */
 function rowToJob(row: MysqlRow): Job {
   return {
     id: String(row.id),
-    queue: String(row.queue),
-    key: strOrNull(row.job_key),
+    queue: utf8(row.queue),
+    key: row.job_key === null || row.job_key === undefined ? null : utf8(row.job_key),
     payload: JSON.parse(String(row.payload)) as Json,
     status: String(row.status) as JobStatus,
     priority: Number(row.priority),
@@ -766,7 +775,7 @@ function rowToJob(row: MysqlRow): Job {
 
 function rowToStep(row: MysqlRow): StepRecord {
   return {
-    name: String(row.name),
+    name: utf8(row.name),
     state: String(row.state) as StepRecord['state'],
     result: row.result === null || row.result === undefined ? null : (JSON.parse(String(row.result)) as Json),
     token: Number(row.token),

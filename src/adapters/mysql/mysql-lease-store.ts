@@ -88,7 +88,12 @@ export type MysqlLeaseStoreOptions = CommonStoreOptions & {
   multipleStatements?: boolean;
 } & ({ uri: string; pool?: undefined } | { pool: MysqlPoolLike; uri?: undefined });
 
-/** Rows per multi-row INSERT, and bytes of payload per statement (max_allowed_packet is 16 MiB on MariaDB, 64 MiB on MySQL 8). */
+/**
+ * Rows per multi-row INSERT or batched UPDATE, and bytes of JSON text per statement. A statement
+ * must fit in max_allowed_packet (default 16 MiB on MariaDB 10.2+, 64 MiB on MySQL 8; a
+ * statement over it fails with ER_NET_PACKET_TOO_LARGE and changes nothing), so batches are
+ * split well below the smaller default.
+ */
 const INSERT_CHUNK_ROWS = 1000;
 const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const PRUNE_CHUNK = 1000;
@@ -232,12 +237,18 @@ export class MysqlLeaseStore implements LeaseStore {
         async (conn): Promise<[number, CompleteOutcome][]> => {
           if (distinct) {
             const now = this.now();
-            const values: unknown[] = [];
-            for (const l of live) values.push(l.idNum, l.text);
-            values.push(now, now, ...live.map((l) => l.idNum));
-            for (const l of live) values.push(l.idNum, l.token);
-            const ok = await execute(conn, this.q.completeFenced(live.length), values);
-            if (ok.affectedRows === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
+            // One fenced statement per chunk that fits in a packet, all in this transaction.
+            let held = 0;
+            for (const chunk of statementChunks(live, (l) => sqlTextBytes(l.text))) {
+              const values: unknown[] = [];
+              for (const l of chunk) values.push(l.idNum, l.text);
+              values.push(now, now, ...chunk.map((l) => l.idNum));
+              for (const l of chunk) values.push(l.idNum, l.token);
+              const ok = await execute(conn, this.q.completeFenced(chunk.length), values);
+              if (ok.affectedRows !== chunk.length) break;
+              held += chunk.length;
+            }
+            if (held === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
             // Some lease is stale and one statement cannot say which: undo, then decide row by row.
             await conn.restart();
           }
@@ -597,11 +608,11 @@ export class MysqlLeaseStore implements LeaseStore {
       winners.set(l.idNum, { text: l.text, job: done });
       out.push([l.i, { ok: true, job: done }]);
     }
-    if (winners.size > 0) {
+    for (const chunk of statementChunks([...winners], ([, w]) => sqlTextBytes(w.text))) {
       const values: unknown[] = [];
-      for (const [id, w] of winners) values.push(id, w.text);
-      values.push(now, now, ...winners.keys());
-      await execute(conn, this.q.completeJobs(winners.size), values);
+      for (const [id, w] of chunk) values.push(id, w.text);
+      values.push(now, now, ...chunk.map(([id]) => id));
+      await execute(conn, this.q.completeJobs(chunk.length), values);
     }
     // Each outcome gets its own copy, as the model's do.
     return out.map(([i, o]) => [i, o.ok ? { ok: true, job: copyJob(o.job) } : o]);
@@ -670,6 +681,43 @@ export class MysqlLeaseStore implements LeaseStore {
     const fields = [s.state, resultText, s.token, s.startedAt, s.finishedAt];
     await execute(conn, this.q.upsertStep, [job.id, s.name, ...fields, ...fields]);
   }
+}
+
+/**
+ * Splits `items` into runs of at most INSERT_CHUNK_ROWS whose `bytes` add up to at most
+ * INSERT_CHUNK_BYTES; an item larger than that on its own goes alone.
+ */
+function statementChunks<T>(items: T[], bytes: (item: T) => number): T[][] {
+  const out: T[][] = [];
+  let chunk: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const n = bytes(item);
+    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || size + n > INSERT_CHUNK_BYTES)) {
+      out.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += n;
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
+}
+
+/**
+ * Bytes a text value takes inside a statement: its UTF-8 length plus one backslash for each
+ * character mysql2 escapes in a string literal (NUL, \b, \t, \n, \r, \x1a, quotes, backslash).
+ * JSON text full of escaped quotes or backslashes is twice its size on the wire.
+ */
+function sqlTextBytes(text: string | null): number {
+  if (text === null) return 4;
+  let escapes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x27 || c === 0x5c || c === 0 || c === 8 || c === 9 || c === 10 || c === 13 || c === 0x1a) escapes++;
+  }
+  return Buffer.byteLength(text, 'utf8') + escapes + 2;
 }
 
 function insertValues(v: ValidatedNewJob, now: number): unknown[] {

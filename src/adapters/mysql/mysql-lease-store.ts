@@ -69,7 +69,7 @@ import {
 } from './mysql-driver.js';
 import { isDuplicateKey } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
-import { openMysqlPool } from './mysql-pool.js';
+import { openMysqlPool, validateMysqlSource } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
 
 /** Options of {@link MysqlLeaseStore}: a `uri` (the store opens and closes its pool) or a `pool` you own. */
@@ -131,16 +131,14 @@ export class MysqlLeaseStore implements LeaseStore {
       baseDelayMs: options.conflictRetry?.baseDelayMs === undefined ? DEFAULT_TX_RETRY.baseDelayMs : validateInteger(options.conflictRetry.baseDelayMs, 'conflictRetry.baseDelayMs', 0, 10_000),
     };
     if (options.multipleStatements !== undefined && typeof options.multipleStatements !== 'boolean') throw new ValidationError('multipleStatements', 'must be a boolean');
-    if (options.pool !== undefined) {
-      if (typeof options.pool?.getConnection !== 'function') throw new ValidationError('pool', 'must be a mysql2/promise Pool');
-      this.pool = options.pool;
+    const source = validateMysqlSource(options);
+    if (source.pool !== undefined) {
+      this.pool = source.pool;
       this.ownsPool = false;
-    } else if (typeof options.uri === 'string' && options.uri.length > 0) {
-      const connectionLimit = options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000);
-      this.pool = openMysqlPool(options.uri, connectionLimit);
-      this.ownsPool = true;
     } else {
-      throw new ValidationError('uri', 'give a mysql:// uri or a pool');
+      const connectionLimit = options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000);
+      this.pool = openMysqlPool(source.uri, connectionLimit);
+      this.ownsPool = true;
     }
     this.multiStatements = options.multipleStatements ?? this.ownsPool;
   }

@@ -67,7 +67,7 @@ import {
   type MysqlRow,
   type TxRetryPolicy,
 } from './mysql-driver.js';
-import { isDuplicateKey } from './mysql-errors.js';
+import { isConnectionBroken, isDuplicateKey } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
 import { openMysqlPool, validateMysqlSource } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
@@ -204,7 +204,17 @@ export class MysqlLeaseStore implements LeaseStore {
     const { id, idNum, token } = leaseInput(lease);
     if (idNum === undefined) throw new LeaseLostError(id, token);
     const now = this.now();
-    const ok = await autocommit(this.pool, 'complete', (db) => execute(db, this.q.completeFenced(1), [idNum, text, now, now, idNum, idNum, token]), this.conflictRetry, Math.random);
+    let ok: MysqlOkPacket;
+    try {
+      ok = await autocommit(this.pool, 'complete', (db) => execute(db, this.q.completeFenced(1), [idNum, text, now, now, idNum, idNum, token]), this.conflictRetry, Math.random);
+    } catch (e) {
+      // The connection broke under the statement: the server may have committed it and only the
+      // reply was lost. A retry would then meet the fence (the job is done) and report a lost
+      // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
+      const landed = await this.landed(e, [{ i: 0, idNum, token, text, job: lease.job }], now);
+      if (landed?.[0]?.[1].ok) return landed[0][1].job;
+      throw e;
+    }
     if (ok.affectedRows !== 1) throw new LeaseLostError(id, token);
     return completedFromLease(lease.job, now, text);
   }
@@ -229,31 +239,39 @@ export class MysqlLeaseStore implements LeaseStore {
     });
     if (live.length > 0) {
       const distinct = new Set(live.map((l) => l.idNum)).size === live.length;
-      const done = await inTransaction(
-        this.pool,
-        'completeMany',
-        async (conn): Promise<[number, CompleteOutcome][]> => {
-          if (distinct) {
-            const now = this.now();
-            // One fenced statement per chunk that fits in a packet, all in this transaction.
-            let held = 0;
-            for (const chunk of statementChunks(live, (l) => sqlTextBytes(l.text))) {
-              const values: unknown[] = [];
-              for (const l of chunk) values.push(l.idNum, l.text);
-              values.push(now, now, ...chunk.map((l) => l.idNum));
-              for (const l of chunk) values.push(l.idNum, l.token);
-              const ok = await execute(conn, this.q.completeFenced(chunk.length), values);
-              if (ok.affectedRows !== chunk.length) break;
-              held += chunk.length;
+      const now = this.now();
+      let done: [number, CompleteOutcome][];
+      try {
+        done = await inTransaction(
+          this.pool,
+          'completeMany',
+          async (conn): Promise<[number, CompleteOutcome][]> => {
+            if (distinct) {
+              // One fenced statement per chunk that fits in a packet, all in this transaction.
+              let held = 0;
+              for (const chunk of statementChunks(live, (l) => sqlTextBytes(l.text))) {
+                const values: unknown[] = [];
+                for (const l of chunk) values.push(l.idNum, l.text);
+                values.push(now, now, ...chunk.map((l) => l.idNum));
+                for (const l of chunk) values.push(l.idNum, l.token);
+                const ok = await execute(conn, this.q.completeFenced(chunk.length), values);
+                if (ok.affectedRows !== chunk.length) break;
+                held += chunk.length;
+              }
+              if (held === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
+              // Some lease is stale and one statement cannot say which: undo, then decide row by row.
+              await conn.restart();
             }
-            if (held === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
-            // Some lease is stale and one statement cannot say which: undo, then decide row by row.
-            await conn.restart();
-          }
-          return this.completeLocked(conn, live);
-        },
-        this.txOptions(),
-      );
+            return this.completeLocked(conn, live, now);
+          },
+          this.txOptions(),
+        );
+      } catch (e) {
+        // As in complete: the COMMIT may have landed with its reply lost (see `landed`).
+        const landed = await this.landed(e, live, now);
+        if (!landed) throw e;
+        done = landed;
+      }
       for (const [i, o] of done) out[i] = o;
     }
     return out as CompleteOutcome[];
@@ -263,6 +281,9 @@ export class MysqlLeaseStore implements LeaseStore {
     this.open();
     const { permanent, retryAt } = validateFailOptions(opts);
     const lastError = describeError(error);
+    // Unlike complete, a fail whose COMMIT reply is lost is not recognised: a reaper could leave
+    // the same row (retry/failed, same token), so the caller's retry reports a lost lease. See
+    // `landed` and the worker's persist.
     return this.withHeld(lease, 'fail', ({ conn, job }) => {
       const now = this.now();
       const d = decideFailure(job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
@@ -588,8 +609,47 @@ export class MysqlLeaseStore implements LeaseStore {
     return [this.q.claimWaitingInQueues(queues.length), [status, now, ...queues, limit]];
   }
 
-  private async completeLocked(conn: MysqlTx, live: LiveEntry[]): Promise<[number, CompleteOutcome][]> {
-    const now = this.now();
+  /**
+   * After a complete (or completeMany) at `now` failed with `error`: when the connection broke,
+   * reads the rows back and, if the write committed with only its reply lost, returns the
+   * outcomes it had. Only that write sets status 'done' with these lease tokens and this call's
+   * time as finished_at, so a match is proof; a transaction commits whole, so one match (and no
+   * lease still held) means every entry that was not matched lost its lease. Undefined otherwise: the error stands, and
+   * the caller's retry may meet the fence and report a lost lease for a job that is done. That
+   * remains possible when this read fails too, or runs before a statement the server had
+   * already received commits. Other writes (fail, release, extend, steps) keep the job in a
+   * state a reaper or a takeover could also produce, so they are not told apart: see the
+   * worker's `persist`.
+   */
+  private async landed(error: unknown, live: LiveEntry[], now: number): Promise<[number, CompleteOutcome][] | undefined> {
+    if (!(error instanceof StoreUnavailableError && isConnectionBroken(error.cause))) return undefined;
+    const ids = [...new Set(live.map((l) => l.idNum))];
+    let rows: MysqlRow[];
+    try {
+      rows = await autocommit(this.pool, 'complete', (db) => selectRows(db, this.q.selectByIds(ids.length), ids), this.conflictRetry, Math.random);
+    } catch {
+      return undefined;
+    }
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    // A lease still held means the transaction did not commit (it would have completed that job).
+    const held = (l: LiveEntry): boolean => {
+      const row = byId.get(l.idNum);
+      return row !== undefined && String(row.status) === 'processing' && Number(row.lease_token) === l.token;
+    };
+    if (live.some(held)) return undefined;
+    const won = new Set<number>();
+    const out = live.map((l): [number, CompleteOutcome] => {
+      const row = byId.get(l.idNum);
+      if (won.has(l.idNum) || !row || String(row.status) !== 'done' || Number(row.lease_token) !== l.token || Number(row.finished_at) !== now) {
+        return [l.i, { ok: false, error: new LeaseLostError(String(l.idNum), l.token) }];
+      }
+      won.add(l.idNum);
+      return [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }];
+    });
+    return won.size > 0 ? out : undefined;
+  }
+
+  private async completeLocked(conn: MysqlTx, live: LiveEntry[], now: number): Promise<[number, CompleteOutcome][]> {
     const ids = [...new Set(live.map((l) => l.idNum))];
     const rows = new Map<number, Job>();
     for (const row of await selectRows(conn, this.q.selectByIdsForUpdate(ids.length), ids)) rows.set(Number(row.id), rowToJob(row));

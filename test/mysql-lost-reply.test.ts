@@ -2,8 +2,8 @@
  * A worker write that the server commits but whose reply never arrives (the connection drops
  * in between). The retry of such a write meets the fence, because the write itself moved the
  * job out of `processing`. complete can tell its own commit from a lost lease (done, with this
- * lease's token, at this call's time); fail cannot cheaply, and says so (see the comment in
- * MysqlLeaseStore.fail and the worker's persist).
+ * lease's token, at this call's time); fail cannot cheaply, and says so (see the comments in
+ * MysqlLeaseStore.fail and inTransaction).
  */
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';

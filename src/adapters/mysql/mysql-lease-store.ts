@@ -283,7 +283,7 @@ export class MysqlLeaseStore implements LeaseStore {
     const lastError = describeError(error);
     // Unlike complete, a fail whose COMMIT reply is lost is not recognised: a reaper could leave
     // the same row (retry/failed, same token), so the caller's retry reports a lost lease. See
-    // `landed` and the worker's persist.
+    // `landed` and `inTransaction`.
     return this.withHeld(lease, 'fail', ({ conn, job }) => {
       const now = this.now();
       const d = decideFailure(job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
@@ -618,8 +618,8 @@ export class MysqlLeaseStore implements LeaseStore {
    * the caller's retry may meet the fence and report a lost lease for a job that is done. That
    * remains possible when this read fails too, or runs before a statement the server had
    * already received commits. Other writes (fail, release, extend, steps) keep the job in a
-   * state a reaper or a takeover could also produce, so they are not told apart: see the
-   * worker's `persist`.
+   * state a reaper could also produce (retry/failed, same token), so they are not told apart:
+   * see the comment in `inTransaction`.
    */
   private async landed(error: unknown, live: LiveEntry[], now: number): Promise<[number, CompleteOutcome][] | undefined> {
     if (!(error instanceof StoreUnavailableError && isConnectionBroken(error.cause))) return undefined;

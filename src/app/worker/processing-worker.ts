@@ -387,14 +387,6 @@ export class ProcessingWorker {
         return await holder.write(op);
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
-        // An outage error is ambiguous: the server may have committed the write and only the
-        // reply was lost (connection dropped). The retry then meets the fence, because the write
-        // itself took the job out of `processing`, and the job is reported as lease:lost although
-        // this attempt's outcome was recorded. Harmless for "no order twice" (the write landed;
-        // nothing runs again), but misreported. The MySQL store resolves this for complete and
-        // completeMany itself (done with this token at this call's time can only be its own
-        // commit); fail and release are not told apart, since a reaper or takeover can leave the
-        // same state, and doing so would take an idempotency record per write.
         const left = holder.remainingMs();
         // A release is a courtesy: unwritten, the lease simply expires and the job runs
         // again, so shutdown does not wait out a store outage for it.

@@ -1,8 +1,16 @@
 -- leasehold schema 1: jobs and their durable steps.
 -- {{table}} is replaced by the validated table name (a plain identifier); nothing else is substituted.
 --
--- Text columns compared for equality (queue, job_key, step name, status) use utf8mb4_bin so
--- dedupe and step names are case- and accent-sensitive, byte for byte, like the in-memory model.
+-- Names compared for equality (queue, job_key, step name) are VARBINARY holding UTF-8 bytes:
+-- compared byte for byte, case-, accent- AND trailing-space-sensitive, like the in-memory model.
+-- Not VARCHAR ... utf8mb4_bin: that collation is PAD SPACE on MariaDB and on MySQL 8 alike, so
+-- 'order-7 ' = 'order-7' and a distinct order intent would dedupe onto another job. The NO PAD
+-- binary collations differ per server (utf8mb4_nopad_bin on MariaDB only, utf8mb4_0900_bin on
+-- MySQL 8 only); VARBINARY is the same on both. Byte lengths: a name of n UTF-16 code units
+-- (the validated length) is at most 3n bytes of UTF-8. The adapter decodes these columns
+-- (mysql2 returns Buffers for them). status/state stay ascii_bin: fixed values, never padded.
+-- locked_by stays VARCHAR: it is stored and returned, never compared.
+-- (Edited in place before the first release: no database migrated by a released version exists.)
 -- payload/result are LONGTEXT holding JSON text, not the JSON type: MariaDB's JSON is only an
 -- alias of LONGTEXT while MySQL 8 stores a binary form that reorders object keys and rewrites
 -- numbers; the store must hand back exactly the text it was given on both servers, and never
@@ -10,8 +18,8 @@
 -- Times are BIGINT epoch milliseconds from the caller's Clock: no server time in lease decisions.
 CREATE TABLE IF NOT EXISTS `{{table}}` (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  queue VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  job_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  queue VARBINARY(384) NOT NULL,
+  job_key VARBINARY(765) NULL,
   payload LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   status VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   priority INT NOT NULL DEFAULT 0,
@@ -43,7 +51,7 @@ CREATE TABLE IF NOT EXISTS `{{table}}` (
 
 CREATE TABLE IF NOT EXISTS `{{table}}_steps` (
   job_id BIGINT UNSIGNED NOT NULL,
-  name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  name VARBINARY(765) NOT NULL,
   state VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   result LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   token BIGINT NOT NULL,

@@ -84,6 +84,48 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(lower.created).toBe(true);
       });
 
+      it('keys, queue names and step names that differ only by trailing spaces or case are distinct', async () => {
+        // Byte-for-byte names: a PAD SPACE collation (MySQL/MariaDB utf8mb4_bin) would make
+        // 'order-7 ' the same key as 'order-7' and silently drop a distinct order intent.
+        const a = await store.enqueue({ queue: 'orders', payload: 'a', key: 'order-7' });
+        const b = await store.enqueue({ queue: 'orders', payload: 'b', key: 'order-7 ' });
+        const c = await store.enqueue({ queue: 'orders', payload: 'c', key: 'Order-7' });
+        expect([a.created, b.created, c.created]).toEqual([true, true, true]);
+        expect(new Set([a.job.id, b.job.id, c.job.id]).size).toBe(3);
+        expect((await store.enqueue({ queue: 'orders', payload: 'x', key: 'order-7 ' })).job).toMatchObject({ id: b.job.id, payload: 'b', key: 'order-7 ' });
+        const batch = await store.enqueueMany([
+          { queue: 'orders', payload: 'd', key: 'order-7  ' },
+          { queue: 'orders', payload: 'e', key: 'order-7 ' },
+        ]);
+        expect(batch.map((o) => [o.created, o.job.key])).toEqual([[true, 'order-7  '], [false, 'order-7 ']]);
+        expect(batch[1]!.job.id).toBe(b.job.id);
+        expect((await store.get(b.job.id))?.key).toBe('order-7 ');
+
+        const spaced = await enqueue({ queue: 'q ', payload: 'spaced' });
+        const upper = await enqueue({ queue: 'Q', payload: 'upper' });
+        const plain = await enqueue({ queue: 'q', payload: 'plain' });
+        expect((await store.acquire({ ...W1, limit: 10, queues: ['q'] })).map((l) => l.job.id)).toEqual([plain.id]);
+        expect((await store.acquire({ ...W1, limit: 10, queues: ['q', 'zzz'] }))).toEqual([]);
+        expect(await store.list({ queue: 'q' })).toHaveLength(1);
+        const s = await store.stats();
+        expect(Object.keys(s.byQueue).sort()).toEqual(['Q', 'orders', 'q', 'q ']);
+        expect(s.byQueue['q ']).toMatchObject({ pending: 1 });
+        const [lease] = await store.acquire({ ...W1, queues: ['q '] });
+        expect(lease?.job).toMatchObject({ id: spaced.id, queue: 'q ' });
+        expect((await store.acquire({ ...W1, queues: ['Q'] })).map((l) => l.job.id)).toEqual([upper.id]);
+
+        await store.saveStep(lease!, 'place', 'A');
+        await store.beginStep(lease!, 'place ');
+        await store.saveStep(lease!, 'Place', 'C');
+        expect((await store.getStepRecords(spaced.id)).map((r) => [r.name, r.state, r.result])).toEqual([
+          // Same startedAt: by name in code-unit order.
+          ['Place', 'done', 'C'],
+          ['place', 'done', 'A'],
+          ['place ', 'started', null],
+        ]);
+        expect(await store.getSteps(spaced.id)).toEqual({ place: 'A', Place: 'C' });
+      });
+
       it('enqueueMany creates in order, dedupes within the batch and against existing jobs', async () => {
         await enqueue({ key: 'x' });
         const out = await store.enqueueMany([

@@ -9,7 +9,7 @@ import type { Clock } from '../../ports/clock.js';
 import { abortableDelay } from '../clocks/abortable-delay.js';
 import { selectRows, type MysqlPoolLike } from './mysql-driver.js';
 import { translateMysqlError } from './mysql-errors.js';
-import { openMysqlPool } from './mysql-pool.js';
+import { openMysqlPool, validateMysqlSource } from './mysql-pool.js';
 import { SERVER_TIME } from './mysql-queries.js';
 
 /** Options of {@link MysqlClock}. */
@@ -49,14 +49,13 @@ export class MysqlClock implements Clock {
     this.refreshMs = options.refreshMs === undefined ? 60_000 : validateInteger(options.refreshMs, 'refreshMs', 100, 86_400_000);
     this.hostNow = options.hostNow ?? Date.now;
     this.monotonicNow = options.monotonicNow ?? (() => performance.now());
-    if (options.pool !== undefined) {
-      this.pool = options.pool;
+    const source = validateMysqlSource(options);
+    if (source.pool !== undefined) {
+      this.pool = source.pool;
       this.ownsPool = false;
-    } else if (typeof options.uri === 'string' && options.uri.length > 0) {
-      this.pool = openMysqlPool(options.uri, 1);
-      this.ownsPool = true;
     } else {
-      throw new ValidationError('uri', 'give a mysql:// uri or a pool');
+      this.pool = openMysqlPool(source.uri, 1);
+      this.ownsPool = true;
     }
   }
 

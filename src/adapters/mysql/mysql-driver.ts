@@ -170,6 +170,13 @@ export async function inTransaction<T>(pool: MysqlPoolLike, operation: string, w
           broken = true;
         }
       }
+      // Only conflicts are rerun here: InnoDB rolled them back, so nothing was written. A broken
+      // connection is not: the server may have committed (a lost COMMIT reply looks the same as
+      // a connection that never got there), and the caller's retry of a worker write would then
+      // meet the fence and report a lost lease for a write that landed. MysqlLeaseStore resolves
+      // that for complete/completeMany (see `landed`); for fail, release, extend and steps it
+      // surfaces as StoreUnavailableError, and the worker's retry may report lease:lost although
+      // the outcome was recorded (harmless for no-double-orders: nothing runs again).
       if (isRetryableConflict(e)) {
         if (attempt < opts.retry.attempts) {
           await realDelay(Math.floor(opts.random() * opts.retry.baseDelayMs * 2 ** (attempt - 1)));

@@ -67,9 +67,9 @@ import {
   type MysqlRow,
   type TxRetryPolicy,
 } from './mysql-driver.js';
-import { isDuplicateKey } from './mysql-errors.js';
+import { isConnectionBroken, isDuplicateKey } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
-import { openMysqlPool } from './mysql-pool.js';
+import { openMysqlPool, validateMysqlSource } from './mysql-pool.js';
 import { mysqlQueries, type MysqlQueries } from './mysql-queries.js';
 
 /** Options of {@link MysqlLeaseStore}: a `uri` (the store opens and closes its pool) or a `pool` you own. */
@@ -88,7 +88,12 @@ export type MysqlLeaseStoreOptions = CommonStoreOptions & {
   multipleStatements?: boolean;
 } & ({ uri: string; pool?: undefined } | { pool: MysqlPoolLike; uri?: undefined });
 
-/** Rows per multi-row INSERT, and bytes of payload per statement (max_allowed_packet is 16 MiB on MariaDB, 64 MiB on MySQL 8). */
+/**
+ * Rows per multi-row INSERT or batched UPDATE, and bytes of JSON text per statement. A statement
+ * must fit in max_allowed_packet (default 16 MiB on MariaDB 10.2+, 64 MiB on MySQL 8; a
+ * statement over it fails with ER_NET_PACKET_TOO_LARGE and changes nothing), so batches are
+ * split well below the smaller default.
+ */
 const INSERT_CHUNK_ROWS = 1000;
 const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 const PRUNE_CHUNK = 1000;
@@ -126,16 +131,14 @@ export class MysqlLeaseStore implements LeaseStore {
       baseDelayMs: options.conflictRetry?.baseDelayMs === undefined ? DEFAULT_TX_RETRY.baseDelayMs : validateInteger(options.conflictRetry.baseDelayMs, 'conflictRetry.baseDelayMs', 0, 10_000),
     };
     if (options.multipleStatements !== undefined && typeof options.multipleStatements !== 'boolean') throw new ValidationError('multipleStatements', 'must be a boolean');
-    if (options.pool !== undefined) {
-      if (typeof options.pool?.getConnection !== 'function') throw new ValidationError('pool', 'must be a mysql2/promise Pool');
-      this.pool = options.pool;
+    const source = validateMysqlSource(options);
+    if (source.pool !== undefined) {
+      this.pool = source.pool;
       this.ownsPool = false;
-    } else if (typeof options.uri === 'string' && options.uri.length > 0) {
-      const connectionLimit = options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000);
-      this.pool = openMysqlPool(options.uri, connectionLimit);
-      this.ownsPool = true;
     } else {
-      throw new ValidationError('uri', 'give a mysql:// uri or a pool');
+      const connectionLimit = options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000);
+      this.pool = openMysqlPool(source.uri, connectionLimit);
+      this.ownsPool = true;
     }
     this.multiStatements = options.multipleStatements ?? this.ownsPool;
   }
@@ -201,7 +204,17 @@ export class MysqlLeaseStore implements LeaseStore {
     const { id, idNum, token } = leaseInput(lease);
     if (idNum === undefined) throw new LeaseLostError(id, token);
     const now = this.now();
-    const ok = await autocommit(this.pool, 'complete', (db) => execute(db, this.q.completeFenced(1), [idNum, text, now, now, idNum, idNum, token]), this.conflictRetry, Math.random);
+    let ok: MysqlOkPacket;
+    try {
+      ok = await autocommit(this.pool, 'complete', (db) => execute(db, this.q.completeFenced(1), [idNum, text, now, now, idNum, idNum, token]), this.conflictRetry, Math.random);
+    } catch (e) {
+      // The connection broke under the statement: the server may have committed it and only the
+      // reply was lost. A retry would then meet the fence (the job is done) and report a lost
+      // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
+      const landed = await this.landed(e, [{ i: 0, idNum, token, text, job: lease.job }], now);
+      if (landed?.[0]?.[1].ok) return landed[0][1].job;
+      throw e;
+    }
     if (ok.affectedRows !== 1) throw new LeaseLostError(id, token);
     return completedFromLease(lease.job, now, text);
   }
@@ -226,25 +239,39 @@ export class MysqlLeaseStore implements LeaseStore {
     });
     if (live.length > 0) {
       const distinct = new Set(live.map((l) => l.idNum)).size === live.length;
-      const done = await inTransaction(
-        this.pool,
-        'completeMany',
-        async (conn): Promise<[number, CompleteOutcome][]> => {
-          if (distinct) {
-            const now = this.now();
-            const values: unknown[] = [];
-            for (const l of live) values.push(l.idNum, l.text);
-            values.push(now, now, ...live.map((l) => l.idNum));
-            for (const l of live) values.push(l.idNum, l.token);
-            const ok = await execute(conn, this.q.completeFenced(live.length), values);
-            if (ok.affectedRows === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
-            // Some lease is stale and one statement cannot say which: undo, then decide row by row.
-            await conn.restart();
-          }
-          return this.completeLocked(conn, live);
-        },
-        this.txOptions(),
-      );
+      const now = this.now();
+      let done: [number, CompleteOutcome][];
+      try {
+        done = await inTransaction(
+          this.pool,
+          'completeMany',
+          async (conn): Promise<[number, CompleteOutcome][]> => {
+            if (distinct) {
+              // One fenced statement per chunk that fits in a packet, all in this transaction.
+              let held = 0;
+              for (const chunk of statementChunks(live, (l) => sqlTextBytes(l.text))) {
+                const values: unknown[] = [];
+                for (const l of chunk) values.push(l.idNum, l.text);
+                values.push(now, now, ...chunk.map((l) => l.idNum));
+                for (const l of chunk) values.push(l.idNum, l.token);
+                const ok = await execute(conn, this.q.completeFenced(chunk.length), values);
+                if (ok.affectedRows !== chunk.length) break;
+                held += chunk.length;
+              }
+              if (held === live.length) return live.map((l) => [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }]);
+              // Some lease is stale and one statement cannot say which: undo, then decide row by row.
+              await conn.restart();
+            }
+            return this.completeLocked(conn, live, now);
+          },
+          this.txOptions(),
+        );
+      } catch (e) {
+        // As in complete: the COMMIT may have landed with its reply lost (see `landed`).
+        const landed = await this.landed(e, live, now);
+        if (!landed) throw e;
+        done = landed;
+      }
       for (const [i, o] of done) out[i] = o;
     }
     return out as CompleteOutcome[];
@@ -254,6 +281,9 @@ export class MysqlLeaseStore implements LeaseStore {
     this.open();
     const { permanent, retryAt } = validateFailOptions(opts);
     const lastError = describeError(error);
+    // Unlike complete, a fail whose COMMIT reply is lost is not recognised: a reaper could leave
+    // the same row (retry/failed, same token), so the caller's retry reports a lost lease. See
+    // `landed` and `inTransaction`.
     return this.withHeld(lease, 'fail', ({ conn, job }) => {
       const now = this.now();
       const d = decideFailure(job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
@@ -360,7 +390,7 @@ export class MysqlLeaseStore implements LeaseStore {
       const n = Number(row.n);
       s.total += n;
       s.byStatus[status] += n;
-      (s.byQueue[String(row.queue)] ??= emptyStatusCounts())[status] += n;
+      (s.byQueue[utf8(row.queue)] ??= emptyStatusCounts())[status] += n;
     }
     return s;
   }
@@ -467,7 +497,7 @@ export class MysqlLeaseStore implements LeaseStore {
     const existing = new Map<string, MysqlRow>();
     for (let i = 0; i < keys.length; i += INSERT_CHUNK_ROWS) {
       const chunk = keys.slice(i, i + INSERT_CHUNK_ROWS);
-      for (const row of await selectRows(conn, this.q.selectByKeys(chunk.length), chunk)) existing.set(String(row.job_key), row);
+      for (const row of await selectRows(conn, this.q.selectByKeys(chunk.length), chunk)) existing.set(utf8(row.job_key), row);
     }
     const firstOfKey = new Map<string, number>();
     const toInsert: number[] = [];
@@ -579,8 +609,47 @@ export class MysqlLeaseStore implements LeaseStore {
     return [this.q.claimWaitingInQueues(queues.length), [status, now, ...queues, limit]];
   }
 
-  private async completeLocked(conn: MysqlTx, live: LiveEntry[]): Promise<[number, CompleteOutcome][]> {
-    const now = this.now();
+  /**
+   * After a complete (or completeMany) at `now` failed with `error`: when the connection broke,
+   * reads the rows back and, if the write committed with only its reply lost, returns the
+   * outcomes it had. Only that write sets status 'done' with these lease tokens and this call's
+   * time as finished_at, so a match is proof; a transaction commits whole, so one match (and no
+   * lease still held) means every entry that was not matched lost its lease. Undefined otherwise: the error stands, and
+   * the caller's retry may meet the fence and report a lost lease for a job that is done. That
+   * remains possible when this read fails too, or runs before a statement the server had
+   * already received commits. Other writes (fail, release, extend, steps) keep the job in a
+   * state a reaper could also produce (retry/failed, same token), so they are not told apart:
+   * see the comment in `inTransaction`.
+   */
+  private async landed(error: unknown, live: LiveEntry[], now: number): Promise<[number, CompleteOutcome][] | undefined> {
+    if (!(error instanceof StoreUnavailableError && isConnectionBroken(error.cause))) return undefined;
+    const ids = [...new Set(live.map((l) => l.idNum))];
+    let rows: MysqlRow[];
+    try {
+      rows = await autocommit(this.pool, 'complete', (db) => selectRows(db, this.q.selectByIds(ids.length), ids), this.conflictRetry, Math.random);
+    } catch {
+      return undefined;
+    }
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    // A lease still held means the transaction did not commit (it would have completed that job).
+    const held = (l: LiveEntry): boolean => {
+      const row = byId.get(l.idNum);
+      return row !== undefined && String(row.status) === 'processing' && Number(row.lease_token) === l.token;
+    };
+    if (live.some(held)) return undefined;
+    const won = new Set<number>();
+    const out = live.map((l): [number, CompleteOutcome] => {
+      const row = byId.get(l.idNum);
+      if (won.has(l.idNum) || !row || String(row.status) !== 'done' || Number(row.lease_token) !== l.token || Number(row.finished_at) !== now) {
+        return [l.i, { ok: false, error: new LeaseLostError(String(l.idNum), l.token) }];
+      }
+      won.add(l.idNum);
+      return [l.i, { ok: true, job: completedFromLease(l.job, now, l.text) }];
+    });
+    return won.size > 0 ? out : undefined;
+  }
+
+  private async completeLocked(conn: MysqlTx, live: LiveEntry[], now: number): Promise<[number, CompleteOutcome][]> {
     const ids = [...new Set(live.map((l) => l.idNum))];
     const rows = new Map<number, Job>();
     for (const row of await selectRows(conn, this.q.selectByIdsForUpdate(ids.length), ids)) rows.set(Number(row.id), rowToJob(row));
@@ -597,11 +666,11 @@ export class MysqlLeaseStore implements LeaseStore {
       winners.set(l.idNum, { text: l.text, job: done });
       out.push([l.i, { ok: true, job: done }]);
     }
-    if (winners.size > 0) {
+    for (const chunk of statementChunks([...winners], ([, w]) => sqlTextBytes(w.text))) {
       const values: unknown[] = [];
-      for (const [id, w] of winners) values.push(id, w.text);
-      values.push(now, now, ...winners.keys());
-      await execute(conn, this.q.completeJobs(winners.size), values);
+      for (const [id, w] of chunk) values.push(id, w.text);
+      values.push(now, now, ...chunk.map(([id]) => id));
+      await execute(conn, this.q.completeJobs(chunk.length), values);
     }
     // Each outcome gets its own copy, as the model's do.
     return out.map(([i, o]) => [i, o.ok ? { ok: true, job: copyJob(o.job) } : o]);
@@ -670,6 +739,43 @@ export class MysqlLeaseStore implements LeaseStore {
     const fields = [s.state, resultText, s.token, s.startedAt, s.finishedAt];
     await execute(conn, this.q.upsertStep, [job.id, s.name, ...fields, ...fields]);
   }
+}
+
+/**
+ * Splits `items` into runs of at most INSERT_CHUNK_ROWS whose `bytes` add up to at most
+ * INSERT_CHUNK_BYTES; an item larger than that on its own goes alone.
+ */
+function statementChunks<T>(items: T[], bytes: (item: T) => number): T[][] {
+  const out: T[][] = [];
+  let chunk: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const n = bytes(item);
+    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || size + n > INSERT_CHUNK_BYTES)) {
+      out.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += n;
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
+}
+
+/**
+ * Bytes a text value takes inside a statement: its UTF-8 length plus one backslash for each
+ * character mysql2 escapes in a string literal (NUL, \b, \t, \n, \r, \x1a, quotes, backslash).
+ * JSON text full of escaped quotes or backslashes is twice its size on the wire.
+ */
+function sqlTextBytes(text: string | null): number {
+  if (text === null) return 4;
+  let escapes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x27 || c === 0x5c || c === 0 || c === 8 || c === 9 || c === 10 || c === 13 || c === 0x1a) escapes++;
+  }
+  return Buffer.byteLength(text, 'utf8') + escapes + 2;
 }
 
 function insertValues(v: ValidatedNewJob, now: number): unknown[] {
@@ -741,12 +847,21 @@ function leaseOf(job: Job): Lease {
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+/**
+ * A VARBINARY name column (queue, job_key, step name) as the string it was written from: the
+ * columns hold the UTF-8 bytes of the parameter (see migrations/mysql/0001), and mysql2 hands
+ * binary columns back as Buffers unless a pool's own typeCast already made them strings.
+ */
+function utf8(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
 /** A job row as the public Job (numbers may arrive as strings from pools with bigNumberStrings). */
 function rowToJob(row: MysqlRow): Job {
   return {
     id: String(row.id),
-    queue: String(row.queue),
-    key: strOrNull(row.job_key),
+    queue: utf8(row.queue),
+    key: row.job_key === null || row.job_key === undefined ? null : utf8(row.job_key),
     payload: JSON.parse(String(row.payload)) as Json,
     status: String(row.status) as JobStatus,
     priority: Number(row.priority),
@@ -766,7 +881,7 @@ function rowToJob(row: MysqlRow): Job {
 
 function rowToStep(row: MysqlRow): StepRecord {
   return {
-    name: String(row.name),
+    name: utf8(row.name),
     state: String(row.state) as StepRecord['state'],
     result: row.result === null || row.result === undefined ? null : (JSON.parse(String(row.result)) as Json),
     token: Number(row.token),

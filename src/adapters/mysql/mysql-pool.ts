@@ -2,8 +2,44 @@
  * The pools the adapter opens itself (from a `uri`): the only place mysql2 is constructed.
  */
 import mysql from 'mysql2/promise';
+import { ValidationError } from '../../domain/errors.js';
 import type { MysqlPoolLike } from './mysql-driver.js';
 import { READ_COMMITTED_SESSION } from './mysql-queries.js';
+
+const URI_FORM = 'expected mysql://user:password@host:3306/database';
+
+/**
+ * Checks the `uri` | `pool` choice of the store's and the clock's options: exactly one of them,
+ * a uri mysql2 can parse (mysql: or mariadb: scheme), or an object with `getConnection`. Every
+ * failure is a ValidationError naming the field; the uri itself is never echoed (it may carry a
+ * password).
+ */
+export function validateMysqlSource(options: { uri?: unknown; pool?: unknown }): { uri: string; pool?: undefined } | { pool: MysqlPoolLike; uri?: undefined } {
+  const { uri, pool } = options;
+  if (uri !== undefined && pool !== undefined) throw new ValidationError('uri', 'give either a uri or a pool, not both');
+  if (pool !== undefined) {
+    if (typeof pool !== 'object' || pool === null || typeof (pool as { getConnection?: unknown }).getConnection !== 'function') {
+      throw new ValidationError('pool', 'must be a mysql2/promise Pool (an object with getConnection, query and end)');
+    }
+    return { pool: pool as MysqlPoolLike };
+  }
+  if (uri === undefined) throw new ValidationError('uri', `give a mysql:// uri or a pool (${URI_FORM})`);
+  if (typeof uri !== 'string' || uri.length === 0) throw new ValidationError('uri', `must be a non-empty string (${URI_FORM})`);
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ValidationError('uri', `is not a valid URL (${URI_FORM})`);
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw new ValidationError('uri', `must use the mysql: scheme, got ${url.protocol} (${URI_FORM})`);
+  try {
+    // mysql2 decodes these parts with decodeURIComponent, which throws on a stray %.
+    for (const part of [url.hostname, url.username, url.password, url.pathname]) decodeURIComponent(part);
+  } catch {
+    throw new ValidationError('uri', `has a malformed %-escape in its host, user, password or database (${URI_FORM})`);
+  }
+  return { uri };
+}
 
 /**
  * Opens a pool for the store or the clock. Every connection starts at READ COMMITTED, may
@@ -13,15 +49,13 @@ import { READ_COMMITTED_SESSION } from './mysql-queries.js';
  * with no listener would crash the process. The failure itself surfaces on the next query.
  */
 export function openMysqlPool(uri: string, connectionLimit: number): MysqlPoolLike {
-  const pool = mysql.createPool({
-    uri,
-    connectionLimit,
-    waitForConnections: true,
-    enableKeepAlive: true,
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    multipleStatements: true,
-  });
+  let pool: mysql.Pool;
+  try {
+    pool = createPool(uri, connectionLimit);
+  } catch (e) {
+    // Anything validateMysqlSource let through that mysql2 still refuses at parse time.
+    throw new ValidationError('uri', `was refused by mysql2 (${e instanceof Error ? e.name : 'error'}; ${URI_FORM})`);
+  }
   pool.on('connection', (conn) => {
     const core = conn as unknown as { on(event: 'error', l: (e: unknown) => void): void; query(sql: string, cb: (e: unknown) => void): void };
     core.on('error', () => undefined);
@@ -30,4 +64,16 @@ export function openMysqlPool(uri: string, connectionLimit: number): MysqlPoolLi
     core.query(READ_COMMITTED_SESSION, () => undefined);
   });
   return pool;
+}
+
+function createPool(uri: string, connectionLimit: number): mysql.Pool {
+  return mysql.createPool({
+    uri,
+    connectionLimit,
+    waitForConnections: true,
+    enableKeepAlive: true,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    multipleStatements: true,
+  });
 }

@@ -46,6 +46,7 @@ export function mysqlQueries(table: string) {
 
     selectById: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ?`,
     selectByIdForUpdate: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ? FOR UPDATE`,
+    selectByIds: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)})`,
     selectByIdsForUpdate: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) FOR UPDATE`,
     selectByKey: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key = ?`,
     selectByKeys: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key IN (${placeholders(n)})`,

@@ -46,16 +46,16 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
     const storeCeiling = context.ceilingCommitsPerSec ? `; ${Math.round((storeRate / (context.ceilingCommitsPerSec / 2)) * 100)}% of the 2-commit ceiling` : '';
     row(`W: store-only claim+complete one at a time`, storeRate, 'jobs/s', `the worker rows compare with this${storeCeiling}`);
 
-    for (const concurrency of [1, 10]) {
+    for (const [concurrency, batchCompletions] of [[1, false], [10, false], [10, true]] as const) {
       const rate = await withStore(name, async (store) => {
         await fill(store, n, 'w', 1000);
-        return workerRate(store, n, concurrency);
+        return workerRate(store, n, concurrency, batchCompletions);
       });
       const share = rate / storeRate;
       // A job costs two commits (claim, complete); batching under concurrency can beat that.
       const ofCeiling = context.ceilingCommitsPerSec ? `; ${Math.round((rate / (context.ceilingCommitsPerSec / 2)) * 100)}% of the 2-commit ceiling` : '';
       row(
-        `W: ProcessingWorker no-op, concurrency ${concurrency}`,
+        `W: ProcessingWorker no-op, concurrency ${concurrency}${batchCompletions ? ', batchCompletions' : ''}`,
         rate,
         'jobs/s',
         `${Math.round(share * 100)}% of store-only (target >= ${WORKER_TARGETS.shareOfStoreRate * 100}%: ${share >= WORKER_TARGETS.shareOfStoreRate ? 'met' : 'not met'})${ofCeiling}`,
@@ -99,11 +99,11 @@ async function withStore<T>(name: BenchStoreName, fn: (store: LeaseStore) => Pro
 }
 
 /** Processes `n` queued jobs with a no-op handler; jobs/s from start() to the last completion. */
-async function workerRate(store: LeaseStore, n: number, concurrency: number): Promise<number> {
+async function workerRate(store: LeaseStore, n: number, concurrency: number, batchCompletions: boolean): Promise<number> {
   let completed = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const worker = new ProcessingWorker({ store, handler: async () => undefined, maxConcurrentJobs: concurrency, handleSignals: false, pollIntervalMs: 50 });
+  const worker = new ProcessingWorker({ store, handler: async () => undefined, maxConcurrentJobs: concurrency, batchCompletions, handleSignals: false, pollIntervalMs: 50 });
   worker.on('job:completed', () => {
     if (++completed === n) resolveDone();
   });

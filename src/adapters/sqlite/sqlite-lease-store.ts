@@ -308,15 +308,7 @@ export class SqliteLeaseStore implements LeaseStore {
   async beginStep(lease: Lease, name: string): Promise<void> {
     this.guard('beginStep', () => {
       validateKey(name, 'name');
-      const { id, idNum, token } = leaseInput(lease);
-      const s = this.stmts();
-      const now = this.now();
-      this.db
-        .transaction(() => {
-          this.assertHeld(s, id, idNum, token);
-          s.beginStep.run(idNum, name, token, now);
-        })
-        .immediate();
+      this.fencedStepWrite(lease, (s, idNum, token, now) => s.beginStep.run(idNum, name, token, now));
     });
   }
 
@@ -324,16 +316,21 @@ export class SqliteLeaseStore implements LeaseStore {
     this.guard('saveStep', () => {
       validateKey(name, 'name');
       const text = validateJson(result, 'result', this.opts.maxPayloadBytes);
-      const { id, idNum, token } = leaseInput(lease);
-      const s = this.stmts();
-      const now = this.now();
-      this.db
-        .transaction(() => {
-          this.assertHeld(s, id, idNum, token);
-          s.saveStep.run(idNum, name, text, token, now, now);
-        })
-        .immediate();
+      this.fencedStepWrite(lease, (s, idNum, token, now) => s.saveStep.run(idNum, name, text, token, now, now));
     });
+  }
+
+  /** A step write under the fence: the lease is checked and the step written in one immediate transaction. */
+  private fencedStepWrite(lease: Lease, write: (s: ReturnType<SqliteLeaseStore['stmts']>, idNum: number, token: number, now: number) => void): void {
+    const { id, idNum, token } = leaseInput(lease);
+    const s = this.stmts();
+    const now = this.now();
+    this.db
+      .transaction(() => {
+        this.assertHeld(s, id, idNum, token);
+        write(s, idNum!, token, now);
+      })
+      .immediate();
   }
 
   async getSteps(jobId: string): Promise<Record<string, Json>> {

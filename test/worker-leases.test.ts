@@ -173,33 +173,32 @@ describe('store outages', () => {
   });
 });
 
-describe('the same worker re-acquires its own expired job', () => {
-  // Attempt 1's final write and its extend hang (network stall) past its lease; the same
-  // worker takes the job over as attempt 2 while attempt 1 still waits for complete's reply.
-  it('tracks both attempts, and attempt 1 ending does not hide attempt 2 from getStatus or shutdown', async () => {
+describe('a final write that hangs past the lease', () => {
+  // Attempt 1's complete and its extend hang (a partition leaves the requests unanswered).
+  // Waiting on them forever would hold the slot and make stop() hang with it.
+  it('is given up when the lease runs out: the attempt ends, the job is taken over, stop() finishes', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });
     const g = gated(store);
     g.hold('extend');
     g.hold('complete');
     const runs: number[] = [];
+    const errors: string[] = [];
     const worker = makeWorker({ store: g.store, clock, maxConcurrentJobs: 2, leaseDurationSeconds: 10, pollIntervalMs: 1000, handler: async (_j, ctx) => {
       runs.push(ctx.lease.token);
       if (ctx.lease.token !== 1) await forever();
     } });
+    worker.on('worker:error', ({ during }) => errors.push(during));
     const stopped: number[] = [];
     worker.on('worker:stopped', ({ released }) => stopped.push(released));
     await worker.start();
     await runUntil(clock, () => runs.length === 2, { maxSteps: 100 });
-    const tokens = () => worker.getStatus().running.map((r) => `${r.jobId}#${r.token}`);
-    expect(tokens()).toEqual([`${job.id}#1`, `${job.id}#2`]);
-    g.open('complete'); // attempt 1's complete lands: LeaseLostError, attempt 1 ends
-    await flush();
-    expect(worker.getStatus().counts.lost).toBe(1);
-    expect(tokens()).toEqual([`${job.id}#2`]);
+    expect(errors).toContain('complete');
+    expect(worker.getStatus().running.map((r) => `${r.jobId}#${r.token}`)).toEqual([`${job.id}#2`]);
     await worker.stop({ timeoutMs: 0 }); // aborts attempt 2 and releases its lease before resolving
     expect(stopped).toEqual([1]);
-    expect(worker.getStatus().counts.released).toBe(1);
+    g.open('complete'); // attempt 1's complete lands at last: the fence refuses it
+    await flush();
     expect(await store.get(job.id)).toMatchObject({ status: 'pending', lockedBy: null, leaseToken: 2 });
   });
 });

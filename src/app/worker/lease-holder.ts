@@ -4,7 +4,7 @@
  * aborted and the gate refuses every later write, so the worker stops issuing writes even
  * before the store's fence would refuse them.
  */
-import { LeaseLostError, ValidationError } from '../../domain/errors.js';
+import { LeaseLostError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { Lease } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -51,11 +51,15 @@ export class LeaseHolder {
   private stopped = false;
   /** The lease ran out while the final write was under way: that write's reply decides, and no later write goes out. */
   private ranOut = false;
+  /** Resolves when the lease runs out during the final write, so a write that hangs is not waited on forever. */
+  private readonly ranOutWhileSettling: Promise<void>;
+  private onRanOut: () => void = () => {};
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
     this.grantedAt = grantedAt;
     this.lost = new Promise<void>((resolve) => (this.onLost = resolve));
+    this.ranOutWhileSettling = new Promise<void>((resolve) => (this.onRanOut = resolve));
   }
 
   /** The lease as last granted (expiry moves with each extension; the token never changes). */
@@ -175,6 +179,26 @@ export class LeaseHolder {
     }
   }
 
+  /**
+   * The attempt's final write (complete, fail, release), retried through outages when
+   * `retry` is set, and waited on only while the lease lasts. A write that hangs past the
+   * lease (a partition that leaves the request unanswered) stops being waited on, so the
+   * attempt ends, its slot frees and `stop()` can finish: the job is not lost, another worker
+   * takes it over, and the fence refuses this write if it ever lands after that.
+   */
+  async settleWrite<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, retry: boolean): Promise<T> {
+    const write = retry ? this.writeRetrying(op, onError) : this.write(op);
+    const gaveUp = this.ranOutWhileSettling.then((): never => {
+      throw new StoreUnavailableError(
+        `the final write for job ${this.current.job.id} got no answer before its lease ran out; another worker will take the job over`,
+      );
+    });
+    // The loser of the race must not surface as an unhandled rejection.
+    write.catch(() => {});
+    gaveUp.catch(() => {});
+    return Promise.race([write, gaveUp]);
+  }
+
   /** Throws the LeaseLostError when the lease is lost. */
   throwIfLost(): void {
     if (this.lostError) throw this.lostError;
@@ -222,8 +246,10 @@ export class LeaseHolder {
         // The handler is done and its outcome is being written: as with a refused extend,
         // running out is no longer news by itself (the write may have committed). The final
         // write's reply decides, and any later write of the attempt is refused at the gate.
-        if (this.settling) this.ranOut = true;
-        else this.markLost(this.ranOutError());
+        if (this.settling) {
+          this.ranOut = true;
+          this.onRanOut();
+        } else this.markLost(this.ranOutError());
       },
       (error: unknown) => this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
     );

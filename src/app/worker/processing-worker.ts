@@ -405,8 +405,7 @@ export class ProcessingWorker {
   private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release', op: (lease: Lease) => Promise<T>): Promise<T> {
     // A release is a courtesy: unwritten, the lease simply expires and the job runs
     // again, so shutdown does not wait out a store outage for it.
-    if (during === 'release') return holder.write(op);
-    return holder.writeRetrying(op, (error) => this.reportError(error, during, holder.lease.job.id));
+    return holder.settleWrite(op, (error) => this.reportError(error, during, holder.lease.job.id), during !== 'release');
   }
 
   private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {

@@ -300,6 +300,20 @@ describe('worker options', () => {
     expect((caught as ValidationError).field).toBe(field);
   });
 
+  it('speaks of leaseDurationSeconds in seconds, the unit the option is written in', () => {
+    for (const [value, text] of [[-1, 'got -1'], [1e9, 'got 1000000000'], ['5', 'got string']] as const) {
+      let caught: unknown;
+      try {
+        new ProcessingWorker({ store, handler: h, handleSignals: false, leaseDurationSeconds: value as number });
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as ValidationError).field).toBe('leaseDurationSeconds');
+      expect((caught as ValidationError).message).toContain(text);
+      expect((caught as ValidationError).message).toContain('seconds');
+    }
+  });
+
   it('applies the defaults: a hostname-pid-random worker id, and starts idle', () => {
     const w = new ProcessingWorker({ store, handler: h, handleSignals: false });
     expect(w.workerId).toMatch(new RegExp(`-${process.pid}-[0-9a-z]{6}$`));

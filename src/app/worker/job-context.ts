@@ -14,7 +14,10 @@ import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
  * The second argument of every handler.
  * @example
  * async (job, ctx) => {
- *   const order = await ctx.step('place', () => exchange.place({ clientOrderId: ctx.idempotencyKey('place'), ...job.payload }));
+ *   const order = await ctx.step('place', async () => {
+ *     const placed = await exchange.place({ clientOrderId: ctx.idempotencyKey('place'), ...job.payload });
+ *     return { id: placed.id }; // plain JSON: it is recorded
+ *   });
  *   return { orderId: order.id };
  * }
  */
@@ -60,7 +63,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     validateKey(name, 'name');
     if (typeof fn !== 'function') throw new ValidationError('fn', 'must be a function returning a promise');
     // A second use of a name in one attempt would read back the first's record: almost always a bug.
-    if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within a job`);
+    if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within an attempt`);
     used.add(name);
     holder.throwIfLost();
     holder.controller.signal.throwIfAborted();

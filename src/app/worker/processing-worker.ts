@@ -61,7 +61,6 @@ export class ShutdownAbortError extends LeaseholdError {
 
 const MAX_STORE_BACKOFF_MS = 30_000;
 
-
 /**
  * Claims jobs from a {@link LeaseStore} and runs their handlers with heartbeats, durable
  * steps, retries and graceful shutdown. Defaults: 300 s leases extended at 50%, 5 s polls,
@@ -142,16 +141,18 @@ export class ProcessingWorker {
    * `{ timeoutMs: 0 }` cuts the wait short.
    */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.timeoutMs !== undefined && this.forceNow && opts.timeoutMs === 0) this.forceNow.abort(INTERNAL_ABORT);
-    if (this.stopPromise) return this.stopPromise;
-    if (this.state === 'idle') {
-      this.state = 'stopped';
-      return (this.stopPromise = Promise.resolve());
+    if (!this.stopPromise) {
+      if (this.state === 'idle') {
+        this.state = 'stopped';
+        this.stopPromise = Promise.resolve();
+      } else {
+        this.state = 'stopping';
+        this.forceNow = new AbortController();
+        this.stopPromise = this.shutdown(opts.timeoutMs ?? this.o.shutdownTimeoutMs);
+      }
     }
-    this.state = 'stopping';
-    this.forceNow = new AbortController();
-    if (opts.timeoutMs === 0) this.forceNow.abort(INTERNAL_ABORT);
-    this.stopPromise = this.shutdown(opts.timeoutMs ?? this.o.shutdownTimeoutMs);
+    // Also on a second call: { timeoutMs: 0 } cuts a graceful wait short.
+    if (opts.timeoutMs === 0) this.forceNow?.abort(INTERNAL_ABORT);
     return this.stopPromise;
   }
 

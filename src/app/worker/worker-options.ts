@@ -5,11 +5,12 @@
 import { hostname } from 'node:os';
 import { ValidationError } from '../../domain/errors.js';
 import type { Job, Json } from '../../domain/job.js';
-import { DEFAULT_BACKOFF, type BackoffPolicy, type RandomSource } from '../../domain/retry-policy.js';
+import type { BackoffPolicy, RandomSource } from '../../domain/retry-policy.js';
 import { MAX_LEASE_MS, validateDuration, validateInteger, validateName } from '../../domain/validation.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { SystemClock } from '../../adapters/clocks/system-clock.js';
+import { resolveBackoff } from '../../adapters/shared/store-options.js';
 import type { JobContext } from './job-context.js';
 
 /**
@@ -147,10 +148,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     queues = Object.keys(handlers);
   }
 
-  const leaseMs = o.leaseDurationSeconds === undefined ? 300_000 : validateDuration(o.leaseDurationSeconds * 1000, 'leaseDurationSeconds', MAX_LEASE_MS);
-  if (o.leaseDurationSeconds !== undefined && (typeof o.leaseDurationSeconds !== 'number' || leaseMs < 100)) {
-    throw new ValidationError('leaseDurationSeconds', 'must be at least 0.1');
-  }
+  const leaseMs = o.leaseDurationSeconds === undefined ? 300_000 : leaseSecondsToMs(o.leaseDurationSeconds);
   const threshold = o.leaseExtensionThresholdPercent === undefined ? 50 : validateInteger(o.leaseExtensionThresholdPercent, 'leaseExtensionThresholdPercent', 1, 90);
   const inDoubt = o.inDoubt ?? 'rerun';
   if (inDoubt !== 'rerun' && inDoubt !== 'fail') throw new ValidationError('inDoubt', `must be 'rerun' or 'fail', got ${String(inDoubt)}`);
@@ -174,7 +172,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     maxConcurrentJobs: o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000),
     extendAfterMs: Math.floor((leaseMs * threshold) / 100),
     safetyMarginMs: safetyMargin(leaseMs),
-    backoff: resolveBackoffOption(o.backoff),
+    backoff: resolveBackoff(o.backoff, 'backoff'),
     jobTimeoutMs: o.jobTimeoutMs === undefined ? undefined : validateDuration(o.jobTimeoutMs, 'jobTimeoutMs'),
     shutdownTimeoutMs: o.shutdownTimeoutMs === undefined ? 30_000 : validateShutdown(o.shutdownTimeoutMs),
     handleSignals: o.handleSignals ?? true,
@@ -193,20 +191,17 @@ export function safetyMargin(leaseMs: number): number {
   return Math.max(Math.floor(leaseMs * 0.2), Math.min(1000, Math.floor(leaseMs / 2)));
 }
 
+/** Checks `leaseDurationSeconds` in the unit the user wrote it in, then converts to ms. */
+function leaseSecondsToMs(v: unknown): number {
+  const maxSeconds = Math.floor(MAX_LEASE_MS / 1000);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError('leaseDurationSeconds', `must be a finite number of seconds, got ${typeof v === 'number' ? v : typeof v}`);
+  if (v < 0.1 || v > maxSeconds) throw new ValidationError('leaseDurationSeconds', `must be between 0.1 and ${maxSeconds} seconds, got ${v}`);
+  return Math.ceil(v * 1000);
+}
+
 function validateShutdown(v: unknown): number {
   if (v === 0) return 0;
   return validateDuration(v, 'shutdownTimeoutMs');
-}
-
-function resolveBackoffOption(b: Partial<BackoffPolicy> | undefined): BackoffPolicy {
-  if (b === undefined) return { ...DEFAULT_BACKOFF };
-  if (typeof b !== 'object' || b === null) throw new ValidationError('backoff', 'must be an object { baseMs, factor, maxMs }');
-  const out = { ...DEFAULT_BACKOFF, ...b };
-  for (const k of ['baseMs', 'factor', 'maxMs'] as const) {
-    if (typeof out[k] !== 'number' || !Number.isFinite(out[k]) || out[k] < 0) throw new ValidationError(`backoff.${k}`, 'must be a finite number >= 0');
-  }
-  if (out.factor < 1) throw new ValidationError('backoff.factor', 'must be >= 1');
-  return out;
 }
 
 function defaultWorkerId(random: RandomSource): string {

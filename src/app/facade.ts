@@ -9,7 +9,7 @@ import type { EnqueueResult, NewJob, Stats } from '../domain/job.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import { SystemClock } from '../adapters/clocks/system-clock.js';
-import type { WorkerDefaults } from './container.js';
+import type { WorkerDefaults, WorkerFactory } from './container.js';
 import type { ProcessingWorker } from './worker/processing-worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
 
@@ -53,7 +53,7 @@ export async function createLeasehold(options: LeaseholdOptions): Promise<Leaseh
   if (typeof store !== 'object' || store === null || typeof store.acquire !== 'function') throw new ValidationError('store', 'must be a LeaseStore or a function returning one');
   const { createLeaseholdContainer, TOKENS } = await import('./container.js');
   const di = createLeaseholdContainer({ store, clock, defaults });
-  const makeWorker = di.resolve<(o: Omit<WorkerOptions, 'store' | 'clock'>) => ProcessingWorker>(TOKENS.WorkerFactory);
+  const makeWorker = di.resolve<WorkerFactory>(TOKENS.WorkerFactory);
   if (migrate) await store.migrate();
 
   const workers = new Set<ProcessingWorker>();

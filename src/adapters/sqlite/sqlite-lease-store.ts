@@ -321,14 +321,14 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   /** A step write under the fence: the lease is checked and the step written in one immediate transaction. */
-  private fencedStepWrite(lease: Lease, write: (s: ReturnType<SqliteLeaseStore['stmts']>, idNum: number, token: number, now: number) => void): void {
+  private fencedStepWrite(lease: Lease, write: (s: Statements, idNum: number, token: number, now: number) => void): void {
     const { id, idNum, token } = leaseInput(lease);
     const s = this.stmts();
     const now = this.now();
     this.db
       .transaction(() => {
         this.assertHeld(s, id, idNum, token);
-        write(s, idNum!, token, now);
+        write(s, idNum, token, now);
       })
       .immediate();
   }
@@ -472,7 +472,7 @@ export class SqliteLeaseStore implements LeaseStore {
     return toJob(row);
   }
 
-  private assertHeld(s: Statements, id: string, idNum: number | undefined, token: number): void {
+  private assertHeld(s: Statements, id: string, idNum: number | undefined, token: number): asserts idNum is number {
     if (idNum === undefined || s.held.get(idNum, token) === undefined) throw new LeaseLostError(id, token);
   }
 

@@ -20,6 +20,14 @@ import type {
   StepRecord,
 } from '../domain/job.js';
 
+/**
+ * Where jobs live and how they are claimed: the one port every store implements
+ * (`InMemoryLeaseStore`, `SqliteLeaseStore`, `MysqlLeaseStore`). Worker writes are fenced by
+ * the lease token; admin operations throw `JobNotFoundError` or `InvalidTransitionError`.
+ * @example
+ * const [lease] = await store.acquire({ workerId: 'w1', leaseMs: 30_000 });
+ * if (lease) await store.complete(lease, { ok: true });
+ */
 export interface LeaseStore {
   /** Creates or upgrades the schema; idempotent and safe to run from several processes at once. */
   migrate(): Promise<void>;

@@ -16,6 +16,7 @@ export interface CommonStoreOptions {
   maxPayloadBytes?: number;
 }
 
+/** The common options with every default filled in, as a store uses them. */
 export interface ResolvedStoreOptions {
   clock: Clock;
   backoff: BackoffPolicy;

@@ -50,7 +50,7 @@ import {
 import { ValidationError } from '../../domain/errors.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
-import { leaseInput } from '../shared/lease-input.js';
+import { leaseInput, leaseOf } from '../shared/lease-input.js';
 import { resolveStoreOptions, type CommonStoreOptions, type ResolvedStoreOptions } from '../shared/store-options.js';
 import { BinaryHeap } from './binary-heap.js';
 
@@ -160,7 +160,7 @@ export class InMemoryLeaseStore implements LeaseStore {
         continue;
       }
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
-      leases.push(this.leaseOf(rec));
+      leases.push(leaseOf(this.copy(rec)));
     }
     return leases;
   }
@@ -171,7 +171,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     const rec = this.held(lease);
     const now = this.now();
     this.replace(rec, applyExtend(rec.job, now, ms), now);
-    return this.leaseOf(rec);
+    return leaseOf(this.copy(rec));
   }
 
   async complete(lease: Lease, result?: Json): Promise<Job> {
@@ -466,11 +466,6 @@ export class InMemoryLeaseStore implements LeaseStore {
     let m = this.steps.get(idNum);
     if (!m) this.steps.set(idNum, (m = new Map()));
     return m;
-  }
-
-  private leaseOf(rec: Rec): Lease {
-    const job = this.copy(rec);
-    return { job, token: job.leaseToken, workerId: job.lockedBy!, expiresAt: job.lockedUntil! };
   }
 
   /** A fresh copy of the job (a literal, not a spread: this is the hot path of claim and complete). */

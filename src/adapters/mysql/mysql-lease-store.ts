@@ -52,7 +52,7 @@ import {
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
-import { leaseInput } from '../shared/lease-input.js';
+import { leaseInput, leaseOf } from '../shared/lease-input.js';
 import { resolveStoreOptions, type CommonStoreOptions, type ResolvedStoreOptions } from '../shared/store-options.js';
 import {
   DEFAULT_TX_RETRY,
@@ -194,7 +194,7 @@ export class MysqlLeaseStore implements LeaseStore {
     const ms = validateDuration(leaseMs, 'leaseMs');
     return this.withHeld(lease, 'extend', async ({ conn, job }) => {
       const now = this.now();
-      return leaseOf(await this.write(conn, job, applyExtend(job, now, ms), null));
+      return leaseOfCopy(await this.write(conn, job, applyExtend(job, now, ms), null));
     });
   }
 
@@ -584,7 +584,7 @@ export class MysqlLeaseStore implements LeaseStore {
       for (const job of claimed) {
         const next = applyAcquire(job, workerId, now, leaseMs);
         if (job.status === 'processing') await this.write(conn, job, next, null);
-        leases.push(leaseOf(next));
+        leases.push(leaseOfCopy(next));
       }
       const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
       if (fresh.length > 0) {
@@ -840,9 +840,8 @@ function claimBefore(a: Job, b: Job): boolean {
   return a.priority !== b.priority ? a.priority < b.priority : a.runAt !== b.runAt ? a.runAt < b.runAt : Number(a.id) < Number(b.id);
 }
 
-function leaseOf(job: Job): Lease {
-  return { job: copyJob(job), token: job.leaseToken, workerId: job.lockedBy!, expiresAt: job.lockedUntil! };
-}
+/** A lease on a copy of the job, so the caller's lease and the store's rows never share objects. */
+const leaseOfCopy = (job: Job): Lease => leaseOf(copyJob(job));
 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../domain/errors.js';
-import type { Lease } from '../../domain/job.js';
+import type { Job, Lease } from '../../domain/job.js';
 import { parseJobId, validateDuration, validateJson, validateKey } from '../../domain/validation.js';
 
 /** The parts of a lease a fenced write needs, checked. `idNum` undefined: no store could have issued it. */
@@ -14,3 +14,8 @@ export function leaseInput(lease: unknown): { id: string; idNum: number | undefi
 }
 
 export { validateDuration, validateJson, validateKey };
+
+/** The lease a store hands out for a job it has just put in `processing` (the job is not copied). */
+export function leaseOf(job: Job): Lease {
+  return { job, token: job.leaseToken, workerId: job.lockedBy!, expiresAt: job.lockedUntil! };
+}

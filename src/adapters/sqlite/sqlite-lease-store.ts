@@ -41,7 +41,7 @@ import {
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
-import { leaseInput } from '../shared/lease-input.js';
+import { leaseInput, leaseOf } from '../shared/lease-input.js';
 import { resolveStoreOptions, type CommonStoreOptions, type ResolvedStoreOptions } from '../shared/store-options.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
@@ -545,6 +545,3 @@ function compareRowClaimOrder(a: JobRow, b: JobRow): number {
   return a.priority - b.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
-function leaseOf(job: Job): Lease {
-  return { job, token: job.leaseToken, workerId: job.lockedBy!, expiresAt: job.lockedUntil! };
-}

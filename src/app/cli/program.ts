@@ -131,7 +131,7 @@ function buildProgram(out: Output, io: CliIo): Command {
 
   program
     .command('status')
-    .description('counts by queue and status, leases, oldest waiting job, failed jobs')
+    .description('counts by queue and status, leases, the waiting job due longest, the newest failed jobs')
     .action((_o, cmd: Command) => run(cmd, false, (store, now) => statusCommand(store, now), (r) => formatStatus(r)));
 
   program

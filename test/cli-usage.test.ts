@@ -52,6 +52,32 @@ describe('leasehold CLI: usage, errors and redaction', () => {
     expect(empty.stderr).toBe('leasehold: queue: must not be empty\n');
   });
 
+  it('with --json, usage errors (commander\'s own too) are one JSON line with code USAGE, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--json', 'bogus'], /unknown command 'bogus'/],
+      [['--json', 'status', '--frobnicate'], /unknown option '--frobnicate'/],
+      [['status', '--frobnicate', '--json'], /unknown option '--frobnicate'/],
+      [['--json', 'enqueue', 'orders'], /missing required argument 'json'/],
+      [['--json', 'prune'], /required option '--older-than <duration>' not specified/],
+      [['--json', 'list', '--limit'], /option '--limit <n>' argument missing/],
+      [['--json', 'list', '--limit', '-1'], /--limit/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = runs[i]!;
+      const what = `${args.join(' ')}: ${r.stderr}`;
+      expect(r.code, what).toBe(2);
+      expect(r.stdout, what).toBe('');
+      expect(r.stderr.endsWith('\n') && r.stderr.indexOf('\n') === r.stderr.length - 1, what).toBe(true);
+      const parsed = JSON.parse(r.stderr);
+      expect(parsed, what).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(message) } });
+      expect(parsed.error.message, what).not.toMatch(/^error: /);
+    }
+    // Without --json, commander's text stays as it was.
+    const text = await cli('bogus');
+    expect(text.stderr).toMatch(/^error: unknown command 'bogus'/);
+  });
+
   it('--help and --version exit 0; help documents the exit codes', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);

@@ -49,14 +49,21 @@ Store: --db sqlite:./leasehold.db (default) | mysql://user:pass@host:3306/db, or
  */
 export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> {
   const out = new Output(io);
-  const program = buildProgram(out, io);
+  // Read from argv, not from the parsed options: commander's own errors (unknown option or
+  // command, missing argument) come before any option is parsed, and must be JSON too.
+  const end = argv.indexOf('--');
+  const json = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+  const program = buildProgram(out, io, json);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; every other commander error is a usage mistake it already printed.
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      // Help and version exit 0; every other commander error is a usage mistake, which commander
+      // printed itself unless --json asked for the JSON line instead.
+      if (error.exitCode === 0) return ExitCode.OK;
+      if (json) out.err(JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }));
+      return ExitCode.USAGE;
     }
     const opts = program.opts<GlobalOptions>();
     reportError(out, error, opts);
@@ -76,7 +83,7 @@ function reportError(out: Output, error: unknown, opts: GlobalOptions): void {
   }
 }
 
-function buildProgram(out: Output, io: CliIo): Command {
+function buildProgram(out: Output, io: CliIo, json: boolean): Command {
   const program = new Command('leasehold')
     .description('Durable, lease-based job processing: inspect and operate a leasehold store.')
     .version(packageVersion(), '-V, --version')
@@ -84,8 +91,9 @@ function buildProgram(out: Output, io: CliIo): Command {
     .option('--json', 'print results as JSON (for scripts)')
     .option('-v, --verbose', 'print stack traces with errors')
     .addHelpText('after', EXIT_CODES_HELP)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: out.rawOut, writeErr: out.rawErr })
+    .showHelpAfterError(json ? false : '(run with --help for usage)')
+    // With --json, runCli prints commander's errors as one JSON line; help still goes to stdout.
+    .configureOutput({ writeOut: out.rawOut, writeErr: out.rawErr, ...(json ? { outputError: () => undefined } : {}) })
     .exitOverride();
 
   /** Opens the store for one command, runs it, prints the result, and always closes the store. */

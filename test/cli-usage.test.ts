@@ -82,9 +82,30 @@ describe('leasehold CLI: usage, errors and redaction', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+operation failed.*\n\s+2\s+usage error.*\n\s+3\s+store unavailable/);
+    expect(help.stdout).toContain('mysql://USER:***@HOST:3306/DB');
+    expect(help.stdout).toContain('With --json, errors (usage errors too) are one line on stderr');
+    const workHelp = await runCli(['work', '--help']);
+    expect(workHelp.stdout.replace(/\s+/g, ' ')).toMatch(/`handlers` map .*exit 1 if it cannot be imported, 2 if it exports no handler/);
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('work: a handler module that cannot be imported exits 1, one that exports no handler exits 2', async () => {
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, 'throw new Error("bad module");\n');
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const nothing = 1;\n');
+    const [a, b, c] = await Promise.all([
+      cli('work', '--queue', 'q', '--handler', broken),
+      cli('work', '--queue', 'q', '--handler', join(dir, 'missing.mjs')),
+      cli('work', '--queue', 'q', '--handler', empty),
+    ]);
+    expect(a.code, a.stderr).toBe(1);
+    expect(a.stderr).toContain('cannot load the module: bad module');
+    expect(b.code, b.stderr).toBe(1);
+    expect(c.code, c.stderr).toBe(2);
+    expect(c.stderr).toContain('exports no `handler` function, `handlers` map or default function');
   });
 
   it('--verbose adds the stack', async () => {

@@ -37,11 +37,15 @@ interface GlobalOptions {
 const EXIT_CODES_HELP = `
 Exit codes:
   0  ok
-  1  operation failed (job not found, transition not allowed, handler module failed)
-  2  usage error (bad command, option or argument; invalid job fields)
+  1  operation failed (job not found, transition not allowed, handler module cannot be imported)
+  2  usage error (bad command, option or argument; invalid job fields; handler module exports no handler)
   3  store unavailable (cannot open or reach the database, schema missing or too new)
 
-Store: --db sqlite:./leasehold.db (default) | mysql://user:pass@host:3306/db, or env LEASEHOLD_DB.`;
+With --json, errors (usage errors too) are one line on stderr: {"error":{"code":"...","message":"..."}}.
+
+Store: --db sqlite:./leasehold.db (default) | mysql://USER:PASSWORD@HOST:3306/DB, or env LEASEHOLD_DB.`;
+// Help passes through the password redaction like all output, so the MySQL placeholders above
+// print as mysql://USER:***@HOST/DB: read as "password here", which is what they mean.
 
 /**
  * Runs the CLI on `argv` (without node and script) and resolves to the exit code.
@@ -87,7 +91,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
   const program = new Command('leasehold')
     .description('Durable, lease-based job processing: inspect and operate a leasehold store.')
     .version(packageVersion(), '-V, --version')
-    .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://user:pass@host/db (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
+    .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://USER:PASSWORD@HOST/DB (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
     .option('--json', 'print results as JSON (for scripts)')
     .option('-v, --verbose', 'print stack traces with errors')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -195,7 +199,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .command('work')
     .description('run a worker: load a handler module and process jobs until SIGINT/SIGTERM')
     .requiredOption('--queue <queues>', 'queue(s) to serve, comma-separated')
-    .requiredOption('--handler <module>', 'module exporting `handler` (or a default export), optionally `reconcile`')
+    .requiredOption('--handler <module>', 'module exporting `handler` (or a default function) or a `handlers` map { queue: handler }, optionally `reconcile`; exit 1 if it cannot be imported, 2 if it exports no handler')
     .option('--concurrency <n>', 'jobs processed at once (default 1)')
     .option('--lease <duration>', 'lease duration (default 5m)')
     .action((o: { queue: string; handler: string; concurrency?: string; lease?: string }, cmd: Command) => {

@@ -66,7 +66,11 @@ export interface StatusReport {
   failed: FailedView[];
 }
 
-/** Builds the status report at `now` (the store's clock time). */
+/**
+ * Builds the status report at `now` (epoch ms), which `msLeft` and `waitingMs` are measured
+ * from. Which leases count as expired is the store's call, by its own clock, so pass that
+ * clock's time: the CLI passes Date.now(), the system clock its stores use.
+ */
 export async function statusCommand(store: LeaseStore, now: number): Promise<StatusReport> {
   const [stats, active, expired, waiting, failed] = await Promise.all([
     store.stats(),

@@ -5,7 +5,7 @@
  * (through `ctx.step` with `ctx.idempotencyKey` as the client order id), SIGKILLs workers in
  * the middle of orders, starts replacements, and reports: jobs done, orders the exchange
  * accepted, duplicate orders (must be 0), leases taken over, placement calls, elapsed time.
- * Exits 1 when an order was duplicated or a job was lost.
+ * Exits 1 when an order was duplicated or a job was lost, 2 on bad options or a `--db` it refuses.
  *
  * The exchange does not dedupe by client order id unless `--exchange-dedupe` is given: the
  * hard case, where only leasehold (durable steps, the fence, and `reconcile`) stands between

@@ -7,7 +7,7 @@ import { formatDuration, formatStatus } from '../src/app/cli/format.js';
 import { parseDbSpec } from '../src/app/cli/open-store.js';
 import { parseDuration, parseStatuses, parseTime } from '../src/app/cli/parse-args.js';
 import { redact } from '../src/app/cli/redact.js';
-import { statusCommand } from '../src/app/cli/status.js';
+import { STATUS_FAILED_SHOWN, STATUS_SAMPLE, statusCommand } from '../src/app/cli/status.js';
 import { JobNotFoundError, StoreUnavailableError, ValidationError } from '../src/domain/errors.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -40,6 +40,33 @@ describe('CLI command functions (in-memory store)', () => {
     const text = formatStatus(r);
     expect(text).toContain('expired leases: 1');
     expect(text).toContain('smtp down');
+  });
+
+  it('status shows the newest failed jobs even beyond the first STATUS_SAMPLE, and says whether the oldest waiting job is exact', async () => {
+    const { clock, store } = setup();
+    const n = STATUS_SAMPLE + 5;
+    await store.enqueueMany(Array.from({ length: n }, (_, i) => ({ queue: 'q', payload: i, maxAttempts: 1 })));
+    const leases = await store.acquire({ workerId: 'w', leaseMs: 60_000, limit: n });
+    for (const l of leases) {
+      clock.advance(1);
+      await store.fail(l, new Error(`boom ${l.job.id}`));
+    }
+    const newest = leases.slice(-STATUS_FAILED_SHOWN).map((l) => l.job.id).reverse();
+
+    // Few waiting jobs: every one is looked at, so the oldest is exact; a later id can be due longer.
+    await store.enqueue({ queue: 'late', payload: null });
+    const { job: early } = await store.enqueue({ queue: 'early', payload: null, runAt: START - 60_000 });
+    const r = await statusCommand(store, clock.now());
+    expect(r.failed.map((f) => f.id)).toEqual(newest);
+    expect(r.oldestWaitingExact).toBe(true);
+    expect(r.oldestWaiting).toMatchObject({ id: early.id, queue: 'early' });
+    expect(formatStatus(r)).toContain(`failed jobs: ${n} (newest ${STATUS_FAILED_SHOWN} shown)`);
+
+    // More waiting jobs than the sample: the report says the figure comes from a sample.
+    await store.enqueueMany(Array.from({ length: STATUS_SAMPLE }, () => ({ queue: 'bulk', payload: null })));
+    const big = await statusCommand(store, clock.now());
+    expect(big.oldestWaitingExact).toBe(false);
+    expect(formatStatus(big)).toContain(`among the ${STATUS_SAMPLE} lowest-id waiting jobs of ${STATUS_SAMPLE + 2}`);
   });
 
   it('show returns the job with its steps in order; unknown ids are not found', async () => {

@@ -52,13 +52,60 @@ describe('leasehold CLI: usage, errors and redaction', () => {
     expect(empty.stderr).toBe('leasehold: queue: must not be empty\n');
   });
 
+  it('with --json, usage errors (commander\'s own too) are one JSON line with code USAGE, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--json', 'bogus'], /unknown command 'bogus'/],
+      [['--json', 'status', '--frobnicate'], /unknown option '--frobnicate'/],
+      [['status', '--frobnicate', '--json'], /unknown option '--frobnicate'/],
+      [['--json', 'enqueue', 'orders'], /missing required argument 'json'/],
+      [['--json', 'prune'], /required option '--older-than <duration>' not specified/],
+      [['--json', 'list', '--limit'], /option '--limit <n>' argument missing/],
+      [['--json', 'list', '--limit', '-1'], /--limit/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = runs[i]!;
+      const what = `${args.join(' ')}: ${r.stderr}`;
+      expect(r.code, what).toBe(2);
+      expect(r.stdout, what).toBe('');
+      expect(r.stderr.endsWith('\n') && r.stderr.indexOf('\n') === r.stderr.length - 1, what).toBe(true);
+      const parsed = JSON.parse(r.stderr);
+      expect(parsed, what).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(message) } });
+      expect(parsed.error.message, what).not.toMatch(/^error: /);
+    }
+    // Without --json, commander's text stays as it was.
+    const text = await cli('bogus');
+    expect(text.stderr).toMatch(/^error: unknown command 'bogus'/);
+  });
+
   it('--help and --version exit 0; help documents the exit codes', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit codes:\n\s+0\s+ok\n\s+1\s+operation failed.*\n\s+2\s+usage error.*\n\s+3\s+store unavailable/);
+    expect(help.stdout).toContain('mysql://USER:***@HOST:3306/DB');
+    expect(help.stdout).toContain('With --json, errors (usage errors too) are one line on stderr');
+    const workHelp = await runCli(['work', '--help']);
+    expect(workHelp.stdout.replace(/\s+/g, ' ')).toMatch(/`handlers` map .*exit 1 if it cannot be imported, 2 if it exports no handler/);
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('work: a handler module that cannot be imported exits 1, one that exports no handler exits 2', async () => {
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, 'throw new Error("bad module");\n');
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const nothing = 1;\n');
+    const [a, b, c] = await Promise.all([
+      cli('work', '--queue', 'q', '--handler', broken),
+      cli('work', '--queue', 'q', '--handler', join(dir, 'missing.mjs')),
+      cli('work', '--queue', 'q', '--handler', empty),
+    ]);
+    expect(a.code, a.stderr).toBe(1);
+    expect(a.stderr).toContain('cannot load the module: bad module');
+    expect(b.code, b.stderr).toBe(1);
+    expect(c.code, c.stderr).toBe(2);
+    expect(c.stderr).toContain('exports no `handler` function, `handlers` map or default function');
   });
 
   it('--verbose adds the stack', async () => {

@@ -72,6 +72,11 @@ export interface ListFilter {
   queue?: string;
   /** Default 100. */
   limit?: number;
+  /**
+   * By id: 'asc' (default) oldest first, 'desc' newest first. The limit applies after the
+   * order, so `{ order: 'desc', limit: 10 }` gives the 10 newest matching jobs.
+   */
+  order?: 'asc' | 'desc';
 }
 
 /** Counts by queue and status. */

@@ -174,16 +174,22 @@ export function validateAcquire(req: unknown): { workerId: string; leaseMs: numb
   return { workerId, leaseMs, limit, queues };
 }
 
-/** Checks a list filter and applies the default limit (100). */
-export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number } {
-  if (filter === undefined) return { statuses: null, queue: null, limit: 100 };
+/** Checks a list filter and applies the defaults (limit 100, order 'asc'). */
+export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number; order: 'asc' | 'desc' } {
+  if (filter === undefined) return { statuses: null, queue: null, limit: 100, order: 'asc' };
   if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', `must be an object, got ${typeName(filter)}`);
   const f = filter as Record<string, unknown>;
   return {
     statuses: f.status === undefined ? null : validateStatuses(f.status, 'status'),
     queue: f.queue === undefined ? null : validateName(f.queue, 'queue'),
     limit: f.limit === undefined ? 100 : validateInteger(f.limit, 'limit', 1, 1_000_000),
+    order: validateOrder(f.order),
   };
+}
+
+function validateOrder(value: unknown): 'asc' | 'desc' {
+  if (value === undefined || value === 'asc' || value === 'desc') return value ?? 'asc';
+  throw new ValidationError('order', `must be 'asc' or 'desc', got ${show(value)}`);
 }
 
 /** Checks prune options; statuses default to the final ones and may only be final. */

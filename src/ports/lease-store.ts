@@ -61,7 +61,7 @@ export interface LeaseStore {
   /** Moves every expired lease to retry (or failed when attempts are used up). Returns how many. */
   reapExpired(): Promise<number>;
   get(id: string): Promise<Job | undefined>;
-  /** Jobs matching the filter, in id order; default limit 100. */
+  /** Jobs matching the filter, in id order (ascending unless `order: 'desc'`); default limit 100. */
   list(filter?: ListFilter): Promise<Job[]>;
   /** Processing jobs whose lease has not run out. */
   getActiveLeases(): Promise<Job[]>;

@@ -479,6 +479,22 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect((err as ValidationError).field).toBe('status');
       });
 
+      it('list orders by id, newest first with order: desc, filters and limit applied to that order', async () => {
+        const a = await enqueue({ queue: 'a' });
+        const b = await enqueue({ queue: 'b' });
+        const c = await enqueue({ queue: 'a' });
+        const d = await enqueue({ queue: 'a' });
+        await store.cancel(c.id);
+        expect((await store.list({ order: 'asc' })).map((j) => j.id)).toEqual([a.id, b.id, c.id, d.id]);
+        expect((await store.list({ order: 'desc' })).map((j) => j.id)).toEqual([d.id, c.id, b.id, a.id]);
+        expect((await store.list({ order: 'desc', limit: 2 })).map((j) => j.id)).toEqual([d.id, c.id]);
+        expect((await store.list({ order: 'desc', queue: 'a', status: 'pending' })).map((j) => j.id)).toEqual([d.id, a.id]);
+        expect((await store.list({ order: 'desc', status: ['cancelled', 'pending'], limit: 1 })).map((j) => j.id)).toEqual([d.id]);
+        const err = await store.list({ order: 'newest' as never }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field).toBe('order');
+      });
+
       it('stats counts by queue and status', async () => {
         await enqueue({ queue: 'a' });
         await enqueue({ queue: 'a' });

@@ -273,7 +273,9 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
     const f = validateListFilter(filter);
     const out: Job[] = [];
-    for (const rec of this.jobs.values()) {
+    // The map holds jobs in insertion order, which is id order; newest first walks it backwards.
+    const recs = f.order === 'asc' ? this.jobs.values() : [...this.jobs.values()].reverse();
+    for (const rec of recs) {
       if (out.length >= f.limit) break;
       if (f.statuses && !f.statuses.includes(rec.job.status)) continue;
       if (f.queue !== null && rec.job.queue !== f.queue) continue;

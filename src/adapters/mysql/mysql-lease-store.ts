@@ -365,7 +365,7 @@ export class MysqlLeaseStore implements LeaseStore {
     const values: unknown[] = [...statuses];
     if (f.queue !== null) values.push(f.queue);
     values.push(f.limit);
-    const rows = await autocommit(this.pool, 'list', (db) => selectRows(db, this.q.list(statuses.length, f.queue !== null), values), this.conflictRetry, Math.random);
+    const rows = await autocommit(this.pool, 'list', (db) => selectRows(db, this.q.list(statuses.length, f.queue !== null, f.order === 'desc'), values), this.conflictRetry, Math.random);
     return rows.map(rowToJob);
   }
 

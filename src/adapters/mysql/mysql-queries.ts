@@ -102,9 +102,10 @@ export function mysqlQueries(table: string) {
     findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
-    list: (nStatuses: number, byQueue: boolean) => {
+    /** Jobs filtered by status and queue, by id (newest first when `desc`). Params: statuses..., [queue,] limit. */
+    list: (nStatuses: number, byQueue: boolean, desc: boolean) => {
       const where = [nStatuses > 0 ? `status IN (${placeholders(nStatuses)})` : '', byQueue ? 'queue = ?' : ''].filter(Boolean);
-      return `SELECT ${JOB_COLUMNS} FROM ${t}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+      return `SELECT ${JOB_COLUMNS} FROM ${t}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${desc ? ' DESC' : ''} LIMIT ?`;
     },
     stats: `SELECT queue, status, COUNT(*) AS n FROM ${t} GROUP BY queue, status`,
 

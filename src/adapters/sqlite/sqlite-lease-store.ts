@@ -105,6 +105,7 @@ const SQL = {
   jobByKey: Q.SELECT_JOB_BY_KEY,
   job: Q.SELECT_JOB,
   list: Q.LIST_JOBS,
+  listDesc: Q.LIST_JOBS_DESC,
   activeLeases: Q.LIST_ACTIVE_LEASES,
   expiredLeases: Q.LIST_EXPIRED_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
@@ -366,7 +367,8 @@ export class SqliteLeaseStore implements LeaseStore {
     return this.guard('list', () => {
       const f = validateListFilter(filter);
       const statuses = f.statuses === null ? null : JSON.stringify(f.statuses);
-      return (this.stmts().list.all(statuses, statuses, f.queue, f.queue, f.limit) as JobRow[]).map(toJob);
+      const stmt = f.order === 'asc' ? this.stmts().list : this.stmts().listDesc;
+      return (stmt.all(statuses, statuses, f.queue, f.queue, f.limit) as JobRow[]).map(toJob);
     });
   }
 

@@ -43,14 +43,22 @@ export const SELECT_JOB_BY_KEY = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHE
 /** One job. Params: id. */
 export const SELECT_JOB = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id = ?`;
 
+const LIST_WHERE = `WHERE (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR queue = ?)`;
+
 /**
  * Jobs in id order, filtered. Params: statuses (JSON array or null) twice, queue (or null)
  * twice, limit.
  */
 export const LIST_JOBS = `SELECT ${JOB_COLUMNS} FROM processing_jobs
-WHERE (? IS NULL OR status IN (SELECT value FROM json_each(?)))
-  AND (? IS NULL OR queue = ?)
+${LIST_WHERE}
 ORDER BY id
+LIMIT ?`;
+
+/** {@link LIST_JOBS} newest first. Same params. */
+export const LIST_JOBS_DESC = `SELECT ${JOB_COLUMNS} FROM processing_jobs
+${LIST_WHERE}
+ORDER BY id DESC
 LIMIT ?`;
 
 /** Processing jobs whose lease has not run out, in id order. Params: now. */

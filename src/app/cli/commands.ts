@@ -4,7 +4,7 @@
  * them on the in-memory store, and keeps `--json` exactly what the functions return.
  */
 import { JobNotFoundError } from '../../domain/errors.js';
-import type { EnqueueResult, Job, JobStatus, Json, NewJob, StepRecord } from '../../domain/job.js';
+import type { EnqueueResult, Job, JobStatus, NewJob, StepRecord } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** `leasehold migrate`: creates or upgrades the schema (idempotent). */
@@ -60,6 +60,3 @@ export async function reapCommand(store: LeaseStore): Promise<{ reaped: number }
 export async function pruneCommand(store: LeaseStore, input: { olderThanMs: number; statuses?: JobStatus[] }): Promise<{ pruned: number }> {
   return { pruned: await store.prune(input.statuses ? { olderThanMs: input.olderThanMs, statuses: input.statuses } : { olderThanMs: input.olderThanMs }) };
 }
-
-/** A JSON value for a payload argument; re-exported so callers need one import. */
-export type { Json };

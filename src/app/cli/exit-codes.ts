@@ -8,9 +8,9 @@ import { LeaseholdError } from '../../domain/errors.js';
 export const ExitCode = {
   /** The command did what it was asked. */
   OK: 0,
-  /** The operation failed: job not found, a transition the lifecycle forbids, a handler module that throws. */
+  /** The operation failed: job not found, a transition the lifecycle forbids, a handler module that cannot be imported (missing, or throws while loading). */
   FAILED: 1,
-  /** Bad usage: unknown command or option, a malformed argument, a ValidationError from the store. */
+  /** Bad usage: unknown command or option, a malformed argument, a ValidationError from the store, a handler module that exports no handler. */
   USAGE: 2,
   /** The store could not be opened or used: unreachable server, missing file or schema, schema too new. */
   STORE_UNAVAILABLE: 3,

@@ -3,7 +3,7 @@
  * `--json`, which prints the command's result object as is; nothing here is parsed back.
  */
 import { JOB_STATUSES, type Job, type StepRecord } from '../../domain/job.js';
-import type { StatusReport } from './status.js';
+import { STATUS_SAMPLE, type StatusReport } from './status.js';
 
 /**
  * Renders rows as a left-aligned text table under a header row.
@@ -117,12 +117,14 @@ export function formatStatus(r: StatusReport): string {
   if (r.activeLeases.length > 0) out.push(leaseTable(r.activeLeases, 'expires in'));
   out.push(`expired leases: ${r.expiredLeases.length}${r.expiredLeases.length > 0 ? ' (a worker died or stalled; the next acquire or `leasehold reap` takes them over)' : ''}`);
   if (r.expiredLeases.length > 0) out.push(leaseTable(r.expiredLeases, 'expired'));
+  const waiting = r.byStatus.pending + r.byStatus.retry;
+  const scope = r.oldestWaitingExact ? '' : ` (among the ${STATUS_SAMPLE} lowest-id waiting jobs of ${waiting})`;
   out.push(
     r.oldestWaiting === null
-      ? 'oldest waiting job: none due'
-      : `oldest waiting job: ${r.oldestWaiting.id} (${r.oldestWaiting.queue}, ${r.oldestWaiting.status}), due for ${formatDuration(r.oldestWaiting.waitingMs)}`,
+      ? `oldest waiting job: none due${scope}`
+      : `oldest waiting job: ${r.oldestWaiting.id} (${r.oldestWaiting.queue}, ${r.oldestWaiting.status}), due for ${formatDuration(r.oldestWaiting.waitingMs)}${scope}`,
   );
-  out.push(`failed jobs: ${r.byStatus.failed}${r.failed.length < r.byStatus.failed ? ` (latest ${r.failed.length} shown)` : ''}`);
+  out.push(`failed jobs: ${r.byStatus.failed}${r.failed.length < r.byStatus.failed ? ` (newest ${r.failed.length} shown)` : ''}`);
   if (r.failed.length > 0) {
     out.push(
       table(

@@ -16,7 +16,7 @@ export const DEFAULT_DB = 'sqlite:./leasehold.db';
 export type DbSpec = { kind: 'sqlite'; filename: string } | { kind: 'mysql'; uri: string };
 
 /**
- * Parses a `--db` value: `sqlite:PATH` (also `sqlite://PATH`) or `mysql://user:pass@host[:port]/db`.
+ * Parses a `--db` value: `sqlite:PATH` (also `sqlite://PATH`) or `mysql://USER:PASSWORD@HOST[:PORT]/DB`.
  * @example parseDbSpec('sqlite:./leasehold.db') // { kind: 'sqlite', filename: './leasehold.db' }
  */
 export function parseDbSpec(value: string): DbSpec {
@@ -27,7 +27,7 @@ export function parseDbSpec(value: string): DbSpec {
     return { kind: 'sqlite', filename };
   }
   if (/^(mysql|mariadb):\/\//i.test(v)) return { kind: 'mysql', uri: v.replace(/^mariadb:/i, 'mysql:') };
-  throw new UsageError(`--db: "${redact(v)}" is not a store; use sqlite:PATH or mysql://user:pass@host/db`);
+  throw new UsageError(`--db: "${redact(v)}" is not a store; use sqlite:PATH or mysql://USER:PASSWORD@HOST/DB`);
 }
 
 /** The store as people should see it: the SQLite path, or the MySQL URL with its password hidden. */

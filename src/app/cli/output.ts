@@ -6,8 +6,8 @@ import { redact } from './redact.js';
 
 /** The streams and environment the CLI runs with; tests pass their own. */
 export interface CliIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
   env: Record<string, string | undefined>;
   /** Directory relative paths (handler modules) resolve against. Default: process.cwd(). */
   cwd?: string;
@@ -41,9 +41,4 @@ export class Output {
   rawOut = (s: string): void => {
     this.io.stdout.write(redact(s));
   };
-
-  /** Whether stdout is a terminal (a `\r` progress line) or a pipe (plain lines). */
-  get isTTY(): boolean {
-    return this.io.stdout.isTTY === true;
-  }
 }

@@ -37,11 +37,15 @@ interface GlobalOptions {
 const EXIT_CODES_HELP = `
 Exit codes:
   0  ok
-  1  operation failed (job not found, transition not allowed, handler module failed)
-  2  usage error (bad command, option or argument; invalid job fields)
+  1  operation failed (job not found, transition not allowed, handler module cannot be imported)
+  2  usage error (bad command, option or argument; invalid job fields; handler module exports no handler)
   3  store unavailable (cannot open or reach the database, schema missing or too new)
 
-Store: --db sqlite:./leasehold.db (default) | mysql://user:pass@host:3306/db, or env LEASEHOLD_DB.`;
+With --json, errors (usage errors too) are one line on stderr: {"error":{"code":"...","message":"..."}}.
+
+Store: --db sqlite:./leasehold.db (default) | mysql://USER:PASSWORD@HOST:3306/DB, or env LEASEHOLD_DB.`;
+// Help passes through the password redaction like all output, so the MySQL placeholders above
+// print as mysql://USER:***@HOST/DB: read as "password here", which is what they mean.
 
 /**
  * Runs the CLI on `argv` (without node and script) and resolves to the exit code.
@@ -49,14 +53,21 @@ Store: --db sqlite:./leasehold.db (default) | mysql://user:pass@host:3306/db, or
  */
 export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> {
   const out = new Output(io);
-  const program = buildProgram(out, io);
+  // Read from argv, not from the parsed options: commander's own errors (unknown option or
+  // command, missing argument) come before any option is parsed, and must be JSON too.
+  const end = argv.indexOf('--');
+  const json = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+  const program = buildProgram(out, io, json);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; every other commander error is a usage mistake it already printed.
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      // Help and version exit 0; every other commander error is a usage mistake, which commander
+      // printed itself unless --json asked for the JSON line instead.
+      if (error.exitCode === 0) return ExitCode.OK;
+      if (json) out.err(JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }));
+      return ExitCode.USAGE;
     }
     const opts = program.opts<GlobalOptions>();
     reportError(out, error, opts);
@@ -76,16 +87,17 @@ function reportError(out: Output, error: unknown, opts: GlobalOptions): void {
   }
 }
 
-function buildProgram(out: Output, io: CliIo): Command {
+function buildProgram(out: Output, io: CliIo, json: boolean): Command {
   const program = new Command('leasehold')
     .description('Durable, lease-based job processing: inspect and operate a leasehold store.')
     .version(packageVersion(), '-V, --version')
-    .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://user:pass@host/db (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
+    .addOption(new Option('--db <url>', `store: sqlite:PATH or mysql://USER:PASSWORD@HOST/DB (env LEASEHOLD_DB; default ${DEFAULT_DB})`))
     .option('--json', 'print results as JSON (for scripts)')
     .option('-v, --verbose', 'print stack traces with errors')
     .addHelpText('after', EXIT_CODES_HELP)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: out.rawOut, writeErr: out.rawErr })
+    .showHelpAfterError(json ? false : '(run with --help for usage)')
+    // With --json, runCli prints commander's errors as one JSON line; help still goes to stdout.
+    .configureOutput({ writeOut: out.rawOut, writeErr: out.rawErr, ...(json ? { outputError: () => undefined } : {}) })
     .exitOverride();
 
   /** Opens the store for one command, runs it, prints the result, and always closes the store. */
@@ -131,7 +143,7 @@ function buildProgram(out: Output, io: CliIo): Command {
 
   program
     .command('status')
-    .description('counts by queue and status, leases, oldest waiting job, failed jobs')
+    .description('counts by queue and status, leases, the waiting job due longest, the newest failed jobs')
     .action((_o, cmd: Command) => run(cmd, false, (store, now) => statusCommand(store, now), (r) => formatStatus(r)));
 
   program
@@ -187,7 +199,7 @@ function buildProgram(out: Output, io: CliIo): Command {
     .command('work')
     .description('run a worker: load a handler module and process jobs until SIGINT/SIGTERM')
     .requiredOption('--queue <queues>', 'queue(s) to serve, comma-separated')
-    .requiredOption('--handler <module>', 'module exporting `handler` (or a default export), optionally `reconcile`')
+    .requiredOption('--handler <module>', 'module exporting `handler` (or a default function) or a `handlers` map { queue: handler }, optionally `reconcile`; exit 1 if it cannot be imported, 2 if it exports no handler')
     .option('--concurrency <n>', 'jobs processed at once (default 1)')
     .option('--lease <duration>', 'lease duration (default 5m)')
     .action((o: { queue: string; handler: string; concurrency?: string; lease?: string }, cmd: Command) => {

@@ -5,7 +5,11 @@
 import type { Job, JobStatus } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
-/** How many waiting jobs `status` looks at to find the oldest one, and failed jobs to find the latest. */
+/**
+ * How many waiting jobs `status` looks at to find the one due longest: the port lists by id
+ * only, so with more waiting jobs than this the figure comes from the lowest ids (see
+ * {@link StatusReport.oldestWaitingExact}).
+ */
 export const STATUS_SAMPLE = 1000;
 /** How many failed jobs `status` shows. */
 export const STATUS_FAILED_SHOWN = 10;
@@ -48,22 +52,34 @@ export interface StatusReport {
   byQueue: Record<string, Record<JobStatus, number>>;
   activeLeases: LeaseView[];
   expiredLeases: LeaseView[];
-  /** null when no job is due. */
+  /**
+   * The pending or retry job due longest (smallest runAt <= now) among the STATUS_SAMPLE
+   * waiting jobs with the lowest ids; null when none of those is due.
+   */
   oldestWaiting: OldestWaiting | null;
-  /** The most recently finished failed jobs (up to 10). */
+  /**
+   * true when those were all the waiting jobs, so `oldestWaiting` is exact; false when there
+   * are more waiting jobs and a higher id (a delayed job, a retry) could have been due longer.
+   */
+  oldestWaitingExact: boolean;
+  /** The failed jobs with the highest ids (the most recently enqueued), newest first, up to 10. */
   failed: FailedView[];
 }
 
-/** Builds the status report at `now` (the store's clock time). */
+/**
+ * Builds the status report at `now` (epoch ms), which `msLeft` and `waitingMs` are measured
+ * from. Which leases count as expired is the store's call, by its own clock, so pass that
+ * clock's time: the CLI passes Date.now(), the system clock its stores use.
+ */
 export async function statusCommand(store: LeaseStore, now: number): Promise<StatusReport> {
   const [stats, active, expired, waiting, failed] = await Promise.all([
     store.stats(),
     store.getActiveLeases(),
     store.getExpiredLeases(),
-    // The port lists in id order only; the first STATUS_SAMPLE waiting jobs by id hold the
-    // oldest-enqueued ones, which is where a stuck queue shows first.
+    // The port orders by id only, not by runAt; the lowest ids hold the oldest-enqueued jobs,
+    // where a stuck queue shows first. When they are all the waiting jobs, the figure is exact.
     store.list({ status: ['pending', 'retry'], limit: STATUS_SAMPLE }),
-    store.list({ status: 'failed', limit: STATUS_SAMPLE }),
+    store.list({ status: 'failed', order: 'desc', limit: STATUS_FAILED_SHOWN }),
   ]);
   return {
     now,
@@ -73,10 +89,8 @@ export async function statusCommand(store: LeaseStore, now: number): Promise<Sta
     activeLeases: active.map((j) => leaseView(j, now)),
     expiredLeases: expired.map((j) => leaseView(j, now)),
     oldestWaiting: oldestDue(waiting, now),
-    failed: failed
-      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
-      .slice(0, STATUS_FAILED_SHOWN)
-      .map((j) => ({ id: j.id, queue: j.queue, attempts: j.attempts, finishedAt: j.finishedAt, lastError: j.lastError })),
+    oldestWaitingExact: waiting.length < STATUS_SAMPLE || stats.byStatus.pending + stats.byStatus.retry <= waiting.length,
+    failed: failed.map((j) => ({ id: j.id, queue: j.queue, attempts: j.attempts, finishedAt: j.finishedAt, lastError: j.lastError })),
   };
 }
 

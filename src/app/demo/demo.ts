@@ -5,16 +5,23 @@
  * (through `ctx.step` with `ctx.idempotencyKey` as the client order id), SIGKILLs workers in
  * the middle of orders, starts replacements, and reports: jobs done, orders the exchange
  * accepted, duplicate orders (must be 0), leases taken over, placement calls, elapsed time.
- * Exits 1 when an order was duplicated or a job was lost.
+ * Exits 1 when an order was duplicated or a job was lost, 2 on bad options or a `--db` it refuses.
  *
  * The exchange does not dedupe by client order id unless `--exchange-dedupe` is given: the
  * hard case, where only leasehold (durable steps, the fence, and `reconcile`) stands between
  * a crash and a second order.
  *
- *   npm run demo -- [--db sqlite:PATH | mysql://...] [--jobs 200] [--workers 3] [--kills 3] [--json]
+ * Its store is its own SQLite file, `./.leasehold/demo.db`, recreated each run; LEASEHOLD_DB is
+ * not read (that is the user's database). An explicit `--db sqlite:PATH` is never deleted: a new
+ * file is created, an existing one is used only when it is a leasehold database whose jobs are
+ * all the demo's (queues `demo-orders-*`), and anything else is refused (exit 2). On MySQL the
+ * demo only adds jobs on a queue of its own and deletes nothing.
+ *
+ *   npm run demo -- [--db sqlite:PATH | mysql://USER:PASSWORD@HOST/DB] [--jobs 200] [--workers 3]
+ *                   [--kills 3] [--concurrency 4] [--exchange-dedupe] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +32,72 @@ import { redact } from '../cli/redact.js';
 import { startSimulatedExchange, type SimulatedExchange } from './simulated-exchange.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The worker branch's demo worker entry: one ProcessingWorker placing orders, killable at any moment. */
+/** The demo's worker process entry: one ProcessingWorker placing orders, killable at any moment. */
 const WORKER_PROCESS = resolve(HERE, 'worker-process.ts');
-/** The default store: a fresh SQLite file in ./.leasehold (git-ignored), kept for `leasehold status` afterwards. */
+/**
+ * The default store, and the only file the demo deletes: a SQLite file in ./.leasehold
+ * (git-ignored), recreated each run and kept for `leasehold status` afterwards.
+ */
 export const DEMO_DB = 'sqlite:./.leasehold/demo.db';
+
+/** Every demo run enqueues on a queue named this plus a run id; other queues are not the demo's. */
+export const DEMO_QUEUE_PREFIX = 'demo-orders-';
+
+/** The demo will not run on this `--db`: it would change a database that is not its own. Exits 2. */
+export class DemoDbRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoDbRefusedError';
+  }
+}
+
+/**
+ * Makes a SQLite file ready for the demo without ever losing a user's data. A missing file is
+ * created. An existing file is inspected read-only first and must be a leasehold database whose
+ * jobs all sit on demo queues; otherwise {@link DemoDbRefusedError}. Only the demo's own default
+ * file (`./.leasehold/demo.db`) is then deleted and recreated; any other file is kept and the
+ * run adds its jobs on a new queue.
+ */
+async function prepareSqliteFile(filename: string): Promise<void> {
+  const path = resolve(filename);
+  const own = path === resolve(DEMO_DB.slice('sqlite:'.length));
+  if (existsSync(path)) {
+    const queues = await queuesIn(path);
+    const foreign = queues.filter((q) => !q.startsWith(DEMO_QUEUE_PREFIX));
+    if (foreign.length > 0) {
+      const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
+      throw new DemoDbRefusedError(
+        `${filename} holds jobs that are not the demo's (queues ${shown}); the demo runs only on its own database: omit --db, or pass a new file`,
+      );
+    }
+    if (!own) return;
+    // Its own file holding only demo jobs: start fresh, so the file does not grow run after run.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  }
+  mkdirSync(dirname(path), { recursive: true });
+}
+
+/** The queues of the jobs in an existing SQLite file, read through a read-only connection. */
+async function queuesIn(path: string): Promise<string[]> {
+  const { default: Database } = await import('better-sqlite3');
+  const { SqliteLeaseStore } = await import('../../adapters/sqlite/index.js');
+  let db: InstanceType<typeof Database> | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const store = new SqliteLeaseStore({ database: db });
+    try {
+      return Object.keys((await store.stats()).byQueue);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    throw new DemoDbRefusedError(
+      `${path} exists and is not a leasehold database the demo can read (${error instanceof Error ? error.message : String(error)}); the demo runs only on its own database: omit --db, or pass a new file`,
+    );
+  } finally {
+    db?.close();
+  }
+}
 
 /** Settings of one demo run. */
 export interface DemoOptions {
@@ -78,17 +147,15 @@ interface Worker {
 
 /**
  * Runs the demo and returns its report. `log` gets event lines; `progress` the live counter.
- * @example const report = await runDemo({ ...DEFAULTS, jobs: 20, workers: 2, kills: 1 }, console.log, () => {});
+ * Throws {@link DemoDbRefusedError} before touching a SQLite file that is not the demo's.
+ * @example const report = await runDemo({ ...DEMO_DEFAULTS, jobs: 20, workers: 2, kills: 1 }, console.log, () => {});
  */
 export async function runDemo(o: DemoOptions, log: (line: string) => void, progress: (line: string) => void): Promise<DemoReport> {
   const spec = parseDbSpec(o.db);
-  if (spec.kind === 'sqlite') {
-    // Fresh each run: the report must count this run's orders only.
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${spec.filename}${suffix}`, { force: true });
-    mkdirSync(dirname(resolve(spec.filename)), { recursive: true });
-  }
-  // A queue of its own per run, so the demo also runs on a shared MySQL database.
-  const queue = `demo-orders-${Date.now().toString(36)}`;
+  if (spec.kind === 'sqlite') await prepareSqliteFile(spec.filename);
+  // A queue of its own per run: the report counts this run's orders only, and the demo also
+  // runs on a shared MySQL database or on a file a previous demo run left.
+  const queue = `${DEMO_QUEUE_PREFIX}${Date.now().toString(36)}`;
   const store = await openStore(spec, { create: true });
   await store.migrate();
 
@@ -300,7 +367,12 @@ async function main(argv: string[]): Promise<number> {
   };
   const program = new Command('demo')
     .description('crash test: place orders from worker processes that get SIGKILLed, and count duplicates')
-    .option('--db <url>', 'store: sqlite:PATH (recreated) or mysql://user:pass@host/db', process.env.LEASEHOLD_DB ?? DEMO_DEFAULTS.db)
+    // Never LEASEHOLD_DB: that names the user's own database, which the demo must not touch.
+    .option(
+      '--db <url>',
+      'store: sqlite:PATH (created if missing; an existing file must hold demo jobs only) or mysql://USER:PASSWORD@HOST/DB (a queue of its own)',
+      DEMO_DEFAULTS.db,
+    )
     .option('--jobs <n>', 'orders to place', int('--jobs', 1), DEMO_DEFAULTS.jobs)
     .option('--workers <n>', 'worker processes', int('--workers', 1), DEMO_DEFAULTS.workers)
     .option('--kills <n>', 'SIGKILLs during the run', int('--kills', 0), DEMO_DEFAULTS.kills)
@@ -338,12 +410,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     const report = await runDemo(o, log, progress);
     if (pending) process.stderr.write('\n');
-    process.stdout.write(`${o && a.json ? JSON.stringify(report) : formatDemoReport(report, o)}\n`);
+    process.stdout.write(`${a.json ? JSON.stringify(report) : formatDemoReport(report, o)}\n`);
     return report.ok ? 0 : 1;
   } catch (error) {
     if (pending) process.stderr.write('\n');
     process.stderr.write(`demo: ${redact(error instanceof Error ? error.message : String(error))}\n`);
-    return 1;
+    return error instanceof DemoDbRefusedError ? 2 : 1;
   }
 }
 

@@ -6,11 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
-import { runCrashScenario } from './support/crash-harness.js';
-
-const crashSeed = (): number | undefined => (process.env.LEASEHOLD_CRASH_SEED ? Number(process.env.LEASEHOLD_CRASH_SEED) : undefined);
+import { expectOneOrderPerJob } from './support/crash-harness.js';
 
 describe('crash: real worker processes killed at random on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'leasehold-crash-'));
@@ -22,13 +20,7 @@ describe('crash: real worker processes killed at random on SQLite', () => {
       const store = new SqliteLeaseStore({ filename: file });
       await store.migrate();
       try {
-        const report = await runCrashScenario({ store, storeUrl: `sqlite:${file}`, seed: crashSeed(), dedupe, reconcile: !dedupe, batchCompletions: dedupe });
-        console.log(`crash sqlite dedupe=${dedupe}`, JSON.stringify(report));
-        expect(report.done).toBe(report.jobs);
-        expect(report.acceptedOrders).toBe(report.jobs);
-        expect(report.jobsWithTwoOrders).toBe(0);
-        expect(report.kills).toBeGreaterThan(0);
-        expect(report.killsInsidePlacement).toBeGreaterThan(0);
+        await expectOneOrderPerJob('sqlite', { store, storeUrl: `sqlite:${file}`, dedupe });
       } finally {
         await store.close();
       }

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
 import { startSimulatedExchange } from '../../src/app/demo/simulated-exchange.js';
 
@@ -169,4 +170,23 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     wallMs: Math.round(performance.now() - started),
     seed,
   };
+}
+
+/** LEASEHOLD_CRASH_SEED replays a run whose report printed that seed. */
+const crashSeed = (): number | undefined => (process.env.LEASEHOLD_CRASH_SEED ? Number(process.env.LEASEHOLD_CRASH_SEED) : undefined);
+
+/**
+ * One crash case as every store's test runs it: a deduping exchange with batched completions
+ * and no reconcile hook, or an exchange without dedupe and the reconcile hook. The report is
+ * logged (seed included) and held to the promise: every job done, one accepted order each,
+ * and kills that really landed inside placements.
+ */
+export async function expectOneOrderPerJob(label: string, o: { store: LeaseStore; storeUrl: string; dedupe: boolean }): Promise<void> {
+  const report = await runCrashScenario({ store: o.store, storeUrl: o.storeUrl, seed: crashSeed(), dedupe: o.dedupe, reconcile: !o.dedupe, batchCompletions: o.dedupe });
+  console.log(`crash ${label} dedupe=${o.dedupe}`, JSON.stringify(report));
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
+  expect(report.kills).toBeGreaterThan(0);
+  expect(report.killsInsidePlacement).toBeGreaterThan(0);
 }

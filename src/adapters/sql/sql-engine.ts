@@ -10,13 +10,14 @@ import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job
 import type { ValidatedNewJob } from '../../domain/validation.js';
 
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
-export type WritableField = 'status' | 'runAt' | 'attempts' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
+export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
 
 /** The SQL column of each writable field (the same in every dialect). */
 export const JOB_COLUMN: Readonly<Record<WritableField, string>> = {
   status: 'status',
   runAt: 'run_at',
   attempts: 'attempts',
+  leaseToken: 'lease_token',
   lockedBy: 'locked_by',
   lockedUntil: 'locked_until',
   lastError: 'last_error',
@@ -26,8 +27,9 @@ export const JOB_COLUMN: Readonly<Record<WritableField, string>> = {
 };
 
 /**
- * Decided column values: `fields` (a fixed list per operation, see `WRITES`, so a dialect can cache one statement per list) and their values in the
- * same order; `result` travels as JSON text.
+ * Decided column values: `fields` (a fixed list per operation, see `WRITES`, so a dialect
+ * can cache one statement per list) and their values in the same order; `result` travels as
+ * JSON text.
  */
 export interface JobWrite {
   /** Names the field list; engines cache their statement under it. */
@@ -44,6 +46,9 @@ export const WRITES = {
   release: ['status', 'attempts', 'lockedBy', 'lockedUntil', 'updatedAt'],
   cancel: ['status', 'updatedAt', 'finishedAt'],
   retry: ['status', 'attempts', 'runAt', 'updatedAt', 'finishedAt'],
+  // Used by dialects whose claim or reap writes rows one by one (MySQL).
+  acquire: ['status', 'attempts', 'leaseToken', 'lockedBy', 'lockedUntil', 'lastError', 'updatedAt'],
+  expire: ['status', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
 } as const satisfies Record<string, readonly WritableField[]>;
 
 /** The decided write of `next` for operation `name`; `resultText` is the result column's JSON text. */

@@ -1,21 +1,63 @@
 /**
  * leasehold: durable, lease-based job processing.
  * Stores load from their own subpath so you load only the driver you use:
- * `leasehold/memory`, `leasehold/sqlite`, `leasehold/mysql`.
+ * `leasehold/memory`, `leasehold/sqlite`, `leasehold/mysql`; test helpers come from
+ * `leasehold/testing`. Every name here is exported on purpose (test/public-surface.test.ts
+ * lists them): the domain's internals (transition functions, validators) are not part of it.
  */
-export * from './domain/index.js';
-export type { Clock, LeaseStore } from './ports/index.js';
-export { SystemClock, ManualClock } from './adapters/clocks/index.js';
-export type { CommonStoreOptions } from './adapters/shared/store-options.js';
-// The worker and its helpers. The facade lazy-loads the tsyringe container, so this entry
-// never loads tsyringe or reflect-metadata (test/worker-facade.test.ts holds that line).
+
+// ---- the worker ----
+// The facade lazy-loads the tsyringe container, so this entry never loads tsyringe or
+// reflect-metadata (test/worker-facade.test.ts holds that line).
 export { ProcessingWorker, JobTimeoutError, ShutdownAbortError } from './app/worker/processing-worker.js';
 export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/processing-worker.js';
 export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
-export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
-export { runUntil, runUntilIdle, flush } from './app/testing.js';
-export type { RunOptions } from './app/testing.js';
+export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+
+// ---- time: the one clock without a driver (ManualClock is in leasehold/testing, MysqlClock in leasehold/mysql) ----
+export { SystemClock } from './adapters/clocks/system-clock.js';
+
+// ---- errors ----
+export {
+  LeaseholdError,
+  ValidationError,
+  LeaseLostError,
+  JobNotFoundError,
+  StoreUnavailableError,
+  InvalidTransitionError,
+  SchemaTooNewError,
+  PermanentError,
+  StepInDoubtError,
+} from './domain/errors.js';
+export type { LeaseholdErrorCode } from './domain/errors.js';
+
+// ---- the job and its lifecycle ----
+export { JOB_STATUSES } from './domain/job.js';
+export type {
+  Json,
+  JobStatus,
+  Job,
+  NewJob,
+  Lease,
+  EnqueueResult,
+  AcquireRequest,
+  ListFilter,
+  Stats,
+  StepRecord,
+  FailOptions,
+  PruneOptions,
+  CompleteEntry,
+  CompleteOutcome,
+} from './domain/job.js';
+export { TRANSITIONS, FINAL_STATUSES, WAITING_STATUSES, canTransition } from './domain/lifecycle.js';
+export type { LifecycleAction } from './domain/lifecycle.js';
+export { DEFAULT_BACKOFF, backoffDelay, decideFailure } from './domain/retry-policy.js';
+export type { BackoffPolicy, RandomSource, FailureDecision } from './domain/retry-policy.js';
+
+// ---- ports, for writing a store or a clock of your own ----
+export type { Clock, LeaseStore } from './ports/index.js';
+export type { CommonStoreOptions } from './adapters/shared/store-options.js';

@@ -25,11 +25,12 @@ describe('package exports', () => {
        const { InMemoryLeaseStore } = await import('leasehold/memory');
        const { SqliteLeaseStore } = await import('leasehold/sqlite');
        const { MysqlLeaseStore, MysqlClock } = await import('leasehold/mysql');
+       const { ManualClock } = await import('leasehold/testing');
        const sqlite = new SqliteLeaseStore({ filename: ':memory:' });
        await sqlite.migrate();
        const viaSqlite = (await sqlite.enqueue({ queue: 'q', payload: 1 })).job.status;
        await sqlite.close();
-       const store = new InMemoryLeaseStore({ clock: new root.ManualClock(0) });
+       const store = new InMemoryLeaseStore({ clock: new ManualClock(0) });
        const { job } = await store.enqueue({ queue: 'q', payload: { n: 1 } });
        console.log(JSON.stringify({ status: job.status, viaSqlite, mysql: typeof MysqlLeaseStore + typeof MysqlClock, errors: typeof root.LeaseLostError, worker: typeof root.ProcessingWorker }));`,
     );

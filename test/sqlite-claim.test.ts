@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryLeaseStore } from '../src/adapters/memory/index.js';
-import { ManualClock, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { ManualClock } from '../src/testing/index.js';
+import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
 import * as Q from '../src/adapters/sqlite/sqlite-queries.js';
 import type { LeaseStore } from '../src/ports/lease-store.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, ValidationError } from '../src/domain/errors.js';
-import { ManualClock, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { ManualClock } from '../src/testing/index.js';
+import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
 
 describe('sqlite: connection, pragmas and errors', () => {
   let dir: string;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { ManualClock } from '../src/testing/index.js';
+import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
 import { runChildAndKill, runChildrenTogether } from './fixtures/sqlite-children.js';
 
 const JOBS = 2000;

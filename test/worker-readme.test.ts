@@ -1,6 +1,7 @@
 /** The README's unit-test example, verbatim apart from imports: it must keep working. */
 import { expect, it } from 'vitest';
-import { ManualClock, ProcessingWorker, runUntilIdle } from '../src/index.js';
+import { ProcessingWorker } from '../src/index.js';
+import { ManualClock, runUntilIdle } from '../src/testing/index.js';
 import { InMemoryLeaseStore } from '../src/adapters/memory/index.js';
 
 it('retries twice, then places the order once', async () => {

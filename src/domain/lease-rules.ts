@@ -1,5 +1,5 @@
 /**
- * Lease rules (DESIGN.md rules 1 and 2), judged against the `now` the caller is given.
+ * Lease rules (rules 1 and 2 of docs/semantics.md), judged against the `now` the caller is given.
  * A lease whose time ran out but that nobody has taken over is still the holder's: the
  * token, not the clock, is the fence.
  */

@@ -1,5 +1,5 @@
 /**
- * Retry policy (DESIGN.md rule 5): decided here once, used by every adapter and the worker.
+ * Retry policy (rule 5 of docs/semantics.md): decided here once, used by every adapter and the worker.
  * Time and randomness are parameters, so the policy is deterministic under test.
  */
 import type { Job } from './job.js';

@@ -1,5 +1,5 @@
 /**
- * Example-based tests of every rule in DESIGN.md, written once and run against every adapter.
+ * Example-based tests of every rule in docs/semantics.md, written once and run against every adapter.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/clocks/manual-clock.js';

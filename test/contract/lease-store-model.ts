@@ -2,7 +2,7 @@
  * The model-based property suite: random sequences of commands (fc.commands) run against the
  * adapter and, in lock step, against the in-memory store, which is the model. Both share one
  * ManualClock and one jitter source. After every command the suite checks the invariants of
- * DESIGN.md and that the adapter's observable state equals the model's.
+ * docs/semantics.md and that the adapter's observable state equals the model's.
  *
  * Workers are simulated: each holds the leases it acquired; `crash` makes a worker forget
  * them without releasing (they become zombies that may write again later, like a worker that

@@ -40,7 +40,7 @@ describe('retry policy', () => {
 });
 
 describe('lifecycle table', () => {
-  it('allows exactly the transitions of DESIGN.md', () => {
+  it('allows exactly the transitions of the documented lifecycle', () => {
     const allowed = Object.entries(TRANSITIONS).flatMap(([a, t]) => t.from.map((s) => `${a}:${s}`)).sort();
     expect(allowed).toEqual(
       ['acquire:pending', 'acquire:retry', 'acquire:processing', 'complete:processing', 'fail:processing', 'release:processing',

@@ -11,7 +11,7 @@
 // reflect-metadata (test/worker-facade.test.ts holds that line).
 export { ProcessingWorker, JobTimeoutError, ShutdownAbortError } from './app/worker/processing-worker.js';
 export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/processing-worker.js';
-export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
+export type { WorkerOptions, Handler, QueueHandler, HandlerMap, QueuePayloads, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
 export { createLeasehold } from './app/facade.js';
@@ -39,6 +39,8 @@ export type { LeaseholdErrorCode } from './domain/errors.js';
 export { JOB_STATUSES } from './domain/job.js';
 export type {
   Json,
+  JsonCompatible,
+  JsonResult,
   JobStatus,
   Job,
   NewJob,

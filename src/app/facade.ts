@@ -5,13 +5,13 @@
  * `new ProcessingWorker(...)` themselves never touch DI at all.
  */
 import { ValidationError } from '../domain/errors.js';
-import type { EnqueueResult, NewJob, Stats } from '../domain/job.js';
+import type { EnqueueResult, Json, JsonCompatible, NewJob, Stats } from '../domain/job.js';
 import type { Clock } from '../ports/clock.js';
 import type { LeaseStore } from '../ports/lease-store.js';
 import { SystemClock } from '../adapters/clocks/system-clock.js';
 import type { WorkerDefaults, WorkerFactory } from './container.js';
 import type { ProcessingWorker } from './worker/processing-worker.js';
-import type { WorkerOptions } from './worker/worker-options.js';
+import type { QueuePayloads, WorkerOptions } from './worker/worker-options.js';
 
 /** Options of {@link createLeasehold}: a store (or a factory given the clock), a clock, and worker defaults. */
 export type LeaseholdOptions = WorkerDefaults & {
@@ -27,10 +27,10 @@ export type LeaseholdOptions = WorkerDefaults & {
 export interface Leasehold {
   readonly store: LeaseStore;
   readonly clock: Clock;
-  enqueue(job: NewJob): Promise<EnqueueResult>;
-  enqueueMany(jobs: NewJob[]): Promise<EnqueueResult[]>;
+  enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>>;
+  enqueueMany<P = Json>(jobs: NewJob<P & JsonCompatible<P>>[]): Promise<EnqueueResult<P>[]>;
   /** A new (not yet started) worker on this instance's store and clock, with the instance's defaults. */
-  worker(options: Omit<WorkerOptions, 'store' | 'clock'>): ProcessingWorker;
+  worker<Q extends QueuePayloads = Record<string, Json>>(options: Omit<WorkerOptions<Q>, 'store' | 'clock'>): ProcessingWorker<Q>;
   stats(): Promise<Stats>;
   /** Stops every worker this instance built, then closes the store. Idempotent. */
   close(): Promise<void>;
@@ -63,11 +63,12 @@ export async function createLeasehold(options: LeaseholdOptions): Promise<Leaseh
     clock,
     enqueue: (job) => store.enqueue(job),
     enqueueMany: (jobs) => store.enqueueMany(jobs),
-    worker(workerOptions) {
+    worker<Q extends QueuePayloads>(workerOptions: Omit<WorkerOptions<Q>, 'store' | 'clock'>) {
       if (closing) throw new ValidationError('state', 'this leasehold instance is closed');
-      const w = makeWorker(workerOptions);
+      // The payload types are the caller's promise about its own jobs; inside, every job is JSON.
+      const w = makeWorker(workerOptions as unknown as Omit<WorkerOptions, 'store' | 'clock'>);
       workers.add(w);
-      return w;
+      return w as unknown as ProcessingWorker<Q>;
     },
     stats: () => store.stats(),
     close() {

@@ -1,17 +1,45 @@
 /** A JSON value: what payloads, results and step results may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+type JsonPrimitive = string | number | boolean | null;
+/** Values JSON cannot carry as they are: a `Date` would come back as a string, a Map as `{}`. */
+type NotJson = undefined | bigint | symbol | ((...args: never[]) => unknown) | Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBufferView;
+
+/**
+ * `T` itself when it is plain JSON data, with every part that is not (a `Date`, a function, a
+ * `bigint`, `undefined` inside an array) turned into `never`. Unlike {@link Json} it accepts
+ * `interface` types, which have no index signature. Used as `T & JsonCompatible<T>`, so a
+ * value that is not JSON is a compile error where it is written.
+ * @example interface Order { id: string; qty: number } // JsonCompatible<Order> is Order
+ */
+export type JsonCompatible<T> = T extends JsonPrimitive
+  ? T
+  : T extends NotJson
+    ? never
+    : T extends readonly (infer U)[]
+      ? readonly JsonCompatible<U>[]
+      : T extends object
+        ? { [K in keyof T]: JsonCompatible<T[K]> }
+        : never;
+
+/** A step's or handler's result: JSON, or nothing (recorded as null). */
+export type JsonResult<T> = [T] extends [void] ? T : JsonCompatible<T>;
+
 /** Every status a job can be in. */
 export const JOB_STATUSES = ['pending', 'processing', 'retry', 'done', 'failed', 'cancelled'] as const;
 /** A job's status; see the lifecycle in `lifecycle.ts`. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** A job as the store holds it. Times are epoch milliseconds. Returned jobs are copies. */
-export interface Job {
+/**
+ * A job as the store holds it. Times are epoch milliseconds. Returned jobs are copies.
+ * `P` types the payload and `R` the result (default: any JSON); a store checks them at run
+ * time, the types only say what your own code put there.
+ */
+export interface Job<P = Json, R = Json> {
   id: string;
   queue: string;
   key: string | null;
-  payload: Json;
+  payload: P;
   status: JobStatus;
   priority: number;
   runAt: number;
@@ -22,16 +50,16 @@ export interface Job {
   /** Fencing token: increases at every change of ownership (every acquisition). 0 before the first. */
   leaseToken: number;
   lastError: string | null;
-  result: Json | null;
+  result: R | null;
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
 }
 
 /** What `enqueue` takes. Times are epoch ms. */
-export interface NewJob {
+export interface NewJob<P = Json> {
   queue: string;
-  payload: Json;
+  payload: P;
   /** Unique key: enqueueing a key that exists returns the existing job, never a second one. */
   key?: string;
   /** Lower runs first. Default 0. */
@@ -43,16 +71,16 @@ export interface NewJob {
 }
 
 /** A claim on a job: the token fences every write the holder makes. */
-export interface Lease {
-  job: Job;
+export interface Lease<P = Json, R = Json> {
+  job: Job<P, R>;
   token: number;
   workerId: string;
   expiresAt: number;
 }
 
 /** What `enqueue` returns: the job, and whether this call created it (false: the key existed). */
-export interface EnqueueResult {
-  job: Job;
+export interface EnqueueResult<P = Json> {
+  job: Job<P>;
   created: boolean;
 }
 

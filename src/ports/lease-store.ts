@@ -12,6 +12,7 @@ import type {
   Job,
   JobStatus,
   Json,
+  JsonCompatible,
   Lease,
   ListFilter,
   NewJob,
@@ -31,10 +32,13 @@ import type {
 export interface LeaseStore {
   /** Creates or upgrades the schema; idempotent and safe to run from several processes at once. */
   migrate(): Promise<void>;
-  /** Adds a job, or returns the existing one when its `key` exists (`created: false`). */
-  enqueue(job: NewJob): Promise<EnqueueResult>;
+  /**
+   * Adds a job, or returns the existing one when its `key` exists (`created: false`). The
+   * payload may be of any JSON-compatible type, interfaces included (`P` is inferred).
+   */
+  enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>>;
   /** Adds many jobs in one round trip; validated whole before anything is written. */
-  enqueueMany(jobs: NewJob[]): Promise<EnqueueResult[]>;
+  enqueueMany<P = Json>(jobs: NewJob<P & JsonCompatible<P>>[]): Promise<EnqueueResult<P>[]>;
   /** Claims up to `limit` eligible jobs atomically (rule 1), applying the poison rule (rule 2). */
   acquire(req: AcquireRequest): Promise<Lease[]>;
   /** Pushes the lease's expiry to now + leaseMs. Fenced (rule 3). */

@@ -13,6 +13,7 @@ import type {
   FailOptions,
   Job,
   Json,
+  JsonCompatible,
   Lease,
   ListFilter,
   NewJob,
@@ -114,23 +115,23 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
   }
 
-  async enqueue(job: NewJob): Promise<EnqueueResult> {
+  async enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>> {
     this.open();
     const now = this.now();
     const v = validateNewJob(job, now, { maxPayloadBytes: this.opts.maxPayloadBytes });
     const out = this.insert(v, now);
     if (out.created) this.listeners.notify(v.queue, v.runAt);
-    return out;
+    return out as EnqueueResult<P>;
   }
 
-  async enqueueMany(jobs: NewJob[]): Promise<EnqueueResult[]> {
+  async enqueueMany<P = Json>(jobs: NewJob<P & JsonCompatible<P>>[]): Promise<EnqueueResult<P>[]> {
     this.open();
     if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
     const now = this.now();
     const valid = jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `jobs[${i}]` }));
     const out = valid.map((v) => this.insert(v, now));
     valid.forEach((v, i) => out[i]!.created && this.listeners.notify(v.queue, v.runAt));
-    return out;
+    return out as EnqueueResult<P>[];
   }
 
   async acquire(req: AcquireRequest): Promise<Lease[]> {

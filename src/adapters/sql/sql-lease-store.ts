@@ -14,6 +14,7 @@ import type {
   FailOptions,
   Job,
   Json,
+  JsonCompatible,
   Lease,
   ListFilter,
   NewJob,
@@ -60,17 +61,17 @@ export class SqlLeaseStore implements LeaseStore {
     await this.run('migrate', () => this.engine.migrate(this.now()));
   }
 
-  async enqueue(job: NewJob): Promise<EnqueueResult> {
+  async enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>> {
     const { valid, out } = await this.run('enqueue', async () => {
       const now = this.now();
       const valid = [validateNewJob(job, now, { maxPayloadBytes: this.opts.maxPayloadBytes })];
       return { valid, out: await this.engine.insert(valid, now) };
     });
     this.notifyCreated(valid, out);
-    return out[0]!;
+    return out[0]! as EnqueueResult<P>;
   }
 
-  async enqueueMany(jobs: NewJob[]): Promise<EnqueueResult[]> {
+  async enqueueMany<P = Json>(jobs: NewJob<P & JsonCompatible<P>>[]): Promise<EnqueueResult<P>[]> {
     const { valid, out } = await this.run('enqueueMany', async () => {
       if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
       const now = this.now();
@@ -78,7 +79,7 @@ export class SqlLeaseStore implements LeaseStore {
       return { valid, out: valid.length === 0 ? [] : await this.engine.insert(valid, now) };
     });
     this.notifyCreated(valid, out);
-    return out;
+    return out as EnqueueResult<P>[];
   }
 
   async acquire(req: AcquireRequest): Promise<Lease[]> {

@@ -3,7 +3,7 @@
  * durable steps and idempotency keys.
  */
 import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
-import type { Job, Json, Lease, StepRecord } from '../../domain/job.js';
+import type { Job, Json, JsonResult, Lease, StepRecord } from '../../domain/job.js';
 import { validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { idempotencyKey } from '../idempotency-key.js';
@@ -33,9 +33,11 @@ export interface JobContext {
    * Runs `fn` once across every attempt of the job: if the step finished in an earlier
    * attempt its recorded result is returned and `fn` does not run. The result must be JSON
    * (`undefined` is recorded as `null`), and the recorded value is what you get back, the
-   * first time and every time. A step name may be used once per attempt.
+   * first time and every time. A step name may be used once per attempt. The result type is
+   * checked at compile time: a `Date`, a function or a `bigint` in it is a type error, since
+   * JSON would not give it back as it was.
    */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  step<T>(name: string, fn: () => Promise<T & JsonResult<T>>): Promise<T>;
   /** A key stable across attempts and processes for (this job, `name`): 32 chars of [A-Za-z0-9_-], e.g. a client order id. */
   idempotencyKey(name: string): string;
 }
@@ -62,7 +64,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
   const loadRecords = (): Promise<Map<string, StepRecord>> =>
     (records ??= deps.store.getStepRecords(job.id).then((list) => new Map(list.map((r) => [r.name, r]))));
 
-  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  async function step<T>(name: string, fn: () => Promise<T & JsonResult<T>>): Promise<T> {
     validateKey(name, 'name');
     if (typeof fn !== 'function') throw new ValidationError('fn', 'must be a function returning a promise');
     // A second use of a name in one attempt would read back the first's record: almost always a bug.

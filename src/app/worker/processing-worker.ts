@@ -11,7 +11,7 @@ import { CompletionBatcher } from './completion-batcher.js';
 import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 
 /** Where a worker is in its life. */
@@ -74,7 +74,7 @@ const MAX_STORE_BACKOFF_MS = 30_000;
  * } });
  * await worker.start();
  */
-export class ProcessingWorker {
+export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private readonly o: ResolvedWorkerOptions;
   private readonly events = new SafeEmitter();
   private state: WorkerState = 'idle';
@@ -98,8 +98,9 @@ export class ProcessingWorker {
   private readonly batcher: CompletionBatcher | undefined;
 
   /** Validates the options (throws `ValidationError` naming the bad one); starts nothing. */
-  constructor(options: WorkerOptions) {
-    this.o = resolveWorkerOptions(options);
+  constructor(options: WorkerOptions<Q>) {
+    // The payload types are the caller's promise about its own jobs; inside, every job is JSON.
+    this.o = resolveWorkerOptions(options as unknown as WorkerOptions);
     this.batcher = this.o.batchCompletions ? new CompletionBatcher(this.o.store) : undefined;
   }
 

@@ -15,10 +15,10 @@ import type { JobContext } from './job-context.js';
 
 /**
  * Runs one job. Return a JSON value (or nothing) to complete it; throw to fail the attempt
- * (`PermanentError` fails the job at once).
- * @example const handler: Handler = async (job, ctx) => ctx.step('place', () => placeOrder(job.payload));
+ * (`PermanentError` fails the job at once). `P` types `job.payload`, `R` the result.
+ * @example const handler: Handler<{ orderId: string }> = async (job, ctx) => ctx.step('place', () => placeOrder(job.payload.orderId));
  */
-export type Handler = (job: Job, ctx: JobContext) => Promise<Json | void>;
+export type Handler<P = Json, R = Json> = (job: Job<P, R>, ctx: JobContext) => Promise<R | void>;
 
 /** What `reconcile` answers: the step's result if the effect happened, or that it did not. */
 export type ReconcileResult = { found: true; result: Json } | { found: false };
@@ -30,7 +30,7 @@ export type ReconcileResult = { found: true; result: Json } | { found: false };
  * runs it again.
  * @example reconcile: async (job, step, key) => { const o = await exchange.find(key); return o ? { found: true, result: o } : { found: false }; }
  */
-export type ReconcileHook = (job: Job, stepName: string, idempotencyKey: string) => Promise<ReconcileResult>;
+export type ReconcileHook<P = Json> = (job: Job<P>, stepName: string, idempotencyKey: string) => Promise<ReconcileResult>;
 
 /** What an in-doubt step becomes when no `reconcile` hook settles it. */
 export type InDoubtPolicy = 'rerun' | 'fail';
@@ -40,13 +40,24 @@ export type InDoubtPolicy = 'rerun' | 'fail';
  * two exchanges asks each its own). Without `reconcile`, the worker's own `reconcile` applies.
  * @example handlers: { binance: { handle: placeOnBinance, reconcile: findOnBinance }, kraken: placeOnKraken }
  */
-export interface QueueHandler {
-  handle: Handler;
-  reconcile?: ReconcileHook;
+export interface QueueHandler<P = Json> {
+  handle: Handler<P>;
+  reconcile?: ReconcileHook<P>;
 }
 
-/** Options of `new ProcessingWorker(...)`. Only `store` and a handler are required. */
-export interface WorkerOptions {
+/**
+ * Payload types by queue name, the type parameter of `ProcessingWorker` and `WorkerOptions`:
+ * each queue's handler then sees its own `job.payload` type. Default: every queue's payload
+ * is any JSON.
+ * @example new ProcessingWorker<{ orders: Order; refunds: Refund }>({ store, handlers: { orders: async (job) => job.payload.qty, refunds: ... } })
+ */
+export type QueuePayloads = Record<string, unknown>;
+
+/** The `handlers` map of a worker whose queues carry the payload types `Q`. */
+export type HandlerMap<Q extends QueuePayloads> = { [K in keyof Q & string]: Handler<Q[K]> | QueueHandler<Q[K]> };
+
+/** Options of `new ProcessingWorker(...)`. Only `store` and a handler are required. `Q`: see {@link QueuePayloads}. */
+export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   /** Where jobs live. */
   store: LeaseStore;
   /** Time source for heartbeats, polling and backoff. Default `new SystemClock()`. Use the store's clock. */
@@ -56,14 +67,14 @@ export interface WorkerOptions {
   /** Queues to serve. Default: the keys of `handlers`, or every queue with a single `handler`. */
   queues?: string[];
   /** One handler for every queue served. Give this or `handlers`. */
-  handler?: Handler;
+  handler?: Handler<Q[keyof Q]>;
   /**
    * A handler per queue, each a function or `{ handle, reconcile }` (see {@link QueueHandler});
    * the worker serves exactly these queues unless `queues` narrows them.
    */
-  handlers?: Record<string, Handler | QueueHandler>;
+  handlers?: HandlerMap<Q>;
   /** Settles in-doubt steps of every queue whose handler brings no `reconcile` of its own; see {@link ReconcileHook}. Default: none (the `inDoubt` policy decides). */
-  reconcile?: ReconcileHook;
+  reconcile?: ReconcileHook<Q[keyof Q]>;
   /** What an in-doubt step becomes without a `reconcile` hook. Default 'rerun' (the idempotency key protects). */
   inDoubt?: InDoubtPolicy;
   /** Lease length. Default 300 s. */

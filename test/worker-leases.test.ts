@@ -111,7 +111,7 @@ describe('self-fencing', () => {
         c.down('extend');
       }
       try {
-        return await ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId);
+        return await ctx.step('place', async () => book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).orderId);
       } catch (e) {
         stepError = e;
         c.up();

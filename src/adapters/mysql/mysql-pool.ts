@@ -1,10 +1,13 @@
 /**
  * The pools the adapter opens itself (from a `uri`): the only place mysql2 is constructed.
  */
-import mysql from 'mysql2/promise';
+import type * as Mysql2 from 'mysql2/promise';
+import { loadDriver } from '../shared/load-driver.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { MysqlPoolLike } from './mysql-driver.js';
 import { READ_COMMITTED_SESSION } from './mysql-queries.js';
+
+const mysql = loadDriver<typeof Mysql2>('mysql2/promise', 'mysql2', 'leasehold/mysql');
 
 const URI_FORM = 'expected mysql://user:password@host:3306/database';
 
@@ -49,7 +52,7 @@ export function validateMysqlSource(options: { uri?: unknown; pool?: unknown }):
  * with no listener would crash the process. The failure itself surfaces on the next query.
  */
 export function openMysqlPool(uri: string, connectionLimit: number): MysqlPoolLike {
-  let pool: mysql.Pool;
+  let pool: Mysql2.Pool;
   try {
     pool = createPool(uri, connectionLimit);
   } catch (e) {
@@ -66,7 +69,7 @@ export function openMysqlPool(uri: string, connectionLimit: number): MysqlPoolLi
   return pool;
 }
 
-function createPool(uri: string, connectionLimit: number): mysql.Pool {
+function createPool(uri: string, connectionLimit: number): Mysql2.Pool {
   return mysql.createPool({
     uri,
     connectionLimit,

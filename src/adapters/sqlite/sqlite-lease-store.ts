@@ -4,7 +4,8 @@
  * (WAL, synchronous=FULL by default) and cross-process atomicity (every read-then-write runs in
  * a BEGIN IMMEDIATE transaction, every worker write is fenced in SQL).
  */
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { loadDriver } from '../shared/load-driver.js';
 import { ValidationError } from '../../domain/errors.js';
 import { leaseExpiredMessage } from '../../domain/lifecycle.js';
 import { validateInteger } from '../../domain/validation.js';
@@ -33,6 +34,7 @@ export interface SqliteLeaseStoreOptions extends CommonStoreOptions {
   busyTimeoutMs?: number;
 }
 
+const Database = loadDriver<typeof BetterSqlite3>('better-sqlite3', 'better-sqlite3', 'leasehold/sqlite');
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**

@@ -1,8 +1,8 @@
 import mysql from 'mysql2/promise';
 import { afterAll } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
-import { describeLeaseStoreExamples } from './contract/lease-store-examples.js';
-import { describeLeaseStoreModel } from './contract/lease-store-model.js';
+import { describeLeaseStoreExamples } from '../src/testing/contract/lease-store-examples.js';
+import { describeLeaseStoreModel } from '../src/testing/contract/lease-store-model.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
 await describeMysql('mysql', () => {

@@ -34,7 +34,7 @@ const SURFACE: Record<string, string[]> = {
   memory: ['InMemoryLeaseStore'],
   sqlite: ['SqliteLeaseStore', 'findMigrationsDir', 'loadMigrations'],
   mysql: ['MysqlClock', 'MysqlLeaseStore'],
-  testing: ['ManualClock', 'flush', 'runUntil', 'runUntilIdle'],
+  testing: ['ManualClock', 'describeLeaseStoreContract', 'flush', 'runUntil', 'runUntilIdle'],
 };
 
 const LOAD: Record<string, () => Promise<Record<string, unknown>>> = {

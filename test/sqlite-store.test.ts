@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
-import { describeLeaseStoreContract } from './contract/lease-store-contract.js';
+import { describeLeaseStoreContract } from '../src/testing/contract/lease-store-contract.js';
 
 describeLeaseStoreContract('sqlite', async (options) => {
   const dir = mkdtempSync(join(tmpdir(), 'leasehold-sqlite-'));

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryLeaseStore } from '../../src/adapters/memory/in-memory-lease-store.js';
 import { LeaseLostError } from '../../src/domain/errors.js';
 import type { AcquireRequest, Job, Json, Lease } from '../../src/domain/job.js';
-import type { StoreFactory } from './harness.js';
-import { checkAgainstModel } from './lease-store-model.js';
+import type { StoreFactory } from '../../src/testing/contract/harness.js';
+import { checkAgainstModel } from '../../src/testing/contract/lease-store-model.js';
 
 class IgnoresQueueFilter extends InMemoryLeaseStore {
   override acquire(req: AcquireRequest): Promise<Lease[]> {

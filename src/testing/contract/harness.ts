@@ -1,6 +1,6 @@
-import { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
-import type { CommonStoreOptions } from '../../src/adapters/shared/store-options.js';
-import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { ManualClock } from '../../adapters/clocks/manual-clock.js';
+import type { CommonStoreOptions } from '../../adapters/shared/store-options.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** A store made for one test (or one property run), and how to throw it away. */
 export interface MadeStore {

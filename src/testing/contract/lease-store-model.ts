@@ -12,12 +12,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryLeaseStore } from '../../src/adapters/memory/in-memory-lease-store.js';
-import { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
-import { LeaseholdError } from '../../src/domain/errors.js';
-import type { Job, Lease, NewJob } from '../../src/domain/job.js';
-import { FINAL_STATUSES } from '../../src/domain/lifecycle.js';
-import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { InMemoryLeaseStore } from '../../adapters/memory/in-memory-lease-store.js';
+import { ManualClock } from '../../adapters/clocks/manual-clock.js';
+import { LeaseholdError } from '../../domain/errors.js';
+import type { Job, Lease, NewJob } from '../../domain/job.js';
+import { FINAL_STATUSES } from '../../domain/lifecycle.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
 import { START, type StoreFactory } from './harness.js';
 
 const WORKERS = ['w0', 'w1', 'w2'] as const;

@@ -2,7 +2,7 @@
  * Example-based tests of every rule in docs/semantics.md, written once and run against every adapter.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
+import { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import {
   InvalidTransitionError,
   JobNotFoundError,
@@ -10,9 +10,9 @@ import {
   LeaseholdError,
   StoreUnavailableError,
   ValidationError,
-} from '../../src/domain/errors.js';
-import type { Job, Lease, NewJob } from '../../src/domain/job.js';
-import type { LeaseStore } from '../../src/ports/lease-store.js';
+} from '../../domain/errors.js';
+import type { Job, Lease, NewJob } from '../../domain/job.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
 import { freshStore, START, type StoreFactory } from './harness.js';
 
 const W1 = { workerId: 'w1', leaseMs: 10_000 };

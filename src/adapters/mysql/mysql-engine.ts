@@ -18,6 +18,8 @@ import { isDuplicateKey, translateMysqlError } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
 import type { MysqlQueries } from './mysql-queries.js';
 import { lockedWriteValues } from './mysql-row-codec.js';
+import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
+import type { Schedule } from '../../domain/schedule.js';
 
 /** Prune deletes at most this many jobs per transaction. */
 const PRUNE_CHUNK = 1000;
@@ -188,6 +190,45 @@ export class MysqlEngine implements SqlEngine {
       total += n;
       if (n < PRUNE_CHUNK) return total;
     }
+  }
+
+  async schedule(name: string): Promise<Schedule | undefined> {
+    const [row] = await this.autocommit('getSchedule', (db) => selectRows(db, this.q.selectSchedule, [name]));
+    return row ? rowToSchedule(row) : undefined;
+  }
+
+  async schedules(): Promise<Schedule[]> {
+    return (await this.autocommit('listSchedules', (db) => selectRows(db, this.q.listSchedules))).map(rowToSchedule);
+  }
+
+  async updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Promise<Schedule | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(
+          this.pool,
+          'updateSchedule',
+          async (conn) => {
+            const [row] = await selectRows(conn, this.q.selectScheduleForUpdate, [name]);
+            const before = row && rowToSchedule(row);
+            const w = decide(before);
+            if (!w) return before;
+            const values = scheduleValues(w);
+            if (before) await execute(conn, this.q.updateSchedule, [...values.slice(1), name]);
+            else await execute(conn, this.q.insertSchedule, values);
+            return w.schedule;
+          },
+          this.tx(),
+        );
+      } catch (e) {
+        // Another process created it between our read and INSERT: read it again, locked.
+        if (!(e instanceof StoreUnavailableError && isDuplicateKey(e.cause)) || attempt > 1) throw e;
+      }
+    }
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    const ok = await this.autocommit('removeSchedule', (db) => execute(db, this.q.deleteSchedule, [name]));
+    return ok.affectedRows > 0;
   }
 
   async close(): Promise<void> {

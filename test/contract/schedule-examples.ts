@@ -1,0 +1,111 @@
+/**
+ * Contract examples of the schedule operations, run against every adapter: declaring,
+ * re-declaring, pausing, resuming, advancing the cursor only from where it was read, removing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
+import { ScheduleNotFoundError, ValidationError } from '../../src/domain/errors.js';
+import type { ScheduleDefinition } from '../../src/domain/schedule.js';
+import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { freshStore, START, type StoreFactory } from './harness.js';
+
+const DEF: ScheduleDefinition = { name: 'rebalance', cron: '0 * * * *', timeZone: 'Europe/Berlin', queue: 'orders', payload: { account: 'main' } };
+const HOUR = 3_600_000;
+
+export function describeScheduleExamples(name: string, factory: StoreFactory): void {
+  describe(`${name}: contract examples, schedules`, () => {
+    let store: LeaseStore;
+    let clock: ManualClock;
+    let dispose: () => Promise<void>;
+
+    beforeEach(async () => {
+      const made = await freshStore(factory);
+      store = made.store;
+      clock = made.clock;
+      dispose = made.dispose;
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    it('creates a schedule with its defaults and its cursor, and lists schedules by name', async () => {
+      const { schedule, created, changed } = await store.saveSchedule(DEF, START + HOUR);
+      expect({ created, changed }).toEqual({ created: true, changed: true });
+      expect(schedule).toEqual({
+        name: 'rebalance', cron: '0 * * * *', timeZone: 'Europe/Berlin', queue: 'orders', payload: { account: 'main' },
+        priority: 0, maxAttempts: 3, missed: 'skip', backfillLimit: 10, graceMs: 60_000, skipIfRunning: false,
+        paused: false, nextRunAt: START + HOUR, lastSlotAt: null, lastJobId: null, createdAt: START, updatedAt: START,
+      });
+      await store.saveSchedule({ name: 'audit', cron: '*/5 * * * * *', queue: 'audit', missed: 'backfill', backfillLimit: 3, skipIfRunning: true }, null);
+      expect((await store.listSchedules()).map((s) => s.name)).toEqual(['audit', 'rebalance']);
+      expect(await store.getSchedule('rebalance')).toEqual(schedule);
+      expect(await store.getSchedule('nope')).toBeUndefined();
+    });
+
+    it('leaves an unchanged definition alone and re-anchors a changed one, keeping its pause', async () => {
+      await store.saveSchedule(DEF, START + HOUR);
+      clock.advance(1000);
+      const again = await store.saveSchedule(DEF, START + 2 * HOUR);
+      expect({ created: again.created, changed: again.changed, next: again.schedule.nextRunAt, updated: again.schedule.updatedAt }).toEqual({ created: false, changed: false, next: START + HOUR, updated: START });
+      await store.pauseSchedule('rebalance');
+      const moved = await store.saveSchedule({ ...DEF, cron: '30 * * * *' }, START + HOUR / 2);
+      expect(moved).toMatchObject({ created: false, changed: true, schedule: { cron: '30 * * * *', nextRunAt: START + HOUR / 2, paused: true, createdAt: START, updatedAt: START + 1000 } });
+    });
+
+    it('advances the cursor only from where it was read, and not while paused', async () => {
+      await store.saveSchedule(DEF, START);
+      const [job] = await store.enqueueMany([{ queue: 'orders', payload: null }]);
+      const moved = await store.advanceSchedule('rebalance', { from: START, to: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      expect(moved).toMatchObject({ nextRunAt: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      // A second scheduler that read the same cursor changes nothing.
+      expect(await store.advanceSchedule('rebalance', { from: START, to: START + HOUR, lastSlotAt: START })).toBeUndefined();
+      // A run that enqueued nothing keeps the last slot and job.
+      expect(await store.advanceSchedule('rebalance', { from: START + HOUR, to: START + 2 * HOUR })).toMatchObject({ nextRunAt: START + 2 * HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      await store.pauseSchedule('rebalance');
+      expect(await store.advanceSchedule('rebalance', { from: START + 2 * HOUR, to: START + 3 * HOUR })).toBeUndefined();
+      expect(await store.advanceSchedule('gone', { from: 0, to: 1 })).toBeUndefined();
+      expect((await store.getSchedule('rebalance'))!.nextRunAt).toBe(START + 2 * HOUR);
+    });
+
+    it('pauses and resumes with a new cursor; resuming a running one changes nothing', async () => {
+      await store.saveSchedule(DEF, START);
+      clock.advance(5000);
+      expect(await store.pauseSchedule('rebalance')).toMatchObject({ paused: true, nextRunAt: START, updatedAt: START + 5000 });
+      expect(await store.pauseSchedule('rebalance')).toMatchObject({ paused: true, updatedAt: START + 5000 });
+      expect(await store.resumeSchedule('rebalance', START + 3 * HOUR)).toMatchObject({ paused: false, nextRunAt: START + 3 * HOUR });
+      expect(await store.resumeSchedule('rebalance', START + 9 * HOUR)).toMatchObject({ paused: false, nextRunAt: START + 3 * HOUR });
+      await expect(store.pauseSchedule('nope')).rejects.toBeInstanceOf(ScheduleNotFoundError);
+      await expect(store.resumeSchedule('nope', null)).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
+    });
+
+    it('removes a schedule and keeps its jobs', async () => {
+      await store.saveSchedule(DEF, START);
+      await store.enqueue({ queue: 'orders', payload: null, key: 'schedule:rebalance@2026-01-01T00:00:00.000Z' });
+      expect(await store.removeSchedule('rebalance')).toBe(true);
+      expect(await store.removeSchedule('rebalance')).toBe(false);
+      expect(await store.listSchedules()).toEqual([]);
+      expect((await store.stats()).total).toBe(1);
+    });
+
+    it('refuses bad input naming the field, and writes nothing', async () => {
+      const bad: [unknown, string][] = [
+        [{ ...DEF, name: '' }, 'schedule.name'],
+        [{ ...DEF, cron: ' ' }, 'schedule.cron'],
+        [{ ...DEF, queue: 7 }, 'schedule.queue'],
+        [{ ...DEF, missed: 'sometimes' }, 'schedule.missed'],
+        [{ ...DEF, backfillLimit: 0 }, 'schedule.backfillLimit'],
+        [{ ...DEF, skipIfRunning: 'yes' }, 'schedule.skipIfRunning'],
+        [{ ...DEF, every: 5 }, 'schedule.every'],
+        [{ ...DEF, payload: { f: () => 1 } }, 'schedule.payload.f'],
+      ];
+      for (const [def, field] of bad) {
+        await expect(store.saveSchedule(def as ScheduleDefinition, START), field).rejects.toMatchObject({ name: 'ValidationError', field });
+      }
+      await expect(store.saveSchedule(DEF, -1)).rejects.toMatchObject({ field: 'nextRunAt' });
+      await store.saveSchedule(DEF, START);
+      await expect(store.advanceSchedule('rebalance', { from: START, to: START + 1, lastJobId: 'x' })).rejects.toMatchObject({ field: 'advance.lastJobId' });
+      await expect(store.getSchedule(5 as unknown as string)).rejects.toBeInstanceOf(ValidationError);
+      expect((await store.listSchedules()).map((s) => s.nextRunAt)).toEqual([START]);
+    });
+  });
+}

@@ -75,10 +75,12 @@ export interface Schedule {
 /** A definition with its defaults applied and its payload serialised. */
 export type ValidatedScheduleDefinition = Omit<Schedule, 'paused' | 'nextRunAt' | 'lastSlotAt' | 'lastJobId' | 'createdAt' | 'updatedAt'> & { payloadText: string };
 
-/** What `advanceSchedule` takes: the cursor it read (`from`), where it goes, and what the run enqueued. */
+/** What `advanceSchedule` takes: the cursor the run read, where it goes next, and what the run enqueued. */
 export interface ScheduleAdvance {
-  from: number;
-  to: number | null;
+  /** The `nextRunAt` the run was planned from: the write lands only while the row still has it. */
+  cursor: number;
+  /** The new `nextRunAt`. */
+  next: number | null;
   lastSlotAt?: number | null;
   lastJobId?: string | null;
 }
@@ -121,11 +123,11 @@ export function validateScheduleName(value: unknown, field = 'name'): string {
 export function validateScheduleAdvance(input: unknown): Required<ScheduleAdvance> {
   if (typeof input !== 'object' || input === null) throw new ValidationError('advance', 'must be an object');
   const a = input as Record<string, unknown>;
-  const from = validateTime(a.from, 'advance.from');
-  const to = a.to === null ? null : validateTime(a.to, 'advance.to');
+  const cursor = validateTime(a.cursor, 'advance.cursor');
+  const next = a.next === null ? null : validateTime(a.next, 'advance.next');
   const lastSlotAt = a.lastSlotAt === undefined || a.lastSlotAt === null ? null : validateTime(a.lastSlotAt, 'advance.lastSlotAt');
   const lastJobId = a.lastJobId === undefined || a.lastJobId === null ? null : validateJobRef(a.lastJobId, 'advance.lastJobId');
-  return { from, to, lastSlotAt, lastJobId };
+  return { cursor, next, lastSlotAt, lastJobId };
 }
 
 /** True when `s` already holds exactly this definition (re-declaring it changes nothing). */
@@ -178,10 +180,10 @@ export function applyScheduleResume(s: Schedule, nextRunAt: number | null, now: 
  * schedulers that planned the same run, one advances and the other changes nothing.
  */
 export function applyScheduleAdvance(s: Schedule, a: Required<ScheduleAdvance>, now: number): Schedule | undefined {
-  if (s.paused || s.nextRunAt !== a.from) return undefined;
+  if (s.paused || s.nextRunAt !== a.cursor) return undefined;
   return {
     ...s,
-    nextRunAt: a.to,
+    nextRunAt: a.next,
     lastSlotAt: a.lastSlotAt ?? s.lastSlotAt,
     lastJobId: a.lastSlotAt === null ? s.lastJobId : a.lastJobId,
     updatedAt: now,
@@ -193,8 +195,6 @@ export interface SchedulePlan {
   slots: number[];
   /** The first slot after now, or null. */
   nextRunAt: number | null;
-  /** Due slots the missed policy dropped. */
-  dropped: number;
 }
 
 /** Enumerating slots stops after this many per plan (a per-second expression a year behind). */
@@ -210,25 +210,24 @@ const MAX_SLOTS_WALKED = 200_000;
  */
 export function planScheduleRun(s: Pick<Schedule, 'nextRunAt' | 'missed' | 'backfillLimit' | 'graceMs'>, now: number, next: NextSlot): SchedulePlan {
   const nextRunAt = next(now);
-  if (s.nextRunAt === null || s.nextRunAt > now) return { slots: [], nextRunAt: s.nextRunAt, dropped: 0 };
+  if (s.nextRunAt === null || s.nextRunAt > now) return { slots: [], nextRunAt: s.nextRunAt };
   const want = s.missed === 'backfill' ? s.backfillLimit + 1 : 1;
-  const { slots: due, total } = latestSlots(s.nextRunAt, now, want, next);
-  if (due.length === 0) return { slots: [], nextRunAt, dropped: 0 };
+  const due = latestSlots(s.nextRunAt, now, want, next);
+  if (due.length === 0) return { slots: [], nextRunAt };
   const onTime = now - due[due.length - 1]! <= s.graceMs;
   let slots: number[];
   if (s.missed === 'skip') slots = onTime ? due.slice(-1) : [];
   else if (s.missed === 'latest') slots = due.slice(-1);
   else slots = onTime ? due : due.slice(-s.backfillLimit);
-  return { slots, nextRunAt, dropped: total - slots.length };
+  return { slots, nextRunAt };
 }
 
 /**
- * The latest `want` slots in [from, now] (from is a slot or a time before one), and how many
- * slots that range holds (at least that many; capped by the walk). Walks only a window near
- * `now` that it widens until it holds `want` slots, so a cursor far behind costs little.
- * `total` counts the slots walked: exact when the window reached `from`, else a lower bound.
+ * The latest `want` slots in [from, now] (fewer when the range holds fewer). Walks only a
+ * window near `now` that it widens until it holds `want` slots, so a cursor far behind costs
+ * little.
  */
-function latestSlots(from: number, now: number, want: number, next: NextSlot): { slots: number[]; total: number } {
+function latestSlots(from: number, now: number, want: number, next: NextSlot): number[] {
   for (let span = 1000; ; span *= 4) {
     const start = Math.max(from, now - span);
     const found: number[] = [];
@@ -238,10 +237,7 @@ function latestSlots(from: number, now: number, want: number, next: NextSlot): {
       walked++;
       if (found.length > want) found.shift();
     }
-    if (found.length >= want || start === from || walked >= MAX_SLOTS_WALKED) {
-      // Slots before the window are not walked: `total` is then a lower bound.
-      return { slots: found, total: walked };
-    }
+    if (found.length >= want || start === from || walked >= MAX_SLOTS_WALKED) return found;
   }
 }
 

@@ -320,8 +320,8 @@ class ScheduleCommand extends Cmd {
         case 'advance':
         case 'advanceStale':
           return s.advanceSchedule(this.name, {
-            from: this.op === 'advance' ? (cursor ?? 0) : (cursor ?? 0) + 1,
-            to: at,
+            cursor: this.op === 'advance' ? (cursor ?? 0) : (cursor ?? 0) + 1,
+            next: at,
             lastSlotAt: this.arg % 2 === 0 ? null : cursor,
             lastJobId: this.arg % 2 === 0 ? null : String(this.arg),
           });

@@ -55,15 +55,15 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
     it('advances the cursor only from where it was read, and not while paused', async () => {
       await store.saveSchedule(DEF, START);
       const [job] = await store.enqueueMany([{ queue: 'orders', payload: null }]);
-      const moved = await store.advanceSchedule('rebalance', { from: START, to: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      const moved = await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
       expect(moved).toMatchObject({ nextRunAt: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
       // A second scheduler that read the same cursor changes nothing.
-      expect(await store.advanceSchedule('rebalance', { from: START, to: START + HOUR, lastSlotAt: START })).toBeUndefined();
+      expect(await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, lastSlotAt: START })).toBeUndefined();
       // A run that enqueued nothing keeps the last slot and job.
-      expect(await store.advanceSchedule('rebalance', { from: START + HOUR, to: START + 2 * HOUR })).toMatchObject({ nextRunAt: START + 2 * HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      expect(await store.advanceSchedule('rebalance', { cursor: START + HOUR, next: START + 2 * HOUR })).toMatchObject({ nextRunAt: START + 2 * HOUR, lastSlotAt: START, lastJobId: job!.job.id });
       await store.pauseSchedule('rebalance');
-      expect(await store.advanceSchedule('rebalance', { from: START + 2 * HOUR, to: START + 3 * HOUR })).toBeUndefined();
-      expect(await store.advanceSchedule('gone', { from: 0, to: 1 })).toBeUndefined();
+      expect(await store.advanceSchedule('rebalance', { cursor: START + 2 * HOUR, next: START + 3 * HOUR })).toBeUndefined();
+      expect(await store.advanceSchedule('gone', { cursor: 0, next: 1 })).toBeUndefined();
       expect((await store.getSchedule('rebalance'))!.nextRunAt).toBe(START + 2 * HOUR);
     });
 
@@ -103,7 +103,7 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
       }
       await expect(store.saveSchedule(DEF, -1)).rejects.toMatchObject({ field: 'nextRunAt' });
       await store.saveSchedule(DEF, START);
-      await expect(store.advanceSchedule('rebalance', { from: START, to: START + 1, lastJobId: 'x' })).rejects.toMatchObject({ field: 'advance.lastJobId' });
+      await expect(store.advanceSchedule('rebalance', { cursor: START, next: START + 1, lastJobId: 'x' })).rejects.toMatchObject({ field: 'advance.lastJobId' });
       await expect(store.getSchedule(5 as unknown as string)).rejects.toBeInstanceOf(ValidationError);
       expect((await store.listSchedules()).map((s) => s.nextRunAt)).toEqual([START]);
     });

@@ -194,8 +194,8 @@ export class Scheduler {
       }
     }
     const moved = await this.store.advanceSchedule(s.name, {
-      from: s.nextRunAt!,
-      to: plan.nextRunAt,
+      cursor: s.nextRunAt!,
+      next: plan.nextRunAt,
       lastSlotAt: last ? last.slotAt : null,
       lastJobId: last ? last.job.id : null,
     });

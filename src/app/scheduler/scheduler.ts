@@ -40,6 +40,8 @@ export interface SchedulerOptions {
   pollIntervalMs?: number;
   /** Told about a run that failed (store outage); the scheduler tries again at its next run. */
   onError?: (error: unknown) => void;
+  /** Told what each run of the loop did. */
+  onRun?: (run: SchedulerRun) => void;
 }
 
 /** What one run did. */
@@ -73,6 +75,7 @@ export class Scheduler {
   private readonly pollIntervalMs: number;
   private readonly declared: ScheduleDefinition[];
   private readonly onError: (error: unknown) => void;
+  private readonly onRun: (run: SchedulerRun) => void;
   private stopping: AbortController | undefined;
   private loop: Promise<void> | undefined;
 
@@ -88,6 +91,7 @@ export class Scheduler {
     this.declared = [...(options.schedules ?? [])];
     this.declared.forEach((d, i) => this.check(d, `schedules[${i}]`));
     this.onError = options.onError ?? (() => undefined);
+    this.onRun = options.onRun ?? (() => undefined);
   }
 
   /**
@@ -155,7 +159,9 @@ export class Scheduler {
       while (!stopping.signal.aborted) {
         let delay = this.pollIntervalMs;
         try {
-          delay = (await this.runDue()).nextDelayMs;
+          const run = await this.runDue();
+          delay = run.nextDelayMs;
+          this.onRun(run);
         } catch (error) {
           this.onError(error);
         }

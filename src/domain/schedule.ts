@@ -5,8 +5,8 @@
  * arithmetic itself (a library) sits behind that function, outside the domain.
  */
 import { ValidationError } from './errors.js';
-import type { Job, JobStatus, Json } from './job.js';
-import { parseJobId, validateInteger, validateJson, validateName, validateTime, DEFAULT_MAX_PAYLOAD_BYTES } from './validation.js';
+import type { EnqueueResult, Job, JobStatus, Json, NewJob } from './job.js';
+import { validateInteger, validateJson, validateName, validateTime, DEFAULT_MAX_PAYLOAD_BYTES } from './validation.js';
 
 /** What a run does with slots that passed while no scheduler ran (or the clock jumped ahead). */
 export const MISSED_POLICIES = ['skip', 'latest', 'backfill'] as const;
@@ -75,14 +75,23 @@ export interface Schedule {
 /** A definition with its defaults applied and its payload serialised. */
 export type ValidatedScheduleDefinition = Omit<Schedule, 'paused' | 'nextRunAt' | 'lastSlotAt' | 'lastJobId' | 'createdAt' | 'updatedAt'> & { payloadText: string };
 
-/** What `advanceSchedule` takes: the cursor the run read, where it goes next, and what the run enqueued. */
+/**
+ * What `advanceSchedule` takes: the cursor the run read, where it goes next, and the jobs of
+ * the slots it enqueues (each with its slot as `runAt` and its slot key), in slot order.
+ */
 export interface ScheduleAdvance {
-  /** The `nextRunAt` the run was planned from: the write lands only while the row still has it. */
+  /** The `nextRunAt` the run was planned from: nothing is written unless the row still has it. */
   cursor: number;
   /** The new `nextRunAt`. */
   next: number | null;
-  lastSlotAt?: number | null;
-  lastJobId?: string | null;
+  /** Enqueued in the same transaction as the cursor moves. Default none. */
+  jobs?: NewJob[];
+}
+
+/** What `advanceSchedule` returns when the cursor moved: the schedule as written and the run's jobs (created, or the job holding the key). */
+export interface ScheduleAdvanceResult {
+  schedule: Schedule;
+  jobs: EnqueueResult[];
 }
 
 /**
@@ -119,15 +128,14 @@ export function validateScheduleName(value: unknown, field = 'name'): string {
   return validateName(value, field);
 }
 
-/** Checks the argument of `advanceSchedule`. */
-export function validateScheduleAdvance(input: unknown): Required<ScheduleAdvance> {
+/** Checks the cursor of `advanceSchedule` (its jobs are checked as jobs, by the store). */
+export function validateScheduleAdvance(input: unknown): { cursor: number; next: number | null; jobs: unknown[] } {
   if (typeof input !== 'object' || input === null) throw new ValidationError('advance', 'must be an object');
   const a = input as Record<string, unknown>;
   const cursor = validateTime(a.cursor, 'advance.cursor');
   const next = a.next === null ? null : validateTime(a.next, 'advance.next');
-  const lastSlotAt = a.lastSlotAt === undefined || a.lastSlotAt === null ? null : validateTime(a.lastSlotAt, 'advance.lastSlotAt');
-  const lastJobId = a.lastJobId === undefined || a.lastJobId === null ? null : validateJobRef(a.lastJobId, 'advance.lastJobId');
-  return { cursor, next, lastSlotAt, lastJobId };
+  if (a.jobs !== undefined && !Array.isArray(a.jobs)) throw new ValidationError('advance.jobs', 'must be an array');
+  return { cursor, next, jobs: (a.jobs as unknown[] | undefined) ?? [] };
 }
 
 /** True when `s` already holds exactly this definition (re-declaring it changes nothing). */
@@ -177,17 +185,12 @@ export function applyScheduleResume(s: Schedule, nextRunAt: number | null, now: 
 
 /**
  * The cursor moves only from where the caller read it, and only while not paused: of two
- * schedulers that planned the same run, one advances and the other changes nothing.
+ * schedulers that planned the same run, one advances (and enqueues) and the other changes
+ * nothing. `last` is the run's last slot and its job; none keeps the previous ones.
  */
-export function applyScheduleAdvance(s: Schedule, a: Required<ScheduleAdvance>, now: number): Schedule | undefined {
+export function applyScheduleAdvance(s: Schedule, a: { cursor: number; next: number | null }, last: { slotAt: number; jobId: string } | null, now: number): Schedule | undefined {
   if (s.paused || s.nextRunAt !== a.cursor) return undefined;
-  return {
-    ...s,
-    nextRunAt: a.next,
-    lastSlotAt: a.lastSlotAt ?? s.lastSlotAt,
-    lastJobId: a.lastSlotAt === null ? s.lastJobId : a.lastJobId,
-    updatedAt: now,
-  };
+  return { ...s, nextRunAt: a.next, lastSlotAt: last ? last.slotAt : s.lastSlotAt, lastJobId: last ? last.jobId : s.lastJobId, updatedAt: now };
 }
 
 /** What one run of a due schedule does: enqueue `slots` (ascending), then move the cursor to `nextRunAt`. */
@@ -265,9 +268,4 @@ function validateText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must be a non-empty string');
   if (value.length > MAX_CRON_LENGTH) throw new ValidationError(field, `must be at most ${MAX_CRON_LENGTH} characters`);
   return value;
-}
-
-function validateJobRef(value: unknown, field: string): string {
-  if (parseJobId(value, field) === undefined) throw new ValidationError(field, 'must be a job id');
-  return value as string;
 }

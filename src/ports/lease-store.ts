@@ -19,7 +19,7 @@ import type {
   Stats,
   StepRecord,
 } from '../domain/job.js';
-import type { Schedule, ScheduleAdvance, ScheduleDefinition } from '../domain/schedule.js';
+import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -90,11 +90,13 @@ export interface LeaseStore {
   /** Resumes with the cursor at `nextRunAt` (no backfill of the pause). Throws `ScheduleNotFoundError`. */
   resumeSchedule(name: string, nextRunAt: number | null): Promise<Schedule>;
   /**
-   * Moves the cursor from `from` to `to` and records the run's last slot and job, only if the
-   * cursor is still at `from` and the schedule is not paused; else changes nothing and
-   * returns undefined (another scheduler ran it first, or it was paused or removed).
+   * One run of a schedule, in one transaction: only while the cursor is still at
+   * `advance.cursor` and the schedule is not paused, enqueues `advance.jobs` (keys dedupe as
+   * in `enqueue`), moves the cursor to `advance.next` and records the last job and its slot
+   * (its `runAt`). Otherwise changes nothing and returns undefined (another scheduler ran it
+   * first, or it was paused or removed).
    */
-  advanceSchedule(name: string, advance: ScheduleAdvance): Promise<Schedule | undefined>;
+  advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined>;
   /** Deletes the schedule (its jobs stay). True when it existed. */
   removeSchedule(name: string): Promise<boolean>;
   /**

@@ -52,19 +52,29 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
       expect(moved).toMatchObject({ created: false, changed: true, schedule: { cron: '30 * * * *', nextRunAt: START + HOUR / 2, paused: true, createdAt: START, updatedAt: START + 1000 } });
     });
 
-    it('advances the cursor only from where it was read, and not while paused', async () => {
+    it('advances the cursor and enqueues the run’s jobs together, only from the cursor read and not while paused', async () => {
       await store.saveSchedule(DEF, START);
-      const [job] = await store.enqueueMany([{ queue: 'orders', payload: null }]);
-      const moved = await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
-      expect(moved).toMatchObject({ nextRunAt: START + HOUR, lastSlotAt: START, lastJobId: job!.job.id });
-      // A second scheduler that read the same cursor changes nothing.
-      expect(await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, lastSlotAt: START })).toBeUndefined();
-      // A run that enqueued nothing keeps the last slot and job.
-      expect(await store.advanceSchedule('rebalance', { cursor: START + HOUR, next: START + 2 * HOUR })).toMatchObject({ nextRunAt: START + 2 * HOUR, lastSlotAt: START, lastJobId: job!.job.id });
+      const slot = (at: number) => ({ queue: 'orders', payload: { account: 'main' }, runAt: at, key: `schedule:rebalance@${new Date(at).toISOString()}` });
+      const moved = await store.advanceSchedule('rebalance', { cursor: START, next: START + 2 * HOUR, jobs: [slot(START), slot(START + HOUR)] });
+      expect(moved!.jobs.map((r) => ({ created: r.created, runAt: r.job.runAt, key: r.job.key, status: r.job.status }))).toEqual([
+        { created: true, runAt: START, key: 'schedule:rebalance@2026-01-01T00:00:00.000Z', status: 'pending' },
+        { created: true, runAt: START + HOUR, key: 'schedule:rebalance@2026-01-01T01:00:00.000Z', status: 'pending' },
+      ]);
+      expect(moved!.schedule).toMatchObject({ nextRunAt: START + 2 * HOUR, lastSlotAt: START + HOUR, lastJobId: moved!.jobs[1]!.job.id });
+      // A second scheduler that read the same cursor writes nothing: no job, no cursor.
+      expect(await store.advanceSchedule('rebalance', { cursor: START, next: START + 3 * HOUR, jobs: [slot(START + 2 * HOUR)] })).toBeUndefined();
+      expect((await store.stats()).total).toBe(2);
+      // A run that enqueues nothing keeps the last slot and job; a key held already returns its job.
+      const empty = await store.advanceSchedule('rebalance', { cursor: START + 2 * HOUR, next: START + 3 * HOUR });
+      expect(empty).toEqual({ schedule: expect.objectContaining({ nextRunAt: START + 3 * HOUR, lastSlotAt: START + HOUR, lastJobId: moved!.jobs[1]!.job.id }), jobs: [] });
+      const again = await store.advanceSchedule('rebalance', { cursor: START + 3 * HOUR, next: START + 4 * HOUR, jobs: [slot(START)] });
+      expect(again!.jobs).toEqual([{ created: false, job: moved!.jobs[0]!.job }]);
+      expect(again!.schedule).toMatchObject({ lastSlotAt: START, lastJobId: moved!.jobs[0]!.job.id });
       await store.pauseSchedule('rebalance');
-      expect(await store.advanceSchedule('rebalance', { cursor: START + 2 * HOUR, next: START + 3 * HOUR })).toBeUndefined();
+      expect(await store.advanceSchedule('rebalance', { cursor: START + 4 * HOUR, next: START + 5 * HOUR, jobs: [slot(START + 4 * HOUR)] })).toBeUndefined();
       expect(await store.advanceSchedule('gone', { cursor: 0, next: 1 })).toBeUndefined();
-      expect((await store.getSchedule('rebalance'))!.nextRunAt).toBe(START + 2 * HOUR);
+      expect((await store.getSchedule('rebalance'))!.nextRunAt).toBe(START + 4 * HOUR);
+      expect((await store.stats()).total).toBe(2);
     });
 
     it('pauses and resumes with a new cursor; resuming a running one changes nothing', async () => {
@@ -103,7 +113,9 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
       }
       await expect(store.saveSchedule(DEF, -1)).rejects.toMatchObject({ field: 'nextRunAt' });
       await store.saveSchedule(DEF, START);
-      await expect(store.advanceSchedule('rebalance', { cursor: START, next: START + 1, lastJobId: 'x' })).rejects.toMatchObject({ field: 'advance.lastJobId' });
+      await expect(store.advanceSchedule('rebalance', { cursor: START, next: START + 1, jobs: [{ queue: 'q', payload: null }, { queue: '', payload: null }] })).rejects.toMatchObject({ field: 'advance.jobs[1].queue' });
+      await expect(store.advanceSchedule('rebalance', { cursor: 'soon' as unknown as number, next: null })).rejects.toMatchObject({ field: 'advance.cursor' });
+      expect((await store.stats()).total).toBe(0);
       await expect(store.getSchedule(5 as unknown as string)).rejects.toBeInstanceOf(ValidationError);
       expect((await store.listSchedules()).map((s) => s.nextRunAt)).toEqual([START]);
     });

@@ -59,6 +59,7 @@ import {
   validateScheduleName,
   type Schedule,
   type ScheduleAdvance,
+  type ScheduleAdvanceResult,
   type ScheduleDefinition,
 } from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -392,18 +393,20 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.changeSchedule(n, (s, now) => applyScheduleResume(s, at, now))!;
   }
 
-  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<Schedule | undefined> {
+  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined> {
     this.open();
     const n = validateScheduleName(name);
     const a = validateScheduleAdvance(advance);
-    if (!this.schedules.has(n)) return undefined;
-    let moved = false;
-    const after = this.changeSchedule(n, (s, now) => {
-      const next = applyScheduleAdvance(s, a, now);
-      moved = next !== undefined;
-      return next ?? s;
-    });
-    return moved ? after : undefined;
+    const now = this.now();
+    const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
+    const entry = this.schedules.get(n);
+    if (!entry || applyScheduleAdvance(entry.s, a, null, now) === undefined) return undefined;
+    const jobs = valid.map((v) => this.insert(v, now));
+    const i = jobs.length - 1;
+    const next = applyScheduleAdvance(entry.s, a, i < 0 ? null : { slotAt: valid[i]!.runAt, jobId: jobs[i]!.job.id }, now)!;
+    this.schedules.set(n, { s: next, payloadText: entry.payloadText });
+    valid.forEach((v, k) => jobs[k]!.created && this.listeners.notify(v.queue, v.runAt));
+    return { schedule: this.scheduleCopy(this.schedules.get(n)!), jobs };
   }
 
   async removeSchedule(name: string): Promise<boolean> {

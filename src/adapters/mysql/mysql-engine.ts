@@ -226,6 +226,32 @@ export class MysqlEngine implements SqlEngine {
     }
   }
 
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> {
+    return inTransaction(
+      this.pool,
+      'advanceSchedule',
+      async (conn) => {
+        // The row lock orders every run of one schedule: a second scheduler waits here, then
+        // finds the cursor moved and inserts nothing.
+        const [row] = await selectRows(conn, this.q.selectScheduleForUpdate, [name]);
+        const before = row && rowToSchedule(row);
+        if (!before || !decide(before, null)) return undefined;
+        const out: EnqueueResult[] = [];
+        for (const v of jobs) out.push(await insertOne(conn, this.q, v, now));
+        const i = out.length - 1;
+        const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
+        await execute(conn, this.q.updateSchedule, [...scheduleValues(w).slice(1), name]);
+        return { schedule: w.schedule, jobs: out };
+      },
+      this.tx(),
+    );
+  }
+
   async deleteSchedule(name: string): Promise<boolean> {
     const ok = await this.autocommit('removeSchedule', (db) => execute(db, this.q.deleteSchedule, [name]));
     return ok.affectedRows > 0;

@@ -147,6 +147,18 @@ export interface SqlEngine {
    * the row as it then is.
    */
   updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Promise<Schedule | undefined> | Schedule | undefined;
+  /**
+   * One run of a schedule in one transaction: reads the row locked; when `decide(row, null)`
+   * writes nothing (cursor moved, paused, gone) returns undefined and inserts nothing; else
+   * inserts `jobs` as `insert` does and writes `decide(row, last)`, `last` being the last
+   * job's slot (its runAt) and id.
+   */
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> | { schedule: Schedule; jobs: EnqueueResult[] } | undefined;
   /** Deletes a schedule; true when it existed. */
   deleteSchedule(name: string): Promise<boolean> | boolean;
   /** Releases what the engine opened. */

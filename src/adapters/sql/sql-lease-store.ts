@@ -16,6 +16,7 @@ import {
   validateScheduleName,
   type Schedule,
   type ScheduleAdvance,
+  type ScheduleAdvanceResult,
   type ScheduleDefinition,
 } from '../../domain/schedule.js';
 import type {
@@ -303,19 +304,20 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
-  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<Schedule | undefined> {
-    return this.run('advanceSchedule', async () => {
+  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined> {
+    const { valid, out } = await this.run('advanceSchedule', async () => {
       const n = validateScheduleName(name);
       const a = validateScheduleAdvance(advance);
       const now = this.now();
-      let moved = false;
-      const after = await this.engine.updateSchedule(n, (s) => {
-        const next = s && applyScheduleAdvance(s, a, now);
-        moved = next !== undefined;
+      const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
+      const out = await this.engine.fireSchedule(n, valid, now, (s, last) => {
+        const next = s && applyScheduleAdvance(s, a, last, now);
         return next && { schedule: next, payloadText: JSON.stringify(next.payload) };
       });
-      return moved ? after : undefined;
+      return { valid, out };
     });
+    if (out) this.notifyCreated(valid, out.jobs);
+    return out;
   }
 
   async removeSchedule(name: string): Promise<boolean> {

@@ -212,6 +212,27 @@ export class SqliteEngine implements SqlEngine {
       .immediate();
   }
 
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): { schedule: Schedule; jobs: EnqueueResult[] } | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.schedule.get(name) as SqlRow | undefined;
+        const before = row && rowToSchedule(row);
+        if (!decide(before, null)) return undefined;
+        // Nested: a savepoint inside this transaction.
+        const out = jobs.length === 0 ? [] : this.insert(jobs, now);
+        const i = out.length - 1;
+        const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
+        return { schedule: rowToSchedule(s.upsertSchedule.get(...scheduleValues(w)) as SqlRow), jobs: out };
+      })
+      .immediate();
+  }
+
   deleteSchedule(name: string): boolean {
     return this.stmts().deleteSchedule.run(name).changes > 0;
   }

@@ -1,13 +1,15 @@
 /**
  * The scheduler: declares recurring jobs and enqueues their slots. Any number of processes
- * may run it against one store. Each slot's job carries a dedupe key made from the schedule's
- * name and the slot's time, so two schedulers that plan the same slot enqueue one job; the
- * schedule's cursor then moves only from where it was read, so a slot once handled is never
+ * may run it against one store. A run plans from the schedule's cursor and hands the store
+ * its slots' jobs together with the new cursor: the store writes both in one transaction,
+ * only while the cursor is still where the run read it. So of two schedulers that plan the
+ * same slot one enqueues it and the other writes nothing, and a slot once handled is never
  * planned again (not after a restart, not after its job was pruned, not when a clock steps
- * back). Which slots a run enqueues is the domain's `planScheduleRun`.
+ * back). Each slot's job also carries a dedupe key made from the schedule's name and the
+ * slot's time. Which slots a run enqueues is the domain's `planScheduleRun`.
  */
 import type { Job } from '../../domain/job.js';
-import { LeaseholdError, ValidationError } from '../../domain/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import {
   UNFINISHED_STATUSES,
   planScheduleRun,
@@ -187,26 +189,14 @@ export class Scheduler {
       if (previous && UNFINISHED_STATUSES.includes(previous.status)) slots = [];
       else slots = slots.slice(-1);
     }
-    let last: { slotAt: number; job: Job } | undefined;
-    for (const slotAt of slots) {
-      const job = { queue: s.queue, payload: s.payload, priority: s.priority, maxAttempts: s.maxAttempts, runAt: slotAt, key: scheduleSlotKey(s.name, slotAt) };
-      try {
-        const { job: j, created } = await this.store.enqueue(job);
-        if (created) run.enqueued.push(j);
-        last = { slotAt, job: j };
-      } catch (error) {
-        // A slot whose key was retired (its job pruned) was enqueued once already.
-        if (!(error instanceof LeaseholdError && (error.code as string) === 'KEY_RETIRED')) throw error;
-      }
-    }
-    const moved = await this.store.advanceSchedule(s.name, {
-      cursor: s.nextRunAt!,
-      next: plan.nextRunAt,
-      lastSlotAt: last ? last.slotAt : null,
-      lastJobId: last ? last.job.id : null,
-    });
-    if (moved) run.advanced.push(s.name);
-    return moved;
+    const jobs = slots.map((slotAt) => ({ queue: s.queue, payload: s.payload, priority: s.priority, maxAttempts: s.maxAttempts, runAt: slotAt, key: scheduleSlotKey(s.name, slotAt) }));
+    // The jobs and the cursor are written together, only from the cursor this run read: a run
+    // planned on a stale read (another scheduler got there first) writes nothing at all.
+    const moved = await this.store.advanceSchedule(s.name, { cursor: s.nextRunAt!, next: plan.nextRunAt, jobs });
+    if (!moved) return undefined;
+    run.advanced.push(s.name);
+    for (const r of moved.jobs) if (r.created) run.enqueued.push(r.job);
+    return moved.schedule;
   }
 
   private firstSlot(cron: string, timeZone: string): number | null {

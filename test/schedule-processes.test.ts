@@ -23,6 +23,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SPEED = 4;
 const SLOTS = 60;
 const KILL_EVERY = 8;
+const RESTARTS = 6;
 
 function spawnScheduler(kind: 'sqlite' | 'mysql', target: string, base: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join('test', 'fixtures', 'scheduler-process.ts'), kind, target, String(base), String(SPEED)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,7 +60,7 @@ async function runSchedulers(kind: 'sqlite' | 'mysql', target: string, open: (cl
     await Promise.all(children.map(ready));
     const first = (await store.getSchedule('tick'))!.nextRunAt!;
     const cursor = async (): Promise<number> => (await store.getSchedule('tick'))!.nextRunAt!;
-    while ((await cursor()) < first + SLOTS * 1000) {
+    while (kills < RESTARTS || (await cursor()) < first + SLOTS * 1000) {
       const from = await cursor();
       await until(async () => (await cursor()) >= from + KILL_EVERY * 1000);
       // A restart: SIGKILL one (whatever it was doing), start a new one in its place.
@@ -81,7 +82,6 @@ async function runSchedulers(kind: 'sqlite' | 'mysql', target: string, open: (cl
   await store.close();
   const all = [...completed, ...left].sort((a, b) => a - b);
   expect(stderr.join('')).toBe('');
-  expect(kills).toBeGreaterThanOrEqual(Math.floor(SLOTS / KILL_EVERY) - 1);
   expect(all.length).toBeGreaterThanOrEqual(SLOTS);
   expect(new Set(all).size, 'a slot was enqueued twice').toBe(all.length);
   expect(all, 'a slot is missing').toEqual(Array.from({ length: all.length }, (_, k) => all[0]! + k * 1000));
@@ -89,7 +89,7 @@ async function runSchedulers(kind: 'sqlite' | 'mysql', target: string, open: (cl
 }
 
 describe('sqlite: scheduler processes', () => {
-  it(`3 processes, restarted by SIGKILL every ${KILL_EVERY} slots, enqueue each of ${SLOTS}+ per-second slots once`, { timeout: 120_000 }, async () => {
+  it(`3 processes, ${RESTARTS}+ SIGKILL restarts ${KILL_EVERY}+ slots apart, enqueue each of ${SLOTS}+ per-second slots once`, { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leasehold-sched-'));
     try {
       const filename = join(dir, 'jobs.db');
@@ -102,7 +102,7 @@ describe('sqlite: scheduler processes', () => {
 
 await describeMysql('mysql: scheduler processes', () => {
   afterAll(endAdminPool);
-  it(`3 processes, restarted by SIGKILL every ${KILL_EVERY} slots, enqueue each of ${SLOTS}+ per-second slots once`, { timeout: 120_000 }, async () => {
+  it(`3 processes, ${RESTARTS}+ SIGKILL restarts ${KILL_EVERY}+ slots apart, enqueue each of ${SLOTS}+ per-second slots once`, { timeout: 120_000 }, async () => {
     const db = await createTestDatabase('sched');
     await runSchedulers('mysql', db.url, (clock) => new MysqlLeaseStore({ uri: db.url, clock, connectionLimit: 2 }));
   });

@@ -37,7 +37,7 @@ export interface SchedulerOptions {
   schedules?: ScheduleDefinition[];
   /**
    * Longest wait between runs (ms): schedules added or resumed by another process are seen
-   * within it. Default 1000.
+   * within it; a known schedule's next slot is waited for exactly. Default 5000.
    */
   pollIntervalMs?: number;
   /** Told about a run that failed (store outage); the scheduler tries again at its next run. */
@@ -87,7 +87,7 @@ export class Scheduler {
     this.store = options.store;
     this.clock = options.clock ?? new SystemClock();
     this.calendar = options.calendar ?? new CronerCalendar();
-    const poll = options.pollIntervalMs ?? 1000;
+    const poll = options.pollIntervalMs ?? 5000;
     if (typeof poll !== 'number' || !Number.isFinite(poll) || poll <= 0) throw new ValidationError('pollIntervalMs', 'must be a positive number');
     this.pollIntervalMs = poll;
     this.declared = [...(options.schedules ?? [])];

@@ -95,7 +95,7 @@ export function cliSuite(target: CliTarget): void {
 
     const s = await cli('--json', 'status');
     expect(s.code).toBe(0);
-    expect(Object.keys(s.json).sort()).toEqual(['activeLeases', 'byQueue', 'byStatus', 'expiredLeases', 'failed', 'now', 'oldestWaiting', 'oldestWaitingExact', 'total']);
+    expect(Object.keys(s.json).sort()).toEqual(['activeLeases', 'byQueue', 'byStatus', 'expiredLeases', 'failed', 'now', 'oldestWaiting', 'oldestWaitingExact', 'schedules', 'total']);
     expect(s.json.byQueue.crashy).toMatchObject({ processing: 1 });
     expect(s.json.expiredLeases).toEqual([expect.objectContaining({ id: lease!.job.id, lockedBy: 'dead-worker' })]);
     expect(s.json.oldestWaiting).toMatchObject({ queue: 'orders', status: 'pending' });

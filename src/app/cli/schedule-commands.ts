@@ -8,12 +8,18 @@ import { ScheduleNotFoundError } from '../../domain/errors.js';
 import type { Json } from '../../domain/job.js';
 import { MISSED_POLICIES, type MissedPolicy, type Schedule, type ScheduleDefinition } from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { Scheduler, type ScheduleView } from '../scheduler/scheduler.js';
+import type { Scheduler, ScheduleView } from '../scheduler/scheduler.js';
 import { UsageError } from './exit-codes.js';
 import { formatTime, table } from './format.js';
 import { openStore, type DbSpec } from './open-store.js';
 import type { Output } from './output.js';
 import { parseDuration, parseInteger, parseJson } from './parse-args.js';
+
+/** A scheduler on `store`, loaded on first use: every other command starts without croner. */
+async function schedulerOn(store: LeaseStore, options: Omit<ConstructorParameters<typeof Scheduler>[0], 'store'> = {}): Promise<Scheduler> {
+  const { Scheduler } = await import('../scheduler/scheduler.js');
+  return new Scheduler({ store, ...options });
+}
 
 /** Runs one command on an opened store and prints its result (the program's `run`). */
 type Run = <T>(cmd: Command, fn: (store: LeaseStore, now: number) => Promise<T>, text: (r: T, now: number) => string) => Promise<void>;
@@ -62,7 +68,7 @@ export function addScheduleCommands(program: Command, run: Run, runScheduler: (c
       if (o.maxAttempts !== undefined) def.maxAttempts = parseInteger(o.maxAttempts, '--max-attempts', 1, 1_000_000);
       return run(
         cmd,
-        (store) => new Scheduler({ store }).declare(def),
+        async (store) => (await schedulerOn(store)).declare(def),
         (r) => `${r.created ? 'created' : r.changed ? 'updated' : 'unchanged'} schedule ${r.schedule.name}; next run ${formatTime(r.schedule.nextRunAt)}`,
       );
     });
@@ -70,7 +76,7 @@ export function addScheduleCommands(program: Command, run: Run, runScheduler: (c
   schedule
     .command('list')
     .description('every schedule with its next run')
-    .action((_o, cmd: Command) => run(cmd, (store) => new Scheduler({ store }).list().then((schedules) => ({ schedules })), (r, now) => formatSchedules(r.schedules, now)));
+    .action((_o, cmd: Command) => run(cmd, async (store) => ({ schedules: await (await schedulerOn(store)).list() }), (r, now) => formatSchedules(r.schedules, now)));
 
   for (const [verb, text] of [
     ['pause', 'stop enqueueing its slots (those that pass while paused are dropped)'],
@@ -81,7 +87,7 @@ export function addScheduleCommands(program: Command, run: Run, runScheduler: (c
       .description(text)
       .argument('<name>', 'schedule name')
       .action((name: string, _o, cmd: Command) =>
-        run(cmd, (store) => new Scheduler({ store })[verb](name).then((s: Schedule) => ({ schedule: s })), (r) => `schedule ${r.schedule.name} is ${r.schedule.paused ? 'paused' : `active; next run ${formatTime(r.schedule.nextRunAt)}`}`),
+        run(cmd, async (store) => ({ schedule: (await (await schedulerOn(store))[verb](name)) as Schedule }), (r) => `schedule ${r.schedule.name} is ${r.schedule.paused ? 'paused' : `active; next run ${formatTime(r.schedule.nextRunAt)}`}`),
       );
   }
 
@@ -91,7 +97,7 @@ export function addScheduleCommands(program: Command, run: Run, runScheduler: (c
     .argument('<name>', 'schedule name')
     .action((name: string, _o, cmd: Command) =>
       run(cmd, async (store) => {
-        if (!(await new Scheduler({ store }).remove(name))) throw new ScheduleNotFoundError(name);
+        if (!(await (await schedulerOn(store)).remove(name))) throw new ScheduleNotFoundError(name);
         return { removed: name };
       }, (r) => `removed schedule ${r.removed}`),
     );
@@ -111,8 +117,7 @@ export async function scheduleRunCommand(db: DbSpec, out: Output, json: boolean)
   };
   try {
     await store.listSchedules();
-    const scheduler = new Scheduler({
-      store,
+    const scheduler = await schedulerOn(store, {
       onError: (error) => log('scheduler:error', { error: String(error) }, `scheduler error: ${error instanceof Error ? error.message : String(error)}`),
       onRun: (r) => {
         for (const job of r.enqueued) log('schedule:enqueued', { jobId: job.id, queue: job.queue, runAt: job.runAt }, `enqueued job ${job.id} on ${job.queue} for ${new Date(job.runAt).toISOString()}`);

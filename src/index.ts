@@ -14,6 +14,12 @@ export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/proces
 export type { WorkerOptions, Handler, QueueHandler, HandlerMap, QueuePayloads, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
+export { Scheduler } from './app/scheduler/scheduler.js';
+export type { SchedulerOptions, SchedulerRun, ScheduleView } from './app/scheduler/scheduler.js';
+export { CronerCalendar } from './adapters/cron/croner-calendar.js';
+export type { CronCalendar } from './ports/calendar.js';
+export { scheduleSlotOf, MISSED_POLICIES } from './domain/schedule.js';
+export type { Schedule, ScheduleDefinition, MissedPolicy } from './domain/schedule.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';

@@ -3,6 +3,7 @@ import type { CommonStoreOptions } from '../../adapters/shared/store-options.js'
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
+import { describeScheduleExamples } from './schedule-examples.js';
 import type { StoreFactory } from './harness.js';
 
 export type { StoreFactory, MadeStore } from './harness.js';
@@ -33,6 +34,7 @@ export interface LeaseStoreContractOptions<S extends LeaseStore = LeaseStore> {
 export function describeLeaseStoreContract<S extends LeaseStore>(name: string, make: LeaseStoreContractOptions<S> | StoreFactory): void {
   const factory = typeof make === 'function' ? make : toFactory(make);
   describeLeaseStoreExamples(name, factory);
+  describeScheduleExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }
 

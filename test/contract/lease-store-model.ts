@@ -18,7 +18,7 @@ import { LeaseholdError } from '../../src/domain/errors.js';
 import type { Job, Lease, NewJob } from '../../src/domain/job.js';
 import { FINAL_STATUSES } from '../../src/domain/lifecycle.js';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
-import type { ScheduleAdvanceResult } from '../../src/domain/schedule.js';
+import type { Schedule, ScheduleAdvanceResult } from '../../src/domain/schedule.js';
 import { START, type StoreFactory } from './harness.js';
 
 const WORKERS = ['w0', 'w1', 'w2'] as const;
@@ -335,11 +335,17 @@ class ScheduleCommand extends Cmd {
     if (this.op === 'advance' && m.ok && r.ok && m.value && r.value) {
       (m.value as ScheduleAdvanceResult).jobs.forEach((mi, i) => mapCreated(w, mi, (r.value as ScheduleAdvanceResult).jobs[i]!));
     }
+    // Job ids differ between stores (MySQL burns an id on a deduped insert): compare the
+    // schedule's lastJobId through the id mapping, like every job.
+    const mapSchedule = (world: World, sc: Schedule): Schedule => ({ ...sc, lastJobId: sc.lastJobId === null ? null : (world.back.get(sc.lastJobId) ?? `unmapped:${sc.lastJobId}`) });
     expectSame(w, this.toString(), m, r, (world, v) => {
-      if (!v || typeof v !== 'object' || !('jobs' in v)) return v;
-      const res = v as ScheduleAdvanceResult;
-      const lastJobId = res.schedule.lastJobId === null ? null : (world.back.get(res.schedule.lastJobId) ?? `unmapped:${res.schedule.lastJobId}`);
-      return { schedule: { ...res.schedule, lastJobId }, jobs: res.jobs.map((x) => ({ created: x.created, job: normal(world, x.job) })) };
+      if (!v || typeof v !== 'object') return v;
+      if ('jobs' in v) {
+        const res = v as ScheduleAdvanceResult;
+        return { schedule: mapSchedule(world, res.schedule), jobs: res.jobs.map((x) => ({ created: x.created, job: normal(world, x.job) })) };
+      }
+      if ('schedule' in v) return { ...(v as { schedule: Schedule }), schedule: mapSchedule(world, (v as { schedule: Schedule }).schedule) };
+      return 'lastJobId' in v ? mapSchedule(world, v as Schedule) : v;
     });
   }
   toString(): string {

@@ -103,15 +103,25 @@ const newJobArb: fc.Arbitrary<NewJob> = fc.record(
   {
     queue: fc.constantFrom(...QUEUES),
     payload: fc.oneof(
-      fc.integer(),
-      fc.string({ maxLength: 8 }),
-      fc.constant(null),
-      fc.dictionary(fc.constantFrom('x', 'y'), fc.integer(), { maxKeys: 2 }),
-      fc.dictionary(fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength: 3 }), fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength: 6 }), { maxKeys: 2 }),
-      // Kept as 0 by every store; at the depth limit; one level past it (refused).
-      fc.constantFrom(-0, nested(256), nested(257)),
+      { weight: 3, arbitrary: fc.integer() },
+      { weight: 3, arbitrary: fc.string({ maxLength: 8 }) },
+      { weight: 3, arbitrary: fc.constant(null) },
+      { weight: 3, arbitrary: fc.dictionary(fc.constantFrom('x', 'y'), fc.integer(), { maxKeys: 2 }) },
+      {
+        weight: 3,
+        arbitrary: fc.dictionary(fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength: 3 }), fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength: 6 }), {
+          maxKeys: 2,
+        }),
+      },
+      // Kept as 0 by every store; at the depth limit.
+      { weight: 2, arbitrary: fc.constantFrom(-0, nested(256)) },
+      // One level past it: refused by every store alike (rare, so most batches still go in).
+      { weight: 1, arbitrary: fc.constant(nested(257)) },
     ),
-    key: fc.constantFrom('k1', 'k2', 'k1 ', 'k\u0000😀', LONGEST_KEY, `k${LONE_HIGH}`),
+    key: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom('k1', 'k2', 'k3', 'k1 ', 'k\u0000😀', LONGEST_KEY) },
+      { weight: 1, arbitrary: fc.constant(`k${LONE_HIGH}`) },
+    ),
     priority: fc.integer({ min: -1, max: 1 }),
     runAt: fc.constantFrom(0, 1_000, 4_000),
     maxAttempts: fc.integer({ min: 1, max: 3 }),

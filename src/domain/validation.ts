@@ -259,6 +259,21 @@ function isArrayIndex(key: string, length: number): boolean {
   return /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < length;
 }
 
+/**
+ * Whether a JSON value (as `JSON.parse` returns it) nests arrays and objects deeper than `max`.
+ * Iterative, like the check at the door: used on values read back from a store.
+ */
+export function exceedsJsonDepth(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** UTF-8 byte length of a string, without Buffer (the domain does no I/O). */
 export function utf8Length(s: string): number {
   let n = 0;

@@ -4,10 +4,10 @@
  * write fenced in SQL and read back with RETURNING.
  */
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
-import { applyComplete } from '../../domain/lifecycle.js';
+import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -82,20 +82,40 @@ export class SqliteEngine implements SqlEngine {
     const [claim, q] =
       c.queues === null ? [s.claim.all, []] : c.queues.length === 1 ? [s.claim.one, [c.queues[0]]] : [s.claim.many, [JSON.stringify(c.queues)]];
     const take = [c.workerId, c.lockedUntil, now, now];
-    const rows = this.db
-      .transaction((): SqlRow[] => {
-        if (claim.anyExpired.get(now, ...q) === undefined) {
-          return (c.limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, c.limit)) as SqlRow[];
+    const claimRows = (limit: number): SqlRow[] => {
+      if (claim.anyExpired.get(now, ...q) === undefined) {
+        return (limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, limit)) as SqlRow[];
+      }
+      const claimed = (claim.withExpired.all(...take, ...q, now, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
+      const last = claimed.length === limit ? claimed[claimed.length - 1] : undefined;
+      const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
+      claim.poison.run(now, now, now, ...q, ...bound);
+      return claimed;
+    };
+    return this.db
+      .transaction((): Job[] => {
+        const jobs: Job[] = [];
+        // A row that cannot be decoded is failed here, in the claim's transaction, and the claim
+        // goes on for the rest of the limit: it never blocks the queue, nor fails the claim.
+        for (let need = c.limit; need > 0; ) {
+          const rows = claimRows(need);
+          let failed = 0;
+          // RETURNING does not promise any order.
+          for (const job of rows.sort(compareRowClaimOrder).map(rowToJob)) {
+            const reason = undecodableReason(job);
+            if (reason === undefined) jobs.push(job);
+            else {
+              const w = writeOf('expire', applyUndecodable(job, now, reason));
+              this.write(w, 'byId').get(...w.values, Number(job.id));
+              failed++;
+            }
+          }
+          if (failed === 0) break;
+          need -= rows.length - failed;
         }
-        const claimed = (claim.withExpired.all(...take, ...q, now, ...q, c.limit) as SqlRow[]).sort(compareRowClaimOrder);
-        const last = claimed.length === c.limit ? claimed[claimed.length - 1] : undefined;
-        const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
-        claim.poison.run(now, now, now, ...q, ...bound);
-        return claimed;
+        return jobs;
       })
       .immediate();
-    // RETURNING does not promise any order.
-    return rows.sort(compareRowClaimOrder).map(rowToJob);
   }
 
   writeIfHeld(w: FencedWrite): Job | undefined {

@@ -12,6 +12,9 @@ import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
 
+/** Prune deletes at most this many jobs per transaction (as the MySQL engine does). */
+export const PRUNE_CHUNK = 1000;
+
 /** Beyond any int32 priority: a poison-rule bound that every row sorts before. */
 const AFTER_EVERY_PRIORITY = 2 ** 31;
 
@@ -30,6 +33,7 @@ const SQL = {
   saveStep: Q.SAVE_STEP,
   steps: Q.SELECT_STEPS,
   reap: Q.REAP_EXPIRED,
+  prunable: Q.SELECT_PRUNABLE,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
 } as const;
@@ -194,15 +198,30 @@ export class SqliteEngine implements SqlEngine {
     return this.stmts().counts.all() as { queue: string; status: JobStatus; n: number }[];
   }
 
-  prune(cutoff: number, statuses: JobStatus[]): number {
+  /**
+   * Deletes in chunks of PRUNE_CHUNK jobs, one short write transaction each, and yields between
+   * chunks: a prune of a million rows was one 3 s transaction that stalled every other writer.
+   * Between chunks the write lock is free, so this process's other work (next turn of the event
+   * loop) and other processes (their busy handler) get in.
+   */
+  async prune(cutoff: number, statuses: JobStatus[]): Promise<number> {
     const list = JSON.stringify(statuses);
-    const s = this.stmts();
-    return this.db
-      .transaction(() => {
-        s.pruneSteps.run(cutoff, list);
-        return s.pruneJobs.run(cutoff, list).changes;
-      })
-      .immediate();
+    let total = 0;
+    for (;;) {
+      const s = this.stmts();
+      const n = this.db
+        .transaction(() => {
+          const ids = (s.prunable.all(cutoff, list, PRUNE_CHUNK) as { id: number }[]).map((r) => r.id);
+          if (ids.length === 0) return 0;
+          const json = JSON.stringify(ids);
+          s.pruneSteps.run(json);
+          return s.pruneJobs.run(json).changes;
+        })
+        .immediate();
+      total += n;
+      if (n < PRUNE_CHUNK) return total;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   close(): void {

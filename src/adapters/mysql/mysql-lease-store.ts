@@ -53,6 +53,6 @@ export class MysqlLeaseStore extends SqlLeaseStore {
       source.pool ??
       openMysqlPool(source.uri, options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000));
     const multiStatements = options.multipleStatements ?? ownsPool;
-    super(new MysqlEngine({ pool, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }), opts);
+    super(new MysqlEngine({ pool, source: ownsPool ? 'uri' : 'pool', maxPayloadBytes: opts.maxPayloadBytes, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }), opts);
   }
 }

@@ -36,8 +36,8 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schema', 'processing_jobs_steps']);
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await versions(db.name)).toEqual([1, 7]);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await store.close();
@@ -48,7 +48,7 @@ await describeMysql('mysql: migrations and schema', () => {
     const stores = Array.from({ length: 4 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await versions(db.name)).toEqual([1, 7]);
       await stores[0]!.enqueue({ queue: 'q', payload: 1 });
       expect((await stores[3]!.stats()).total).toBe(1);
     } finally {
@@ -78,7 +78,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

@@ -66,6 +66,6 @@ describe('the model-based contract catches broken adapters', () => {
       const store = new Store(options);
       return { store, dispose: () => store.close() };
     };
-    await expect(checkAgainstModel(factory, { numRuns: 300, seed: 42 })).rejects.toThrow(/Property failed/);
+    await expect(checkAgainstModel(factory, { numRuns: 600, seed: 42 })).rejects.toThrow(/Property failed/);
   });
 });

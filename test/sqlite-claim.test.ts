@@ -70,7 +70,9 @@ describe('sqlite: the claim', () => {
       withExpiredMany: plan(Q.CLAIM_MANY_QUEUES.withExpired, [...take, '["q"]', 1, '["q"]', 10]),
       poison: plan(Q.CLAIM_ALL.poison, [1, 1, 1, 0, 0, 0]),
       reap: plan(Q.REAP_EXPIRED, [1, 1, 1]),
-      prune: plan(Q.PRUNE_JOBS, [1, '["done"]']),
+      prune: plan(Q.SELECT_PRUNABLE, [1, '["done"]', 1000]),
+      pruneJobs: plan(Q.PRUNE_JOBS, ['[1, 2]']),
+      pruneSteps: plan(Q.PRUNE_STEPS, ['[1, 2]']),
     };
     for (const [name, p] of Object.entries(plans)) expect(p, name).not.toMatch(/^SCAN processing_jobs$/m);
     // Waiting jobs come out of their index already in claim order: no sort of the whole backlog.
@@ -86,6 +88,9 @@ describe('sqlite: the claim', () => {
       expect(plans[name], name).toMatch(/SEARCH processing_jobs USING (COVERING )?INDEX processing_jobs_leases/);
     }
     expect(plans.prune).toMatch(/USING INDEX processing_jobs_finished/);
+    // One chunk is deleted by primary key, never by a scan.
+    expect(plans.pruneJobs).toMatch(/SEARCH processing_jobs USING INTEGER PRIMARY KEY/);
+    expect(plans.pruneSteps).toMatch(/SEARCH processing_job_steps USING PRIMARY KEY/);
     await store.close();
     db.close();
   });

@@ -109,3 +109,14 @@ export function applyCancel(job: Job, now: number): Job {
 export function applyManualRetry(job: Job, now: number): Job {
   return { ...job, status: 'pending', attempts: 0, runAt: now, updatedAt: now, finishedAt: null };
 }
+
+/**
+ * The job after a store found its row undecodable (its payload or result is not JSON the store
+ * can read back, e.g. edited by hand, or written by a version without the depth limit): failed
+ * at once, with `reason` as its last error, so it can never block a queue. Not an action a
+ * caller takes, so not in `TRANSITIONS`: the claim applies it to a row it meets, whatever its
+ * waiting or processing status. `retry` then runs it again once the row is repaired.
+ */
+export function applyUndecodable(job: Job, now: number, reason: string): Job {
+  return { ...job, status: 'failed', lastError: reason, lockedBy: null, lockedUntil: null, updatedAt: now, finishedAt: now };
+}

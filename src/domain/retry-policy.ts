@@ -48,7 +48,11 @@ export function decideFailure(
 
 const MAX_ERROR_CHARS = 8192;
 
-/** The text recorded as `lastError`: the stack when there is one (it starts with the message), capped. */
+/**
+ * The text recorded as `lastError`: the stack when there is one (it starts with the message),
+ * capped, and made well-formed (a lone surrogate, from the error or from the cap cutting a pair,
+ * becomes U+FFFD here, so every store keeps the same text).
+ */
 export function describeError(error: unknown): string {
   let text: string;
   if (error instanceof Error) text = error.stack ?? `${error.name}: ${error.message}`;
@@ -60,5 +64,5 @@ export function describeError(error: unknown): string {
       text = String(error);
     }
   }
-  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS) : text;
+  return (text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS) : text).toWellFormed();
 }

@@ -29,20 +29,50 @@ export interface ValidatedNewJob {
   maxAttempts: number;
 }
 
-/** Checks a queue or worker name: a non-empty string of at most 128 characters. */
+/**
+ * Checks a queue or worker name: a non-empty, well-formed string of at most 128 characters.
+ * @example validateName('orders', 'queue') // 'orders'
+ */
 export function validateName(value: unknown, field: string): string {
+  return validateIdentifier(value, field, MAX_NAME_LENGTH);
+}
+
+/**
+ * Checks a dedupe key or step name: a non-empty, well-formed string of at most 255 characters.
+ * @example validateKey('order-42', 'key') // 'order-42'
+ */
+export function validateKey(value: unknown, field: string): string {
+  return validateIdentifier(value, field, MAX_KEY_LENGTH);
+}
+
+/**
+ * Checks a string a store keeps and compares (queue, key, step name, worker id): non-empty, at
+ * most `max` UTF-16 code units, and well-formed Unicode. A lone surrogate (half of an emoji cut
+ * by `slice`) has no UTF-8 form: a SQL store would keep a replacement character instead, and
+ * the name it hands back would no longer match the one it was given. Any other string,
+ * NUL, emoji and trailing spaces included, is kept byte for byte.
+ */
+export function validateIdentifier(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeName(value)}`);
   if (value.length === 0) throw new ValidationError(field, 'must not be empty');
-  if (value.length > MAX_NAME_LENGTH) throw new ValidationError(field, `must be at most ${MAX_NAME_LENGTH} characters`);
+  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
+  if (!value.isWellFormed()) {
+    throw new ValidationError(field, `must be well-formed Unicode: it holds a lone surrogate at index ${loneSurrogateIndex(value)}`);
+  }
   return value;
 }
 
-/** Checks a dedupe key or step name: a non-empty string of at most 255 characters. */
-export function validateKey(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeName(value)}`);
-  if (value.length === 0) throw new ValidationError(field, 'must not be empty');
-  if (value.length > MAX_KEY_LENGTH) throw new ValidationError(field, `must be at most ${MAX_KEY_LENGTH} characters`);
-  return value;
+/** Index of the first UTF-16 code unit that is half of a surrogate pair without its other half. */
+function loneSurrogateIndex(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return i;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return i;
+  }
+  return -1;
 }
 
 /** Checks an integer in [min, max]. */
@@ -77,49 +107,171 @@ export function validateStatuses(value: unknown, field: string): JobStatus[] {
 }
 
 /**
- * Checks that `value` is plain JSON (objects, arrays, strings, finite numbers, booleans,
- * null: no undefined, functions, symbols, BigInt, Dates, Maps, class instances or cycles)
- * and that its UTF-8 JSON text fits in `maxBytes`. Returns that text.
+ * Deepest nesting of arrays and objects a JSON value may have: `[[1]]` is 2 levels. Far below
+ * where `JSON.stringify` and `structuredClone` overflow the stack (about 5,000 levels from a
+ * shallow stack, fewer inside a driver's callbacks), so every copy a store makes of an accepted
+ * value succeeds.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * Checks that `value` is plain JSON that survives a round trip exactly, and that its UTF-8 JSON
+ * text fits in `maxBytes`. Returns that text. Refused, with the path of the offending value:
+ * undefined, functions, symbols, BigInt, non-finite numbers, Dates, Maps, class instances,
+ * cycles, nesting deeper than {@link MAX_JSON_DEPTH}, and what `JSON.stringify` would drop or
+ * change without a word: extra properties or holes on arrays, symbol keys, non-enumerable
+ * properties and getters. `-0` is accepted and kept as `0` (JSON has no negative zero).
+ * @example validateJson({ orderId: 7 }, 'payload') // '{"orderId":7}'
  */
 export function validateJson(value: unknown, field: string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): string {
-  checkJsonValue(value, field, new Set());
+  checkJsonValue(value, field);
   const text = JSON.stringify(value);
   const bytes = utf8Length(text);
   if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`);
   return text;
 }
 
-function checkJsonValue(value: unknown, path: string, ancestors: Set<object>): void {
+/**
+ * An array or object still to check. Its path is built only for an error message, from the
+ * parents, so a large valid value costs no string per element.
+ */
+interface JsonFrame {
+  value: object;
+  depth: number;
+  parent: JsonFrame | undefined;
+  key: string | number;
+  /** Set once its children are on the stack: the next pop takes it off the ancestors. */
+  leaving: boolean;
+}
+
+/** The path of `key` under `parent`, or of the root itself when there is no parent. */
+function at(root: string, parent: JsonFrame | undefined, key: string | number | undefined): string {
+  return parent === undefined ? root : framePath(root, parent, key);
+}
+
+function framePath(root: string, frame: JsonFrame | undefined, key?: string | number): string {
+  const parts: (string | number)[] = key === undefined ? [] : [key];
+  for (let f = frame; f && f.parent !== undefined; f = f.parent) parts.push(f.key);
+  let out = root;
+  for (let i = parts.length - 1; i >= 0; i--) out += typeof parts[i] === 'number' ? `[${parts[i]}]` : `.${parts[i]}`;
+  return out;
+}
+
+/**
+ * Walks the value with an explicit stack, never recursion: a value nested 100,000 levels deep is
+ * refused with a ValidationError, not a RangeError from the check itself.
+ */
+function checkJsonValue(root: unknown, rootPath: string): void {
+  if (!checkScalar(root, rootPath, undefined)) return;
+  const stack: JsonFrame[] = [{ value: root as object, depth: 0, parent: undefined, key: '', leaving: false }];
+  const ancestors = new Set<object>();
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.leaving) {
+      stack.pop();
+      ancestors.delete(frame.value);
+      continue;
+    }
+    frame.leaving = true;
+    const { value, depth } = frame;
+    if (ancestors.has(value)) throw new ValidationError(framePath(rootPath, frame), 'must be JSON: it contains a cycle');
+    if (depth >= MAX_JSON_DEPTH) throw new ValidationError(framePath(rootPath, frame), `must be JSON nested at most ${MAX_JSON_DEPTH} levels deep (arrays and objects)`);
+    ancestors.add(value);
+    // Scalars are checked as their parent is walked; arrays and objects go on the stack, last
+    // to first, so siblings are walked in order.
+    if (Array.isArray(value)) {
+      checkPlainArray(value, rootPath, frame);
+      for (let i = value.length - 1; i >= 0; i--) {
+        const child: unknown = value[i];
+        if (checkScalar(child, rootPath, frame, i)) stack.push({ value: child as object, depth: depth + 1, parent: frame, key: i, leaving: false });
+      }
+    } else {
+      const keys = plainObjectKeys(value, rootPath, frame);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        const d = Object.getOwnPropertyDescriptor(value, key)!;
+        // Read from the descriptor: no getter runs during validation.
+        if (d.get !== undefined || d.set !== undefined) throw new ValidationError(framePath(rootPath, frame, key), 'must be JSON: a getter or setter is not a JSON value');
+        if (checkScalar(d.value, rootPath, frame, key)) stack.push({ value: d.value as object, depth: depth + 1, parent: frame, key, leaving: false });
+      }
+    }
+  }
+}
+
+/**
+ * Checks a value that is not an array or object; true when it is one (to be walked). Its path is
+ * `key` under `parent` (the root itself when `parent` is undefined).
+ */
+function checkScalar(value: unknown, root: string, parent: JsonFrame | undefined, key?: string | number): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return;
+      return false;
     case 'number':
-      if (!Number.isFinite(value)) throw new ValidationError(path, `must be JSON: ${value} is not a finite number`);
-      return;
+      if (!Number.isFinite(value)) throw new ValidationError(at(root, parent, key), `must be JSON: ${value} is not a finite number`);
+      return false;
     case 'undefined':
-      throw new ValidationError(path, 'must be JSON: undefined is not a JSON value');
+      throw new ValidationError(at(root, parent, key), 'must be JSON: undefined is not a JSON value');
     case 'function':
     case 'symbol':
     case 'bigint':
-      throw new ValidationError(path, `must be JSON: a ${typeof value} is not a JSON value`);
-    case 'object': {
-      if (value === null) return;
-      if (ancestors.has(value)) throw new ValidationError(path, 'must be JSON: it contains a cycle');
-      ancestors.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) checkJsonValue(value[i], `${path}[${i}]`, ancestors);
-      } else {
-        const proto = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) {
-          throw new ValidationError(path, `must be JSON: a ${proto?.constructor?.name ?? 'non-plain object'} is not a plain object`);
-        }
-        for (const k of Object.keys(value)) checkJsonValue((value as Record<string, unknown>)[k], `${path}.${k}`, ancestors);
-      }
-      ancestors.delete(value);
-      return;
-    }
+      throw new ValidationError(at(root, parent, key), `must be JSON: a ${typeof value} is not a JSON value`);
+    default:
+      return value !== null;
   }
+}
+
+/** Refuses an array JSON would not carry exactly: a subclass, holes, extra or symbol properties. */
+function checkPlainArray(value: unknown[], root: string, frame: JsonFrame): void {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Array.prototype) throw new ValidationError(framePath(root, frame), `must be JSON: a ${proto?.constructor?.name ?? 'non-plain array'} is not a plain array`);
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) throw new ValidationError(framePath(root, frame, i), 'must be JSON: a hole in an array would come back as null');
+  }
+  // No holes: the own keys are the indices, 'length', and anything extra.
+  const keys = Reflect.ownKeys(value);
+  if (keys.length === value.length + 1) return;
+  for (const key of keys) {
+    if (typeof key === 'symbol') throw new ValidationError(framePath(root, frame), `must be JSON: the symbol key ${String(key)} would be dropped`);
+    if (key !== 'length' && !isArrayIndex(key, value.length)) throw new ValidationError(framePath(root, frame, key), 'must be JSON: an array with extra properties would lose them');
+  }
+}
+
+/** The keys of a plain object; refuses a class instance, symbol keys and non-enumerable properties. */
+function plainObjectKeys(value: object, root: string, frame: JsonFrame): string[] {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ValidationError(framePath(root, frame), `must be JSON: a ${proto?.constructor?.name ?? 'non-plain object'} is not a plain object`);
+  }
+  const keys = Object.keys(value);
+  const symbols = Object.getOwnPropertySymbols(value);
+  if (symbols.length > 0) throw new ValidationError(framePath(root, frame), `must be JSON: the symbol key ${String(symbols[0])} would be dropped`);
+  const names = Object.getOwnPropertyNames(value);
+  if (names.length !== keys.length) {
+    const hidden = names.find((n) => !Object.prototype.propertyIsEnumerable.call(value, n))!;
+    throw new ValidationError(framePath(root, frame, hidden), 'must be JSON: a non-enumerable property would be dropped');
+  }
+  return keys;
+}
+
+/** True when a property key is a canonical array index below length. */
+function isArrayIndex(key: string, length: number): boolean {
+  return /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < length;
+}
+
+/**
+ * Whether a JSON value (as `JSON.parse` returns it) nests arrays and objects deeper than `max`.
+ * Iterative, like the check at the door: used on values read back from a store.
+ */
+export function exceedsJsonDepth(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** UTF-8 byte length of a string, without Buffer (the domain does no I/O). */

@@ -124,7 +124,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private closed = false;
 
   constructor(options: InMemoryLeaseStoreOptions = {}) {
-    this.opts = resolveStoreOptions(options);
+    this.opts = resolveStoreOptions(options, 'InMemoryLeaseStore');
   }
 
   async migrate(): Promise<void> {

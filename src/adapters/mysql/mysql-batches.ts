@@ -20,16 +20,31 @@ export const INSERT_CHUNK_ROWS = 1000;
 export const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * Splits `items` into runs of at most INSERT_CHUNK_ROWS whose `bytes` add up to at most
- * INSERT_CHUNK_BYTES; an item larger than that on its own goes alone.
+ * Bytes a statement may carry besides its large values: the SQL text, names (a key is at most
+ * 765 bytes), numbers, and a lastError of 8,192 characters escaped (at most 48 KiB).
  */
-export function statementChunks<T>(items: T[], bytes: (item: T) => number): T[][] {
+export const STATEMENT_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Bytes of values one batched statement may carry on a server with this max_allowed_packet:
+ * INSERT_CHUNK_BYTES, or less on a server whose packets are smaller.
+ */
+export function chunkBudget(maxPacketBytes: number): number {
+  return Math.max(1, Math.min(INSERT_CHUNK_BYTES, maxPacketBytes - STATEMENT_OVERHEAD_BYTES));
+}
+
+/**
+ * Splits `items` into runs of at most INSERT_CHUNK_ROWS whose `bytes` add up to at most
+ * `budget` (INSERT_CHUNK_BYTES unless the server's packets are smaller); an item larger than
+ * that on its own goes alone.
+ */
+export function statementChunks<T>(items: T[], bytes: (item: T) => number, budget = INSERT_CHUNK_BYTES): T[][] {
   const out: T[][] = [];
   let chunk: T[] = [];
   let size = 0;
   for (const item of items) {
     const n = bytes(item);
-    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || size + n > INSERT_CHUNK_BYTES)) {
+    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || size + n > budget)) {
       out.push(chunk);
       chunk = [];
       size = 0;
@@ -76,7 +91,7 @@ export async function insertOne(db: Pick<MysqlPoolLike, 'query'>, q: MysqlQuerie
  * a key repeated in the batch returns the first one's job, the rest go as multi-row INSERTs
  * (the last carries the COMMIT). `step` is auto_increment_increment: ids are insertId + i * step.
  */
-export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: ValidatedNewJob[], now: number, step: number): Promise<EnqueueResult[]> {
+export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: ValidatedNewJob[], now: number, step: number, budget = INSERT_CHUNK_BYTES): Promise<EnqueueResult[]> {
   const out: (EnqueueResult | undefined)[] = new Array(valid.length);
   const keys = [...new Set(valid.flatMap((v) => (v.key === null ? [] : [v.key])))];
   const existing = new Map<string, SqlRow>();
@@ -95,21 +110,14 @@ export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: Validate
     }
     toInsert.push(i);
   });
-  for (let start = 0; start < toInsert.length; ) {
-    let end = start;
-    let bytes = 0;
-    while (end < toInsert.length && end - start < INSERT_CHUNK_ROWS && (end === start || bytes + valid[toInsert[end]!]!.payloadText.length <= INSERT_CHUNK_BYTES)) {
-      bytes += valid[toInsert[end]!]!.payloadText.length;
-      end++;
-    }
-    const chunk = toInsert.slice(start, end);
+  for (const chunk of statementChunks(toInsert, (i) => sqlTextBytes(valid[i]!.payloadText), budget)) {
     // A concurrent enqueue of one of these keys makes this INSERT fail with 1062 (see MysqlEngine.insert).
     // The last chunk carries the COMMIT: a batch without keys is one round trip in all.
     const insert: [string, unknown[]] = [q.insertJobs(chunk.length), chunk.flatMap((i) => insertValues(valid[i]!, now))];
-    const ok = (end === toInsert.length ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
+    const last = chunk[chunk.length - 1] === toInsert[toInsert.length - 1];
+    const ok = (last ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
     const first = Number(ok.insertId);
     chunk.forEach((i, k) => (out[i] = { job: insertedJob(first + k * step, valid[i]!, now), created: true }));
-    start = end;
   }
   valid.forEach((v, i) => {
     if (out[i] === undefined) out[i] = { job: copyJob(out[firstOfKey.get(v.key!)!]!.job), created: false };

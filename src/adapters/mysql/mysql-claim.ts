@@ -5,9 +5,9 @@
  */
 import type { Job } from '../../domain/job.js';
 import { compareClaimOrder, isPoisoned } from '../../domain/lease-rules.js';
-import { applyAcquire, applyExpire } from '../../domain/lifecycle.js';
+import { applyAcquire, applyExpire, applyUndecodable } from '../../domain/lifecycle.js';
 import { writeOf, type ClaimQuery } from '../sql/sql-engine.js';
-import { rowToJob, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { inTransaction, selectRows, type MysqlTx } from './mysql-driver.js';
 import type { MysqlEngine } from './mysql-engine.js';
 
@@ -46,7 +46,13 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       }
       if (!best) break;
       const job = best.jobs[best.next++]!;
-      if (isPoisoned(job, now)) {
+      const reason = undecodableReason(job);
+      if (reason !== undefined) {
+        // A row that cannot be decoded is failed under its lock and skipped, like a poisoned one:
+        // it never blocks the queue, nor fails the claim.
+        await e.writeLocked(conn, job, writeOf('expire', applyUndecodable(job, now, reason)));
+        poisoned++;
+      } else if (isPoisoned(job, now)) {
         await e.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
         poisoned++;
       } else {

@@ -35,7 +35,7 @@ async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], 
   if (new Set(rows.map((r) => r.id)).size === rows.length) {
     // One fenced statement per chunk that fits in a packet, all in this transaction.
     let held = 0;
-    for (const chunk of statementChunks(rows, (r) => sqlTextBytes(r.resultText))) {
+    for (const chunk of statementChunks(rows, (r) => sqlTextBytes(r.resultText), e.chunkBytes)) {
       const values: unknown[] = [];
       for (const r of chunk) values.push(r.id, r.resultText);
       values.push(now, now, ...chunk.map((r) => r.id));
@@ -63,7 +63,7 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
     winners.set(r.id, r.resultText);
     return completedFromLease(job, now, r.resultText);
   });
-  for (const chunk of statementChunks([...winners], ([, t]) => sqlTextBytes(t))) {
+  for (const chunk of statementChunks([...winners], ([, t]) => sqlTextBytes(t), e.chunkBytes)) {
     const values: unknown[] = [];
     for (const [id, t] of chunk) values.push(id, t);
     values.push(now, now, ...chunk.map(([id]) => id));

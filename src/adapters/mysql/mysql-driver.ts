@@ -204,15 +204,28 @@ export async function autocommit<T>(
   random: () => number,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    let conn: MysqlConnectionLike;
     try {
-      return await work(pool);
+      conn = await pool.getConnection();
     } catch (e) {
+      throw translateMysqlError(e, operation);
+    }
+    let broken = false;
+    try {
+      return await work(conn);
+    } catch (e) {
+      // Its own connection, not pool.query: one the server closed (1153, a kill) is destroyed
+      // here, where pool.query would hand it back to the pool and to the next caller.
+      broken = isConnectionBroken(e);
       if (isRetryableConflict(e) && attempt < retry.attempts) {
         await realDelay(Math.floor(random() * retry.baseDelayMs * 2 ** (attempt - 1)));
         continue;
       }
       if (isRetryableConflict(e)) throw new StoreUnavailableError(`mysql ${operation} kept conflicting (${attempt} attempts)`, { cause: e });
       throw translateMysqlError(e, operation);
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
     }
   }
 }

@@ -4,13 +4,14 @@
  * (mysql-claim.ts), complete (mysql-complete.ts) and enqueue (mysql-batches.ts) have files of
  * their own.
  */
-import { StoreUnavailableError } from '../../domain/errors.js';
+import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import { holdsLease } from '../../domain/lease-rules.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
-import { insertMany, insertOne } from './mysql-batches.js';
+import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
+import { packetChecked } from './mysql-packet.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
 import { completeHeld } from './mysql-complete.js';
 import { autocommit, execute, inTransaction, selectRows, type MysqlOkPacket, type MysqlPoolLike, type MysqlTx, type TxOptions, type TxRetryPolicy } from './mysql-driver.js';
@@ -27,6 +28,10 @@ const PRUNE_CHUNK = 1000;
 /** How the engine reaches its database. */
 export interface MysqlEngineConfig {
   pool: MysqlPoolLike;
+  /** Which option gave the pool ('uri' or 'pool'): named by a connection that fails the checks. */
+  source: 'uri' | 'pool';
+  /** The store's largest payload or result: checked against the server's packet size. */
+  maxPayloadBytes: number;
   ownsPool: boolean;
   table: string;
   q: MysqlQueries;
@@ -39,10 +44,47 @@ export class MysqlEngine implements SqlEngine {
   readonly pool: MysqlPoolLike;
   readonly q: MysqlQueries;
   private autoIncrementStep: number | undefined;
+  /** The server's max_allowed_packet, read by `ready`. */
+  private maxPacket: number | undefined;
+  /** Bytes of values one batched statement may carry (see `chunkBudget`). */
+  chunkBytes = INSERT_CHUNK_BYTES;
 
   constructor(private readonly config: MysqlEngineConfig) {
-    this.pool = config.pool;
+    // Every statement is measured before it is sent (see mysql-packet.ts).
+    this.pool = packetChecked(config.pool, () => this.maxPacket);
     this.q = config.q;
+  }
+
+  /**
+   * Reads the session's character sets and max_allowed_packet once, before the first operation,
+   * from a pool the store opened or one it was handed alike. Anything but utf8mb4 would store
+   * other text than it was given (a `charset=latin1` uri turned payloads into text that no
+   * longer decodes), so it is refused; so is a `maxPayloadBytes` the server cannot carry: a
+   * step result travels twice in its statement (insert or update) and SQL escaping can double
+   * it, so a value needs four times its size in a packet, plus the rest of the statement.
+   */
+  async ready(): Promise<void> {
+    const [row] = await this.autocommit('connect', (db) => selectRows(db, this.q.serverSettings));
+    for (const which of ['client', 'connection', 'results'] as const) {
+      const charset = row?.[which] === null || row?.[which] === undefined ? null : String(row[which]).toLowerCase();
+      // character_set_results NULL: results come in each column's own charset (utf8mb4 here).
+      if (charset === 'utf8mb4' || (which === 'results' && charset === null)) continue;
+      throw new ValidationError(
+        this.config.source,
+        `the connection's character_set_${which} is ${charset}; leasehold needs utf8mb4 (remove charset= from the uri, or create the pool with charset 'utf8mb4')`,
+      );
+    }
+    const maxPacket = Number(row?.maxPacket);
+    const largest = Math.floor((maxPacket - STATEMENT_OVERHEAD_BYTES) / 4);
+    if (this.config.maxPayloadBytes > largest) {
+      throw new ValidationError(
+        'maxPayloadBytes',
+        `is ${this.config.maxPayloadBytes}, more than the server's max_allowed_packet of ${maxPacket} bytes can carry ` +
+          `(a value may need four times its size in a statement); set it to at most ${Math.max(0, largest)}, or raise max_allowed_packet`,
+      );
+    }
+    this.maxPacket = maxPacket;
+    this.chunkBytes = chunkBudget(maxPacket);
   }
 
   async migrate(now: number): Promise<void> {
@@ -55,7 +97,7 @@ export class MysqlEngine implements SqlEngine {
     const keyCount = new Set(jobs.map((v) => v.key)).size;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTransaction(this.pool, 'enqueueMany', (conn) => insertMany(conn, this.q, jobs, now, step), this.tx());
+        return await inTransaction(this.pool, 'enqueueMany', (conn) => insertMany(conn, this.q, jobs, now, step, this.chunkBytes), this.tx());
       } catch (e) {
         // Another process inserted one of these keys between our SELECT and INSERT: the whole
         // batch rolled back; the next attempt finds that key (committed by then, or the

@@ -2,7 +2,8 @@
  * Translation of mysql2 errors at the adapter edge: nothing raw leaves the adapter, the driver
  * error stays reachable as `cause`.
  */
-import { LeaseholdError, StoreUnavailableError } from '../../domain/errors.js';
+import { LeaseholdError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import { ER_NET_PACKET_TOO_LARGE, PacketTooLargeError } from './mysql-packet.js';
 
 /** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back. */
 export const ER_LOCK_DEADLOCK = 1213;
@@ -10,6 +11,9 @@ export const ER_LOCK_DEADLOCK = 1213;
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 /** ER_DUP_ENTRY: a unique key (job_key, or a migration record) already exists. */
 export const ER_DUP_ENTRY = 1062;
+
+/** The value a too-large statement of each operation carries. */
+const PACKET_FIELD: Record<string, string> = { enqueue: 'payload', enqueueMany: 'jobs', saveStep: 'result', complete: 'result', completeMany: 'result' };
 
 interface DriverError {
   errno?: number;
@@ -40,8 +44,10 @@ export function isDuplicateKey(e: unknown): boolean {
 export function isConnectionBroken(e: unknown): boolean {
   const d = asDriverError(e);
   if (d.fatal === true) return true;
-  // 1927 ER_CONNECTION_KILLED (MariaDB), 1053 server shutdown, 2006/2013 gone away / lost.
-  return d.errno === 1927 || d.errno === 1053 || d.errno === 2006 || d.errno === 2013;
+  // 1927 ER_CONNECTION_KILLED (MariaDB), 1053 server shutdown, 2006/2013 gone away / lost;
+  // 1153 packet too large: the server closes the connection after refusing the statement, and
+  // a pool that got it back would hand it out dead (the next call got ECONNRESET).
+  return d.errno === 1927 || d.errno === 1053 || d.errno === 2006 || d.errno === 2013 || d.errno === ER_NET_PACKET_TOO_LARGE;
 }
 
 /**
@@ -52,6 +58,12 @@ export function isConnectionBroken(e: unknown): boolean {
 export function translateMysqlError(e: unknown, operation: string): LeaseholdError {
   if (e instanceof LeaseholdError) return e;
   const d = asDriverError(e);
+  // Too large for the server: permanent, retrying cannot help. A ValidationError of the value at
+  // fault, so an enqueue is refused and an unrecordable step result fails its job for good.
+  if (e instanceof PacketTooLargeError || d.errno === ER_NET_PACKET_TOO_LARGE) {
+    const err = e instanceof PacketTooLargeError ? e : new PacketTooLargeError(undefined, undefined, { cause: e });
+    return new ValidationError(PACKET_FIELD[operation] ?? 'statement', `is too large for this server: ${err.message}`);
+  }
   const what = [d.code, d.errno].filter((x) => x !== undefined).join(' ');
   const detail = d.message ?? String(e);
   return new StoreUnavailableError(`mysql ${operation} failed${what ? ` (${what})` : ''}: ${detail}`, { cause: e });

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../../domain/errors.js';
 import { validateInteger, validateTableName } from '../../domain/validation.js';
-import { resolveStoreOptions, type CommonStoreOptions } from '../shared/store-options.js';
+import { resolveStoreOptions, validateOptionObject, type CommonStoreOptions } from '../shared/store-options.js';
 import { SqlLeaseStore } from '../sql/sql-lease-store.js';
 import { DEFAULT_TX_RETRY, type MysqlPoolLike, type TxRetryPolicy } from './mysql-driver.js';
 import { MysqlEngine } from './mysql-engine.js';
@@ -39,7 +39,8 @@ export type MysqlLeaseStoreOptions = CommonStoreOptions & {
 export class MysqlLeaseStore extends SqlLeaseStore {
   constructor(options: MysqlLeaseStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object with uri or pool');
-    const opts = resolveStoreOptions(options);
+    const opts = resolveStoreOptions(options, 'MysqlLeaseStore', ['uri', 'pool', 'table', 'connectionLimit', 'conflictRetry', 'multipleStatements']);
+    validateOptionObject(options.conflictRetry, 'conflictRetry', ['attempts', 'baseDelayMs']);
     const table = validateTableName(options.table ?? 'processing_jobs', 'table');
     const conflictRetry = {
       attempts: options.conflictRetry?.attempts === undefined ? DEFAULT_TX_RETRY.attempts : validateInteger(options.conflictRetry.attempts, 'conflictRetry.attempts', 1, 100),
@@ -52,6 +53,6 @@ export class MysqlLeaseStore extends SqlLeaseStore {
       source.pool ??
       openMysqlPool(source.uri, options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000));
     const multiStatements = options.multipleStatements ?? ownsPool;
-    super(new MysqlEngine({ pool, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }), opts);
+    super(new MysqlEngine({ pool, source: ownsPool ? 'uri' : 'pool', maxPayloadBytes: opts.maxPayloadBytes, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }), opts);
   }
 }

@@ -41,6 +41,10 @@ export function mysqlQueries(table: string) {
      */
     insertJobs: (n: number) => `INSERT INTO ${t} ${insertColumns} VALUES ${Array(n).fill(insertRow).join(', ')}`,
     autoIncrementStep: 'SELECT @@auto_increment_increment AS step',
+    // The session's character sets and packet limit, checked once before the first operation.
+    // Same names and meaning on MariaDB and MySQL 8.
+    serverSettings:
+      'SELECT @@character_set_client AS client, @@character_set_connection AS connection, @@character_set_results AS results, @@max_allowed_packet AS maxPacket',
 
     selectById: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ?`,
     selectByIdForUpdate: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ? FOR UPDATE`,

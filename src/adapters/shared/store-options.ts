@@ -24,8 +24,22 @@ export interface ResolvedStoreOptions {
   maxPayloadBytes: number;
 }
 
-/** Validates the common options and fills in defaults. */
-export function resolveStoreOptions(opts: CommonStoreOptions = {}): ResolvedStoreOptions {
+/** The names of the options every store takes. */
+export const COMMON_STORE_OPTIONS = ['clock', 'backoff', 'random', 'maxPayloadBytes'] as const;
+
+/**
+ * Validates the common options and fills in defaults. Like the worker's options, an option the
+ * store does not know is refused, naming it: a misspelt `tabel` would otherwise leave the store
+ * on its default table, shared with whoever else forgot it.
+ * @example resolveStoreOptions(options, 'SqliteLeaseStore', ['filename', 'database'])
+ */
+export function resolveStoreOptions(opts: CommonStoreOptions | undefined, store: string, ownOptions: readonly string[] = []): ResolvedStoreOptions {
+  if (opts === undefined) opts = {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValidationError('options', `must be an object of ${store} options`);
+  const known = new Set<string>([...COMMON_STORE_OPTIONS, ...ownOptions]);
+  for (const k of Object.keys(opts)) {
+    if (!known.has(k)) throw new ValidationError(k, `is not an option of ${store} (known: ${[...known].join(', ')})`);
+  }
   if (opts.clock !== undefined && typeof opts.clock?.now !== 'function') throw new ValidationError('clock', 'must have a now() method');
   if (opts.random !== undefined && typeof opts.random !== 'function') throw new ValidationError('random', 'must be a function returning [0, 1)');
   return {
@@ -37,10 +51,17 @@ export function resolveStoreOptions(opts: CommonStoreOptions = {}): ResolvedStor
   };
 }
 
+/** Checks that `value` is undefined or an object with no key outside `known`. */
+export function validateOptionObject(value: unknown, field: string, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(field, `must be an object { ${known.join(', ')} }`);
+  for (const k of Object.keys(value)) if (!known.includes(k)) throw new ValidationError(`${field}.${k}`, `is not a field of ${field} (known: ${known.join(', ')})`);
+}
+
 /** Validates a partial backoff policy and fills in defaults. */
 export function resolveBackoff(b: Partial<BackoffPolicy> | undefined, field: string): BackoffPolicy {
   if (b === undefined) return { ...DEFAULT_BACKOFF };
-  if (typeof b !== 'object' || b === null) throw new ValidationError(field, 'must be an object { baseMs, factor, maxMs }');
+  validateOptionObject(b, field, ['baseMs', 'factor', 'maxMs']);
   const out = { ...DEFAULT_BACKOFF, ...b };
   for (const k of ['baseMs', 'factor', 'maxMs'] as const) {
     if (typeof out[k] !== 'number' || !Number.isFinite(out[k]) || out[k] < 0) throw new ValidationError(`${field}.${k}`, 'must be a finite number >= 0');

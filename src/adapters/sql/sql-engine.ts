@@ -108,6 +108,11 @@ export interface ClaimQuery {
 
 /** One dialect of SQL under `SqlLeaseStore`. Each method may throw raw driver errors; the core translates them with `translateError`. */
 export interface SqlEngine {
+  /**
+   * Checks the connection once, before the store's first operation (MySQL: character sets and
+   * packet size); the core calls it until it succeeds. Optional.
+   */
+  ready?(): Promise<void>;
   /** Applies the dialect's migrations. */
   migrate(now: number): Promise<void> | void;
   /** Inserts validated jobs in one transaction; a key that exists (or repeats in the batch) returns the job holding it. */

@@ -65,6 +65,8 @@ import { writeOf, type CompleteRow, type JobWrite, type SqlEngine } from './sql-
 export class SqlLeaseStore implements LeaseStore {
   private readonly listeners = new EnqueueListeners();
   private closed = false;
+  /** Set once the engine's own checks of its connection passed. */
+  private ready = false;
 
   protected constructor(
     protected readonly engine: SqlEngine,
@@ -341,6 +343,10 @@ export class SqlLeaseStore implements LeaseStore {
   protected async run<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
+      if (!this.ready) {
+        await this.engine.ready?.();
+        this.ready = true;
+      }
       return await fn();
     } catch (e) {
       throw this.engine.translateError(e, operation);

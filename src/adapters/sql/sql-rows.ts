@@ -5,6 +5,7 @@
  */
 import type { Job, JobStatus, Json, StepRecord } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =
@@ -28,13 +29,45 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const jsonOrNull = (v: unknown): Json | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as Json));
 
-/** A job row as the public Job. */
+const undecodable = new WeakMap<Job, string>();
+
+/**
+ * Why the row `job` was decoded from cannot be read back (its payload or result shown as null),
+ * or undefined when it could. Only for a job straight from `rowToJob`: a copy has no reason.
+ */
+export function undecodableReason(job: Job): string | undefined {
+  return undecodable.get(job);
+}
+
+/**
+ * A JSON column as stored, or why it is not JSON this store would have accepted: text a person
+ * edited, a charset that mangled it, or nesting past the limit from before there was one.
+ */
+function decodeJson(v: unknown): { value: Json | null; problem?: string } {
+  if (v === null || v === undefined) return { value: null };
+  let value: Json;
+  try {
+    value = JSON.parse(String(v)) as Json;
+  } catch (e) {
+    return { value: null, problem: `is not JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  return exceedsJsonDepth(value) ? { value: null, problem: `is nested deeper than ${MAX_JSON_DEPTH} levels` } : { value };
+}
+
+/**
+ * A job row as the public Job. A row whose payload or result cannot be decoded never throws:
+ * that value comes back as null, `lastError` says why, and `undecodableReason(job)` tells the
+ * claim to fail the job instead of handing it out (so one such row never blocks a queue, and
+ * `get`, `list` and `stats` keep working around it).
+ */
 export function rowToJob(row: SqlRow): Job {
-  return {
+  const payload = decodeJson(row.payload);
+  const result = decodeJson(row.result);
+  const job: Job = {
     id: String(row.id),
     queue: text(row.queue),
     key: row.job_key === null || row.job_key === undefined ? null : text(row.job_key),
-    payload: JSON.parse(String(row.payload)) as Json,
+    payload: payload.value,
     status: String(row.status) as JobStatus,
     priority: Number(row.priority),
     runAt: Number(row.run_at),
@@ -44,11 +77,17 @@ export function rowToJob(row: SqlRow): Job {
     lockedUntil: numOrNull(row.locked_until),
     leaseToken: Number(row.lease_token),
     lastError: strOrNull(row.last_error),
-    result: jsonOrNull(row.result),
+    result: result.value,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     finishedAt: numOrNull(row.finished_at),
   };
+  const problem = payload.problem === undefined ? (result.problem === undefined ? undefined : `its result ${result.problem}`) : `its payload ${payload.problem}`;
+  if (problem === undefined) return job;
+  const reason = `job ${job.id} cannot be decoded: ${problem}`;
+  undecodable.set(job, reason);
+  job.lastError = job.lastError === null || job.lastError === reason ? reason : `${reason}\n${job.lastError}`;
+  return job;
 }
 
 /** A step row as the public StepRecord (a started step has no result). */

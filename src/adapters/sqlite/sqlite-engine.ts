@@ -4,15 +4,18 @@
  * write fenced in SQL and read back with RETURNING.
  */
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
-import { applyComplete } from '../../domain/lifecycle.js';
+import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
+
+/** Prune deletes at most this many jobs per transaction (as the MySQL engine does). */
+export const PRUNE_CHUNK = 1000;
 
 /** Beyond any int32 priority: a poison-rule bound that every row sorts before. */
 const AFTER_EVERY_PRIORITY = 2 ** 31;
@@ -32,6 +35,7 @@ const SQL = {
   saveStep: Q.SAVE_STEP,
   steps: Q.SELECT_STEPS,
   reap: Q.REAP_EXPIRED,
+  prunable: Q.SELECT_PRUNABLE,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
   schedule: Q.SELECT_SCHEDULE,
@@ -88,20 +92,40 @@ export class SqliteEngine implements SqlEngine {
     const [claim, q] =
       c.queues === null ? [s.claim.all, []] : c.queues.length === 1 ? [s.claim.one, [c.queues[0]]] : [s.claim.many, [JSON.stringify(c.queues)]];
     const take = [c.workerId, c.lockedUntil, now, now];
-    const rows = this.db
-      .transaction((): SqlRow[] => {
-        if (claim.anyExpired.get(now, ...q) === undefined) {
-          return (c.limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, c.limit)) as SqlRow[];
+    const claimRows = (limit: number): SqlRow[] => {
+      if (claim.anyExpired.get(now, ...q) === undefined) {
+        return (limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, limit)) as SqlRow[];
+      }
+      const claimed = (claim.withExpired.all(...take, ...q, now, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
+      const last = claimed.length === limit ? claimed[claimed.length - 1] : undefined;
+      const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
+      claim.poison.run(now, now, now, ...q, ...bound);
+      return claimed;
+    };
+    return this.db
+      .transaction((): Job[] => {
+        const jobs: Job[] = [];
+        // A row that cannot be decoded is failed here, in the claim's transaction, and the claim
+        // goes on for the rest of the limit: it never blocks the queue, nor fails the claim.
+        for (let need = c.limit; need > 0; ) {
+          const rows = claimRows(need);
+          let failed = 0;
+          // RETURNING does not promise any order.
+          for (const job of rows.sort(compareRowClaimOrder).map(rowToJob)) {
+            const reason = undecodableReason(job);
+            if (reason === undefined) jobs.push(job);
+            else {
+              const w = writeOf('expire', applyUndecodable(job, now, reason));
+              this.write(w, 'byId').get(...w.values, Number(job.id));
+              failed++;
+            }
+          }
+          if (failed === 0) break;
+          need -= rows.length - failed;
         }
-        const claimed = (claim.withExpired.all(...take, ...q, now, ...q, c.limit) as SqlRow[]).sort(compareRowClaimOrder);
-        const last = claimed.length === c.limit ? claimed[claimed.length - 1] : undefined;
-        const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
-        claim.poison.run(now, now, now, ...q, ...bound);
-        return claimed;
+        return jobs;
       })
       .immediate();
-    // RETURNING does not promise any order.
-    return rows.sort(compareRowClaimOrder).map(rowToJob);
   }
 
   writeIfHeld(w: FencedWrite): Job | undefined {
@@ -180,15 +204,30 @@ export class SqliteEngine implements SqlEngine {
     return this.stmts().counts.all() as { queue: string; status: JobStatus; n: number }[];
   }
 
-  prune(cutoff: number, statuses: JobStatus[]): number {
+  /**
+   * Deletes in chunks of PRUNE_CHUNK jobs, one short write transaction each, and yields between
+   * chunks: a prune of a million rows was one 3 s transaction that stalled every other writer.
+   * Between chunks the write lock is free, so this process's other work (next turn of the event
+   * loop) and other processes (their busy handler) get in.
+   */
+  async prune(cutoff: number, statuses: JobStatus[]): Promise<number> {
     const list = JSON.stringify(statuses);
-    const s = this.stmts();
-    return this.db
-      .transaction(() => {
-        s.pruneSteps.run(cutoff, list);
-        return s.pruneJobs.run(cutoff, list).changes;
-      })
-      .immediate();
+    let total = 0;
+    for (;;) {
+      const s = this.stmts();
+      const n = this.db
+        .transaction(() => {
+          const ids = (s.prunable.all(cutoff, list, PRUNE_CHUNK) as { id: number }[]).map((r) => r.id);
+          if (ids.length === 0) return 0;
+          const json = JSON.stringify(ids);
+          s.pruneSteps.run(json);
+          return s.pruneJobs.run(json).changes;
+        })
+        .immediate();
+      total += n;
+      if (n < PRUNE_CHUNK) return total;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   schedule(name: string): Schedule | undefined {

@@ -48,7 +48,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 export class SqliteLeaseStore extends SqlLeaseStore {
   constructor(options: SqliteLeaseStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object with filename or database');
-    const opts = resolveStoreOptions(options);
+    const opts = resolveStoreOptions(options, 'SqliteLeaseStore', ['filename', 'database', 'synchronous', 'busyTimeoutMs']);
     const synchronous = options.synchronous ?? 'FULL';
     if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ValidationError('synchronous', `must be 'FULL' or 'NORMAL', got ${String(synchronous)}`);
     const busyTimeoutMs =

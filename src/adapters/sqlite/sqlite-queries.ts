@@ -241,14 +241,19 @@ WHERE status = 'processing' AND locked_until <= ?`;
 
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
 // instead of scanning every row.
-const PRUNABLE = `SELECT id FROM processing_jobs
-WHERE finished_at IS NOT NULL AND finished_at <= ? AND status IN (SELECT value FROM json_each(?))`;
+/**
+ * One chunk of final jobs finished at or before the cutoff, oldest first (the partial index on
+ * finished_at). Params: cutoff, statuses (JSON array), limit.
+ */
+export const SELECT_PRUNABLE = `SELECT id FROM processing_jobs
+WHERE finished_at IS NOT NULL AND finished_at <= ? AND status IN (SELECT value FROM json_each(?))
+ORDER BY finished_at, id LIMIT ?`;
 
-/** Steps of the jobs prune is about to delete. Params: cutoff, statuses (JSON array). */
-export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (${PRUNABLE})`;
+/** Steps of the jobs prune is about to delete. Params: ids (JSON array). */
+export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (SELECT value FROM json_each(?))`;
 
-/** Final jobs finished at or before the cutoff. Params: cutoff, statuses (JSON array). */
-export const PRUNE_JOBS = `DELETE FROM processing_jobs WHERE id IN (${PRUNABLE})`;
+/** The jobs of one prune chunk. Params: ids (JSON array). */
+export const PRUNE_JOBS = `DELETE FROM processing_jobs WHERE id IN (SELECT value FROM json_each(?))`;
 
 // ---- connection ----
 

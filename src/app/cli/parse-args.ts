@@ -20,17 +20,37 @@ export function parseDuration(value: string, option: string): number {
   return parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
 }
 
+const TIME_FORMS = 'an ISO date (2026-01-01, or 2026-01-01T09:30:00Z with Z or an offset such as +02:00), epoch ms, or +DURATION (e.g. +10m)';
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+
 /**
- * Parses a start time: an ISO date (`2026-01-01T09:30:00Z`), epoch ms, or `+DURATION` from now.
+ * Parses a start time in exactly the forms the help names, and nothing else: an ISO date
+ * (`2026-01-01`, midnight UTC), an ISO date and time with its zone (`2026-01-01T09:30:00Z`,
+ * `2026-01-01T09:30+02:00`), epoch ms (digits only), or `+DURATION` from now. `Date.parse`
+ * alone would read `-5` as a day in 2001 and `2026-02-31` as March 3rd.
  * @example parseTime('+10m', '--run-at', now) // now + 600000
  */
 export function parseTime(value: string, option: string, now: number): number {
   const v = value.trim();
   if (v.startsWith('+')) return now + parseDuration(v.slice(1), option);
   if (/^\d+$/.test(v)) return Number(v);
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`${option}: "${value}" is not a time; use an ISO date, epoch ms, or +DURATION (e.g. +10m)`);
-  return t;
+  const bad = (): UsageError => new UsageError(`${option}: "${value}" is not a time; use ${TIME_FORMS}`);
+  const date = ISO_DATE.exec(v);
+  const m = date ?? ISO_DATE_TIME.exec(v);
+  if (!m) throw bad();
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const d = new Date(t);
+  // Date.UTC rolls over (February 31st becomes March 3rd): a time that does not exist is refused.
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || d.getUTCHours() !== hour || d.getUTCMinutes() !== minute || d.getUTCSeconds() !== second) {
+    throw bad();
+  }
+  if (date || m[8] === 'Z') return t;
+  const [offH, offM] = [Number(m[10]), Number(m[11])];
+  if (offH > 23 || offM > 59) throw bad();
+  return t - (m[9] === '-' ? -1 : 1) * (offH * 60 + offM) * 60_000;
 }
 
 /** Parses an integer option in [min, max]. */

@@ -131,7 +131,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .argument('<json>', `payload as JSON, e.g. '{"orderId":1}'`)
     .option('--key <key>', 'unique key: one job per key, ever')
     .option('--priority <n>', 'lower runs first (default 0)')
-    .option('--run-at <time>', 'earliest start: ISO date, epoch ms, or +DURATION (e.g. +10m)')
+    .option('--run-at <time>', 'earliest start: ISO date (2026-01-01, or 2026-01-01T09:30:00Z with Z or an offset), epoch ms (digits), or +DURATION (e.g. +10m)')
     .option('--max-attempts <n>', 'acquisitions allowed before the job fails (default 3)')
     .action((queue: string, json: string, o: { key?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
       const job: NewJob = { queue, payload: parseJson(json, 'payload') };

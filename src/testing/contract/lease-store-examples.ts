@@ -14,6 +14,7 @@ import {
 import type { Job, Lease, NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { freshStore, START, type StoreFactory } from './harness.js';
+import { describeHostileValueExamples } from './lease-store-hostile.js';
 
 const W1 = { workerId: 'w1', leaseMs: 10_000 };
 const W2 = { workerId: 'w2', leaseMs: 10_000 };
@@ -547,4 +548,5 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
       });
     });
   });
+  describeHostileValueExamples(name, factory);
 }

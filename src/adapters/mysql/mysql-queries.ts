@@ -22,6 +22,12 @@ export function placeholders(n: number): string {
  * The SQL of one configured table. Built once per store.
  * @example const q = mysqlQueries('processing_jobs'); await conn.query(q.selectById, [id]);
  */
+/**
+ * Expired leases that may be taken over: not held back by a step deadline after the cutoff
+ * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
+ */
+const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
+
 export function mysqlQueries(table: string) {
   const t = `\`${table}\``;
   const steps = `\`${table}_steps\``;
@@ -68,15 +74,19 @@ export function mysqlQueries(table: string) {
      * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
     findExpired: (nQueues: number) =>
-      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
+      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}${
         nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
       } ORDER BY priority, run_at, id LIMIT ?`,
-    /** Locks the found expired rows by primary key, checking again that they still are expired. */
+    /** Locks the found expired rows by primary key, checking again that they still may be taken over. Params: ids..., now, cutoff. */
     lockExpired: (n: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND locked_until <= ? FOR UPDATE SKIP LOCKED`,
-    /** Marks the claimed rows (already locked by this transaction) as held by one worker. */
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND ${TAKEABLE} FOR UPDATE SKIP LOCKED`,
+    /** Marks the claimed rows (already locked by this transaction) as held by one worker; a new lease has no step deadline yet. */
     markClaimed: (n: number) =>
-      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
+      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, step_deadline_at = NULL, updated_at = ? WHERE id IN (${placeholders(n)})`,
+    /** A taken-over lease starts without a step deadline. Params: id. */
+    clearStepDeadline: `UPDATE ${t} SET step_deadline_at = NULL WHERE id = ?`,
+    /** Raises the job row's latest step deadline to a step's (the row is locked). Params: deadline, deadline, id. */
+    raiseStepDeadline: `UPDATE ${t} SET step_deadline_at = GREATEST(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`,
 
     /**
      * The one fenced write (rule 3): sets decided columns (fixed names from the core's write
@@ -102,7 +112,7 @@ export function mysqlQueries(table: string) {
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
     /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
-    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
+    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
     /** Jobs filtered by status and queue, by id (newest first when `desc`). Params: statuses..., [queue,] limit. */
@@ -124,7 +134,7 @@ export function mysqlQueries(table: string) {
      * Writes a step record whole. Upsert with explicit values, not `VALUES(col)`: MySQL 8.0.20
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
-    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?`,
+    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, deadline_at = ?`,
 
     // ---- migrations ----
     createSchemaTable: `CREATE TABLE IF NOT EXISTS ${schema} (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB`,

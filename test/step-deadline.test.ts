@@ -40,6 +40,40 @@ describe('the step deadline in the store (the contract suite holds every store t
   });
 });
 
+describe('the worker computes a step deadline in the store\'s clock', () => {
+  it('from its lease, not from its own wall clock: a worker whose clock runs 3 s ahead writes the deadline the store expects', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    // The worker's wall clock is 3 s ahead of the store's; its timers and monotonic clock are the same.
+    const skewed = { now: () => clock.now() + 3000, monotonic: () => clock.monotonic(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal) };
+    const seen: number[] = [];
+    const worker = makeWorker({ store, clock: skewed as unknown as ManualClock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      await clock.sleep(1000);
+      return ctx.step('place', async (s) => { seen.push(s.deadlineAt); return 'ok'; }, { deadlineMs: 5000 });
+    } });
+    await worker.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    expect(seen).toEqual([T0 + 1000 + 5000]);
+    expect((await store.getStepRecords(job.id))[0]).toMatchObject({ deadlineAt: T0 + 6000 });
+    await worker.stop();
+  });
+
+  it('a per-step deadline outside 2-60 s, or longer than the lease allows, is a ValidationError naming deadlineMs', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    const errors: unknown[] = [];
+    const worker = makeWorker({ store, clock, leaseDurationSeconds: 10, handler: async (_j, ctx) => {
+      for (const deadlineMs of [1999, 60_001, 8001]) {
+        try { await ctx.step(`s${deadlineMs}`, async () => 1, { deadlineMs }); } catch (e) { errors.push(e); }
+      }
+    } });
+    await worker.start();
+    await runUntil(clock, () => errors.length === 3);
+    for (const e of errors) expect(e).toMatchObject({ name: 'ValidationError', field: 'deadlineMs' });
+    await worker.stop();
+  });
+});
+
 describe('a holder paused inside a step (in process: its store calls hang, its fn waits)', () => {
   /**
    * Worker A begins 'place' at 8 s of a 10 s lease (deadline 10 s), then freezes before its

@@ -326,7 +326,6 @@ export class ProcessingWorker {
     let unrecordable = false;
     const ctx = createJobContext(job, holder, {
       store: this.o.store,
-      clock: this.o.clock,
       leaseMs: this.o.leaseMs,
       safetyMarginMs: this.o.safetyMarginMs,
       reconcile: this.o.reconcileFor(job.queue),

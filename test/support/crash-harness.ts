@@ -32,8 +32,10 @@ export interface CrashRunOptions {
   maxFreezes?: number;
   /** More arguments for every worker process (e.g. `--job-timeout-ms 200`). */
   workerArgs?: string[];
-  /** Prefix every worker's command with this (e.g. `['faketime', '-f', '+3s']`). */
+  /** Prefix every other worker's command (the 1st, 3rd, ... spawned) with this (e.g. `['faketime', '-f', '+3s']`). */
   wrapWorker?: string[];
+  /** The exchange answers each placement this long after booking it. Default 0. */
+  exchangeAnswerDelayMs?: number;
   /** Children batch their completions (completeMany). Default false. */
   batchCompletions?: boolean;
   jobs?: number;
@@ -120,6 +122,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
 
   const exchange = await startSimulatedExchange({
     mode: o.exchange ?? (o.dedupe ? 'dedupe' : 'none'),
+    answerDelayMs: o.exchangeAnswerDelayMs ?? 0,
     onPlace: (req) => {
       const child = byWorkerId.get(String(req.placedBy));
       // SIGKILL lands before this request is answered: the order is booked, its worker never learns.
@@ -133,7 +136,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
       '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
       '--batch-completions', o.batchCompletions ? 'on' : 'off',
       ...((o.freezeOnStep ?? 0) > 0 ? ['--announce-ms', '50'] : []), ...(o.workerArgs ?? [])];
-    const [cmd, ...pre] = o.wrapWorker ?? [];
+    const [cmd, ...pre] = spawned % 2 === 1 ? (o.wrapWorker ?? []) : [];
     const proc = cmd === undefined
       ? spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn(cmd, [...pre, process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -253,6 +256,34 @@ export async function expectOneOrderPerJobAcrossFreezes(label: string, o: { stor
   });
   console.log(`freeze ${label} exchange=${o.exchange}`, JSON.stringify(report));
   expect(report.freezes).toBeGreaterThanOrEqual(20);
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
+}
+
+/**
+ * Skewed clocks: every other worker process runs with its system clock 3 s ahead (Debian's
+ * `faketime`), with no `clock` option, on leases of 1 s and an exchange that answers 200 ms
+ * after booking. The store judges leases by the database server's clock, so no worker takes
+ * a live lease over: every job ends done with exactly one order.
+ */
+export async function expectOneOrderPerJobWithSkew(label: string, o: { store: LeaseStore; storeUrl: string; exchange: 'dedupe' | 'deadline' }): Promise<void> {
+  const report = await runCrashScenario({
+    store: o.store,
+    storeUrl: o.storeUrl,
+    seed: crashSeed(),
+    exchange: o.exchange,
+    reconcile: true,
+    jobs: 24,
+    workers: 4,
+    concurrency: 2,
+    killOnPlace: 0,
+    killOnComplete: 0,
+    wrapWorker: ['faketime', '-f', '+3s'],
+    exchangeAnswerDelayMs: 200,
+    deadlineMs: 90_000,
+  });
+  console.log(`skew ${label} exchange=${o.exchange}`, JSON.stringify(report));
   expect(report.done).toBe(report.jobs);
   expect(report.acceptedOrders).toBe(report.jobs);
   expect(report.jobsWithTwoOrders).toBe(0);

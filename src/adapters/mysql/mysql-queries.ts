@@ -10,7 +10,13 @@ import { JOB_COLUMNS, STEP_COLUMNS } from '../sql/sql-rows.js';
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
 /** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
-export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
+/**
+ * The server's time in epoch ms, read in UTC: `UTC_TIMESTAMP(6)` does not go through the
+ * session time zone (whose repeated hour at the end of daylight saving makes
+ * `UNIX_TIMESTAMP(NOW())` ambiguous), and TIMESTAMPDIFF between two naive datetimes converts
+ * nothing. MySQL 8 and MariaDB 10.6+ both accept it.
+ */
+export const SERVER_TIME = "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS ms";
 
 
 /** `?, ?, ?` for n values. */

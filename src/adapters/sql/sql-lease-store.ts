@@ -275,6 +275,8 @@ export class SqlLeaseStore implements LeaseStore {
   protected async run<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
+      // No lease decision before the clock can tell the time (MysqlClock's first reading).
+      if (this.opts.clock.ready) await this.opts.clock.ready();
       return await fn();
     } catch (e) {
       throw this.engine.translateError(e, operation);

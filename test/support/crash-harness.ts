@@ -34,6 +34,12 @@ export interface CrashRunOptions {
   workerArgs?: string[];
   /** Prefix every other worker's command (the 1st, 3rd, ... spawned) with this (e.g. `['faketime', '-f', '+3s']`). */
   wrapWorker?: string[];
+  /**
+   * On this share of steps, stop the worker at once while its order is in flight: SIGTERM,
+   * then a second SIGTERM (`stop({ timeoutMs: 0 })`) right after. Default 0.
+   */
+  stopOnStep?: number;
+  maxStops?: number;
   /** The exchange answers each placement this long after booking it. Default 0. */
   exchangeAnswerDelayMs?: number;
   /** Children batch their completions (completeMany). Default false. */
@@ -41,6 +47,8 @@ export interface CrashRunOptions {
   jobs?: number;
   workers?: number;
   concurrency?: number;
+  /** Workers' lease. Default 1 s. */
+  leaseSeconds?: number;
   /** Kill the placing worker on this share of placements. */
   killOnPlace?: number;
   /** Kill a worker on this share of its completion lines (between jobs, or just after a completion). */
@@ -61,6 +69,8 @@ export interface CrashRunReport {
   kills: number;
   killsInsidePlacement: number;
   freezes: number;
+  /** Forced stops with an order in flight. */
+  forcedStops: number;
   /** Placements the exchange refused because their deadline had passed. */
   expiredRequests: number;
   takeovers: number;
@@ -100,6 +110,16 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   let killsInsidePlacement = 0;
   let spawned = 0;
   let freezes = 0;
+  let forcedStops = 0;
+  const stopped = new Set<Child>();
+  const forceStop = (child: Child): void => {
+    if (forcedStops >= (o.maxStops ?? 6) || stopped.has(child) || child.proc.exitCode !== null) return;
+    forcedStops++;
+    stopped.add(child);
+    child.proc.kill('SIGTERM');
+    // The second signal: stop now (abort and hand back what still runs).
+    setTimeout(() => child.proc.kill('SIGTERM'), 20);
+  };
   let finished = false;
   const frozen = new Set<Child>();
   const thaw = (child: Child): void => {
@@ -133,9 +153,9 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   const spawnWorker = (): void => {
     spawned++;
     const args = ['--import', 'tsx', ENTRY, '--store', o.storeUrl, '--exchange', exchange.url, '--concurrency', String(o.concurrency ?? 4),
-      '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
+      '--lease-seconds', String(o.leaseSeconds ?? 1), '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
       '--batch-completions', o.batchCompletions ? 'on' : 'off',
-      ...((o.freezeOnStep ?? 0) > 0 ? ['--announce-ms', '50'] : []), ...(o.workerArgs ?? [])];
+      ...((o.freezeOnStep ?? 0) > 0 || (o.stopOnStep ?? 0) > 0 ? ['--announce-ms', '50'] : []), ...(o.workerArgs ?? [])];
     const [cmd, ...pre] = spawned % 2 === 1 ? (o.wrapWorker ?? []) : [];
     const proc = cmd === undefined
       ? spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -153,6 +173,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
         child.workerId = msg.workerId;
         byWorkerId.set(msg.workerId, child);
       } else if (msg.event === 'sending' && random() < (o.freezeOnStep ?? 0)) freeze(child);
+      else if (msg.event === 'sending' && random() < (o.stopOnStep ?? 0)) setTimeout(() => forceStop(child), 100); // the order is out by then
       else if (msg.event === 'completed' && random() < (o.killOnComplete ?? 0.05)) kill(child);
       else if (msg.event === 'fatal') console.error('worker fatal:', msg.message);
     });
@@ -200,6 +221,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     kills,
     killsInsidePlacement,
     freezes,
+    forcedStops,
     expiredRequests: exchange.book.expiredRequests,
     // Every acquisition after the first is a takeover (a killed worker's job, or a retry).
     takeovers: all.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0),
@@ -284,6 +306,39 @@ export async function expectOneOrderPerJobWithSkew(label: string, o: { store: Le
     deadlineMs: 90_000,
   });
   console.log(`skew ${label} exchange=${o.exchange}`, JSON.stringify(report));
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
+}
+
+/**
+ * The worker overlapping itself (one process, no dedupe, no reconcile): a `jobTimeoutMs`
+ * shorter than an exchange call that cannot be aborted (the exchange answers 400 ms after
+ * booking), or a forced stop (two SIGTERMs) while an order is in flight. The attempt waits
+ * for its step fn before failing or handing the job back, so every job ends done with one order.
+ */
+export async function expectNoOverlap(label: string, o: { store: LeaseStore; storeUrl: string; fault: 'timeout' | 'forced-stop' }): Promise<void> {
+  const report = await runCrashScenario({
+    store: o.store,
+    storeUrl: o.storeUrl,
+    seed: crashSeed(),
+    exchange: 'none',
+    reconcile: false,
+    jobs: 16,
+    workers: 3,
+    concurrency: 2,
+    killOnPlace: 0,
+    killOnComplete: 0,
+    exchangeAnswerDelayMs: 400,
+    // 30 s leases give steps a 6 s deadline (the default for a short lease: its safety margin),
+    // well past the 400 ms call even on a loaded machine: the attempt waits the call out.
+    leaseSeconds: 30,
+    workerArgs: ['--abortable', 'off', ...(o.fault === 'timeout' ? ['--job-timeout-ms', '100'] : [])],
+    ...(o.fault === 'forced-stop' ? { stopOnStep: 0.5, maxStops: 5 } : {}),
+    deadlineMs: 90_000,
+  });
+  console.log(`overlap ${label} fault=${o.fault}`, JSON.stringify(report));
+  if (o.fault === 'forced-stop') expect(report.forcedStops).toBeGreaterThan(0);
   expect(report.done).toBe(report.jobs);
   expect(report.acceptedOrders).toBe(report.jobs);
   expect(report.jobsWithTwoOrders).toBe(0);

@@ -57,18 +57,18 @@ describe('sqlite: the claim', () => {
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
     const take = ['w', 1, 1, 1];
     const plans = {
-      anyExpiredAll: plan(Q.CLAIM_ALL.anyExpired, [1]),
-      anyExpiredOne: plan(Q.CLAIM_ONE_QUEUE.anyExpired, [1, 'q']),
+      anyExpiredAll: plan(Q.CLAIM_ALL.anyExpired, [1, 1]),
+      anyExpiredOne: plan(Q.CLAIM_ONE_QUEUE.anyExpired, [1, 1, 'q']),
       nextAll: plan(Q.CLAIM_ALL.next, take),
       nextOne: plan(Q.CLAIM_ONE_QUEUE.next, [...take, 'q']),
       waitingAll: plan(Q.CLAIM_ALL.waiting, [...take, 10]),
       waitingOne: plan(Q.CLAIM_ONE_QUEUE.waiting, [...take, 'q', 10]),
       waitingMany: plan(Q.CLAIM_MANY_QUEUES.waiting, [...take, '["q"]', 10]),
-      withExpiredAll: plan(Q.CLAIM_ALL.withExpired, [...take, 1, 10]),
-      withExpiredOne: plan(Q.CLAIM_ONE_QUEUE.withExpired, [...take, 'q', 1, 'q', 10]),
-      withExpiredMany: plan(Q.CLAIM_MANY_QUEUES.withExpired, [...take, '["q"]', 1, '["q"]', 10]),
-      poison: plan(Q.CLAIM_ALL.poison, [1, 1, 1, 0, 0, 0]),
-      reap: plan(Q.REAP_EXPIRED, [1, 1, 1]),
+      withExpiredAll: plan(Q.CLAIM_ALL.withExpired, [...take, 1, 1, 10]),
+      withExpiredOne: plan(Q.CLAIM_ONE_QUEUE.withExpired, [...take, 'q', 1, 1, 'q', 10]),
+      withExpiredMany: plan(Q.CLAIM_MANY_QUEUES.withExpired, [...take, '["q"]', 1, 1, '["q"]', 10]),
+      poison: plan(Q.CLAIM_ALL.poison, [1, 1, 1, 1, 0, 0, 0]),
+      reap: plan(Q.REAP_EXPIRED, [1, 1, 1, 1]),
       prune: plan(Q.PRUNE_JOBS, [1, '["done"]']),
     };
     for (const [name, p] of Object.entries(plans)) expect(p, name).not.toMatch(/^SCAN processing_jobs$/m);

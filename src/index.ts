@@ -14,7 +14,8 @@ export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/proces
 export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
-export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+export { idempotencyKey, legacyIdempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+export type { IdempotencySource } from './app/idempotency-key.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 export { runUntil, runUntilIdle, flush } from './app/testing.js';

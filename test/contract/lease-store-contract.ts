@@ -1,4 +1,5 @@
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
+import { describeLeaseStoreKeys } from './lease-store-keys.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
 import type { StoreFactory } from './harness.js';
 
@@ -11,5 +12,6 @@ export type { StoreFactory, MadeStore } from './harness.js';
  */
 export function describeLeaseStoreContract(name: string, factory: StoreFactory): void {
   describeLeaseStoreExamples(name, factory);
+  describeLeaseStoreKeys(name, factory);
   describeLeaseStoreModel(name, factory);
 }

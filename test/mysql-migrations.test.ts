@@ -60,6 +60,38 @@ await describeMysql('mysql: migrations and schema', () => {
     }
   });
 
+  it('upgrading a database of schema 1: jobs get uids, keys their rows, the database an identity; a repeated 0003 is harmless', async () => {
+    const pool = adminPool();
+    const q = mysqlQueries('processing_jobs');
+    const all = loadMysqlMigrations('processing_jobs');
+    const { migrateMysql } = await import('../src/adapters/mysql/mysql-migrator.js');
+    const conn = mysql.createPool({ uri: db.url, connectionLimit: 1 });
+    try {
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all.filter((m) => m.version === 1) });
+      await pool.query(`INSERT INTO \`${db.name}\`.processing_jobs (queue, job_key, payload, status, run_at, created_at, updated_at) VALUES ('q', 'order-1', '1', 'pending', 0, 0, 0), ('q', NULL, '1', 'pending', 0, 0, 0)`);
+      // Half a run of 0003 (its first ALTER committed, the version not recorded), then the whole.
+      const v3 = all.find((m) => m.version === 3)!;
+      const alter = v3.statements.find((sql) => sql.startsWith('ALTER TABLE `processing_jobs`'))!;
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: [{ ...v3, statements: [alter] }] });
+      await pool.query(`DELETE FROM \`${db.name}\`.processing_jobs_schema WHERE version = 3`);
+    } finally {
+      await conn.end();
+    }
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
+      const [a, b] = await store.list();
+      expect(a!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(b!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(a!.uid).not.toBe(b!.uid);
+      expect(await store.identity()).toMatch(/^[0-9a-f]{32}$/);
+      expect(await store.enqueue({ queue: 'q', payload: 2, key: 'order-1' })).toMatchObject({ created: false, job: { id: a!.id } });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a schema migrated by a newer leasehold, changing nothing', async () => {
     const pool = adminPool();
     await pool.query(`CREATE TABLE \`${db.name}\`.processing_jobs_schema (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);

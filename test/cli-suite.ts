@@ -203,18 +203,22 @@ export const handlers = {
     expect(shown.steps).toEqual([expect.objectContaining({ name: 'place-order', state: 'done', key: placed[0]!.clientOrderId, inDoubt: false })]);
   });
 
-  it('show marks a step in doubt; list --in-doubt finds it; retry refuses until settle; retry --force', async () => {
+  /** A job whose only attempt began `place-order` under `key` and died before recording it. */
+  const inDoubtJob = async (queue: string, key: string): Promise<string> => {
     const store = target.open();
-    let jobId: string;
     try {
-      const { job } = await store.enqueue({ queue: 'doubt-q', payload: null, maxAttempts: 1 });
-      jobId = job.id;
-      const [lease] = await store.acquire({ workerId: 'crashed', leaseMs: 60_000, queues: ['doubt-q'] });
-      await store.beginStep(lease!, 'place-order', { key: 'client-key-1' });
+      const { job } = await store.enqueue({ queue, payload: null, maxAttempts: 1 });
+      const [lease] = await store.acquire({ workerId: 'crashed', leaseMs: 60_000, queues: [queue] });
+      await store.beginStep(lease!, 'place-order', { key });
       await store.fail(lease!, 'worker died mid-order');
+      return job.id;
     } finally {
       await store.close();
     }
+  };
+
+  it('show marks a step in doubt; list --in-doubt finds it; retry refuses until settle; retry --force', async () => {
+    const jobId = await inDoubtJob('doubt-q', 'client-key-1');
     const text = await cli('show', jobId);
     expect(text.stdout).toMatch(/^place-order\s+IN DOUBT\s+\d+\s+client-key-1/m);
     expect(text.stdout).toContain('step place-order is IN DOUBT');
@@ -234,17 +238,7 @@ export const handlers = {
     expect((await cli('settle', jobId, 'place-order', '--not-happened')).code).toBe(1);
     expect((await cli('--json', 'retry', jobId)).json.job.status).toBe('pending');
     // --force: a second job in doubt, retried without settling.
-    const other = target.open();
-    let otherId: string;
-    try {
-      const { job } = await other.enqueue({ queue: 'doubt-q2', payload: null, maxAttempts: 1 });
-      otherId = job.id;
-      const [lease] = await other.acquire({ workerId: 'crashed', leaseMs: 60_000, queues: ['doubt-q2'] });
-      await other.beginStep(lease!, 'place-order', { key: 'client-key-2' });
-      await other.fail(lease!, 'died');
-    } finally {
-      await other.close();
-    }
+    const otherId = await inDoubtJob('doubt-q2', 'client-key-2');
     expect((await cli('retry', otherId)).code).toBe(1);
     expect((await cli('--json', 'retry', otherId, '--force')).json.job.status).toBe('pending');
   });

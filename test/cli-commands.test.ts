@@ -4,6 +4,7 @@ import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store
 import { cancelCommand, enqueueCommand, listCommand, pruneCommand, reapCommand, retryCommand, settleCommand, showCommand } from '../src/app/cli/commands.js';
 import { exitCodeFor, ExitCode, UsageError } from '../src/app/cli/exit-codes.js';
 import { formatDuration, formatJob, formatStatus } from '../src/app/cli/format.js';
+import { legacyIdempotencyKey } from '../src/app/idempotency-key.js';
 import { parseDbSpec } from '../src/app/cli/open-store.js';
 import { parseDuration, parseStatuses, parseTime } from '../src/app/cli/parse-args.js';
 import { redact } from '../src/app/cli/redact.js';
@@ -172,6 +173,9 @@ describe('CLI argument parsing and error mapping', () => {
     const [lease] = await store.acquire({ workerId: 'w1', leaseMs: 10_000 });
     await store.beginStep(lease!, 'place');
     await store.fail(lease!, 'crashed');
+    // A step begun without a recorded key (an older leasehold's): show names the key that version derived.
+    const shown = await showCommand(store, job.id);
+    expect(formatJob(shown.job, shown.steps, clock.now())).toContain(`by its key ${legacyIdempotencyKey(job.id, 'place')} (not recorded`);
     expect((await retryCommand(store, job.id, { force: true })).job.status).toBe('pending');
     await store.cancel(job.id);
     clock.advance(60_000);

@@ -3,6 +3,7 @@
  * `--json`, which prints the command's result object as is; nothing here is parsed back.
  */
 import { JOB_STATUSES, type Job, type StepRecord } from '../../domain/job.js';
+import { legacyIdempotencyKey } from '../idempotency-key.js';
 import { STATUS_SAMPLE, type StatusReport } from './status.js';
 
 /**
@@ -101,7 +102,7 @@ export function formatJob(job: Job, steps: (StepRecord & { inDoubt?: boolean })[
   const advice = doubts.map(
     (s) =>
       `step ${s.name} is IN DOUBT: it started (token ${s.token}) and never recorded how it ended, so its effect may or may not have happened. ` +
-      `Look it up by its key ${s.key ?? '(none recorded)'}, then: leasehold settle ${job.id} ${s.name} --result '<json>' if it happened, ` +
+      `Look it up by its key ${s.key ?? `${legacyIdempotencyKey(job.id, s.name)} (not recorded: begun by an older leasehold, this is the key it derived with the default namespace)`}, then: leasehold settle ${job.id} ${s.name} --result '<json>' if it happened, ` +
       `or --not-happened if nothing reached the other side.`,
   );
   return [`${head}\n\n${stepText}`, ...advice].join('\n\n');

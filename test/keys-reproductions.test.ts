@@ -21,13 +21,13 @@ describe('reproductions: a wrong client order id', () => {
     let crashed = false;
     const handler = async (j: Job, ctx: JobContext) =>
       ctx.step('place-order', async () => {
-        const out = book.place({ clientOrderId: ctx.idempotencyKey('place-order'), jobId: j.id });
+        const order = book.placeOrder({ clientOrderId: ctx.idempotencyKey('place-order'), jobId: j.id });
         if (!crashed) {
           crashed = true;
           app.crash(); // SIGKILL after the exchange booked the order
           await forever();
         }
-        return out.order.orderId;
+        return order.orderId;
       });
     const reconcile = async (_j: Job, _s: string, key: string) => {
       const o = book.find(key);

@@ -26,7 +26,8 @@ function fakeExchange() {
   const orders: { id: string; clientOrderId: string; symbol: string; qty: number }[] = [];
   return {
     orders,
-    async placeOrder(o: { symbol: string; qty: number; clientOrderId: string }) {
+    async placeOrder(o: { symbol: string; qty: number; clientOrderId: string; expiresAt: number }, _opts: { signal: AbortSignal }) {
+      expect(o.expiresAt).toBeGreaterThan(Date.now() - 60_000);
       const order = { id: `X-${orders.length + 1}`, ...o };
       orders.push(order);
       return order;

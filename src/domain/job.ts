@@ -132,7 +132,7 @@ export interface StepRecord {
    * settle use it. Null for a step begun by a leasehold that did not record keys.
    */
   key: string | null;
-  /** The step's deadline (epoch ms), recorded when it began; null when it has none. */
+  /** The step's absolute deadline (epoch ms, store's clock) recorded with its intent, when one was. */
   deadlineAt?: number | null;
   /** When a person settled the step by hand (`settleStep`); null otherwise. */
   settledAt: number | null;
@@ -142,7 +142,10 @@ export interface StepRecord {
 export interface StepIntent {
   /** The step's idempotency key; kept if the step already has one. */
   key?: string;
-  /** The step's deadline (epoch ms). */
+  /**
+   * The step's absolute deadline, epoch ms in the store's clock: no request of the step is
+   * valid after it. The store refuses a deadline later than the lease it is written under.
+   */
   deadlineAt?: number;
 }
 

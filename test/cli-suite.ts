@@ -189,6 +189,7 @@ export const handlers = {
       const child = spawnCli(['--db', target.db(), 'work', '--queue', 'shared-q', '--handler', module]);
       const output = watchOutput(child);
       await output.until(new RegExp(`job ${jobId} done`));
+      expect(output.text()).toMatch(new RegExp(`job ${jobId}: step place-order was in doubt \\(key [A-Za-z0-9]{32}\\): reconciled`));
       const exited = new Promise<number | null>((r) => child.once('exit', r));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -16,7 +16,8 @@ export type LeaseholdErrorCode =
   | 'STEP_IN_DOUBT'
   | 'KEY_RETIRED'
   | 'TIMEOUT'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'SCHEDULE_NOT_FOUND';
 
 /**
  * Base class of every error leasehold throws.
@@ -142,5 +143,14 @@ export class SettleRefusedError extends LeaseholdError {
     super('INVALID_TRANSITION', `cannot settle step "${step}" of job ${jobId}: ${reason}`);
     this.jobId = jobId;
     this.step = step;
+  }
+}
+
+/** No schedule has this name. */
+export class ScheduleNotFoundError extends LeaseholdError {
+  readonly scheduleName: string;
+  constructor(name: string) {
+    super('SCHEDULE_NOT_FOUND', `schedule ${JSON.stringify(name)} not found`);
+    this.scheduleName = name;
   }
 }

@@ -1,6 +1,7 @@
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
 import { describeLeaseStoreKeys } from './lease-store-keys.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
+import { describeScheduleExamples } from './schedule-examples.js';
 import type { StoreFactory } from './harness.js';
 
 export type { StoreFactory, MadeStore } from './harness.js';
@@ -13,5 +14,6 @@ export type { StoreFactory, MadeStore } from './harness.js';
 export function describeLeaseStoreContract(name: string, factory: StoreFactory): void {
   describeLeaseStoreExamples(name, factory);
   describeLeaseStoreKeys(name, factory);
+  describeScheduleExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }

@@ -18,6 +18,7 @@ import { LeaseholdError } from '../../src/domain/errors.js';
 import type { Job, Lease, NewJob } from '../../src/domain/job.js';
 import { FINAL_STATUSES } from '../../src/domain/lifecycle.js';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
+import type { ScheduleAdvanceResult } from '../../src/domain/schedule.js';
 import { START, type StoreFactory } from './harness.js';
 
 const WORKERS = ['w0', 'w1', 'w2'] as const;
@@ -342,6 +343,57 @@ class Prune extends Cmd {
   }
 }
 
+type ScheduleOp = 'save' | 'redefine' | 'pause' | 'resume' | 'advance' | 'advanceStale' | 'remove';
+const SCHEDULE_NAMES = ['s1', 's2'] as const;
+
+/** A schedule operation on both sides: declaring, pausing, resuming, moving the cursor (from where it is, or from a stale read), removing. */
+class ScheduleCommand extends Cmd {
+  constructor(readonly op: ScheduleOp, readonly name: string, readonly arg: number) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const now = w.clock.now();
+    const cursor = (await w.model.getSchedule(this.name))?.nextRunAt ?? now;
+    const at = this.arg === 0 ? null : now + this.arg * 1000;
+    const doOp = (s: LeaseStore): Promise<unknown> => {
+      switch (this.op) {
+        case 'save':
+          return s.saveSchedule({ name: this.name, cron: '* * * * *', queue: 'a', payload: { n: 1 } }, at);
+        case 'redefine':
+          return s.saveSchedule({ name: this.name, cron: `${this.arg} * * * *`, queue: 'b', missed: 'backfill', backfillLimit: this.arg + 1, skipIfRunning: this.arg % 2 === 0 }, at);
+        case 'pause':
+          return s.pauseSchedule(this.name);
+        case 'resume':
+          return s.resumeSchedule(this.name, at);
+        case 'advance':
+        case 'advanceStale':
+          return s.advanceSchedule(this.name, {
+            cursor: this.op === 'advance' ? (cursor ?? 0) : (cursor ?? 0) + 1,
+            next: at,
+            // A slot job, or one whose key an earlier run (or enqueue) already holds.
+            jobs: Array.from({ length: this.arg % 3 }, (_, k) => ({ queue: 'a', payload: { slot: k }, runAt: (cursor ?? 0) + k * 1000, key: `k${k + this.arg}` })),
+          });
+        case 'remove':
+          return s.removeSchedule(this.name);
+      }
+    };
+    const m = await outcome(doOp(w.model));
+    const r = await outcome(doOp(w.real));
+    if (this.op === 'advance' && m.ok && r.ok && m.value && r.value) {
+      (m.value as ScheduleAdvanceResult).jobs.forEach((mi, i) => mapCreated(w, mi, (r.value as ScheduleAdvanceResult).jobs[i]!));
+    }
+    expectSame(w, this.toString(), m, r, (world, v) => {
+      if (!v || typeof v !== 'object' || !('jobs' in v)) return v;
+      const res = v as ScheduleAdvanceResult;
+      const lastJobId = res.schedule.lastJobId === null ? null : (world.back.get(res.schedule.lastJobId) ?? `unmapped:${res.schedule.lastJobId}`);
+      return { schedule: { ...res.schedule, lastJobId }, jobs: res.jobs.map((x) => ({ created: x.created, job: normal(world, x.job) })) };
+    });
+  }
+  toString(): string {
+    return `${this.op}Schedule(${this.name}, ${this.arg})`;
+  }
+}
+
 const workerArb = fc.constantFrom(...WORKERS);
 const commandArbs = [
   fc.array(newJobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
@@ -363,6 +415,9 @@ const commandArbs = [
   fc.constant(new Reap()),
   fc.tuple(fc.constantFrom<AdminOp>('cancel', 'retry', 'retryForce', 'settleHappened', 'settleNotHappened'), fc.nat(20)).map(([op, i]) => new Admin(op, i)),
   fc.tuple(fc.constantFrom(0, 3000), fc.option(fc.constantFrom(0, 2000), { nil: undefined })).map(([ms, forget]) => new Prune(ms, forget)),
+  fc
+    .tuple(fc.constantFrom<ScheduleOp>('save', 'redefine', 'pause', 'resume', 'advance', 'advanceStale', 'remove'), fc.constantFrom(...SCHEDULE_NAMES), fc.nat(3))
+    .map(([op, name, arg]) => new ScheduleCommand(op, name, arg)),
 ];
 
 /** Checks every invariant and that the adapter's state equals the model's. */
@@ -396,6 +451,8 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
     if (j && j.status === 'processing' && j.leaseToken === pair.m.token) live.set(j.id, (live.get(j.id) ?? 0) + 1);
   }
   for (const [id, n] of live) expect(n, `job ${id} has ${n} live leases`).toBeLessThanOrEqual(1);
+  const schedules = (await w.real.listSchedules()).map((s) => ({ ...s, lastJobId: s.lastJobId === null ? null : (w.back.get(s.lastJobId) ?? `unmapped:${s.lastJobId}`) }));
+  expect(schedules).toEqual(await w.model.listSchedules());
 }
 
 /**

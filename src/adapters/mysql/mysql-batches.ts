@@ -68,9 +68,10 @@ export async function insertOne(db: Pick<MysqlPoolLike, 'query'>, q: MysqlQuerie
  * retired key throws `KeyRetiredError` (the transaction rolls back: nothing is written) unless
  * `reuseKey`, which gives the new job the key's uid and format. The rest go as multi-row
  * INSERTs, then the new and revived key rows; the last statement carries the COMMIT.
- * `step` is auto_increment_increment: ids are insertId + i * step.
+ * `step` is auto_increment_increment: ids are insertId + i * step. With `commit` false the
+ * caller's transaction goes on (and commits) after it.
  */
-export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: InsertJob[], now: number, step: number): Promise<EnqueueResult[]> {
+export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: InsertJob[], now: number, step: number, commit = true): Promise<EnqueueResult[]> {
   const out: (EnqueueResult | undefined)[] = new Array(valid.length);
   const keys = [...new Set(valid.flatMap((v) => (v.key === null ? [] : [v.key])))];
   const known = new Map<string, SqlRow>();
@@ -115,7 +116,7 @@ export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: InsertJo
     // A concurrent enqueue of one of these keys makes this INSERT fail with 1062 (see MysqlEngine.insert).
     // Without key rows to write the last chunk carries the COMMIT: a batch without keys is one round trip in all.
     const insert: [string, unknown[]] = [q.insertJobs(chunk.length), chunk.flatMap((i) => insertValues(rows[i]!, now))];
-    const ok = (end === toInsert.length && keyWrites === 0 ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
+    const ok = (commit && end === toInsert.length && keyWrites === 0 ? await conn.queryAndCommit(...insert) : (await conn.many([insert]))[0]) as MysqlOkPacket;
     const first = Number(ok.insertId);
     chunk.forEach((i, k) => (out[i] = { job: insertedJob(first + k * step, rows[i]!, now), created: true }));
     start = end;
@@ -127,8 +128,10 @@ export async function insertMany(conn: MysqlTx, q: MysqlQueries, valid: InsertJo
   }
   for (const key of revived) writes.push([q.reviveKey, [Number(out[firstOfKey.get(key)!]!.job.id), key]]);
   if (writes.length > 0) {
-    if (writes.length > 1) await conn.many(writes.slice(0, -1));
-    await conn.queryAndCommit(...writes[writes.length - 1]!);
+    if (commit) {
+      if (writes.length > 1) await conn.many(writes.slice(0, -1));
+      await conn.queryAndCommit(...writes[writes.length - 1]!);
+    } else await conn.many(writes);
   }
   valid.forEach((v, i) => {
     if (out[i] === undefined) out[i] = { job: copyJob(out[firstOfKey.get(v.key!)!]!.job), created: false };

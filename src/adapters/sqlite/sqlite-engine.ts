@@ -20,6 +20,8 @@ import {
   type StepWrite,
 } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
+import type { Schedule } from '../../domain/schedule.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -51,6 +53,10 @@ const SQL = {
   reap: Q.REAP_EXPIRED,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
+  schedule: Q.SELECT_SCHEDULE,
+  schedules: Q.LIST_SCHEDULES,
+  upsertSchedule: Q.UPSERT_SCHEDULE,
+  deleteSchedule: Q.DELETE_SCHEDULE,
 } as const;
 
 const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
@@ -228,6 +234,52 @@ export class SqliteEngine implements SqlEngine {
         return n;
       })
       .immediate();
+  }
+
+  schedule(name: string): Schedule | undefined {
+    const row = this.stmts().schedule.get(name) as SqlRow | undefined;
+    return row && rowToSchedule(row);
+  }
+
+  schedules(): Schedule[] {
+    return (this.stmts().schedules.all() as SqlRow[]).map(rowToSchedule);
+  }
+
+  updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Schedule | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.schedule.get(name) as SqlRow | undefined;
+        const before = row && rowToSchedule(row);
+        const w = decide(before);
+        return w ? rowToSchedule(s.upsertSchedule.get(...scheduleValues(w)) as SqlRow) : before;
+      })
+      .immediate();
+  }
+
+  fireSchedule(
+    name: string,
+    jobs: InsertJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): { schedule: Schedule; jobs: EnqueueResult[] } | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.schedule.get(name) as SqlRow | undefined;
+        const before = row && rowToSchedule(row);
+        if (!decide(before, null)) return undefined;
+        // Nested: a savepoint inside this transaction.
+        const out = jobs.length === 0 ? [] : this.insert(jobs, now);
+        const i = out.length - 1;
+        const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
+        return { schedule: rowToSchedule(s.upsertSchedule.get(...scheduleValues(w)) as SqlRow), jobs: out };
+      })
+      .immediate();
+  }
+
+  deleteSchedule(name: string): boolean {
+    return this.stmts().deleteSchedule.run(name).changes > 0;
   }
 
   close(): void {

@@ -25,6 +25,7 @@ import { formatDuration, formatJob, formatJobs, formatStatus } from './format.js
 import { DEFAULT_DB, describeDb, openStore, parseDbSpec, type DbSpec } from './open-store.js';
 import { Output, type CliIo } from './output.js';
 import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
+import { addScheduleCommands, scheduleRunCommand } from './schedule-commands.js';
 import { statusCommand } from './status.js';
 import { workCommand } from './work.js';
 
@@ -243,6 +244,15 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
       const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
       return workCommand({ db, queues, handlerPath: o.handler, concurrency, leaseMs, json: g.json === true, out, cwd: io.cwd ?? process.cwd() });
     });
+
+  addScheduleCommands(
+    program,
+    (cmd, fn, text) => run(cmd, false, fn, text),
+    (cmd) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      return scheduleRunCommand(parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB), out, g.json === true);
+    },
+  );
 
   return program;
 }

@@ -5,6 +5,10 @@
  */
 import type {
   AcquireRequest,
+  AttemptRecord,
+  JobPage,
+  JobQuery,
+  ThroughputBucket,
   CompleteEntry,
   CompleteOutcome,
   EnqueueResult,
@@ -83,6 +87,17 @@ export interface LeaseStore {
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void;
   /** Releases what the store opened (not what it was handed). */
   close(): Promise<void>;
+
+  // What the dashboard reads beyond the above. Optional while not every store keeps them:
+  // a store without them is shown with less (no chart, timeline drawn from the steps, paging
+  // by limit), never wrongly.
+
+  /** The job's attempts in token order: who held each lease, when, how it ended. Kept until the job is pruned. */
+  getAttempts?(jobId: string): Promise<AttemptRecord[]>;
+  /** Per-minute counts of completed, failed and retried jobs from `since` (epoch ms), by queue; kept apart from the jobs, so `prune` does not erase them. */
+  throughput?(opts: { since: number }): Promise<ThroughputBucket[]>;
+  /** Jobs matching the query, newest first, keyset-paged by id. */
+  findJobs?(query: JobQuery): Promise<JobPage>;
 }
 
 export type { JobStatus };

@@ -8,6 +8,7 @@ import { validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { idempotencyKey } from '../idempotency-key.js';
 import type { LeaseHolder } from './lease-holder.js';
+import type { InDoubtSettlement } from './worker-events.js';
 import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
 
 /**
@@ -49,6 +50,8 @@ export interface JobContextDeps {
   onStoreError: (error: unknown) => void;
   /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
   onUnrecordable: (error: PermanentError) => void;
+  /** Told how a step in doubt was settled (the `step:in-doubt` event). */
+  onInDoubt?: (name: string, settled: InDoubtSettlement) => void;
 }
 
 /** Builds the context of one attempt. Internal to the worker. */
@@ -78,11 +81,16 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
           const text = validateJson(answer.result, `reconcile(${name}).result`);
           await holder.ensureTime();
           await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), deps.onStoreError);
+          deps.onInDoubt?.(name, 'reconciled');
           return JSON.parse(text) as T;
         }
         if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
+        deps.onInDoubt?.(name, 'not-found');
       } else if (deps.inDoubt === 'fail') {
+        deps.onInDoubt?.(name, 'failed');
         throw new StepInDoubtError(job.id, name);
+      } else {
+        deps.onInDoubt?.(name, 'rerun');
       }
     }
 

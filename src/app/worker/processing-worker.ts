@@ -313,6 +313,7 @@ export class ProcessingWorker {
       idempotencyNamespace: this.o.idempotencyNamespace,
       onStoreError: (error) => this.reportError(error, 'step', job.id),
       onUnrecordable: () => (unrecordable = true),
+      onInDoubt: (name, settled) => this.events.emit('step:in-doubt', { job, name, settled }),
     });
     const signal = holder.controller.signal;
     let onAbort: (() => void) | undefined;

@@ -20,9 +20,18 @@ export interface WorkerEvents {
   'lease:lost': { jobId: string; token: number; error: unknown };
   /** A store call or a listener failed; the worker carries on. */
   'worker:error': { error: unknown; during: WorkerErrorContext; jobId?: string };
+  /**
+   * A step started in an earlier attempt never recorded its result, and this attempt settled
+   * it: `reconciled` (the reconcile hook found it happened), `not-found` (the hook said it did
+   * not), `rerun` (no hook: the step runs again) or `failed` (no hook, `inDoubt: 'fail'`).
+   */
+  'step:in-doubt': { job: Job; name: string; settled: InDoubtSettlement };
   /** `stop()` finished: nothing runs and no lease is held. */
   'worker:stopped': { workerId: string; released: number };
 }
+
+/** How an attempt settled a step in doubt; see the `step:in-doubt` event. */
+export type InDoubtSettlement = 'reconciled' | 'not-found' | 'rerun' | 'failed';
 
 /** Where a `worker:error` came from. */
 export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal';

@@ -198,7 +198,7 @@ describe('dashboard handler: pages', () => {
     const seen: string[] = [];
     let path: string | null = '/jobs';
     while (path) {
-      const body = (await call(port, path)).body;
+      const body: string = (await call(port, path)).body;
       seen.push(...idsOn(body));
       path = /id="next" href="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
     }

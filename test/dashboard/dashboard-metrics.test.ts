@@ -149,12 +149,12 @@ describe('worker metrics', () => {
     expect(await valueOf(registry, 'leasehold_worker_takeovers_total', { queue: 'orders' })).toBe(1);
     expect(await valueOf(registry, 'leasehold_worker_steps_in_doubt_total', { queue: 'orders', settled: 'rerun' })).toBe(1);
     const toStart = await registry.getSingleMetric('leasehold_worker_enqueue_to_start_seconds')!.get();
-    const count = toStart.values.find((v) => v.metricName === 'leasehold_worker_enqueue_to_start_seconds_count' && v.labels.queue === 'orders');
+    const count = toStart.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_worker_enqueue_to_start_seconds_count' && v.labels.queue === 'orders');
     expect(count?.value).toBe(1); // only first attempts: the orphan's was 'dead''s, and job 2's retry is its second
-    const within = toStart.values.find((v) => v.metricName === 'leasehold_worker_enqueue_to_start_seconds_bucket' && v.labels.queue === 'mail' && v.labels.le === 2.5);
+    const within = toStart.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_worker_enqueue_to_start_seconds_bucket' && v.labels.queue === 'mail' && v.labels.le === 2.5);
     expect(within?.value).toBe(1);
     const durations = await registry.getSingleMetric('leasehold_worker_job_duration_seconds')!.get();
-    const completedCount = durations.values.find((v) => v.metricName === 'leasehold_worker_job_duration_seconds_count' && v.labels.queue === 'orders' && v.labels.outcome === 'completed');
+    const completedCount = durations.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_worker_job_duration_seconds_count' && v.labels.queue === 'orders' && v.labels.outcome === 'completed');
     expect(completedCount?.value).toBe(2);
     const text = await registry.metrics();
     expect(text).toContain('leasehold_worker_job_duration_seconds_count{queue="orders",outcome="completed"} 2');

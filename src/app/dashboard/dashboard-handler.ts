@@ -11,7 +11,7 @@ import { compareIds } from '../../domain/lease-rules.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { redact } from '../cli/redact.js';
-import { jobPage, jobsPage, messagePage, overviewPage, problemsPage, type JobsFilter, type PageContext } from './dashboard-pages.js';
+import { jobPage, jobsPage, mainOf, messagePage, overviewPage, problemsPage, type JobsFilter, type PageContext } from './dashboard-pages.js';
 import { crossSiteReason, formSecret, hostAllowed, LOOPBACK_HOSTS, presentedToken, sameSecret, TOKEN_COOKIE } from './dashboard-security.js';
 import { readSnapshot } from './store-snapshot.js';
 import { registerStoreMetrics } from './store-metrics.js';
@@ -51,7 +51,7 @@ export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Pr
 export const JOBS_PAGE_SIZE = 50;
 /** Without `findJobs`, the jobs list filters the newest this many jobs in memory. */
 export const FALLBACK_SCAN = 1000;
-/** The failed or waiting jobs the in-doubt list looks at. */
+/** The jobs not done or cancelled that the in-doubt list looks at. */
 export const IN_DOUBT_SCAN = 50;
 const MAX_FORM_BYTES = 4096;
 
@@ -117,7 +117,9 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on a form POST,
+    // which the cross-site check must refuse. A ?token= link is redirected before any page loads.
+    'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
     ...headers,
   });
@@ -125,6 +127,7 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 }
 
 function sendPage(res: ServerResponse, status: number, nonce: string, body: string): void {
+  if (res.req.headers['x-leasehold-refresh'] === '1') return send(res, status, 'text/html; charset=utf-8', mainOf(body));
   send(res, status, 'text/html; charset=utf-8', body, {
     'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   });
@@ -183,14 +186,14 @@ async function serve(o: Resolved, req: IncomingMessage, res: ServerResponse): Pr
   if (path === '/problems') {
     const [failed, candidates] = await Promise.all([
       o.store.list({ status: 'failed', order: 'desc', limit: JOBS_PAGE_SIZE }),
-      o.store.list({ status: ['failed', 'pending', 'retry'], order: 'desc', limit: IN_DOUBT_SCAN }),
+      o.store.list({ status: ['failed', 'pending', 'retry', 'processing'], order: 'desc', limit: IN_DOUBT_SCAN }),
     ]);
     const inDoubt: { job: Job; steps: string[] }[] = [];
     for (const job of candidates) {
-      const steps = (await o.store.getStepRecords(job.id)).filter((s) => isInDoubt(s, job)).map((s) => s.name);
+      const steps = (await o.store.getStepRecords(job.id)).filter((s) => isInDoubt(s, job, ctx.now)).map((s) => s.name);
       if (steps.length > 0) inDoubt.push({ job, steps });
     }
-    return sendPage(res, 200, nonce, problemsPage(ctx, failed, inDoubt, `Among the ${IN_DOUBT_SCAN} newest failed or waiting jobs.`));
+    return sendPage(res, 200, nonce, problemsPage(ctx, failed, inDoubt, `Among the ${IN_DOUBT_SCAN} newest jobs not done or cancelled.`));
   }
   return sendPage(res, 404, nonce, messagePage(ctx, 'Not found', `Nothing at ${path}.`));
 }

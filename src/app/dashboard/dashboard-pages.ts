@@ -7,7 +7,7 @@ import { JOB_STATUSES, type AttemptRecord, type Job, type JobStatus, type StepRe
 import { formatDuration } from '../cli/format.js';
 import { clip, html, raw, type Html, type HtmlValue } from './html.js';
 import type { StoreSnapshot } from './store-snapshot.js';
-import { attemptsToDraw, isInDoubt, renderTimeline } from './timeline.js';
+import { attemptsToDraw, expiredLabel, isInDoubt, renderTimeline } from './timeline.js';
 
 /** What every page needs to know about the request it answers. */
 export interface PageContext {
@@ -47,21 +47,29 @@ form.inline{display:inline}button{cursor:pointer}
 .filters input,.filters select{margin-right:6px}
 `;
 
-// Refreshes <main> in place from the same URL, unless the viewer is typing in a form.
+// Refreshes <main> in place from the same URL, unless the viewer is typing in a form. The
+// server answers a refresh with <main>'s content alone (a whole parsed document would trip
+// the style policy in Chromium even though it is never shown).
 const REFRESH = `
 (function(){var s=Number(document.body.dataset.refresh||0);if(!s)return;
 setInterval(function(){var a=document.activeElement;if(a&&(a.tagName==='INPUT'||a.tagName==='SELECT'||a.tagName==='TEXTAREA'))return;
 fetch(location.href,{credentials:'same-origin',headers:{'x-leasehold-refresh':'1'}}).then(function(r){return r.ok?r.text():null}).then(function(t){
-if(!t)return;var d=new DOMParser().parseFromString(t,'text/html');var m=d.querySelector('main');var cur=document.querySelector('main');
-if(m&&cur){cur.innerHTML=m.innerHTML;document.body.dataset.refreshed=String(Date.now());}}).catch(function(){});},s*1000);})();
+var cur=document.querySelector('main');if(t===null||!cur)return;cur.innerHTML=t;document.body.dataset.refreshed=String(Date.now());}).catch(function(){});},s*1000);})();
 `;
+
+/** The content of a page's <main> (what a refresh request gets). */
+export function mainOf(page: string): string {
+  const start = page.indexOf('<main>');
+  const end = page.lastIndexOf('</main>');
+  return start === -1 || end === -1 ? page : page.slice(start + '<main>'.length, end);
+}
 
 /** The page around a body: header, navigation, style, refresh. */
 export function layout(ctx: PageContext, title: string, body: HtmlValue): string {
   const mode = ctx.actionsEnabled ? (ctx.actionSecret ? 'actions enabled' : 'actions need the token') : 'read-only';
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · leasehold</title><style nonce="${ctx.nonce}">${raw(STYLE)}</style></head>
+<title>${title} · leasehold</title><link rel="icon" href="data:,"><style nonce="${ctx.nonce}">${raw(STYLE)}</style></head>
 <body data-refresh="${ctx.refreshSeconds}">
 <header><strong>leasehold</strong>
 <a href="${ctx.base}/">Overview</a><a href="${ctx.base}/jobs">Jobs</a><a href="${ctx.base}/problems">Failed &amp; in doubt</a><a href="${ctx.base}/metrics">Metrics</a>
@@ -182,8 +190,8 @@ ${next === null ? null : html`<p><a id="next" href="${ctx.base}/jobs${qs({ befor
 
 /** One job: its fields, payload, result, last error, the timeline, the steps, its actions. */
 export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], history: AttemptRecord[] | null): string {
-  const attempts = attemptsToDraw(job, steps, history);
-  const doubt = steps.filter((s) => isInDoubt(s, job));
+  const attempts = attemptsToDraw(job, steps, history, ctx.now);
+  const doubt = steps.filter((s) => isInDoubt(s, job, ctx.now));
   const json = (v: unknown): string => JSON.stringify(v, null, 2) ?? 'null';
   return layout(ctx, `Job ${job.id}`, html`
 <h1>Job ${job.id} <small>${statusCell(job.status)}</small></h1>
@@ -199,11 +207,11 @@ export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], history
 ${history === null && attempts.length > 0 ? html`<p class="muted">This store keeps no attempt history yet: lanes are drawn from the steps and the current lease.</p>` : null}
 ${renderTimeline(job, steps, attempts, ctx.now)}
 ${attempts.length === 0 ? null : html`<table id="attempts"><tr><th>attempt</th><th>worker</th><th>started</th><th>ended</th><th>outcome</th><th>error</th></tr>
-${attempts.map((a) => html`<tr><td class="n">${a.token}</td><td>${a.workerId}</td><td>${time(a.startedAt)}</td><td>${a.endedAt === null ? 'running' : time(a.endedAt)}</td><td>${a.outcome === 'expired' ? 'lease ran out, taken over' : a.outcome}</td><td class="bad">${clip(a.error, 100)}</td></tr>`)}</table>`}
+${attempts.map((a, i) => html`<tr><td class="n">${a.token}</td><td>${a.workerId}</td><td>${time(a.startedAt)}</td><td>${a.endedAt === null ? 'running' : time(a.endedAt)}</td><td>${a.outcome === 'expired' ? expiredLabel(attempts, i) : a.outcome}</td><td class="bad">${clip(a.error, 100)}</td></tr>`)}</table>`}
 <h2>Steps</h2>
 ${steps.length === 0 ? html`<p class="muted">No durable step.</p>` : html`<table id="steps"><tr><th>step</th><th>state</th><th>attempt</th><th>started</th><th>finished</th><th>result</th></tr>
-${steps.map((s) => html`<tr><td>${s.name}</td><td>${isInDoubt(s, job) ? html`<span class="bad">in doubt</span>` : s.state}</td><td class="n">${s.token}</td><td>${time(s.startedAt)}</td><td>${time(s.finishedAt)}</td><td><code>${clip(s.result === null ? null : JSON.stringify(s.result), 100)}</code></td></tr>`)}</table>`}
-${doubt.length > 0 ? html`<p class="bad">${doubt.length} step${doubt.length === 1 ? '' : 's'} in doubt: started by an earlier attempt that never recorded whether the effect happened. Check the exchange before retrying.</p>` : null}
+${steps.map((s) => html`<tr><td>${s.name}</td><td>${isInDoubt(s, job, ctx.now) ? html`<span class="bad">in doubt</span>` : s.state}</td><td class="n">${s.token}</td><td>${time(s.startedAt)}</td><td>${time(s.finishedAt)}</td><td><code>${clip(s.result === null ? null : JSON.stringify(s.result), 100)}</code></td></tr>`)}</table>`}
+${doubt.length > 0 ? html`<p class="bad">${doubt.length} step${doubt.length === 1 ? '' : 's'} in doubt: started by an attempt that no longer holds the job (or whose lease ran out) and never recorded whether its effect happened. Check the exchange before retrying.</p>` : null}
 <h2>Last error</h2>${job.lastError === null ? html`<p class="muted">none</p>` : html`<pre id="last-error">${job.lastError}</pre>`}
 <h2>Payload</h2><pre id="payload">${json(job.payload)}</pre>
 <h2>Result</h2>${job.result === null ? html`<p class="muted">none</p>` : html`<pre id="result">${json(job.result)}</pre>`}

@@ -7,16 +7,22 @@
 import type { AttemptRecord, Job, StepRecord } from '../../domain/job.js';
 import { html, type Html } from './html.js';
 
-/** A step no attempt will finish by itself: started by an attempt that is no longer the holder. */
-export function isInDoubt(step: StepRecord, job: Job): boolean {
-  return step.state === 'started' && !(job.status === 'processing' && step.token === job.leaseToken);
+/**
+ * A step nobody is known to be finishing: started by an attempt that no longer holds the job,
+ * or whose lease ran out at `now` (its worker died or stalled; the next attempt will find the
+ * step in doubt).
+ */
+export function isInDoubt(step: StepRecord, job: Job, now: number): boolean {
+  if (step.state !== 'started') return false;
+  const holding = job.status === 'processing' && step.token === job.leaseToken && job.lockedUntil !== null && job.lockedUntil > now;
+  return !holding;
 }
 
 /**
  * The attempts to draw: the store's history when it keeps one, otherwise what the steps and
  * the current lease show (one lane per token that wrote a step, worker unknown).
  */
-export function attemptsToDraw(job: Job, steps: StepRecord[], history: AttemptRecord[] | null): AttemptRecord[] {
+export function attemptsToDraw(job: Job, steps: StepRecord[], history: AttemptRecord[] | null, now: number): AttemptRecord[] {
   if (history) return history;
   const byToken = new Map<number, AttemptRecord>();
   for (const s of steps) {
@@ -27,7 +33,8 @@ export function attemptsToDraw(job: Job, steps: StepRecord[], history: AttemptRe
   }
   if (job.status === 'processing') {
     const cur = byToken.get(job.leaseToken);
-    byToken.set(job.leaseToken, { token: job.leaseToken, workerId: job.lockedBy ?? '?', startedAt: cur?.startedAt ?? job.updatedAt, endedAt: null, outcome: 'running', error: null });
+    const ranOut = job.lockedUntil !== null && job.lockedUntil <= now;
+    byToken.set(job.leaseToken, { token: job.leaseToken, workerId: job.lockedBy ?? '?', startedAt: cur?.startedAt ?? job.updatedAt, endedAt: ranOut ? job.lockedUntil : null, outcome: ranOut ? 'expired' : 'running', error: null });
   }
   const out = [...byToken.values()].sort((a, b) => a.token - b.token);
   const last = out[out.length - 1];
@@ -64,10 +71,10 @@ export function renderTimeline(job: Job, steps: StepRecord[], attempts: AttemptR
     const own = steps.filter((s) => s.token === a.token);
     const w = Math.max(2, x(end) - x(a.startedAt));
     const takeover = a.outcome === 'expired' && a.endedAt !== null
-      ? html`<line x1="${x(a.endedAt).toFixed(1)}" y1="${y - 4}" x2="${x(a.endedAt).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(a.endedAt) + 4).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d">lease ran out, taken over</text>`
+      ? html`<line x1="${x(a.endedAt).toFixed(1)}" y1="${y - 4}" x2="${x(a.endedAt).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(a.endedAt) + 4).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d">${expiredLabel(attempts, i)}</text>`
       : null;
     const stepBars = own.map((s, k) => {
-      const doubt = isInDoubt(s, job);
+      const doubt = isInDoubt(s, job, now);
       const sEnd = s.finishedAt ?? (doubt ? end : now);
       const sy = y + 22 + (k % 2) * 9;
       return html`<g class="step" data-step="${s.name}"><rect x="${x(s.startedAt).toFixed(1)}" y="${sy}" width="${Math.max(3, x(sEnd) - x(s.startedAt)).toFixed(1)}" height="7" fill="${doubt ? '#fff' : '#3b3f46'}" stroke="${doubt ? '#c8423b' : '#3b3f46'}" stroke-dasharray="${doubt ? '3 2' : '0'}"/><title>step ${s.name}: ${doubt ? 'in doubt (started, never recorded)' : s.state}, started ${new Date(s.startedAt).toISOString()}${s.finishedAt === null ? '' : `, finished ${new Date(s.finishedAt).toISOString()}`}</title></g>`;
@@ -84,4 +91,9 @@ ${stepBars}${takeover}</g>`;
 <text x="${LEFT}" y="${axisY + 14}" font-size="11" fill="#666">${new Date(t0).toISOString()}</text>
 <text x="${WIDTH - 20}" y="${axisY + 14}" font-size="11" fill="#666" text-anchor="end">+${((t1 - t0) / 1000).toFixed(1)} s</text>
 ${lanes}</svg>`;
+}
+
+/** What an expired attempt's end says: taken over when a later attempt exists. */
+export function expiredLabel(attempts: AttemptRecord[], i: number): string {
+  return i < attempts.length - 1 ? 'lease ran out, taken over' : 'lease ran out';
 }

@@ -147,7 +147,7 @@ describe('worker metrics', () => {
     expect(await valueOf(registry, 'leasehold_worker_jobs_failed_total', { queue: 'mail' })).toBe(1);
     expect(await valueOf(registry, 'leasehold_worker_jobs_failed_total', { queue: 'orders' })).toBe(0);
     expect(await valueOf(registry, 'leasehold_worker_takeovers_total', { queue: 'orders' })).toBe(1);
-    expect(await valueOf(registry, 'leasehold_worker_steps_in_doubt_total', { queue: 'orders', settled: 'rerun' })).toBe(1);
+    expect(await valueOf(registry, 'leasehold_worker_steps_in_doubt_total', { queue: 'orders', decision: 'rerun' })).toBe(1);
     const toStart = await registry.getSingleMetric('leasehold_worker_enqueue_to_start_seconds')!.get();
     const count = toStart.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_worker_enqueue_to_start_seconds_count' && v.labels.queue === 'orders');
     expect(count?.value).toBe(1); // only first attempts: the orphan's was 'dead''s, and job 2's retry is its second

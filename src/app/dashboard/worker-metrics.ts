@@ -1,7 +1,7 @@
 /**
  * A worker's own counters and histograms, registered into the application's prom-client
- * registry and fed by the worker's events. Labels are queues (and how a step in doubt was
- * settled), never job ids or keys, so the series count stays bounded by the queues.
+ * registry and fed by the worker's events. Labels are queues (and what was decided about a
+ * step in doubt), never job ids or keys, so the series count stays bounded by the queues.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Job } from '../../domain/job.js';
@@ -49,7 +49,7 @@ export function registerWorkerMetrics(worker: MetricsWorker, registry: Registry,
   const retried = counter('jobs_retried_total', 'Failed attempts that will run again.');
   const lost = counter('leases_lost_total', 'Attempts that lost their lease (expired and taken over, or the store refused the token).');
   const takeovers = counter('takeovers_total', "Attempts started on a job whose previous holder's lease had run out.");
-  const inDoubt = counter('steps_in_doubt_total', 'Steps found in doubt (started in an earlier attempt, never recorded), by how they were settled.', ['queue', 'settled']);
+  const inDoubt = counter('steps_in_doubt_total', 'Steps found in doubt (started in an earlier attempt, never recorded), by what the worker decided.', ['queue', 'decision']);
   const errors = counter('errors_total', 'Store or listener errors the worker carried on through, by where they happened.', ['during']);
   const duration = histogram('job_duration_seconds', 'How long an attempt ran, by how it ended.', ['queue', 'outcome']);
   const toStart = histogram('enqueue_to_start_seconds', 'From when a job became due (enqueue, or its runAt) to the start of its attempt.', ['queue']);
@@ -87,7 +87,7 @@ export function registerWorkerMetrics(worker: MetricsWorker, registry: Registry,
       running.delete(jobId);
       lost.inc({ queue: r?.queue ?? 'unknown' });
     }),
-    worker.on('step:in-doubt', ({ job, settled }) => inDoubt.inc({ queue: job.queue, settled })),
+    worker.on('step:in-doubt', ({ job, decision }) => inDoubt.inc({ queue: job.queue, decision })),
     worker.on('worker:error', ({ during }) => errors.inc({ during })),
   ];
   return () => {

@@ -21,17 +21,20 @@ export interface WorkerEvents {
   /** A store call or a listener failed; the worker carries on. */
   'worker:error': { error: unknown; during: WorkerErrorContext; jobId?: string };
   /**
-   * A step started in an earlier attempt never recorded its result, and this attempt settled
-   * it: `reconciled` (the reconcile hook found it happened), `not-found` (the hook said it did
-   * not), `rerun` (no hook: the step runs again) or `failed` (no hook, `inDoubt: 'fail'`).
+   * A step began in an earlier attempt and never recorded how it ended (its effect may or may
+   * not have happened), and this attempt decided what to do about it: `reconciled` (the
+   * `reconcile` hook found the effect; its result is recorded and the step skipped), `rerun`
+   * (the hook did not find it, or there is no hook and `inDoubt` is 'rerun': the step runs
+   * again under the same key) or `failed` (no hook and `inDoubt: 'fail'`: the job fails with
+   * `StepInDoubtError`, for a person to settle).
    */
-  'step:in-doubt': { job: Job; name: string; settled: InDoubtSettlement };
+  'step:in-doubt': { job: Job; step: string; key: string; decision: InDoubtDecision };
   /** `stop()` finished: nothing runs and no lease is held. */
   'worker:stopped': { workerId: string; released: number };
 }
 
-/** How an attempt settled a step in doubt; see the `step:in-doubt` event. */
-export type InDoubtSettlement = 'reconciled' | 'not-found' | 'rerun' | 'failed';
+/** What a worker decided about a step in doubt; see `step:in-doubt`. */
+export type InDoubtDecision = 'reconciled' | 'rerun' | 'failed';
 
 /** Where a `worker:error` came from. */
 export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal';

@@ -3,12 +3,17 @@
  * claim queries' plans: each must walk an index in claim order, with no filesort, so that
  * FOR UPDATE SKIP LOCKED locks only the rows it claims.
  */
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { mysqlQueries } from '../src/adapters/mysql/mysql-queries.js';
 import { SchemaTooNewError, ValidationError } from '../src/domain/errors.js';
 import { adminPool, createTestDatabase, describeMysql, endAdminPool, type TestDatabase } from './support/mysql.js';
+
+/** Every version in migrations/mysql, in order. */
+const VERSIONS = readdirSync(resolve(import.meta.dirname, '../migrations/mysql')).flatMap((f) => /^(\d{4})_/.exec(f) ?? []).filter((_, i) => i % 2 === 1).map(Number).sort((a, b) => a - b);
 
 async function tables(db: string): Promise<string[]> {
   const [rows] = await adminPool().query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [db]);
@@ -36,8 +41,8 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schema', 'processing_jobs_steps']);
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await versions(db.name)).toEqual(VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await store.close();
@@ -48,7 +53,7 @@ await describeMysql('mysql: migrations and schema', () => {
     const stores = Array.from({ length: 4 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await versions(db.name)).toEqual(VERSIONS);
       await stores[0]!.enqueue({ queue: 'q', payload: 1 });
       expect((await stores[3]!.stats()).total).toBe(1);
     } finally {
@@ -78,7 +83,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_schema', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

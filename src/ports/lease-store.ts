@@ -88,16 +88,22 @@ export interface LeaseStore {
   /** Releases what the store opened (not what it was handed). */
   close(): Promise<void>;
 
-  // What the dashboard reads beyond the above. Optional while not every store keeps them:
-  // a store without them is shown with less (no chart, timeline drawn from the steps, paging
-  // by limit), never wrongly.
+  // The history the dashboard reads, written in the transaction of each change.
 
-  /** The job's attempts in token order: who held each lease, when, how it ended. Kept until the job is pruned. */
-  getAttempts?(jobId: string): Promise<AttemptRecord[]>;
-  /** Per-minute counts of completed, failed and retried jobs from `since` (epoch ms), by queue; kept apart from the jobs, so `prune` does not erase them. */
-  throughput?(opts: { since: number }): Promise<ThroughputBucket[]>;
-  /** Jobs matching the query, newest first, keyset-paged by id. */
-  findJobs?(query: JobQuery): Promise<JobPage>;
+  /**
+   * The job's attempts in token order: who held each lease, from when to when, how it ended
+   * (`expired`: its lease ran out and the job was taken over or reaped). Kept until the job is
+   * pruned; [] for an unknown id.
+   */
+  getAttempts(jobId: string): Promise<AttemptRecord[]>;
+  /**
+   * Jobs that left processing for done, failed or retry, per minute and queue, from the minute
+   * of `since` (epoch ms) on, by minute then queue. Kept apart from the jobs: `prune` keeps
+   * at least 7 days of them.
+   */
+  throughput(opts: { since: number }): Promise<ThroughputBucket[]>;
+  /** Jobs matching the query, newest first, keyset-paged by id: pass a page's `next` as the following page's `beforeId`. */
+  findJobs(query: JobQuery): Promise<JobPage>;
 }
 
 export type { JobStatus };

@@ -66,7 +66,7 @@ for (const target of targets) {
     describe.skip(`dashboard in Chromium: ${target.name}`, () => it('needs Chromium and the store', () => undefined));
     continue;
   }
-  describe(`dashboard in Chromium: ${target.name}`, () => {
+  describe(`dashboard in Chromium: ${target.name}`, { timeout: 60_000 }, () => {
     if (problem !== undefined) {
       it('needs Chromium and the store (CI=true)', () => {
         throw new Error(`${problem}; CI=true requires it`);
@@ -123,11 +123,11 @@ for (const target of targets) {
       expect(await page.locator('#jobs tr').count()).toBeGreaterThan(5);
       await shot('jobs');
       await page.selectOption('select[name=status]', 'failed');
-      await Promise.all([page.waitForURL(/status=failed/), page.click('form.filters button[type=submit] >> nth=0')]);
+      await Promise.all([page.waitForURL(/status=failed/, { timeout: 10_000 }), page.click('form.filters button[type=submit] >> nth=0')]);
       const rows = await page.locator('#jobs tr').count();
       expect(rows).toBe(2); // header + the one failed job
       await page.fill('input[name=q]', 'order-done');
-      await Promise.all([page.waitForURL(new RegExp(`/jobs/${ids.doneId}$`)), page.press('input[name=q]', 'Enter')]);
+      await Promise.all([page.waitForURL(new RegExp(`/jobs/${ids.doneId}$`), { timeout: 10_000 }), page.press('input[name=q]', 'Enter')]);
       expect(await page.locator('h1').textContent()).toContain(`Job ${ids.doneId}`);
       expect(await page.locator('#payload').textContent()).toContain('SOL-EUR');
       expect(await page.locator('#result').textContent()).toContain('X-1');

@@ -3,6 +3,7 @@
  * a COMMIT whose reply was lost (the job is done, but the connection broke before we heard).
  */
 import type { Job } from '../../domain/job.js';
+import { minuteOf } from '../../domain/history.js';
 import { holdsLease } from '../../domain/lease-rules.js';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { CompleteRow } from '../sql/sql-engine.js';
@@ -17,7 +18,9 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
   try {
     if (rows.length === 1) {
       const r = rows[0]!;
-      const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
+      // The fenced complete and its history (conditioned on it having landed) in one
+      // transaction: one round trip when statements may be sent together.
+      const [ok] = (await inTransaction(e.pool, 'complete', (conn) => conn.many([[e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]], ...completedHistory(e, rows, now)], true), e.tx())) as [MysqlOkPacket];
       return [ok.affectedRows === 1 ? completedFromLease(r.job, now, r.resultText) : undefined];
     }
     return await inTransaction(e.pool, 'completeMany', (conn) => completeInTx(e, conn, rows, now), e.tx());
@@ -44,7 +47,10 @@ async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], 
       if (ok.affectedRows !== chunk.length) break;
       held += chunk.length;
     }
-    if (held === rows.length) return rows.map((r) => completedFromLease(r.job, now, r.resultText));
+    if (held === rows.length) {
+      await conn.many(completedHistory(e, rows, now));
+      return rows.map((r) => completedFromLease(r.job, now, r.resultText));
+    }
     // Some lease is stale and one statement cannot say which: undo, then decide row by row.
     await conn.restart();
   }
@@ -69,7 +75,22 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
     values.push(now, now, ...chunk.map(([id]) => id));
     await execute(conn, e.q.completeJobs(chunk.length), values);
   }
+  const won = rows.filter((r, i) => out[i] !== undefined);
+  if (won.length > 0) await conn.many(completedHistory(e, won, now));
   return out;
+}
+
+/**
+ * The attempts completions end and the counters they bump, for rows completed at `now`. Both
+ * statements check the job rows are done with those tokens at that time, so an entry whose
+ * lease was lost records nothing.
+ */
+function completedHistory(e: MysqlEngine, rows: { id: number; token: number }[], now: number): [string, unknown[]][] {
+  const pairs = rows.flatMap((r) => [r.id, r.token]);
+  return [
+    [e.q.endCompletedAttempts(rows.length), [now, now, ...pairs]],
+    [e.q.countCompleted(rows.length), [minuteOf(now), now, ...pairs]],
+  ];
 }
 
 /**

@@ -3,11 +3,11 @@
  * read-then-write in a BEGIN IMMEDIATE transaction (cross-process atomicity), every worker
  * write fenced in SQL and read back with RETURNING.
  */
-import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type FindQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
+import { rowToAttempt, rowToBucket, rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -32,6 +32,11 @@ const SQL = {
   reap: Q.REAP_EXPIRED,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
+  attempts: Q.SELECT_ATTEMPTS,
+  throughput: Q.SELECT_THROUGHPUT,
+  pruneCounts: Q.PRUNE_COUNTS,
+  findJobs: Q.FIND_JOBS,
+  findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
 } as const;
 
 const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
@@ -183,6 +188,30 @@ export class SqliteEngine implements SqlEngine {
         return s.pruneJobs.run(cutoff, list).changes;
       })
       .immediate();
+  }
+
+  attempts(id: number): AttemptRecord[] {
+    return (this.stmts().attempts.all(id) as SqlRow[]).map(rowToAttempt);
+  }
+
+  throughput(fromMinute: number): ThroughputBucket[] {
+    return (this.stmts().throughput.all(fromMinute) as SqlRow[]).map(rowToBucket);
+  }
+
+  pruneCounts(minute: number): void {
+    this.stmts().pruneCounts.run(minute);
+  }
+
+  findJobs(q: FindQuery): Job[] {
+    const s = this.stmts();
+    const statuses = q.statuses === null ? null : JSON.stringify(q.statuses);
+    const rows = q.queue === null ? s.findJobs.all(q.beforeId, statuses, statuses, q.limit) : s.findJobsInQueue.all(q.queue, q.beforeId, statuses, statuses, q.limit);
+    return (rows as SqlRow[]).map(rowToJob);
+  }
+
+  jobByKey(key: string): Job | undefined {
+    const row = this.stmts().jobByKey.get(key) as SqlRow | undefined;
+    return row && rowToJob(row);
   }
 
   close(): void {

@@ -249,6 +249,31 @@ export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (${
 /** Final jobs finished at or before the cutoff. Params: cutoff, statuses (JSON array). */
 export const PRUNE_JOBS = `DELETE FROM processing_jobs WHERE id IN (${PRUNABLE})`;
 
+// ---- history (written by the triggers of migration 005) ----
+
+/** A job's attempts in token order. Params: job id. */
+export const SELECT_ATTEMPTS = `SELECT token, worker_id, started_at, ended_at, outcome, error
+FROM processing_job_attempts WHERE job_id = ? ORDER BY token`;
+
+/** Per-minute counters from a minute on. Params: first minute (epoch ms). */
+export const SELECT_THROUGHPUT = `SELECT minute, queue, completed, failed, retried
+FROM processing_job_counts WHERE minute >= ? ORDER BY minute, queue`;
+
+/** Drops counters of minutes before one. Params: minute (epoch ms). */
+export const PRUNE_COUNTS = `DELETE FROM processing_job_counts WHERE minute < ?`;
+
+// Newest first below an id: a backwards walk of the primary key (or of the (queue, id) index),
+// so a page costs its rows, not the table. The status filter is checked on the rows walked.
+/** Params: before id, statuses (JSON array or null) twice, limit. */
+export const FIND_JOBS = `SELECT ${JOB_COLUMNS} FROM processing_jobs
+WHERE id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+ORDER BY id DESC LIMIT ?`;
+
+/** Params: queue, before id, statuses (JSON array or null) twice, limit. */
+export const FIND_JOBS_IN_QUEUE = `SELECT ${JOB_COLUMNS} FROM processing_jobs INDEXED BY processing_jobs_queue_id
+WHERE queue = ? AND id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+ORDER BY id DESC LIMIT ?`;
+
 // ---- connection ----
 
 /** Pragmas set on every connection the store uses. */

@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { InvalidTransitionError, JobNotFoundError, ValidationError } from '../../domain/errors.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../domain/job.js';
-import { compareIds } from '../../domain/lease-rules.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { redact } from '../cli/redact.js';
@@ -49,8 +48,6 @@ export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Pr
 
 /** How many jobs a page of the jobs list shows. */
 export const JOBS_PAGE_SIZE = 50;
-/** Without `findJobs`, the jobs list filters the newest this many jobs in memory. */
-export const FALLBACK_SCAN = 1000;
 /** The jobs not done or cancelled that the in-doubt list looks at. */
 export const IN_DOUBT_SCAN = 50;
 const MAX_FORM_BYTES = 4096;
@@ -169,7 +166,7 @@ async function serve(o: Resolved, req: IncomingMessage, res: ServerResponse): Pr
 
   if (path === '/metrics') return send(res, 200, o.registry.contentType, await o.registry.metrics());
   if (path === '/') {
-    const [snap, throughput] = await Promise.all([readSnapshot(o.store, ctx.now), o.store.throughput ? o.store.throughput({ since: ctx.now - 3_600_000 }) : Promise.resolve(null)]);
+    const [snap, throughput] = await Promise.all([readSnapshot(o.store, ctx.now), o.store.throughput({ since: ctx.now - 3_600_000 })]);
     return sendPage(res, 200, nonce, overviewPage(ctx, snap, throughput));
   }
   if (path === '/jobs') return jobsRoute(o, ctx, url, res);
@@ -178,7 +175,7 @@ async function serve(o: Resolved, req: IncomingMessage, res: ServerResponse): Pr
     const id = decodeURIComponent(m[1]!);
     const job = await o.store.get(id);
     if (!job) return sendPage(res, 404, nonce, messagePage(ctx, 'Not found', `No job ${id}.`));
-    const [steps, history] = await Promise.all([o.store.getStepRecords(id), o.store.getAttempts ? o.store.getAttempts(id) : Promise.resolve(null)]);
+    const [steps, history] = await Promise.all([o.store.getStepRecords(id), o.store.getAttempts(id)]);
     const done = url.searchParams.get('done');
     if (done === 'retry' || done === 'cancel') ctx.notice = `${done === 'retry' ? 'Retried' : 'Cancelled'}: job ${job.id} is ${job.status}.`;
     return sendPage(res, 200, nonce, jobPage(ctx, job, steps, history));
@@ -223,21 +220,15 @@ async function jobsRoute(o: Resolved, ctx: PageContext, url: URL, res: ServerRes
   sendPage(res, 200, ctx.nonce, jobsPage(ctx, filter, jobs, next, queues));
 }
 
-/** A page of jobs: the store's keyset paging when it has it, else a filter over the newest jobs. */
-async function findJobs(store: LeaseStore, f: JobsFilter): Promise<{ jobs: Job[]; next: string | null }> {
-  if (store.findJobs) {
-    return store.findJobs({
-      ...(f.queue !== undefined ? { queue: f.queue } : {}),
-      ...(f.status !== undefined ? { status: f.status } : {}),
-      ...(f.key !== undefined ? { key: f.key } : {}),
-      ...(f.beforeId !== undefined ? { beforeId: f.beforeId } : {}),
-      limit: JOBS_PAGE_SIZE,
-    });
-  }
-  const newest = await store.list({ ...(f.queue !== undefined ? { queue: f.queue } : {}), ...(f.status !== undefined ? { status: f.status } : {}), order: 'desc', limit: FALLBACK_SCAN });
-  const matching = newest.filter((j) => (f.key === undefined || j.key === f.key) && (f.beforeId === undefined || compareIds(j.id, f.beforeId) < 0));
-  const jobs = matching.slice(0, JOBS_PAGE_SIZE);
-  return { jobs, next: matching.length > JOBS_PAGE_SIZE ? jobs[jobs.length - 1]!.id : null };
+/** A page of jobs, newest first, through the store's keyset paging. */
+function findJobs(store: LeaseStore, f: JobsFilter): Promise<{ jobs: Job[]; next: string | null }> {
+  return store.findJobs({
+    ...(f.queue !== undefined ? { queue: f.queue } : {}),
+    ...(f.status !== undefined ? { status: f.status } : {}),
+    ...(f.key !== undefined ? { key: f.key } : {}),
+    ...(f.beforeId !== undefined ? { beforeId: f.beforeId } : {}),
+    limit: JOBS_PAGE_SIZE,
+  });
 }
 
 async function act(o: Resolved, ctx: PageContext, req: IncomingMessage, res: ServerResponse, path: string, authorized: boolean): Promise<void> {

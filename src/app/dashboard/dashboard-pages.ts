@@ -7,7 +7,7 @@ import { JOB_STATUSES, type AttemptRecord, type Job, type JobStatus, type StepRe
 import { formatDuration } from '../cli/format.js';
 import { clip, html, raw, type Html, type HtmlValue } from './html.js';
 import type { StoreSnapshot } from './store-snapshot.js';
-import { attemptsToDraw, expiredLabel, isInDoubt, renderTimeline } from './timeline.js';
+import { expiredLabel, isInDoubt, leaseRanOut, renderTimeline } from './timeline.js';
 
 /** What every page needs to know about the request it answers. */
 export interface PageContext {
@@ -47,14 +47,15 @@ form.inline{display:inline}button{cursor:pointer}
 .filters input,.filters select{margin-right:6px}
 `;
 
-// Refreshes <main> in place from the same URL, unless the viewer is typing in a form. The
+// Refreshes <main> in place from the same URL, unless the viewer is using a form. The
 // server answers a refresh with <main>'s content alone (a whole parsed document would trip
 // the style policy in Chromium even though it is never shown).
 const REFRESH = `
 (function(){var s=Number(document.body.dataset.refresh||0);if(!s)return;
-setInterval(function(){var a=document.activeElement;if(a&&(a.tagName==='INPUT'||a.tagName==='SELECT'||a.tagName==='TEXTAREA'))return;
+function busy(){var a=document.activeElement;return !!(a&&a.closest&&a.closest('form'));}
+setInterval(function(){if(busy())return;
 fetch(location.href,{credentials:'same-origin',headers:{'x-leasehold-refresh':'1'}}).then(function(r){return r.ok?r.text():null}).then(function(t){
-var cur=document.querySelector('main');if(t===null||!cur)return;cur.innerHTML=t;document.body.dataset.refreshed=String(Date.now());}).catch(function(){});},s*1000);})();
+var cur=document.querySelector('main');if(t===null||!cur||busy())return;cur.innerHTML=t;document.body.dataset.refreshed=String(Date.now());}).catch(function(){});},s*1000);})();
 `;
 
 /** The content of a page's <main> (what a refresh request gets). */
@@ -91,8 +92,7 @@ function jobLink(ctx: PageContext, id: string): Html {
 }
 
 /** The per-minute chart of the last hour: completed above the axis, failed below. */
-export function renderThroughput(buckets: ThroughputBucket[] | null, now: number): Html {
-  if (buckets === null) return html`<p class="muted">This store keeps no per-minute counters yet.</p>`;
+export function renderThroughput(buckets: ThroughputBucket[], now: number): Html {
   const end = Math.floor(now / 60_000) * 60_000;
   const minutes = Array.from({ length: 60 }, (_, i) => end - (59 - i) * 60_000);
   const done = new Map<number, number>();
@@ -119,7 +119,7 @@ ${bars}<text x="40" y="${2 * H + 26}" font-size="11" fill="#666">-60 min</text><
 }
 
 /** Overview: counts by queue and status, lag, leases, throughput. */
-export function overviewPage(ctx: PageContext, snap: StoreSnapshot, throughput: ThroughputBucket[] | null): string {
+export function overviewPage(ctx: PageContext, snap: StoreSnapshot, throughput: ThroughputBucket[]): string {
   const s = snap.status;
   const lag = s.oldestWaiting ? formatDuration(s.oldestWaiting.waitingMs) : 'none due';
   const leaseRows = (rows: typeof s.activeLeases) =>
@@ -189,8 +189,7 @@ ${next === null ? null : html`<p><a id="next" href="${ctx.base}/jobs${qs({ befor
 }
 
 /** One job: its fields, payload, result, last error, the timeline, the steps, its actions. */
-export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], history: AttemptRecord[] | null): string {
-  const attempts = attemptsToDraw(job, steps, history, ctx.now);
+export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], attempts: AttemptRecord[]): string {
   const doubt = steps.filter((s) => isInDoubt(s, job, ctx.now));
   const json = (v: unknown): string => JSON.stringify(v, null, 2) ?? 'null';
   return layout(ctx, `Job ${job.id}`, html`
@@ -204,10 +203,9 @@ export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], history
 <tr><th>created</th><td>${time(job.createdAt)}</td><th>finished</th><td>${time(job.finishedAt)}</td></tr>
 </table>
 <h2>Timeline</h2>
-${history === null && attempts.length > 0 ? html`<p class="muted">This store keeps no attempt history yet: lanes are drawn from the steps and the current lease.</p>` : null}
 ${renderTimeline(job, steps, attempts, ctx.now)}
 ${attempts.length === 0 ? null : html`<table id="attempts"><tr><th>attempt</th><th>worker</th><th>started</th><th>ended</th><th>outcome</th><th>error</th></tr>
-${attempts.map((a, i) => html`<tr><td class="n">${a.token}</td><td>${a.workerId}</td><td>${time(a.startedAt)}</td><td>${a.endedAt === null ? 'running' : time(a.endedAt)}</td><td>${a.outcome === 'expired' ? expiredLabel(attempts, i) : a.outcome}</td><td class="bad">${clip(a.error, 100)}</td></tr>`)}</table>`}
+${attempts.map((a, i) => html`<tr><td class="n">${a.token}</td><td>${a.workerId}</td><td>${time(a.startedAt)}</td><td>${a.endedAt === null ? (leaseRanOut(job, a, ctx.now) ? `lease ran out ${time(job.lockedUntil)}` : 'running') : time(a.endedAt)}</td><td>${a.outcome === 'expired' ? expiredLabel(attempts, i) : a.outcome}</td><td class="bad">${clip(a.error, 100)}</td></tr>`)}</table>`}
 <h2>Steps</h2>
 ${steps.length === 0 ? html`<p class="muted">No durable step.</p>` : html`<table id="steps"><tr><th>step</th><th>state</th><th>attempt</th><th>started</th><th>finished</th><th>result</th></tr>
 ${steps.map((s) => html`<tr><td>${s.name}</td><td>${isInDoubt(s, job, ctx.now) ? html`<span class="bad">in doubt</span>` : s.state}</td><td class="n">${s.token}</td><td>${time(s.startedAt)}</td><td>${time(s.finishedAt)}</td><td><code>${clip(s.result === null ? null : JSON.stringify(s.result), 100)}</code></td></tr>`)}</table>`}

@@ -18,33 +18,6 @@ export function isInDoubt(step: StepRecord, job: Job, now: number): boolean {
   return !holding;
 }
 
-/**
- * The attempts to draw: the store's history when it keeps one, otherwise what the steps and
- * the current lease show (one lane per token that wrote a step, worker unknown).
- */
-export function attemptsToDraw(job: Job, steps: StepRecord[], history: AttemptRecord[] | null, now: number): AttemptRecord[] {
-  if (history) return history;
-  const byToken = new Map<number, AttemptRecord>();
-  for (const s of steps) {
-    const a = byToken.get(s.token) ?? { token: s.token, workerId: '?', startedAt: s.startedAt, endedAt: s.startedAt, outcome: 'expired' as const, error: null };
-    a.startedAt = Math.min(a.startedAt, s.startedAt);
-    a.endedAt = Math.max(a.endedAt ?? 0, s.finishedAt ?? s.startedAt);
-    byToken.set(s.token, a);
-  }
-  if (job.status === 'processing') {
-    const cur = byToken.get(job.leaseToken);
-    const ranOut = job.lockedUntil !== null && job.lockedUntil <= now;
-    byToken.set(job.leaseToken, { token: job.leaseToken, workerId: job.lockedBy ?? '?', startedAt: cur?.startedAt ?? job.updatedAt, endedAt: ranOut ? job.lockedUntil : null, outcome: ranOut ? 'expired' : 'running', error: null });
-  }
-  const out = [...byToken.values()].sort((a, b) => a.token - b.token);
-  const last = out[out.length - 1];
-  if (last && last.outcome !== 'running' && job.finishedAt !== null) {
-    last.endedAt = job.finishedAt;
-    last.outcome = job.status === 'done' ? 'completed' : job.status === 'failed' ? 'failed' : last.outcome;
-  }
-  return out;
-}
-
 const COLORS: Record<AttemptRecord['outcome'], string> = {
   running: '#2f6fde',
   completed: '#2e9d5b',
@@ -67,11 +40,12 @@ export function renderTimeline(job: Job, steps: StepRecord[], attempts: AttemptR
   const height = attempts.length * LANE + 40;
   const lanes = attempts.map((a, i) => {
     const y = 10 + i * LANE;
-    const end = a.endedAt ?? now;
+    const ranOut = a.endedAt === null && leaseRanOut(job, a, now);
+    const end = a.endedAt ?? (ranOut ? job.lockedUntil! : now);
     const own = steps.filter((s) => s.token === a.token);
     const w = Math.max(2, x(end) - x(a.startedAt));
-    const takeover = a.outcome === 'expired' && a.endedAt !== null
-      ? html`<line x1="${x(a.endedAt).toFixed(1)}" y1="${y - 4}" x2="${x(a.endedAt).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(a.endedAt) + 4).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d">${expiredLabel(attempts, i)}</text>`
+    const takeover = (a.outcome === 'expired' && a.endedAt !== null) || ranOut
+      ? html`<line x1="${x(end).toFixed(1)}" y1="${y - 4}" x2="${x(end).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(end) + 4).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d">${ranOut ? 'lease ran out' : expiredLabel(attempts, i)}</text>`
       : null;
     const stepBars = own.map((s, k) => {
       const doubt = isInDoubt(s, job, now);
@@ -81,8 +55,8 @@ export function renderTimeline(job: Job, steps: StepRecord[], attempts: AttemptR
     });
     return html`<g class="attempt" data-token="${a.token}" data-outcome="${a.outcome}">
 <text x="4" y="${y + 14}" font-size="12" fill="#222">#${a.token} ${a.workerId.length > 18 ? `${a.workerId.slice(0, 17)}…` : a.workerId}</text>
-<text x="4" y="${y + 30}" font-size="11" fill="#666">${a.outcome}</text>
-<rect x="${x(a.startedAt).toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="14" rx="3" fill="${COLORS[a.outcome]}"><title>attempt ${a.token} by ${a.workerId}: ${a.outcome}, ${new Date(a.startedAt).toISOString()} to ${a.endedAt === null ? 'now' : new Date(a.endedAt).toISOString()}${a.error ? `: ${a.error.slice(0, 300)}` : ''}</title></rect>
+<text x="4" y="${y + 30}" font-size="11" fill="#666">${ranOut ? 'lease ran out' : a.outcome}</text>
+<rect x="${x(a.startedAt).toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="14" rx="3" fill="${COLORS[ranOut ? 'expired' : a.outcome]}"><title>attempt ${a.token} by ${a.workerId}: ${a.outcome}, ${new Date(a.startedAt).toISOString()} to ${a.endedAt === null ? 'now' : new Date(a.endedAt).toISOString()}${a.error ? `: ${a.error.slice(0, 300)}` : ''}</title></rect>
 ${stepBars}${takeover}</g>`;
   });
   const axisY = height - 18;
@@ -91,6 +65,11 @@ ${stepBars}${takeover}</g>`;
 <text x="${LEFT}" y="${axisY + 14}" font-size="11" fill="#666">${new Date(t0).toISOString()}</text>
 <text x="${WIDTH - 20}" y="${axisY + 14}" font-size="11" fill="#666" text-anchor="end">+${((t1 - t0) / 1000).toFixed(1)} s</text>
 ${lanes}</svg>`;
+}
+
+/** Whether `a` is the current holder's attempt and its lease ran out by `now` (nobody took it over yet). */
+export function leaseRanOut(job: Job, a: AttemptRecord, now: number): boolean {
+  return job.status === 'processing' && job.leaseToken === a.token && job.lockedUntil !== null && job.lockedUntil <= now;
 }
 
 /** What an expired attempt's end says: taken over when a later attempt exists. */

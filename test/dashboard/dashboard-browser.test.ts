@@ -147,6 +147,20 @@ for (const target of targets) {
       expect(problems).toEqual([]);
     });
 
+    it("draws a taken-over job's attempts: who held each lease, where it ran out, the steps", async () => {
+      await page.goto(`${dash.url}/jobs/${ids.takenOverId}`);
+      const lanes = page.locator('svg.timeline g.attempt');
+      expect(await lanes.count()).toBe(2);
+      expect(await lanes.nth(0).getAttribute('data-outcome')).toBe('expired');
+      expect(await lanes.nth(0).textContent()).toContain('bot-host-a:4242');
+      expect(await lanes.nth(0).textContent()).toContain('lease ran out, taken over');
+      expect(await lanes.nth(1).getAttribute('data-outcome')).toBe('completed');
+      expect(await lanes.nth(1).locator('g.step').count()).toBe(2);
+      expect(await page.locator('#attempts').textContent()).toContain('bot-host-b:1');
+      await shot('job-timeline');
+      expect(problems).toEqual([]);
+    });
+
     it('retries a failed job with a click and shows it pending', async () => {
       await page.goto(`${dash.url}/jobs/${ids.failedId}`);
       expect(await page.locator('#last-error').textContent()).toContain('insufficient funds');

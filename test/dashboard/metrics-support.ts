@@ -19,12 +19,22 @@ export function samples(text: string): Map<string, number> {
  * Fills a store with real jobs in every status on two queues. `past` is the same database
  * opened with a clock an hour behind, so the lease it takes has expired by now.
  */
-export async function populate(store: LeaseStore, past: LeaseStore): Promise<{ failedId: string; doneId: string; expiredId: string }> {
+export async function populate(store: LeaseStore, past: LeaseStore): Promise<{ failedId: string; doneId: string; expiredId: string; takenOverId: string }> {
   const add = (queue: string, payload: unknown, extra: Record<string, unknown> = {}) => store.enqueue({ queue, payload: payload as never, ...extra });
   // An hour-old lease of 1 minute: expired, nobody took it over.
   const { job: expired } = await past.enqueue({ queue: 'orders', payload: { symbol: 'ETH-EUR', qty: 2 }, key: 'order-expired' });
   const [stale] = await past.acquire({ workerId: 'bot-host-a:4242', leaseMs: 60_000, queues: ['orders'] });
   await past.beginStep(stale!, 'place-order');
+  // A worker died inside a step an hour ago; another took the job over, reconciled the step and finished it.
+  const { job: takenOver } = await past.enqueue({ queue: 'orders', payload: { symbol: 'XRP-EUR', qty: 40 }, key: 'order-taken-over', priority: -20 });
+  const [dying] = await past.acquire({ workerId: 'bot-host-a:4242', leaseMs: 30_000, queues: ['orders'] });
+  await past.beginStep(dying!, 'place-order');
+  const [heir] = await store.acquire({ workerId: 'bot-host-b:1', leaseMs: 600_000, queues: ['orders'] });
+  if (heir?.job.id !== takenOver.id) throw new Error('expected the takeover');
+  await store.saveStep(heir, 'place-order', { exchangeOrderId: 'X-0', reconciled: true });
+  await store.beginStep(heir, 'confirm');
+  await store.saveStep(heir, 'confirm', { filled: 40 });
+  await store.complete(heir, { orderId: 'X-0' });
   // Waiting an hour: the queue's lag.
   await past.enqueue({ queue: 'orders', payload: { symbol: 'BTC-EUR', qty: 1 }, key: 'order-waiting' });
   for (let i = 0; i < 3; i++) await add('orders', { symbol: 'BTC-EUR', qty: i + 1 }, { key: `order-${i}` });
@@ -43,5 +53,5 @@ export async function populate(store: LeaseStore, past: LeaseStore): Promise<{ f
   // Running now: an active lease on the emails queue.
   const [active] = await store.acquire({ workerId: 'bot-host-c:7', leaseMs: 600_000, queues: ['emails'] });
   if (!active) throw new Error('expected an active lease');
-  return { failedId: failed.id, doneId: done.id, expiredId: expired.id };
+  return { failedId: failed.id, doneId: done.id, expiredId: expired.id, takenOverId: takenOver.id };
 }

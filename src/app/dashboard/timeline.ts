@@ -45,7 +45,7 @@ export function renderTimeline(job: Job, steps: StepRecord[], attempts: AttemptR
     const own = steps.filter((s) => s.token === a.token);
     const w = Math.max(2, x(end) - x(a.startedAt));
     const takeover = (a.outcome === 'expired' && a.endedAt !== null) || ranOut
-      ? html`<line x1="${x(end).toFixed(1)}" y1="${y - 4}" x2="${x(end).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(end) + 4).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d">${ranOut ? 'lease ran out' : expiredLabel(attempts, i)}</text>`
+      ? html`<line x1="${x(end).toFixed(1)}" y1="${y - 4}" x2="${x(end).toFixed(1)}" y2="${y + LANE - 8}" stroke="#a0522d" stroke-width="2" stroke-dasharray="4 3"/><text x="${(x(end) + (x(end) > WIDTH - 200 ? -4 : 4)).toFixed(1)}" y="${y + LANE - 10}" font-size="11" fill="#a0522d" text-anchor="${x(end) > WIDTH - 200 ? 'end' : 'start'}">${ranOut ? 'lease ran out' : expiredLabel(attempts, i)}</text>`
       : null;
     const stepBars = own.map((s, k) => {
       const doubt = isInDoubt(s, job, now);

@@ -68,7 +68,3 @@ CREATE TRIGGER processing_jobs_attempts_pruned AFTER DELETE ON processing_jobs
 BEGIN
   DELETE FROM processing_job_attempts WHERE job_id = OLD.id;
 END;
-
--- The dashboard's jobs list filtered by queue, newest first (keyset by id). Written once per
--- job (the queue never changes), so claims and completions do not pay for it.
-CREATE INDEX processing_jobs_queue_id ON processing_jobs (queue, id);

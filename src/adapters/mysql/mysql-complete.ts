@@ -18,10 +18,13 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
   try {
     if (rows.length === 1) {
       const r = rows[0]!;
-      // The fenced complete and its history (conditioned on it having landed) in one
-      // transaction: one round trip when statements may be sent together.
-      const [ok] = (await inTransaction(e.pool, 'complete', (conn) => conn.many([[e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]], ...completedHistory(e, rows, now)], true), e.tx())) as [MysqlOkPacket];
-      return [ok.affectedRows === 1 ? completedFromLease(r.job, now, r.resultText) : undefined];
+      // One autocommit statement (the hot path, and what lost-reply recovery recognises); its
+      // history follows in a second one, conditioned on the completion having landed. A crash
+      // between the two leaves that attempt open and that completion uncounted, never wrong.
+      const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
+      if (ok.affectedRows !== 1) return [undefined];
+      await writeCompletedHistory(e, rows, now);
+      return [completedFromLease(r.job, now, r.resultText)];
     }
     return await inTransaction(e.pool, 'completeMany', (conn) => completeInTx(e, conn, rows, now), e.tx());
   } catch (error) {
@@ -30,6 +33,8 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
     const found = await landed(e, error, rows, now);
     if (!found) throw error;
+    // A batch's history committed with it; a single completion's is a statement of its own.
+    if (rows.length === 1) await writeCompletedHistory(e, rows, now).catch(() => undefined);
     return found;
   }
 }
@@ -78,6 +83,11 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
   const won = rows.filter((r, i) => out[i] !== undefined);
   if (won.length > 0) await conn.many(completedHistory(e, won, now));
   return out;
+}
+
+/** The history of completions as autocommit statements of their own (the single complete). */
+async function writeCompletedHistory(e: MysqlEngine, rows: { id: number; token: number }[], now: number): Promise<void> {
+  for (const [sql, values] of completedHistory(e, rows, now)) await e.autocommit('complete', (db) => execute(db, sql, values));
 }
 
 /**

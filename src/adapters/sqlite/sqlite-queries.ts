@@ -262,15 +262,16 @@ FROM processing_job_counts WHERE minute >= ? ORDER BY minute, queue`;
 /** Drops counters of minutes before one. Params: minute (epoch ms). */
 export const PRUNE_COUNTS = `DELETE FROM processing_job_counts WHERE minute < ?`;
 
-// Newest first below an id: a backwards walk of the primary key (or of the (queue, id) index),
-// so a page costs its rows, not the table. The status filter is checked on the rows walked.
+// Newest first below an id: a backwards walk of the primary key, so a page costs the rows it
+// walks, not the table; queue and status are checked on those rows. No (queue, id) index: the
+// planner would take it for the claim of one queue instead of the partial waiting index.
 /** Params: before id, statuses (JSON array or null) twice, limit. */
 export const FIND_JOBS = `SELECT ${JOB_COLUMNS} FROM processing_jobs
 WHERE id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
 ORDER BY id DESC LIMIT ?`;
 
 /** Params: queue, before id, statuses (JSON array or null) twice, limit. */
-export const FIND_JOBS_IN_QUEUE = `SELECT ${JOB_COLUMNS} FROM processing_jobs INDEXED BY processing_jobs_queue_id
+export const FIND_JOBS_IN_QUEUE = `SELECT ${JOB_COLUMNS} FROM processing_jobs
 WHERE queue = ? AND id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
 ORDER BY id DESC LIMIT ?`;
 

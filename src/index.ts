@@ -15,6 +15,10 @@ export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResu
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
 export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+export { Scheduler } from './app/scheduler/scheduler.js';
+export type { SchedulerOptions, SchedulerRun, ScheduleView } from './app/scheduler/scheduler.js';
+export { CronerCalendar } from './adapters/cron/croner-calendar.js';
+export type { CronCalendar } from './ports/calendar.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 export { runUntil, runUntilIdle, flush } from './app/testing.js';

@@ -95,7 +95,7 @@ export function cliSuite(target: CliTarget): void {
 
     const s = await cli('--json', 'status');
     expect(s.code).toBe(0);
-    expect(Object.keys(s.json).sort()).toEqual(['activeLeases', 'byQueue', 'byStatus', 'expiredLeases', 'failed', 'now', 'oldestWaiting', 'oldestWaitingExact', 'total']);
+    expect(Object.keys(s.json).sort()).toEqual(['activeLeases', 'byQueue', 'byStatus', 'expiredLeases', 'failed', 'now', 'oldestWaiting', 'oldestWaitingExact', 'schedules', 'total']);
     expect(s.json.byQueue.crashy).toMatchObject({ processing: 1 });
     expect(s.json.expiredLeases).toEqual([expect.objectContaining({ id: lease!.job.id, lockedBy: 'dead-worker' })]);
     expect(s.json.oldestWaiting).toMatchObject({ queue: 'orders', status: 'pending' });
@@ -130,6 +130,41 @@ export function cliSuite(target: CliTarget): void {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const id of ids) expect((await cli('--json', 'show', id)).json.job).toMatchObject({ status: 'done', result: { seen: expect.any(Number) } });
+  });
+
+  it('schedule add, list, pause, resume, remove; status shows the next run; bad input exits 2', { timeout: 120_000 }, async () => {
+    const add = await cli('--json', 'schedule', 'add', 'cli-rebalance', '0 * * * *', 'rebalance', '--tz', 'Europe/Berlin', '--payload', '{"account":"main"}', '--missed', 'backfill', '--backfill', '3', '--skip-if-running');
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.json).toMatchObject({ created: true, changed: true, schedule: { name: 'cli-rebalance', timeZone: 'Europe/Berlin', missed: 'backfill', backfillLimit: 3, skipIfRunning: true, payload: { account: 'main' } } });
+    const nextRun = add.json.schedule.nextRunAt as number;
+    expect(nextRun % 3_600_000).toBe(0);
+    expect(nextRun).toBeGreaterThan(Date.now() - 1000);
+    expect((await cli('schedule', 'add', 'cli-rebalance', '0 * * * *', 'rebalance', '--tz', 'Europe/Berlin', '--payload', '{"account":"main"}', '--missed', 'backfill', '--backfill', '3', '--skip-if-running')).stdout).toMatch(/^unchanged schedule cli-rebalance/);
+    expect((await cli('schedule', 'pause', 'cli-rebalance')).stdout).toBe('schedule cli-rebalance is paused\n');
+    expect((await cli('schedule', 'list')).stdout).toMatch(/cli-rebalance\s+0 \* \* \* \*\s+Europe\/Berlin\s+rebalance\s+backfill 3\s+paused/);
+    expect((await cli('schedule', 'resume', 'cli-rebalance')).stdout).toMatch(/is active; next run/);
+    const status = await cli('--json', 'status');
+    expect(status.json.schedules).toContainEqual({ name: 'cli-rebalance', cron: '0 * * * *', timeZone: 'Europe/Berlin', queue: 'rebalance', paused: false, nextRun });
+    const bad = await cli('--json', 'schedule', 'add', 'x', '* * *', 'q');
+    expect({ code: bad.code, err: JSON.parse(bad.stderr).error.code }).toEqual({ code: 2, err: 'VALIDATION' });
+    expect((await cli('schedule', 'add', 'x', '* * * * *', 'q', '--missed', 'often')).code).toBe(2);
+    expect((await cli('schedule', 'remove', 'cli-rebalance')).stdout).toBe('removed schedule cli-rebalance\n');
+    expect((await cli('schedule', 'remove', 'cli-rebalance')).code).toBe(1);
+  });
+
+  it('schedule run enqueues the due slots of a per-second schedule until SIGTERM', { timeout: 120_000 }, async () => {
+    expect((await cli('schedule', 'add', 'cli-tick', '* * * * * *', 'cli-ticks')).code).toBe(0);
+    const child = spawnCli(['--db', target.db(), 'schedule', 'run']);
+    const output = watchOutput(child);
+    await output.until(/enqueued job \d+ on cli-ticks for \S+\n[\s\S]*enqueued job \d+ on cli-ticks/);
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect((await cli('schedule', 'remove', 'cli-tick')).code).toBe(0);
+    const jobs = (await cli('--json', 'list', '--queue', 'cli-ticks', '--limit', '1000')).json.jobs as { key: string; runAt: number }[];
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    expect(jobs.every((j) => j.key === `schedule:cli-tick@${new Date(j.runAt).toISOString()}` && j.runAt % 1000 === 0)).toBe(true);
+    expect(new Set(jobs.map((j) => j.runAt)).size).toBe(jobs.length);
   });
 
   it('work without a handler export is a usage error', async () => {

@@ -15,7 +15,8 @@ export type LeaseholdErrorCode =
   | 'PERMANENT'
   | 'STEP_IN_DOUBT'
   | 'TIMEOUT'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'SCHEDULE_NOT_FOUND';
 
 /**
  * Base class of every error leasehold throws.
@@ -110,5 +111,14 @@ export class StepInDoubtError extends LeaseholdError {
   constructor(jobId: string, step: string) {
     super('STEP_IN_DOUBT', `step "${step}" of job ${jobId} started in an earlier attempt and its outcome is unknown (in doubt)`);
     this.step = step;
+  }
+}
+
+/** No schedule has this name. */
+export class ScheduleNotFoundError extends LeaseholdError {
+  readonly scheduleName: string;
+  constructor(name: string) {
+    super('SCHEDULE_NOT_FOUND', `schedule ${JSON.stringify(name)} not found`);
+    this.scheduleName = name;
   }
 }

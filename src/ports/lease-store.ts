@@ -24,6 +24,7 @@ import type {
   StepIntent,
   StepRecord,
 } from '../domain/job.js';
+import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -80,6 +81,29 @@ export interface LeaseStore {
   cancel(id: string): Promise<Job>;
   /** Deletes final jobs (and their steps) finished more than `olderThanMs` ago. Returns how many. */
   prune(opts: PruneOptions): Promise<number>;
+  /**
+   * Declares a schedule: creates it with its cursor at `nextRunAt`, leaves it unchanged when it
+   * holds this definition already (`changed: false`), or replaces its definition and moves the
+   * cursor to `nextRunAt` (paused state kept). `nextRunAt` is the caller's first slot from now.
+   */
+  saveSchedule(definition: ScheduleDefinition, nextRunAt: number | null): Promise<{ schedule: Schedule; created: boolean; changed: boolean }>;
+  getSchedule(name: string): Promise<Schedule | undefined>;
+  /** Every schedule, by name. */
+  listSchedules(): Promise<Schedule[]>;
+  /** Stops enqueueing its slots. Throws `ScheduleNotFoundError`. */
+  pauseSchedule(name: string): Promise<Schedule>;
+  /** Resumes with the cursor at `nextRunAt` (no backfill of the pause). Throws `ScheduleNotFoundError`. */
+  resumeSchedule(name: string, nextRunAt: number | null): Promise<Schedule>;
+  /**
+   * One run of a schedule, in one transaction: only while the cursor is still at
+   * `advance.cursor` and the schedule is not paused, enqueues `advance.jobs` (keys dedupe as
+   * in `enqueue`), moves the cursor to `advance.next` and records the last job and its slot
+   * (its `runAt`). Otherwise changes nothing and returns undefined (another scheduler ran it
+   * first, or it was paused or removed).
+   */
+  advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined>;
+  /** Deletes the schedule (its jobs stay). True when it existed. */
+  removeSchedule(name: string): Promise<boolean>;
   /**
    * Calls `listener` after a job is enqueued through this store object (same process), so
    * an idle worker can wake at once instead of waiting for its next poll. Returns an

@@ -18,6 +18,7 @@ import { LeaseholdError } from '../../src/domain/errors.js';
 import type { Job, Lease, NewJob } from '../../src/domain/job.js';
 import { FINAL_STATUSES } from '../../src/domain/lifecycle.js';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
+import type { ScheduleAdvanceResult } from '../../src/domain/schedule.js';
 import { START, type StoreFactory } from './harness.js';
 
 const WORKERS = ['w0', 'w1', 'w2'] as const;
@@ -297,6 +298,57 @@ class Admin extends Cmd {
   }
 }
 
+type ScheduleOp = 'save' | 'redefine' | 'pause' | 'resume' | 'advance' | 'advanceStale' | 'remove';
+const SCHEDULE_NAMES = ['s1', 's2'] as const;
+
+/** A schedule operation on both sides: declaring, pausing, resuming, moving the cursor (from where it is, or from a stale read), removing. */
+class ScheduleCommand extends Cmd {
+  constructor(readonly op: ScheduleOp, readonly name: string, readonly arg: number) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const now = w.clock.now();
+    const cursor = (await w.model.getSchedule(this.name))?.nextRunAt ?? now;
+    const at = this.arg === 0 ? null : now + this.arg * 1000;
+    const doOp = (s: LeaseStore): Promise<unknown> => {
+      switch (this.op) {
+        case 'save':
+          return s.saveSchedule({ name: this.name, cron: '* * * * *', queue: 'a', payload: { n: 1 } }, at);
+        case 'redefine':
+          return s.saveSchedule({ name: this.name, cron: `${this.arg} * * * *`, queue: 'b', missed: 'backfill', backfillLimit: this.arg + 1, skipIfRunning: this.arg % 2 === 0 }, at);
+        case 'pause':
+          return s.pauseSchedule(this.name);
+        case 'resume':
+          return s.resumeSchedule(this.name, at);
+        case 'advance':
+        case 'advanceStale':
+          return s.advanceSchedule(this.name, {
+            cursor: this.op === 'advance' ? (cursor ?? 0) : (cursor ?? 0) + 1,
+            next: at,
+            // A slot job, or one whose key an earlier run (or enqueue) already holds.
+            jobs: Array.from({ length: this.arg % 3 }, (_, k) => ({ queue: 'a', payload: { slot: k }, runAt: (cursor ?? 0) + k * 1000, key: `k${k + this.arg}` })),
+          });
+        case 'remove':
+          return s.removeSchedule(this.name);
+      }
+    };
+    const m = await outcome(doOp(w.model));
+    const r = await outcome(doOp(w.real));
+    if (this.op === 'advance' && m.ok && r.ok && m.value && r.value) {
+      (m.value as ScheduleAdvanceResult).jobs.forEach((mi, i) => mapCreated(w, mi, (r.value as ScheduleAdvanceResult).jobs[i]!));
+    }
+    expectSame(w, this.toString(), m, r, (world, v) => {
+      if (!v || typeof v !== 'object' || !('jobs' in v)) return v;
+      const res = v as ScheduleAdvanceResult;
+      const lastJobId = res.schedule.lastJobId === null ? null : (world.back.get(res.schedule.lastJobId) ?? `unmapped:${res.schedule.lastJobId}`);
+      return { schedule: { ...res.schedule, lastJobId }, jobs: res.jobs.map((x) => ({ created: x.created, job: normal(world, x.job) })) };
+    });
+  }
+  toString(): string {
+    return `${this.op}Schedule(${this.name}, ${this.arg})`;
+  }
+}
+
 const workerArb = fc.constantFrom(...WORKERS);
 const commandArbs = [
   fc.array(newJobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
@@ -317,6 +369,9 @@ const commandArbs = [
   fc.constantFrom(0, 400, 1000, 2500, 5000).map((ms) => new Advance(ms)),
   fc.constant(new Reap()),
   fc.tuple(fc.constantFrom<'cancel' | 'retry'>('cancel', 'retry'), fc.nat(20)).map(([op, i]) => new Admin(op, i)),
+  fc
+    .tuple(fc.constantFrom<ScheduleOp>('save', 'redefine', 'pause', 'resume', 'advance', 'advanceStale', 'remove'), fc.constantFrom(...SCHEDULE_NAMES), fc.nat(3))
+    .map(([op, name, arg]) => new ScheduleCommand(op, name, arg)),
 ];
 
 /** Checks every invariant and that the adapter's state equals the model's. */
@@ -367,6 +422,8 @@ async function checkHistory(w: World, m: Job[]): Promise<void> {
   const page = await real.findJobs({ limit: 3 });
   const modelPage = await w.model.findJobs({ limit: 3 });
   expect({ jobs: page.jobs.map((j) => normal(w, j)), next: page.next === null ? null : w.back.get(page.next) }, 'newest jobs').toEqual(modelPage);
+  const schedules = (await w.real.listSchedules()).map((s) => ({ ...s, lastJobId: s.lastJobId === null ? null : (w.back.get(s.lastJobId) ?? `unmapped:${s.lastJobId}`) }));
+  expect(schedules).toEqual(await w.model.listSchedules());
 }
 
 /**

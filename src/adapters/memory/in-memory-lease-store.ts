@@ -54,7 +54,20 @@ import {
   validateTime,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ScheduleNotFoundError, ValidationError } from '../../domain/errors.js';
+import {
+  applyScheduleAdvance,
+  applyScheduleDefinition,
+  applySchedulePause,
+  applyScheduleResume,
+  validateScheduleAdvance,
+  validateScheduleDefinition,
+  validateScheduleName,
+  type Schedule,
+  type ScheduleAdvance,
+  type ScheduleAdvanceResult,
+  type ScheduleDefinition,
+} from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../shared/lease-input.js';
@@ -114,6 +127,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Expired processing records moved to `ready`, so reapExpired finds them too. */
   private readonly expired = new Set<Rec>();
   private readonly listeners = new EnqueueListeners();
+  /** Schedules by name; payloads kept as JSON text, like jobs'. */
+  private readonly schedules = new Map<string, { s: Schedule; payloadText: string }>();
   private nextId = 1;
   private closed = false;
 
@@ -399,6 +414,61 @@ export class InMemoryLeaseStore implements LeaseStore {
     return { jobs: out, next: more ? out[out.length - 1]!.id : null };
   }
 
+  async saveSchedule(definition: ScheduleDefinition, nextRunAt: number | null): Promise<{ schedule: Schedule; created: boolean; changed: boolean }> {
+    this.open();
+    const d = validateScheduleDefinition(definition, this.opts.maxPayloadBytes);
+    const at = nextRunAt === null ? null : validateTime(nextRunAt, 'nextRunAt');
+    const existing = this.schedules.get(d.name);
+    const next = applyScheduleDefinition(existing && this.scheduleCopy(existing), d, at, this.now());
+    if (next) this.schedules.set(d.name, { s: next, payloadText: d.payloadText });
+    const schedule = this.scheduleCopy(this.schedules.get(d.name)!);
+    return { schedule, created: existing === undefined, changed: next !== undefined };
+  }
+
+  async getSchedule(name: string): Promise<Schedule | undefined> {
+    this.open();
+    const entry = this.schedules.get(validateScheduleName(name));
+    return entry && this.scheduleCopy(entry);
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    this.open();
+    return [...this.schedules.keys()].sort(compareNames).map((n) => this.scheduleCopy(this.schedules.get(n)!));
+  }
+
+  async pauseSchedule(name: string): Promise<Schedule> {
+    this.open();
+    return this.changeSchedule(validateScheduleName(name), (s, now) => applySchedulePause(s, now))!;
+  }
+
+  async resumeSchedule(name: string, nextRunAt: number | null): Promise<Schedule> {
+    this.open();
+    const n = validateScheduleName(name);
+    const at = nextRunAt === null ? null : validateTime(nextRunAt, 'nextRunAt');
+    return this.changeSchedule(n, (s, now) => applyScheduleResume(s, at, now))!;
+  }
+
+  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined> {
+    this.open();
+    const n = validateScheduleName(name);
+    const a = validateScheduleAdvance(advance);
+    const now = this.now();
+    const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
+    const entry = this.schedules.get(n);
+    if (!entry || applyScheduleAdvance(entry.s, a, null, now) === undefined) return undefined;
+    const jobs = valid.map((v) => this.insert(v, now));
+    const i = jobs.length - 1;
+    const next = applyScheduleAdvance(entry.s, a, i < 0 ? null : { slotAt: valid[i]!.runAt, jobId: jobs[i]!.job.id }, now)!;
+    this.schedules.set(n, { s: next, payloadText: entry.payloadText });
+    valid.forEach((v, k) => jobs[k]!.created && this.listeners.notify(v.queue, v.runAt));
+    return { schedule: this.scheduleCopy(this.schedules.get(n)!), jobs };
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    this.open();
+    return this.schedules.delete(validateScheduleName(name));
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -408,6 +478,18 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 
   // ---- internals ----
+
+  private scheduleCopy(entry: { s: Schedule; payloadText: string }): Schedule {
+    return { ...entry.s, payload: JSON.parse(entry.payloadText) as Json };
+  }
+
+  private changeSchedule(name: string, decide: (s: Schedule, now: number) => Schedule): Schedule {
+    const entry = this.schedules.get(name);
+    if (!entry) throw new ScheduleNotFoundError(name);
+    const next = decide(this.scheduleCopy(entry), this.now());
+    this.schedules.set(name, { s: next, payloadText: entry.payloadText });
+    return this.scheduleCopy(this.schedules.get(name)!);
+  }
 
   private open(): void {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
@@ -589,3 +671,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 }
 
+
+/** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
+function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}

@@ -19,6 +19,8 @@ import { isDuplicateKey, translateMysqlError } from './mysql-errors.js';
 import { migrateMysql } from './mysql-migrator.js';
 import type { MysqlQueries } from './mysql-queries.js';
 import { lockedWriteValues } from './mysql-row-codec.js';
+import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
+import type { Schedule } from '../../domain/schedule.js';
 
 /** Prune deletes at most this many jobs per transaction. */
 const PRUNE_CHUNK = 1000;
@@ -219,6 +221,71 @@ export class MysqlEngine implements SqlEngine {
   async jobByKey(key: string): Promise<Job | undefined> {
     const [row] = await this.autocommit('findJobs', (db) => selectRows(db, this.q.selectByKey, [key]));
     return row ? rowToJob(row) : undefined;
+  }
+
+  async schedule(name: string): Promise<Schedule | undefined> {
+    const [row] = await this.autocommit('getSchedule', (db) => selectRows(db, this.q.selectSchedule, [name]));
+    return row ? rowToSchedule(row) : undefined;
+  }
+
+  async schedules(): Promise<Schedule[]> {
+    return (await this.autocommit('listSchedules', (db) => selectRows(db, this.q.listSchedules))).map(rowToSchedule);
+  }
+
+  async updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Promise<Schedule | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(
+          this.pool,
+          'updateSchedule',
+          async (conn) => {
+            const [row] = await selectRows(conn, this.q.selectScheduleForUpdate, [name]);
+            const before = row && rowToSchedule(row);
+            const w = decide(before);
+            if (!w) return before;
+            const values = scheduleValues(w);
+            if (before) await execute(conn, this.q.updateSchedule, [...values.slice(1), name]);
+            else await execute(conn, this.q.insertSchedule, values);
+            return w.schedule;
+          },
+          this.tx(),
+        );
+      } catch (e) {
+        // Another process created it between our read and INSERT: read it again, locked.
+        if (!(e instanceof StoreUnavailableError && isDuplicateKey(e.cause)) || attempt > 1) throw e;
+      }
+    }
+  }
+
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> {
+    return inTransaction(
+      this.pool,
+      'advanceSchedule',
+      async (conn) => {
+        // The row lock orders every run of one schedule: a second scheduler waits here, then
+        // finds the cursor moved and inserts nothing.
+        const [row] = await selectRows(conn, this.q.selectScheduleForUpdate, [name]);
+        const before = row && rowToSchedule(row);
+        if (!before || !decide(before, null)) return undefined;
+        const out: EnqueueResult[] = [];
+        for (const v of jobs) out.push(await insertOne(conn, this.q, v, now));
+        const i = out.length - 1;
+        const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
+        await execute(conn, this.q.updateSchedule, [...scheduleValues(w).slice(1), name]);
+        return { schedule: w.schedule, jobs: out };
+      },
+      this.tx(),
+    );
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    const ok = await this.autocommit('removeSchedule', (db) => execute(db, this.q.deleteSchedule, [name]));
+    return ok.affectedRows > 0;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  * the comment says so.
  */
 import { JOB_COLUMNS, STEP_COLUMNS } from '../sql/sql-rows.js';
+import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js';
 
 /** READ COMMITTED for every transaction of a connection the store's own pool opens. */
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
@@ -28,6 +29,7 @@ export function mysqlQueries(table: string) {
   const schema = `\`${table}_schema\``;
   const attempts = `\`${table}_attempts\``;
   const counts = `\`${table}_counts\``;
+  const schedules = `\`${table}_schedules\``;
   const insertColumns = '(queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
   const insertRow = "(?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
 
@@ -158,6 +160,18 @@ export function mysqlQueries(table: string) {
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
     upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?`,
+
+    // ---- schedules ----
+    selectSchedule: `SELECT ${SCHEDULE_COLUMNS} FROM ${schedules} WHERE name = ?`,
+    /** Locks the row when it exists. Under READ COMMITTED a missing row locks no gap: two creators can both miss it, and the second INSERT's duplicate-key error sends it round again. */
+    selectScheduleForUpdate: `SELECT ${SCHEDULE_COLUMNS} FROM ${schedules} WHERE name = ? FOR UPDATE`,
+    /** VARBINARY names order by their bytes, as SQLite's BINARY does. */
+    listSchedules: `SELECT ${SCHEDULE_COLUMNS} FROM ${schedules} ORDER BY name`,
+    /** Params: every column in SCHEDULE_COLUMN_LIST order. */
+    insertSchedule: `INSERT INTO ${schedules} (${SCHEDULE_COLUMNS}) VALUES (${placeholders(SCHEDULE_COLUMN_LIST.length)})`,
+    /** Params: every column but name, in SCHEDULE_COLUMN_LIST order, then name. */
+    updateSchedule: `UPDATE ${schedules} SET ${SCHEDULE_COLUMN_LIST.filter((c) => c !== 'name').map((c) => `${c} = ?`).join(', ')} WHERE name = ?`,
+    deleteSchedule: `DELETE FROM ${schedules} WHERE name = ?`,
 
     // ---- migrations ----
     createSchemaTable: `CREATE TABLE IF NOT EXISTS ${schema} (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB`,

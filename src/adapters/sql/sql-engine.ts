@@ -7,7 +7,9 @@
  * `reapExpired`, each mirroring a domain function named at its implementation.
  */
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
+import type { Schedule } from '../../domain/schedule.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
+import type { ScheduleWrite } from './sql-schedules.js';
 
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
 export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
@@ -153,6 +155,30 @@ export interface SqlEngine {
   findJobs(q: FindQuery): Promise<Job[]> | Job[];
   /** The job holding `key`, if any. */
   jobByKey(key: string): Promise<Job | undefined> | Job | undefined;
+  /** One schedule by name. */
+  schedule(name: string): Promise<Schedule | undefined> | Schedule | undefined;
+  /** Every schedule, by name (byte order). */
+  schedules(): Promise<Schedule[]> | Schedule[];
+  /**
+   * Reads the schedule locked (undefined when there is none), asks `decide` for the row to
+   * write (it may throw, or return undefined to write nothing), writes it whole and returns
+   * the row as it then is.
+   */
+  updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Promise<Schedule | undefined> | Schedule | undefined;
+  /**
+   * One run of a schedule in one transaction: reads the row locked; when `decide(row, null)`
+   * writes nothing (cursor moved, paused, gone) returns undefined and inserts nothing; else
+   * inserts `jobs` as `insert` does and writes `decide(row, last)`, `last` being the last
+   * job's slot (its runAt) and id.
+   */
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> | { schedule: Schedule; jobs: EnqueueResult[] } | undefined;
+  /** Deletes a schedule; true when it existed. */
+  deleteSchedule(name: string): Promise<boolean> | boolean;
   /** Releases what the engine opened. */
   close(): Promise<void> | void;
   /** Turns a raw driver error into a leasehold error (leasehold errors pass through). */

@@ -5,7 +5,20 @@
  * supplies an `SqlEngine` that runs decided writes; the in-memory store stays the standalone
  * model the contract suite compares this core against.
  */
-import { JobNotFoundError, LeaseLostError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import {
+  applyScheduleAdvance,
+  applyScheduleDefinition,
+  applySchedulePause,
+  applyScheduleResume,
+  validateScheduleAdvance,
+  validateScheduleDefinition,
+  validateScheduleName,
+  type Schedule,
+  type ScheduleAdvance,
+  type ScheduleAdvanceResult,
+  type ScheduleDefinition,
+} from '../../domain/schedule.js';
 import type {
   AcquireRequest,
   AttemptRecord,
@@ -289,6 +302,63 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
+  async saveSchedule(definition: ScheduleDefinition, nextRunAt: number | null): Promise<{ schedule: Schedule; created: boolean; changed: boolean }> {
+    return this.run('saveSchedule', async () => {
+      const d = validateScheduleDefinition(definition, this.opts.maxPayloadBytes);
+      const at = nextRunAt === null ? null : validateTime(nextRunAt, 'nextRunAt');
+      const now = this.now();
+      let created = false;
+      let changed = false;
+      const schedule = await this.engine.updateSchedule(d.name, (existing) => {
+        const next = applyScheduleDefinition(existing, d, at, now);
+        created = existing === undefined;
+        changed = next !== undefined;
+        return next && { schedule: next, payloadText: d.payloadText };
+      });
+      return { schedule: schedule!, created, changed };
+    });
+  }
+
+  async getSchedule(name: string): Promise<Schedule | undefined> {
+    return this.run('getSchedule', () => this.engine.schedule(validateScheduleName(name)));
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return this.run('listSchedules', () => this.engine.schedules());
+  }
+
+  async pauseSchedule(name: string): Promise<Schedule> {
+    return this.run('pauseSchedule', () => this.changeSchedule(validateScheduleName(name), (s, now) => applySchedulePause(s, now)));
+  }
+
+  async resumeSchedule(name: string, nextRunAt: number | null): Promise<Schedule> {
+    return this.run('resumeSchedule', () => {
+      const n = validateScheduleName(name);
+      const at = nextRunAt === null ? null : validateTime(nextRunAt, 'nextRunAt');
+      return this.changeSchedule(n, (s, now) => applyScheduleResume(s, at, now));
+    });
+  }
+
+  async advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined> {
+    const { valid, out } = await this.run('advanceSchedule', async () => {
+      const n = validateScheduleName(name);
+      const a = validateScheduleAdvance(advance);
+      const now = this.now();
+      const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
+      const out = await this.engine.fireSchedule(n, valid, now, (s, last) => {
+        const next = s && applyScheduleAdvance(s, a, last, now);
+        return next && { schedule: next, payloadText: JSON.stringify(next.payload) };
+      });
+      return { valid, out };
+    });
+    if (out) this.notifyCreated(valid, out.jobs);
+    return out;
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return this.run('removeSchedule', () => this.engine.deleteSchedule(validateScheduleName(name)));
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -330,6 +400,17 @@ export class SqlLeaseStore implements LeaseStore {
     const { id, idNum, token } = leaseInput(lease);
     const held = idNum !== undefined && (await this.engine.writeStep({ id: idNum, token, name, state, resultText, now: this.now() }));
     if (!held) throw new LeaseLostError(id, token);
+  }
+
+  /** A change to an existing schedule under its row's lock; `ScheduleNotFoundError` when there is none. */
+  private async changeSchedule(name: string, decide: (s: Schedule, now: number) => Schedule): Promise<Schedule> {
+    const now = this.now();
+    const after = await this.engine.updateSchedule(name, (s) => {
+      if (!s) throw new ScheduleNotFoundError(name);
+      const next = decide(s, now);
+      return next === s ? undefined : { schedule: next, payloadText: JSON.stringify(next.payload) };
+    });
+    return after!;
   }
 
   /** A manual transition: checked against the lifecycle table and applied under the row's lock. */

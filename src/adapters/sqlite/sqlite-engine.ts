@@ -8,6 +8,8 @@ import { applyComplete } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type FindQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
 import { rowToAttempt, rowToBucket, rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
+import type { Schedule } from '../../domain/schedule.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -37,6 +39,10 @@ const SQL = {
   pruneCounts: Q.PRUNE_COUNTS,
   findJobs: Q.FIND_JOBS,
   findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
+  schedule: Q.SELECT_SCHEDULE,
+  schedules: Q.LIST_SCHEDULES,
+  upsertSchedule: Q.UPSERT_SCHEDULE,
+  deleteSchedule: Q.DELETE_SCHEDULE,
 } as const;
 
 const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
@@ -212,6 +218,52 @@ export class SqliteEngine implements SqlEngine {
   jobByKey(key: string): Job | undefined {
     const row = this.stmts().jobByKey.get(key) as SqlRow | undefined;
     return row && rowToJob(row);
+  }
+
+  schedule(name: string): Schedule | undefined {
+    const row = this.stmts().schedule.get(name) as SqlRow | undefined;
+    return row && rowToSchedule(row);
+  }
+
+  schedules(): Schedule[] {
+    return (this.stmts().schedules.all() as SqlRow[]).map(rowToSchedule);
+  }
+
+  updateSchedule(name: string, decide: (s: Schedule | undefined) => ScheduleWrite | undefined): Schedule | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.schedule.get(name) as SqlRow | undefined;
+        const before = row && rowToSchedule(row);
+        const w = decide(before);
+        return w ? rowToSchedule(s.upsertSchedule.get(...scheduleValues(w)) as SqlRow) : before;
+      })
+      .immediate();
+  }
+
+  fireSchedule(
+    name: string,
+    jobs: ValidatedNewJob[],
+    now: number,
+    decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
+  ): { schedule: Schedule; jobs: EnqueueResult[] } | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.schedule.get(name) as SqlRow | undefined;
+        const before = row && rowToSchedule(row);
+        if (!decide(before, null)) return undefined;
+        // Nested: a savepoint inside this transaction.
+        const out = jobs.length === 0 ? [] : this.insert(jobs, now);
+        const i = out.length - 1;
+        const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
+        return { schedule: rowToSchedule(s.upsertSchedule.get(...scheduleValues(w)) as SqlRow), jobs: out };
+      })
+      .immediate();
+  }
+
+  deleteSchedule(name: string): boolean {
+    return this.stmts().deleteSchedule.run(name).changes > 0;
   }
 
   close(): void {

@@ -5,6 +5,7 @@
  */
 
 import { JOB_COLUMNS } from '../sql/sql-rows.js';
+import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js';
 
 /** Name of the SQL function (registered on the connection) that words a lease-expired error. */
 export const LEASE_EXPIRED_MESSAGE_FN = 'leasehold_lease_expired_message';
@@ -283,3 +284,23 @@ export const PRAGMA_WAL = 'journal_mode = WAL';
 export const pragmaSynchronous = (level: 'FULL' | 'NORMAL'): string => `synchronous = ${level}`;
 /** `busy_timeout` pragma; the value is a validated integer. */
 export const pragmaBusyTimeout = (ms: number): string => `busy_timeout = ${ms}`;
+
+// ---- schedules ----
+
+/** One schedule. Params: name. */
+export const SELECT_SCHEDULE = `SELECT ${SCHEDULE_COLUMNS} FROM processing_job_schedules WHERE name = ?`;
+
+/** Every schedule, by name (BINARY: UTF-8 byte order). No params. */
+export const LIST_SCHEDULES = `SELECT ${SCHEDULE_COLUMNS} FROM processing_job_schedules ORDER BY name`;
+
+/**
+ * Writes a schedule row whole: inserts it, or replaces every column of the row with its name.
+ * Params: every column in SCHEDULE_COLUMN_LIST order.
+ */
+export const UPSERT_SCHEDULE = `INSERT INTO processing_job_schedules (${SCHEDULE_COLUMNS})
+VALUES (${SCHEDULE_COLUMN_LIST.map(() => '?').join(', ')})
+ON CONFLICT (name) DO UPDATE SET ${SCHEDULE_COLUMN_LIST.filter((c) => c !== 'name').map((c) => `${c} = excluded.${c}`).join(', ')}
+RETURNING ${SCHEDULE_COLUMNS}`;
+
+/** Deletes a schedule. Params: name. */
+export const DELETE_SCHEDULE = `DELETE FROM processing_job_schedules WHERE name = ?`;

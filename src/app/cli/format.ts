@@ -133,6 +133,15 @@ export function formatStatus(r: StatusReport): string {
       ),
     );
   }
+  out.push(`schedules: ${r.schedules.length}`);
+  if (r.schedules.length > 0) {
+    out.push(
+      table(
+        ['schedule', 'cron', 'zone', 'queue', 'next run'],
+        r.schedules.map((s) => [s.name, s.cron, s.timeZone, s.queue, s.paused ? 'paused' : s.nextRun === null ? 'never' : `${formatTime(s.nextRun)} (${relative(s.nextRun, r.now)})`]),
+      ),
+    );
+  }
   return out.join('\n');
 }
 

@@ -24,6 +24,7 @@ import { formatDuration, formatJob, formatJobs, formatStatus } from './format.js
 import { DEFAULT_DB, describeDb, openStore, parseDbSpec, type DbSpec } from './open-store.js';
 import { Output, type CliIo } from './output.js';
 import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
+import { addScheduleCommands, scheduleRunCommand } from './schedule-commands.js';
 import { statusCommand } from './status.js';
 import { workCommand } from './work.js';
 import { dashboardCommand, metricsText } from './dashboard-command.js';
@@ -241,6 +242,14 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
       const port = parseInteger(o.port, '--port', 0, 65535);
       return dashboardCommand({ db, port, host: o.host ?? '127.0.0.1', actions: false, token: undefined, metricsOnly: true, json: g.json === true, out });
     });
+  addScheduleCommands(
+    program,
+    (cmd, fn, text) => run(cmd, false, fn, text),
+    (cmd) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      return scheduleRunCommand(parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB), out, g.json === true);
+    },
+  );
 
   return program;
 }

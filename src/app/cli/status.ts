@@ -5,6 +5,17 @@
 import type { Job, JobStatus } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
+/** A schedule as `status` shows it. */
+export interface ScheduleStatus {
+  name: string;
+  cron: string;
+  timeZone: string;
+  queue: string;
+  paused: boolean;
+  /** Its next slot (epoch ms); null while paused or when none is left. */
+  nextRun: number | null;
+}
+
 /**
  * How many waiting jobs `status` looks at to find the one due longest: the port lists by id
  * only, so with more waiting jobs than this the figure comes from the lowest ids (see
@@ -64,6 +75,8 @@ export interface StatusReport {
   oldestWaitingExact: boolean;
   /** The failed jobs with the highest ids (the most recently enqueued), newest first, up to 10. */
   failed: FailedView[];
+  /** Every schedule with its next run, by name. */
+  schedules: ScheduleStatus[];
 }
 
 /**
@@ -72,7 +85,7 @@ export interface StatusReport {
  * clock's time: the CLI passes Date.now(), the system clock its stores use.
  */
 export async function statusCommand(store: LeaseStore, now: number): Promise<StatusReport> {
-  const [stats, active, expired, waiting, failed] = await Promise.all([
+  const [stats, active, expired, waiting, failed, schedules] = await Promise.all([
     store.stats(),
     store.getActiveLeases(),
     store.getExpiredLeases(),
@@ -80,6 +93,7 @@ export async function statusCommand(store: LeaseStore, now: number): Promise<Sta
     // where a stuck queue shows first. When they are all the waiting jobs, the figure is exact.
     store.list({ status: ['pending', 'retry'], limit: STATUS_SAMPLE }),
     store.list({ status: 'failed', order: 'desc', limit: STATUS_FAILED_SHOWN }),
+    store.listSchedules(),
   ]);
   return {
     now,
@@ -91,6 +105,7 @@ export async function statusCommand(store: LeaseStore, now: number): Promise<Sta
     oldestWaiting: oldestDue(waiting, now),
     oldestWaitingExact: waiting.length < STATUS_SAMPLE || stats.byStatus.pending + stats.byStatus.retry <= waiting.length,
     failed: failed.map((j) => ({ id: j.id, queue: j.queue, attempts: j.attempts, finishedAt: j.finishedAt, lastError: j.lastError })),
+    schedules: schedules.map((s) => ({ name: s.name, cron: s.cron, timeZone: s.timeZone, queue: s.queue, paused: s.paused, nextRun: s.paused ? null : s.nextRunAt })),
   };
 }
 

@@ -3,7 +3,7 @@
  * `ValidationError` naming the field, thrown before anything is written.
  */
 import { ValidationError } from './errors.js';
-import { JOB_STATUSES, type JobStatus, type Json, type NewJob } from './job.js';
+import { DEFAULT_MAX_LEASE_EXPIRIES, JOB_STATUSES, type JobStatus, type Json, type NewJob } from './job.js';
 
 /** Default payload size limit: 1 MiB of UTF-8 JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -27,6 +27,7 @@ export interface ValidatedNewJob {
   priority: number;
   runAt: number;
   maxAttempts: number;
+  maxLeaseExpiries: number;
 }
 
 /** Checks a queue or worker name: a non-empty string of at most 128 characters. */
@@ -147,8 +148,8 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'priority', 'runAt', 'maxAttempts']);
-  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, 'is not a job field (expected queue, payload, key, priority, runAt, maxAttempts)');
+  const known = new Set(['queue', 'payload', 'key', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries']);
+  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, 'is not a job field (expected queue, payload, key, priority, runAt, maxAttempts, maxLeaseExpiries)');
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
   const payloadText = validateJson(job.payload, `${f}payload`, opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
@@ -156,7 +157,9 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
   const priority = job.priority === undefined ? 0 : validateInteger(job.priority, `${f}priority`, INT32_MIN, INT32_MAX);
   const runAt = job.runAt === undefined ? now : validateTime(job.runAt, `${f}runAt`);
   const maxAttempts = job.maxAttempts === undefined ? 3 : validateInteger(job.maxAttempts, `${f}maxAttempts`, 1, 1_000_000);
-  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, priority, runAt, maxAttempts };
+  const maxLeaseExpiries =
+    job.maxLeaseExpiries === undefined ? DEFAULT_MAX_LEASE_EXPIRIES : validateInteger(job.maxLeaseExpiries, `${f}maxLeaseExpiries`, 0, 1_000_000);
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, priority, runAt, maxAttempts, maxLeaseExpiries };
 }
 
 /** Checks the arguments of `acquire` and applies defaults. */

@@ -99,6 +99,7 @@ const newJobArb: fc.Arbitrary<NewJob> = fc.record(
     priority: fc.integer({ min: -1, max: 1 }),
     runAt: fc.constantFrom(0, 1_000, 4_000),
     maxAttempts: fc.integer({ min: 1, max: 3 }),
+    maxLeaseExpiries: fc.integer({ min: 0, max: 2 }),
   },
   { requiredKeys: ['queue', 'payload'] },
 );
@@ -328,8 +329,11 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
   const stats = await w.real.stats();
   expect(stats.total).toBe(w.ids.size);
   for (const j of m) {
-    expect(j.attempts).toBeLessThanOrEqual(j.maxAttempts);
-    expect(j.attempts).toBeGreaterThanOrEqual(0);
+    // Handler failures are bounded by maxAttempts, lease expiries by their own budget (+1: the one that ended it).
+    expect(j.attempts - j.leaseExpiries).toBeLessThanOrEqual(j.maxAttempts);
+    expect(j.leaseExpiries).toBeLessThanOrEqual(j.maxLeaseExpiries + 1);
+    expect(j.leaseExpiries).toBeGreaterThanOrEqual(0);
+    expect(j.attempts).toBeGreaterThanOrEqual(j.leaseExpiries);
     if (j.status === 'processing') expect(j.lockedBy).not.toBeNull();
     else expect(j.lockedBy).toBeNull();
     const before = w.last.get(j.id);

@@ -131,13 +131,15 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .option('--key <key>', 'unique key: one job per key, ever')
     .option('--priority <n>', 'lower runs first (default 0)')
     .option('--run-at <time>', 'earliest start: ISO date, epoch ms, or +DURATION (e.g. +10m)')
-    .option('--max-attempts <n>', 'acquisitions allowed before the job fails (default 3)')
-    .action((queue: string, json: string, o: { key?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
+    .option('--max-attempts <n>', 'handler failures allowed before the job fails (default 3)')
+    .option('--max-lease-expiries <n>', 'lease expiries (crash, pause, outage) allowed before the job fails (default 10)')
+    .action((queue: string, json: string, o: { key?: string; priority?: string; runAt?: string; maxAttempts?: string; maxLeaseExpiries?: string }, cmd: Command) => {
       const job: NewJob = { queue, payload: parseJson(json, 'payload') };
       if (o.key !== undefined) job.key = o.key;
       if (o.priority !== undefined) job.priority = parseInteger(o.priority, '--priority', -2147483648, 2147483647);
       if (o.runAt !== undefined) job.runAt = parseTime(o.runAt, '--run-at', Date.now());
       if (o.maxAttempts !== undefined) job.maxAttempts = parseInteger(o.maxAttempts, '--max-attempts', 1, 1_000_000);
+      if (o.maxLeaseExpiries !== undefined) job.maxLeaseExpiries = parseInteger(o.maxLeaseExpiries, '--max-lease-expiries', 0, 1_000_000);
       return run(cmd, false, (store) => enqueueCommand(store, job), (r) => `${r.created ? 'enqueued' : 'exists (key)'} job ${r.job.id} on ${r.job.queue} (${r.job.status})`);
     });
 

@@ -19,6 +19,7 @@ import type {
   Stats,
   StepRecord,
 } from '../domain/job.js';
+import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/worker-process.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -75,6 +76,38 @@ export interface LeaseStore {
   cancel(id: string): Promise<Job>;
   /** Deletes final jobs (and their steps) finished more than `olderThanMs` ago. Returns how many. */
   prune(opts: PruneOptions): Promise<number>;
+  /**
+   * Makes a worker process known, with its first sign of life at the store's now. Refused
+   * (`ok: false`, with the current holder) while a live process holds the id, unless the
+   * caller proved that exact incarnation dead (`replaces`). A dead holder's row is replaced.
+   */
+  registerWorker(reg: WorkerRegistration, opts?: RegisterOptions): Promise<RegisterOutcome>;
+  /**
+   * Renews the process's sign of life (last seen = the store's now). `null` when the row is
+   * another incarnation's, gone, or was already judged dead: the caller is superseded and
+   * must not act on its leases any more.
+   */
+  renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null>;
+  /** Removes the process's row at a clean stop (only that incarnation's). Returns whether a row went. */
+  unregisterWorker(workerId: string, incarnation: string): Promise<boolean>;
+  /** Every known worker process, with whether it is alive by the store's clock and how many jobs it holds; by id. */
+  listWorkers(): Promise<WorkerInfo[]>;
+  /**
+   * Marks the leases of every dead process as expired (lockedUntil = now, never later than it
+   * was), keeping the claim: the next acquire takes them over, fenced by the token. Safe to
+   * run from many processes at once. Returns how many leases it marked.
+   */
+  sweepDeadWorkers(): Promise<number>;
+  /**
+   * An operator's release of a worker's leases: each processing job it holds moves on as a
+   * reaped one (retry, counted as a lease expiry; failed once the budget is used up), and its
+   * row goes, so the process, if it wakes, finds itself superseded. Refused with
+   * `WorkerAliveError` while the process shows a fresh sign of life, unless `force`.
+   * Returns how many jobs it released.
+   */
+  releaseWorkerLeases(workerId: string, opts?: ReleaseWorkerOptions): Promise<number>;
+  /** Deletes rows of processes dead for more than `olderThanMs` that hold no lease. Returns how many. */
+  pruneWorkers(opts: { olderThanMs: number }): Promise<number>;
   /**
    * Calls `listener` after a job is enqueued through this store object (same process), so
    * an idle worker can wake at once instead of waiting for its next poll. Returns an

@@ -1,5 +1,6 @@
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
+import { describeWorkerProcessExamples } from './worker-process-examples.js';
 import type { StoreFactory } from './harness.js';
 
 export type { StoreFactory, MadeStore } from './harness.js';
@@ -11,5 +12,6 @@ export type { StoreFactory, MadeStore } from './harness.js';
  */
 export function describeLeaseStoreContract(name: string, factory: StoreFactory): void {
   describeLeaseStoreExamples(name, factory);
+  describeWorkerProcessExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }

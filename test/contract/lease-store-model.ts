@@ -296,8 +296,47 @@ class Admin extends Cmd {
   }
 }
 
+type WorkerOpName = 'register' | 'replace' | 'renew' | 'unregister' | 'sweep' | 'release' | 'forceRelease' | 'prune' | 'list';
+
+/** The worker process table: registration, renewal, sweeps and operator releases, on both sides. */
+class WorkerOp extends Cmd {
+  constructor(readonly op: WorkerOpName, readonly worker: string, readonly incarnation: string, readonly timeoutMs: number) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const reg = { workerId: this.worker, incarnation: this.incarnation, host: 'host-a', pid: 100, bootId: 'boot-1', livenessTimeoutMs: this.timeoutMs };
+    const call = (s: LeaseStore): Promise<unknown> => {
+      switch (this.op) {
+        case 'register': return s.registerWorker(reg);
+        case 'replace': return s.registerWorker(reg, { replaces: this.incarnation === 'i0' ? 'i1' : 'i0' });
+        case 'renew': return s.renewWorker(this.worker, this.incarnation);
+        case 'unregister': return s.unregisterWorker(this.worker, this.incarnation);
+        case 'sweep': return s.sweepDeadWorkers();
+        case 'release': return s.releaseWorkerLeases(this.worker);
+        case 'forceRelease': return s.releaseWorkerLeases(this.worker, { force: true });
+        case 'prune': return s.pruneWorkers({ olderThanMs: this.timeoutMs });
+        case 'list': return s.listWorkers();
+      }
+    };
+    const m = await outcome(call(w.model));
+    const r = await outcome(call(w.real));
+    expectSame(w, this.toString(), m, r);
+  }
+  toString(): string {
+    return `${this.op}Worker(${this.worker}, ${this.incarnation}, ${this.timeoutMs}ms)`;
+  }
+}
+
 const workerArb = fc.constantFrom(...WORKERS);
 const commandArbs = [
+  fc
+    .tuple(
+      fc.constantFrom<WorkerOpName>('register', 'register', 'replace', 'renew', 'renew', 'unregister', 'sweep', 'sweep', 'release', 'forceRelease', 'prune', 'list'),
+      workerArb,
+      fc.constantFrom('i0', 'i1'),
+      fc.constantFrom(1000, 4000),
+    )
+    .map(([op, wk, inc, ms]) => new WorkerOp(op, wk, inc, ms)),
   fc.array(newJobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
   fc.array(newJobArb, { minLength: 0, maxLength: 4 }).map((j) => new Enqueue(j, true)),
   fc

@@ -33,6 +33,7 @@ import {
   assertTransition,
 } from '../../domain/lifecycle.js';
 import { sortSteps } from '../../domain/steps.js';
+import { validateForce, validatePruneWorkers, validateReplaces } from '../../domain/worker-process.js';
 import { holdsLease, isEligible, isLeaseExpired, isPoisoned } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
@@ -45,9 +46,23 @@ import {
   validatePrune,
   validateDuration,
   validateFailOptions,
+  validateName,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ValidationError, WorkerAliveError } from '../../domain/errors.js';
+import {
+  isWorkerAlive,
+  mayRegister,
+  mayRenew,
+  sweptLockedUntil,
+  validateWorkerRegistration,
+  type RegisterOptions,
+  type RegisterOutcome,
+  type ReleaseWorkerOptions,
+  type WorkerInfo,
+  type WorkerProcess,
+  type WorkerRegistration,
+} from '../../domain/worker-process.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../shared/lease-input.js';
@@ -103,6 +118,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Expired processing records moved to `ready`, so reapExpired finds them too. */
   private readonly expired = new Set<Rec>();
   private readonly listeners = new EnqueueListeners();
+  private readonly workers = new Map<string, WorkerProcess>();
   private nextId = 1;
   private closed = false;
 
@@ -343,6 +359,88 @@ export class InMemoryLeaseStore implements LeaseStore {
     return n;
   }
 
+  async registerWorker(reg: WorkerRegistration, opts: RegisterOptions = {}): Promise<RegisterOutcome> {
+    this.open();
+    const r = validateWorkerRegistration(reg);
+    const replaces = validateReplaces(opts);
+    const now = this.now();
+    const existing = this.workers.get(r.workerId);
+    if (!mayRegister(existing, now, { replaces })) return { ok: false, current: this.info(existing!, now) };
+    const worker: WorkerProcess = { ...r, startedAt: now, lastSeenAt: now };
+    this.workers.set(r.workerId, worker);
+    return { ok: true, worker: { ...worker } };
+  }
+
+  async renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null> {
+    this.open();
+    validateName(workerId, 'workerId');
+    const now = this.now();
+    const existing = this.workers.get(workerId);
+    if (!mayRenew(existing, incarnation, now)) return null;
+    existing!.lastSeenAt = now;
+    return { ...existing! };
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    this.open();
+    validateName(workerId, 'workerId');
+    if (this.workers.get(workerId)?.incarnation !== incarnation) return false;
+    return this.workers.delete(workerId);
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    this.open();
+    const now = this.now();
+    return [...this.workers.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0)).map((w) => this.info(w, now));
+  }
+
+  async sweepDeadWorkers(): Promise<number> {
+    this.open();
+    const now = this.now();
+    const dead = new Set([...this.workers.values()].filter((w) => !isWorkerAlive(w, now)).map((w) => w.workerId));
+    if (dead.size === 0) return 0;
+    let n = 0;
+    for (const rec of this.jobs.values()) {
+      const j = rec.job;
+      if (j.status !== 'processing' || j.lockedBy === null || !dead.has(j.lockedBy) || j.lockedUntil! <= now) continue;
+      this.replace(rec, { ...j, lockedUntil: sweptLockedUntil(j.lockedUntil!, now) }, now);
+      n++;
+    }
+    return n;
+  }
+
+  async releaseWorkerLeases(workerId: string, opts: ReleaseWorkerOptions = {}): Promise<number> {
+    this.open();
+    validateName(workerId, 'workerId');
+    const force = validateForce(opts);
+    const now = this.now();
+    const w = this.workers.get(workerId);
+    if (w && isWorkerAlive(w, now) && !force) throw new WorkerAliveError(workerId, w.lastSeenAt);
+    let n = 0;
+    for (const rec of this.jobs.values()) {
+      if (rec.job.status !== 'processing' || rec.job.lockedBy !== workerId) continue;
+      this.replace(rec, applyExpire(rec.job, now), now);
+      n++;
+    }
+    this.workers.delete(workerId);
+    return n;
+  }
+
+  async pruneWorkers(opts: { olderThanMs: number }): Promise<number> {
+    this.open();
+    const olderThanMs = validatePruneWorkers(opts);
+    const now = this.now();
+    const holding = new Set<string>();
+    for (const { job } of this.jobs.values()) if (job.status === 'processing' && job.lockedBy !== null) holding.add(job.lockedBy);
+    let n = 0;
+    for (const w of [...this.workers.values()]) {
+      if (isWorkerAlive(w, now) || w.lastSeenAt + w.livenessTimeoutMs + olderThanMs > now || holding.has(w.workerId)) continue;
+      this.workers.delete(w.workerId);
+      n++;
+    }
+    return n;
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -496,6 +594,12 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
     };
+  }
+
+  private info(w: WorkerProcess, now: number): WorkerInfo {
+    let jobsHeld = 0;
+    for (const { job } of this.jobs.values()) if (job.status === 'processing' && job.lockedBy === w.workerId) jobsHeld++;
+    return { ...w, alive: isWorkerAlive(w, now), jobsHeld };
   }
 
   private scan(pred: (j: Job) => boolean): Job[] {

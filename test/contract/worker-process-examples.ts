@@ -53,6 +53,18 @@ export function describeWorkerProcessExamples(name: string, factory: StoreFactor
       expect(await store.listWorkers()).toEqual([]);
     });
 
+    it('a process that takes an id over makes its predecessor\'s leases claimable at once', async () => {
+      await store.registerWorker(REG);
+      await store.enqueue({ queue: 'q', payload: 1 });
+      const [old] = await store.acquire({ workerId: 'bot-1', leaseMs: 300_000 });
+      clock.advance(100);
+      expect(await store.registerWorker({ ...REG, incarnation: 'inc-b', pid: 5000 }, { replaces: 'inc-a' })).toMatchObject({ ok: true });
+      expect(await store.get(old!.job.id)).toMatchObject({ status: 'processing', lockedBy: 'bot-1', leaseToken: old!.token, lockedUntil: START + 100 });
+      const [again] = await store.acquire({ workerId: 'bot-1', leaseMs: 300_000 });
+      expect(again?.job).toMatchObject({ id: old!.job.id, attempts: 2, leaseExpiries: 1 });
+      await expect(store.complete(old!)).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    });
+
     it('a dead process cannot renew and its id is free again', async () => {
       await store.registerWorker(REG);
       clock.advance(8000);

@@ -366,6 +366,9 @@ export class InMemoryLeaseStore implements LeaseStore {
     const now = this.now();
     const existing = this.workers.get(r.workerId);
     if (!mayRegister(existing, now, { replaces })) return { ok: false, current: this.info(existing!, now) };
+    // The predecessor under this id is gone: its leases become claimable at once (the claim
+    // and token stay, so the new process's acquire takes them over, fenced).
+    if (existing) this.expireLeasesOf(new Set([r.workerId]), now);
     const worker: WorkerProcess = { ...r, startedAt: now, lastSeenAt: now };
     this.workers.set(r.workerId, worker);
     return { ok: true, worker: { ...worker } };
@@ -398,15 +401,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
     const now = this.now();
     const dead = new Set([...this.workers.values()].filter((w) => !isWorkerAlive(w, now)).map((w) => w.workerId));
-    if (dead.size === 0) return 0;
-    let n = 0;
-    for (const rec of this.jobs.values()) {
-      const j = rec.job;
-      if (j.status !== 'processing' || j.lockedBy === null || !dead.has(j.lockedBy) || j.lockedUntil! <= now) continue;
-      this.replace(rec, { ...j, lockedUntil: sweptLockedUntil(j.lockedUntil!, now) }, now);
-      n++;
-    }
-    return n;
+    return dead.size === 0 ? 0 : this.expireLeasesOf(dead, now);
   }
 
   async releaseWorkerLeases(workerId: string, opts: ReleaseWorkerOptions = {}): Promise<number> {
@@ -594,6 +589,18 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
     };
+  }
+
+  /** Marks the unexpired leases held by these worker ids as expired now; returns how many. */
+  private expireLeasesOf(workerIds: Set<string>, now: number): number {
+    let n = 0;
+    for (const rec of this.jobs.values()) {
+      const j = rec.job;
+      if (j.status !== 'processing' || j.lockedBy === null || !workerIds.has(j.lockedBy) || j.lockedUntil! <= now) continue;
+      this.replace(rec, { ...j, lockedUntil: sweptLockedUntil(j.lockedUntil!, now) }, now);
+      n++;
+    }
+    return n;
   }
 
   private info(w: WorkerProcess, now: number): WorkerInfo {

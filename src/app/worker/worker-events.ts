@@ -25,7 +25,7 @@ export interface WorkerEvents {
 }
 
 /** Where a `worker:error` came from. */
-export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal';
+export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal' | 'liveness';
 
 /** A listener of event `E`. */
 export type WorkerListener<E extends keyof WorkerEvents> = (payload: WorkerEvents[E]) => void;

@@ -11,9 +11,9 @@ export type { CommonStoreOptions } from './adapters/shared/store-options.js';
 // never loads tsyringe or reflect-metadata (test/worker-facade.test.ts holds that line).
 export { ProcessingWorker, JobTimeoutError, ShutdownAbortError } from './app/worker/processing-worker.js';
 export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/processing-worker.js';
-export type { WorkerOptions, Handler, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
+export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
-export type { WorkerEvents, WorkerListener, WorkerErrorContext } from './app/worker/worker-events.js';
+export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
 export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';

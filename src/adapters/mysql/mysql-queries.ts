@@ -4,6 +4,7 @@
  * Every statement here runs unchanged on MySQL 8.0 and MariaDB 10.6+; where the two differ
  * the comment says so.
  */
+import { JOB_COLUMNS, STEP_COLUMNS } from '../sql/sql-rows.js';
 
 /** READ COMMITTED for every transaction of a connection the store's own pool opens. */
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
@@ -11,11 +12,6 @@ export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL R
 /** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
 export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
 
-/** Columns of a job row, in the order `rowToJob` reads them. */
-const JOB_COLUMNS =
-  'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
-
-const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at';
 
 /** `?, ?, ?` for n values. */
 export function placeholders(n: number): string {
@@ -83,10 +79,17 @@ export function mysqlQueries(table: string) {
       `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
 
     /**
-     * Writes the state a domain transition produced, guarded by the status and token the row had
-     * when it was read FOR UPDATE (the fence of rule 3, repeated in SQL).
+     * The one fenced write (rule 3): sets decided columns (fixed names from the core's write
+     * lists, never input) while the lease holds; `pin` also requires the attempts the decision
+     * was made from. Params: the columns' values, id, token [, attempts, max_attempts].
      */
-    writeJob: `UPDATE ${t} SET status = ?, run_at = ?, attempts = ?, lease_token = ?, locked_by = ?, locked_until = ?, last_error = ?, result = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status = ? AND lease_token = ?`,
+    fencedWrite: (columns: readonly string[], pin: boolean) =>
+      `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND status = 'processing' AND lease_token = ?${pin ? ' AND attempts = ? AND max_attempts = ?' : ''}`,
+    /**
+     * Sets decided columns on a row this transaction read FOR UPDATE, guarded by the status and
+     * token it was read with. Params: the columns' values, id, status, token.
+     */
+    writeLocked: (columns: readonly string[]) => `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND status = ? AND lease_token = ?`,
     /** Completes n locked rows with their results; `CASE id` carries a result per row. */
     completeJobs: (n: number) =>
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE status = 'processing' AND id IN (${placeholders(n)})`,

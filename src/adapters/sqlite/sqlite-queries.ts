@@ -4,11 +4,10 @@
  * never `strftime('now')`). Status guards repeat the lifecycle table of src/domain/lifecycle.ts.
  */
 
+import { JOB_COLUMNS } from '../sql/sql-rows.js';
+
 /** Name of the SQL function (registered on the connection) that words a lease-expired error. */
 export const LEASE_EXPIRED_MESSAGE_FN = 'leasehold_lease_expired_message';
-
-const JOB_COLUMNS = `id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by,
-  locked_until, lease_token, last_error, result, created_at, updated_at, finished_at`;
 
 // ---- schema versions ----
 
@@ -167,16 +166,16 @@ export const CLAIM_MANY_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.many);
 
 const FENCE = `id = ? AND lease_token = ? AND status = 'processing'`;
 
-/** Params: locked_until, now, id, token. */
-export const EXTEND_LEASE = `UPDATE processing_jobs SET locked_until = ?, updated_at = ?
-WHERE ${FENCE}
+/**
+ * The one fenced write (rule 3): sets the decided `columns` (fixed names from the core's
+ * write lists, never input) while the lease holds; `pin` also requires the attempts the
+ * decision was made from. Params: the columns' values, id, token [, attempts, max_attempts].
+ */
+export function fencedWrite(columns: readonly string[], pin: boolean): string {
+  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+WHERE ${FENCE}${pin ? ' AND attempts = ? AND max_attempts = ?' : ''}
 RETURNING ${JOB_COLUMNS}`;
-
-/** Params: result, now (updated_at), now (finished_at), id, token. */
-export const COMPLETE_JOB = `UPDATE processing_jobs
-SET status = 'done', result = ?, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ?
-WHERE ${FENCE}
-RETURNING ${JOB_COLUMNS}`;
+}
 
 /**
  * Completes a batch in one statement, each entry fenced on its own: entries is a JSON array
@@ -192,23 +191,12 @@ WHERE processing_jobs.id = e.value ->> 0 AND processing_jobs.lease_token = e.val
   AND processing_jobs.status = 'processing'
 RETURNING ${JOB_COLUMNS.replace(/(\w+)/g, 'processing_jobs.$1')}`;
 
-/**
- * Records a failed attempt; the caller decided retry or failed from the lease's attempts, so
- * the fence also pins attempts and max_attempts (always equal under a held token).
- * Params: status, last_error, run_at (null keeps it), now (updated_at), finished_at (or null),
- * id, token, attempts, max_attempts.
- */
-export const FAIL_JOB = `UPDATE processing_jobs
-SET status = ?, last_error = ?, run_at = COALESCE(?, run_at), locked_by = NULL, locked_until = NULL,
-    updated_at = ?, finished_at = ?
-WHERE ${FENCE} AND attempts = ? AND max_attempts = ?
+/** Sets decided `columns` on one job the caller read in this transaction. Params: the values, id. */
+export function writeJob(columns: readonly string[]): string {
+  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
-
-/** Gives the job back, attempt returned. Params: now, id, token. */
-export const RELEASE_JOB = `UPDATE processing_jobs
-SET status = 'pending', attempts = MAX(0, attempts - 1), locked_by = NULL, locked_until = NULL, updated_at = ?
-WHERE ${FENCE}
-RETURNING ${JOB_COLUMNS}`;
+}
 
 /** Whether a lease is still held. Params: id, token. */
 export const SELECT_HELD = `SELECT lease_token FROM processing_jobs WHERE ${FENCE}`;
@@ -250,17 +238,6 @@ SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retry' END,
     finished_at = CASE WHEN attempts >= max_attempts THEN ? ELSE finished_at END
 WHERE status = 'processing' AND locked_until <= ?`;
 
-/** Manual cancel (the caller checked the lifecycle). Params: now, now, id. */
-export const CANCEL_JOB = `UPDATE processing_jobs SET status = 'cancelled', updated_at = ?, finished_at = ?
-WHERE id = ?
-RETURNING ${JOB_COLUMNS}`;
-
-/** Manual retry (the caller checked the lifecycle): pending now, attempts reset. Params: now, now, id. */
-export const RETRY_JOB = `UPDATE processing_jobs
-SET status = 'pending', attempts = 0, run_at = ?, updated_at = ?, finished_at = NULL
-WHERE id = ?
-RETURNING ${JOB_COLUMNS}`;
-
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
 // instead of scanning every row.
 const PRUNABLE = `SELECT id FROM processing_jobs
@@ -280,19 +257,3 @@ export const PRAGMA_WAL = 'journal_mode = WAL';
 export const pragmaSynchronous = (level: 'FULL' | 'NORMAL'): string => `synchronous = ${level}`;
 /** `busy_timeout` pragma; the value is a validated integer. */
 export const pragmaBusyTimeout = (ms: number): string => `busy_timeout = ${ms}`;
-
-// ---- bench (src/app/bench/sqlite-bench.ts) ----
-
-/** A one-row table for the raw commit ceiling. */
-export const BENCH_CREATE_COUNTER = `CREATE TABLE IF NOT EXISTS leasehold_bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`;
-/** Seeds the counter row. */
-export const BENCH_SEED_COUNTER = `INSERT OR REPLACE INTO leasehold_bench_counter (id, n) VALUES (1, 0)`;
-/** The cheapest durable write: one single-row UPDATE, committed on its own. */
-export const BENCH_BUMP_COUNTER = `UPDATE leasehold_bench_counter SET n = n + 1 WHERE id = 1`;
-/**
- * A finished job, written directly (not through enqueue) to fill a table fast.
- * Params: queue, payload, run_at, created_at, updated_at, finished_at.
- */
-export const BENCH_INSERT_DONE_JOB = `INSERT INTO processing_jobs
-  (queue, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at, finished_at)
-VALUES (?, ?, 'done', 0, ?, 1, 3, 1, ?, ?, ?)`;

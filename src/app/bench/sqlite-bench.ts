@@ -11,14 +11,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { SqliteLeaseStore } from '../../adapters/sqlite/index.js';
-import {
-  BENCH_BUMP_COUNTER,
-  BENCH_CREATE_COUNTER,
-  BENCH_INSERT_DONE_JOB,
-  BENCH_SEED_COUNTER,
-  PRAGMA_WAL,
-  pragmaSynchronous,
-} from '../../adapters/sqlite/sqlite-queries.js';
+import { PRAGMA_WAL, pragmaSynchronous } from '../../adapters/sqlite/sqlite-queries.js';
+import { BENCH_BUMP_COUNTER, BENCH_CREATE_COUNTER, BENCH_INSERT_DONE_JOB, BENCH_SEED_COUNTER } from './sqlite-bench-queries.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
 
 type Sync = 'FULL' | 'NORMAL';

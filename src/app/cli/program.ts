@@ -201,7 +201,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .command('work')
     .description('run a worker: load a handler module and process jobs until SIGINT/SIGTERM')
     .requiredOption('--queue <queues>', 'queue(s) to serve, comma-separated')
-    .requiredOption('--handler <module>', 'module exporting `handler` (or a default function) or a `handlers` map { queue: handler }, optionally `reconcile`; exit 1 if it cannot be imported, 2 if it exports no handler')
+    .requiredOption('--handler <module>', 'module exporting `handler` (or a default function) or a `handlers` map { queue: handler | { handle, reconcile } }, optionally `reconcile`; exit 1 if it cannot be imported, 2 if it exports no handler')
     .option('--concurrency <n>', 'jobs processed at once (default 1)')
     .option('--lease <duration>', 'lease duration (default 5m)')
     .action((o: { queue: string; handler: string; concurrency?: string; lease?: string }, cmd: Command) => {

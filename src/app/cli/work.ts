@@ -17,15 +17,16 @@ export interface HandlerModule {
   /** The handler for every queue served (or `default`). */
   handler?: (...args: never[]) => unknown;
   default?: unknown;
-  /** Handlers by queue name, instead of one handler. */
-  handlers?: Record<string, (...args: never[]) => unknown>;
-  /** The worker's `reconcile` hook for steps in doubt. */
+  /** Handlers by queue name, instead of one handler: each a function or `{ handle, reconcile }` (that queue's own hook). */
+  handlers?: Record<string, ((...args: never[]) => unknown) | { handle: (...args: never[]) => unknown; reconcile?: (...args: never[]) => unknown }>;
+  /** The worker's `reconcile` hook for steps in doubt (of every queue whose entry brings none). */
   reconcile?: (...args: never[]) => unknown;
 }
 
 /**
- * Loads a handler module (path relative to `cwd`) and picks its handler(s): `handlers`, or
- * `handler`, or a default export that is a function. Throws UsageError when there is none.
+ * Loads a handler module (path relative to `cwd`) and picks its handler(s): `handlers` (each
+ * entry a function or `{ handle, reconcile }`), or `handler`, or a default export that is a
+ * function. Throws UsageError when there is none.
  * @example export async function handler(job, ctx) { await ctx.step('place', () => place(job.payload)); }
  */
 export async function loadHandlerModule(path: string, cwd: string): Promise<{ handler?: unknown; handlers?: Record<string, unknown>; reconcile?: unknown }> {

@@ -8,6 +8,7 @@ import { validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { idempotencyKey } from '../idempotency-key.js';
 import type { LeaseHolder } from './lease-holder.js';
+import type { InDoubtDecision } from './worker-events.js';
 import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
 
 /**
@@ -49,6 +50,8 @@ export interface JobContextDeps {
   onStoreError: (error: unknown) => void;
   /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
   onUnrecordable: (error: PermanentError) => void;
+  /** Called once a step in doubt is decided, before the decision takes effect. */
+  onInDoubt: (event: { step: string; key: string; decision: InDoubtDecision }) => void;
 }
 
 /** Builds the context of one attempt. Internal to the worker. */
@@ -72,17 +75,23 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     if (prior?.state === 'done') return prior.result as T;
     if (prior?.state === 'started' && prior.token < holder.lease.token) {
       // In doubt: the step began in an earlier attempt that never recorded how it ended.
+      const key = keyOf(name);
       if (deps.reconcile) {
-        const answer = await deps.reconcile(job, name, keyOf(name));
+        const answer = await deps.reconcile(job, name, key);
         if (answer?.found === true) {
           const text = validateJson(answer.result, `reconcile(${name}).result`);
+          deps.onInDoubt({ step: name, key, decision: 'reconciled' });
           await holder.ensureTime();
           await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), deps.onStoreError);
           return JSON.parse(text) as T;
         }
         if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
+        deps.onInDoubt({ step: name, key, decision: 'rerun' });
       } else if (deps.inDoubt === 'fail') {
+        deps.onInDoubt({ step: name, key, decision: 'failed' });
         throw new StepInDoubtError(job.id, name);
+      } else {
+        deps.onInDoubt({ step: name, key, decision: 'rerun' });
       }
     }
 

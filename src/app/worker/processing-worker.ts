@@ -28,8 +28,11 @@ export interface WorkerStatus {
   state: WorkerState;
   /** Attempts in progress. */
   running: { jobId: string; queue: string; attempt: number; token: number; leaseExpiresAt: number }[];
-  /** Since start: completed jobs, final failures, retries scheduled, leases lost, leases released at shutdown. */
-  counts: { completed: number; failed: number; retried: number; lost: number; released: number };
+  /**
+   * Since start: completed jobs, final failures, retries scheduled, leases lost, leases
+   * released at shutdown, and steps found in doubt (one per `step:in-doubt` event).
+   */
+  counts: { completed: number; failed: number; retried: number; lost: number; released: number; inDoubt: number };
   /** The last store or handler-infrastructure error, if any. */
   lastError: { message: string; at: number } | null;
 }
@@ -86,7 +89,7 @@ export class ProcessingWorker {
    * noticed), and each must be waited for and released on its own.
    */
   private readonly running = new Map<string, Running>();
-  private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0 };
+  private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0, inDoubt: 0 };
   private lastError: WorkerStatus['lastError'] = null;
   /** Aborted by stop(): ends the loop's waits. */
   private readonly stopping = new AbortController();
@@ -372,11 +375,15 @@ export class ProcessingWorker {
     let unrecordable = false;
     const ctx = createJobContext(job, holder, {
       store: this.o.store,
-      reconcile: this.o.reconcile,
+      reconcile: this.o.reconcileFor(job.queue),
       inDoubt: this.o.inDoubt,
       idempotencyNamespace: this.o.idempotencyNamespace,
       onStoreError: (error) => this.reportError(error, 'step', job.id),
       onUnrecordable: () => (unrecordable = true),
+      onInDoubt: (event) => {
+        this.counts.inDoubt++;
+        this.events.emit('step:in-doubt', { job, ...event });
+      },
     });
     const signal = holder.controller.signal;
     let onAbort: (() => void) | undefined;

@@ -20,9 +20,21 @@ export interface WorkerEvents {
   'lease:lost': { jobId: string; token: number; error: unknown };
   /** A store call or a listener failed; the worker carries on. */
   'worker:error': { error: unknown; during: WorkerErrorContext; jobId?: string };
+  /**
+   * A step began in an earlier attempt and never recorded how it ended (its effect may or may
+   * not have happened), and this attempt decided what to do about it: `reconciled` (the
+   * `reconcile` hook found the effect; its result is recorded and the step skipped), `rerun`
+   * (the hook did not find it, or there is no hook and `inDoubt` is 'rerun': the step runs
+   * again under the same key) or `failed` (no hook and `inDoubt: 'fail'`: the job fails with
+   * `StepInDoubtError`, for a person to settle).
+   */
+  'step:in-doubt': { job: Job; step: string; key: string; decision: InDoubtDecision };
   /** `stop()` finished: nothing runs and no lease is held. */
   'worker:stopped': { workerId: string; released: number };
 }
+
+/** What a worker decided about a step in doubt; see `step:in-doubt`. */
+export type InDoubtDecision = 'reconciled' | 'rerun' | 'failed';
 
 /** Where a `worker:error` came from. */
 export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal' | 'liveness';

@@ -37,6 +37,16 @@ export type ReconcileHook = (job: Job, stepName: string, idempotencyKey: string)
 /** What an in-doubt step becomes when no `reconcile` hook settles it. */
 export type InDoubtPolicy = 'rerun' | 'fail';
 
+/**
+ * A queue's handler together with the `reconcile` hook that asks the right place (a bot with
+ * two exchanges asks each its own). Without `reconcile`, the worker's own `reconcile` applies.
+ * @example handlers: { binance: { handle: placeOnBinance, reconcile: findOnBinance }, kraken: placeOnKraken }
+ */
+export interface QueueHandler {
+  handle: Handler;
+  reconcile?: ReconcileHook;
+}
+
 /** Options of `new ProcessingWorker(...)`. Only `store` and a handler are required. */
 export interface WorkerOptions {
   /** Where jobs live. */
@@ -49,9 +59,12 @@ export interface WorkerOptions {
   queues?: string[];
   /** One handler for every queue served. Give this or `handlers`. */
   handler?: Handler;
-  /** A handler per queue; the worker serves exactly these queues unless `queues` narrows them. */
-  handlers?: Record<string, Handler>;
-  /** Settles in-doubt steps; see {@link ReconcileHook}. Default: none (the `inDoubt` policy decides). */
+  /**
+   * A handler per queue, each a function or `{ handle, reconcile }` (see {@link QueueHandler});
+   * the worker serves exactly these queues unless `queues` narrows them.
+   */
+  handlers?: Record<string, Handler | QueueHandler>;
+  /** Settles in-doubt steps of every queue whose handler brings no `reconcile` of its own; see {@link ReconcileHook}. Default: none (the `inDoubt` policy decides). */
   reconcile?: ReconcileHook;
   /** What an in-doubt step becomes without a `reconcile` hook. Default 'rerun' (the idempotency key protects). */
   inDoubt?: InDoubtPolicy;
@@ -111,7 +124,8 @@ export interface ResolvedWorkerOptions {
   workerId: string;
   queues: string[] | undefined;
   handlerFor: (queue: string) => Handler | undefined;
-  reconcile: ReconcileHook | undefined;
+  /** The queue's own `reconcile`, else the worker's, else none. */
+  reconcileFor: (queue: string) => ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
   leaseMs: number;
   pollIntervalMs: number;
@@ -151,7 +165,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     if (o[k] !== undefined && typeof o[k] !== 'function') throw new ValidationError(k, 'must be a function');
   }
 
-  let handlers: Record<string, Handler> | undefined;
+  let handlers: Record<string, QueueHandler> | undefined;
   if (o.handlers !== undefined) {
     if (o.handler !== undefined) throw new ValidationError('handlers', 'give either handler or handlers, not both');
     if (typeof o.handlers !== 'object' || o.handlers === null || Object.keys(o.handlers).length === 0) {
@@ -160,8 +174,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     handlers = {};
     for (const [q, h] of Object.entries(o.handlers)) {
       validateName(q, `handlers.${q}`);
-      if (typeof h !== 'function') throw new ValidationError(`handlers.${q}`, 'must be a function');
-      handlers[q] = h;
+      handlers[q] = queueHandler(h, `handlers.${q}`);
     }
   } else if (o.handler === undefined) {
     throw new ValidationError('handler', 'is required (or give handlers, one per queue)');
@@ -192,8 +205,8 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     clock: o.clock ?? new SystemClock(),
     workerId: o.workerId === undefined ? defaultWorkerId(o.random ?? Math.random) : validateName(o.workerId, 'workerId'),
     queues,
-    handlerFor: handlers ? (q) => handlers[q] : () => handler,
-    reconcile: o.reconcile,
+    handlerFor: handlers ? (q) => handlers[q]?.handle : () => handler,
+    reconcileFor: handlers ? (q) => handlers[q]?.reconcile ?? o.reconcile : () => o.reconcile,
     inDoubt,
     leaseMs,
     pollIntervalMs: o.pollIntervalMs === undefined ? 5000 : validateDuration(o.pollIntervalMs, 'pollIntervalMs'),
@@ -222,6 +235,17 @@ function resolveLiveness(o: WorkerOptions): ResolvedWorkerOptions['liveness'] {
   }
   // The margin: a quarter of the timeout, at most 1 s, so a short test timeout still leaves room to renew.
   return { intervalMs, timeoutMs, marginMs: Math.min(LIVENESS_DEFAULTS.marginMs, Math.floor(timeoutMs / 4)), identity: id ?? currentProcessIdentity() };
+}
+
+/** A `handlers` entry as `{ handle, reconcile? }`, whichever form it was given in. */
+function queueHandler(h: unknown, field: string): QueueHandler {
+  if (typeof h === 'function') return { handle: h as Handler };
+  if (typeof h !== 'object' || h === null) throw new ValidationError(field, 'must be a function or { handle, reconcile? }');
+  const entry = h as Record<string, unknown>;
+  for (const k of Object.keys(entry)) if (k !== 'handle' && k !== 'reconcile') throw new ValidationError(`${field}.${k}`, 'is not a handler field (handle, reconcile)');
+  if (typeof entry.handle !== 'function') throw new ValidationError(`${field}.handle`, 'must be a function');
+  if (entry.reconcile !== undefined && typeof entry.reconcile !== 'function') throw new ValidationError(`${field}.reconcile`, 'must be a function');
+  return entry.reconcile === undefined ? { handle: entry.handle as Handler } : { handle: entry.handle as Handler, reconcile: entry.reconcile as ReconcileHook };
 }
 
 /**

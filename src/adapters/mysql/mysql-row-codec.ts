@@ -1,0 +1,18 @@
+/**
+ * Values the MySQL engine sends for a row: the parameters of an insert and of a write to a
+ * locked row. Rows coming back are decoded by the shared `rowToJob` (sql-rows.ts), which already
+ * accepts what mysql2 returns (VARBINARY names as Buffers, numbers as strings).
+ */
+import type { Job } from '../../domain/job.js';
+import type { ValidatedNewJob } from '../../domain/validation.js';
+import type { JobWrite } from '../sql/sql-engine.js';
+
+/** Parameters of one row of `insertJob`/`insertJobs`. */
+export function insertValues(v: ValidatedNewJob, now: number): unknown[] {
+  return [v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now];
+}
+
+/** Parameters of `writeLocked`: the decided values, then the guard (the row as it was read). */
+export function lockedWriteValues(w: JobWrite, prev: Pick<Job, 'id' | 'status' | 'leaseToken'>): unknown[] {
+  return [...w.values, Number(prev.id), prev.status, prev.leaseToken];
+}

@@ -1,0 +1,142 @@
+/**
+ * The narrow seam under `SqlLeaseStore`: what one SQL dialect (SQLite, MySQL) must do. Every
+ * method takes values the core already decided (times, next status, the columns to write) and
+ * answers with rows decoded into jobs. The core owns validation, the clock, the closed guard,
+ * every decision (through the domain's functions) and the listeners; an engine owns only its
+ * SQL, its connection and its driver's errors. Two methods keep logic in SQL: `claim` and
+ * `reapExpired`, each mirroring a domain function named at its implementation.
+ */
+import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { ValidatedNewJob } from '../../domain/validation.js';
+
+/** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
+export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
+
+/** The SQL column of each writable field (the same in every dialect). */
+export const JOB_COLUMN: Readonly<Record<WritableField, string>> = {
+  status: 'status',
+  runAt: 'run_at',
+  attempts: 'attempts',
+  leaseToken: 'lease_token',
+  lockedBy: 'locked_by',
+  lockedUntil: 'locked_until',
+  lastError: 'last_error',
+  result: 'result',
+  updatedAt: 'updated_at',
+  finishedAt: 'finished_at',
+};
+
+/**
+ * Decided column values: `fields` (a fixed list per operation, see `WRITES`, so a dialect
+ * can cache one statement per list) and their values in the same order; `result` travels as
+ * JSON text.
+ */
+export interface JobWrite {
+  /** Names the field list; engines cache their statement under it. */
+  name: string;
+  fields: readonly WritableField[];
+  values: unknown[];
+}
+
+/** The fields each decided write sets: fixed per operation, so an engine prepares one statement per list. */
+export const WRITES = {
+  extend: ['lockedUntil', 'updatedAt'],
+  complete: ['status', 'result', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+  fail: ['status', 'lastError', 'runAt', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+  release: ['status', 'attempts', 'lockedBy', 'lockedUntil', 'updatedAt'],
+  cancel: ['status', 'updatedAt', 'finishedAt'],
+  retry: ['status', 'attempts', 'runAt', 'updatedAt', 'finishedAt'],
+  // Used by dialects whose claim or reap writes rows one by one (MySQL).
+  acquire: ['status', 'attempts', 'leaseToken', 'lockedBy', 'lockedUntil', 'lastError', 'updatedAt'],
+  expire: ['status', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+} as const satisfies Record<string, readonly WritableField[]>;
+
+/** The decided write of `next` for operation `name`; `resultText` is the result column's JSON text. */
+export function writeOf(name: keyof typeof WRITES, next: Job, resultText: string | null = null): JobWrite {
+  const fields = WRITES[name];
+  return { name, fields, values: fields.map((f) => (f === 'result' ? resultText : next[f])) };
+}
+
+/** A write that lands only while the lease holds: (id, token, status = 'processing'). */
+export interface FencedWrite {
+  id: number;
+  token: number;
+  /**
+   * The attempts the decision was made from (fail, release): the write also requires the row
+   * to still have them. Under a held token they never differ; a doctored lease loses instead.
+   */
+  pin?: { attempts: number; maxAttempts: number };
+  write: JobWrite;
+}
+
+/** One entry of a batched complete: distinct (id, token) pairs; `job` is the lease's job. */
+export interface CompleteRow {
+  id: number;
+  token: number;
+  resultText: string | null;
+  job: Job;
+}
+
+/** A step write under the fence; `resultText` null for an intent (state 'started'). */
+export interface StepWrite {
+  id: number;
+  token: number;
+  name: string;
+  state: 'started' | 'done';
+  resultText: string | null;
+  now: number;
+}
+
+/** What `list` filters by, validated. */
+export interface ListQuery {
+  statuses: JobStatus[] | null;
+  queue: string | null;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+/** What `claim` takes: the decided lease expiry, and distinct queues (null: all). */
+export interface ClaimQuery {
+  workerId: string;
+  lockedUntil: number;
+  limit: number;
+  queues: string[] | null;
+  now: number;
+}
+
+/** One dialect of SQL under `SqlLeaseStore`. Each method may throw raw driver errors; the core translates them with `translateError`. */
+export interface SqlEngine {
+  /** Applies the dialect's migrations. */
+  migrate(now: number): Promise<void> | void;
+  /** Inserts validated jobs in one transaction; a key that exists (or repeats in the batch) returns the job holding it. */
+  insert(jobs: ValidatedNewJob[], now: number): Promise<EnqueueResult[]> | EnqueueResult[];
+  /** The claim (rules 1 and 2): mirrors the in-memory store's acquire; jobs come back in claim order. */
+  claim(q: ClaimQuery): Promise<Job[]> | Job[];
+  /** The one fenced "write if still held": the job as written, or undefined when the lease is lost. */
+  writeIfHeld(w: FencedWrite): Promise<Job | undefined> | Job | undefined;
+  /** Completes distinct leases in one round trip where it can; per entry the job as written, or undefined when lost. */
+  completeHeld(rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> | (Job | undefined)[];
+  /** Writes a step under the fence; false when the lease is lost. An intent keeps a step that is done. */
+  writeStep(s: StepWrite): Promise<boolean> | boolean;
+  /** Every step record of the job, in any order. */
+  steps(id: number): Promise<StepRecord[]> | StepRecord[];
+  /** Mirrors `applyExpire` on every expired lease; returns how many. */
+  reapExpired(now: number): Promise<number> | number;
+  /**
+   * Reads the job locked, asks `decide` for the next state (it may throw, and then nothing is
+   * written), writes it and returns the job as written; undefined when no job has the id.
+   */
+  updateLocked(id: number, decide: (job: Job) => JobWrite): Promise<Job | undefined> | Job | undefined;
+  get(id: number): Promise<Job | undefined> | Job | undefined;
+  list(q: ListQuery): Promise<Job[]> | Job[];
+  /** Processing jobs whose lease has (expired) or has not (active) run out at `now`, by id. */
+  leases(kind: 'active' | 'expired', now: number): Promise<Job[]> | Job[];
+  /** Job counts per queue and status (raw, the core tallies). */
+  counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> | { queue: string; status: JobStatus; n: number }[];
+  /** Deletes final jobs in `statuses` finished at or before `cutoff`, with their steps; returns how many. */
+  prune(cutoff: number, statuses: JobStatus[]): Promise<number> | number;
+  /** Releases what the engine opened. */
+  close(): Promise<void> | void;
+  /** Turns a raw driver error into a leasehold error (leasehold errors pass through). */
+  translateError(error: unknown, operation: string): Error;
+}

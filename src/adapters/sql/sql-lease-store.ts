@@ -1,0 +1,312 @@
+/**
+ * One LeaseStore for every SQL dialect. It owns what must not differ between them: the closed
+ * guard, the clock reads, validation, every decision (through the domain's `apply*` and
+ * `decideFailure`), the enqueue listeners, the stats tally and the step views. A dialect
+ * supplies an `SqlEngine` that runs decided writes; the in-memory store stays the standalone
+ * model the contract suite compares this core against.
+ */
+import { JobNotFoundError, LeaseLostError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import type {
+  AcquireRequest,
+  CompleteEntry,
+  CompleteOutcome,
+  EnqueueResult,
+  FailOptions,
+  Job,
+  Json,
+  Lease,
+  ListFilter,
+  NewJob,
+  PruneOptions,
+  Stats,
+  StepRecord,
+} from '../../domain/job.js';
+import { emptyStatusCounts } from '../../domain/job.js';
+import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
+import { decideFailure, describeError } from '../../domain/retry-policy.js';
+import { sortSteps } from '../../domain/steps.js';
+import {
+  parseJobId,
+  validateAcquire,
+  validateDuration,
+  validateFailOptions,
+  validateInteger,
+  validateJson,
+  validateKey,
+  validateListFilter,
+  validateNewJob,
+  validatePrune,
+} from '../../domain/validation.js';
+import type { LeaseStore } from '../../ports/lease-store.js';
+import { EnqueueListeners } from '../shared/enqueue-listeners.js';
+import { leaseInput, leaseOf } from '../shared/lease-input.js';
+import type { ResolvedStoreOptions } from '../shared/store-options.js';
+import { writeOf, type CompleteRow, type JobWrite, type SqlEngine } from './sql-engine.js';
+
+/**
+ * The shared SQL store; `SqliteLeaseStore` and `MysqlLeaseStore` are this class over their
+ * engine, with their own options.
+ */
+export class SqlLeaseStore implements LeaseStore {
+  private readonly listeners = new EnqueueListeners();
+  private closed = false;
+
+  protected constructor(
+    protected readonly engine: SqlEngine,
+    protected readonly opts: ResolvedStoreOptions,
+  ) {}
+
+  async migrate(): Promise<void> {
+    await this.run('migrate', () => this.engine.migrate(this.now()));
+  }
+
+  async enqueue(job: NewJob): Promise<EnqueueResult> {
+    const { valid, out } = await this.run('enqueue', async () => {
+      const now = this.now();
+      const valid = [validateNewJob(job, now, { maxPayloadBytes: this.opts.maxPayloadBytes })];
+      return { valid, out: await this.engine.insert(valid, now) };
+    });
+    this.notifyCreated(valid, out);
+    return out[0]!;
+  }
+
+  async enqueueMany(jobs: NewJob[]): Promise<EnqueueResult[]> {
+    const { valid, out } = await this.run('enqueueMany', async () => {
+      if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
+      const now = this.now();
+      const valid = jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `jobs[${i}]` }));
+      return { valid, out: valid.length === 0 ? [] : await this.engine.insert(valid, now) };
+    });
+    this.notifyCreated(valid, out);
+    return out;
+  }
+
+  async acquire(req: AcquireRequest): Promise<Lease[]> {
+    return this.run('acquire', async () => {
+      const r = validateAcquire(req);
+      const now = this.now();
+      const queues = r.queues === null ? null : [...new Set(r.queues)];
+      const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now });
+      return jobs.map(leaseOf);
+    });
+  }
+
+  async extend(lease: Lease, leaseMs: number): Promise<Lease> {
+    return this.run('extend', async () => {
+      const ms = validateDuration(leaseMs, 'leaseMs');
+      const { id, idNum, token } = leaseInput(lease);
+      const now = this.now();
+      return leaseOf(await this.fenced(id, idNum, token, writeOf('extend', applyExtend(lease.job, now, ms))));
+    });
+  }
+
+  async complete(lease: Lease, result?: Json): Promise<Job> {
+    return this.run('complete', async () => {
+      const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
+      const { id, idNum, token } = leaseInput(lease);
+      if (idNum === undefined) throw new LeaseLostError(id, token);
+      const [job] = await this.engine.completeHeld([{ id: idNum, token, resultText: text, job: lease.job }], this.now());
+      if (!job) throw new LeaseLostError(id, token);
+      return job;
+    });
+  }
+
+  async completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]> {
+    return this.run('completeMany', async () => {
+      if (!Array.isArray(entries)) throw new ValidationError('entries', 'must be an array');
+      const out: CompleteOutcome[] = new Array(entries.length);
+      // Each entry is validated on its own, like the model: a bad entry is that entry's outcome.
+      // The first entry per (job, token) is written; a repeat would find the job done, so it is
+      // lost, as in the model.
+      const sent = new Map<string, number>();
+      const rows: CompleteRow[] = [];
+      const at: number[] = [];
+      entries.forEach((e, i) => {
+        try {
+          const entry = e as CompleteEntry | null;
+          const text = entry?.result === undefined ? null : validateJson(entry.result, 'result', this.opts.maxPayloadBytes);
+          const { id, idNum, token } = leaseInput(entry?.lease);
+          const key = `${idNum}#${token}`;
+          if (idNum === undefined || sent.has(key)) {
+            out[i] = { ok: false, error: new LeaseLostError(id, token) };
+            return;
+          }
+          sent.set(key, i);
+          rows.push({ id: idNum, token, resultText: text, job: entry!.lease.job });
+          at.push(i);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          out[i] = { ok: false, error };
+        }
+      });
+      if (rows.length > 0) {
+        const jobs = await this.engine.completeHeld(rows, this.now());
+        rows.forEach((r, k) => {
+          const job = jobs[k];
+          out[at[k]!] = job ? { ok: true, job } : { ok: false, error: new LeaseLostError(String(r.id), r.token) };
+        });
+      }
+      return out;
+    });
+  }
+
+  async fail(lease: Lease, error: unknown, options?: FailOptions): Promise<Job> {
+    return this.run('fail', async () => {
+      const { permanent, retryAt } = validateFailOptions(options);
+      const { id, idNum, token } = leaseInput(lease);
+      const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
+      const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
+      const now = this.now();
+      // The one retry decision: told retryAt or permanent, decideFailure follows them; else the backoff.
+      const d = decideFailure({ attempts, maxAttempts }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const next = applyFail(lease.job, now, describeError(error), d.status === 'retry' ? d.runAt : null);
+      return this.fenced(id, idNum, token, writeOf('fail', next), { attempts, maxAttempts });
+    });
+  }
+
+  async release(lease: Lease): Promise<Job> {
+    return this.run('release', async () => {
+      const { id, idNum, token } = leaseInput(lease);
+      const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
+      const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
+      return this.fenced(id, idNum, token, writeOf('release', applyRelease(lease.job, this.now())), { attempts, maxAttempts });
+    });
+  }
+
+  async beginStep(lease: Lease, name: string): Promise<void> {
+    await this.run('beginStep', async () => {
+      validateKey(name, 'name');
+      await this.fencedStep(lease, name, 'started', null);
+    });
+  }
+
+  async saveStep(lease: Lease, name: string, result: Json): Promise<void> {
+    await this.run('saveStep', async () => {
+      validateKey(name, 'name');
+      const text = validateJson(result, 'result', this.opts.maxPayloadBytes);
+      await this.fencedStep(lease, name, 'done', text);
+    });
+  }
+
+  async getSteps(jobId: string): Promise<Record<string, Json>> {
+    const out: Record<string, Json> = {};
+    for (const s of await this.getStepRecords(jobId)) if (s.state === 'done') out[s.name] = s.result;
+    return out;
+  }
+
+  async getStepRecords(jobId: string): Promise<StepRecord[]> {
+    return this.run('getStepRecords', async () => {
+      const idNum = parseJobId(jobId, 'jobId');
+      return idNum === undefined ? [] : sortSteps(await this.engine.steps(idNum));
+    });
+  }
+
+  async reapExpired(): Promise<number> {
+    return this.run('reapExpired', () => this.engine.reapExpired(this.now()));
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    return this.run('get', () => {
+      const idNum = parseJobId(id);
+      return idNum === undefined ? undefined : this.engine.get(idNum);
+    });
+  }
+
+  async list(filter?: ListFilter): Promise<Job[]> {
+    return this.run('list', () => this.engine.list(validateListFilter(filter)));
+  }
+
+  async getActiveLeases(): Promise<Job[]> {
+    return this.run('getActiveLeases', () => this.engine.leases('active', this.now()));
+  }
+
+  async getExpiredLeases(): Promise<Job[]> {
+    return this.run('getExpiredLeases', () => this.engine.leases('expired', this.now()));
+  }
+
+  async stats(): Promise<Stats> {
+    return this.run('stats', async () => {
+      const s: Stats = { total: 0, byStatus: emptyStatusCounts(), byQueue: {} };
+      for (const { queue, status, n } of await this.engine.counts()) {
+        s.total += n;
+        s.byStatus[status] += n;
+        (s.byQueue[queue] ??= emptyStatusCounts())[status] += n;
+      }
+      return s;
+    });
+  }
+
+  async retry(id: string): Promise<Job> {
+    const job = await this.run('retry', () => this.adminTransition(id, 'retry', (job, now) => writeOf('retry', applyManualRetry(job, now))));
+    this.listeners.notify(job.queue, job.runAt);
+    return job;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    return this.run('cancel', () => this.adminTransition(id, 'cancel', (job, now) => writeOf('cancel', applyCancel(job, now))));
+  }
+
+  async prune(opts: PruneOptions): Promise<number> {
+    return this.run('prune', () => {
+      const p = validatePrune(opts);
+      return this.engine.prune(this.now() - p.olderThanMs, p.statuses);
+    });
+  }
+
+  onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.close();
+  }
+
+  // ---- internals ----
+
+  /** The driver edge: refuses work once closed, and lets no raw driver error escape. */
+  protected async run<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.engine.translateError(e, operation);
+    }
+  }
+
+  protected now(): number {
+    return this.opts.clock.now();
+  }
+
+  private notifyCreated(valid: { queue: string; runAt: number }[], out: EnqueueResult[]): void {
+    valid.forEach((v, i) => out[i]!.created && this.listeners.notify(v.queue, v.runAt));
+  }
+
+  /** A decided write under the fence (rule 3): no row back means the lease is lost. */
+  private async fenced(id: string, idNum: number | undefined, token: number, write: JobWrite, pin?: { attempts: number; maxAttempts: number }): Promise<Job> {
+    const job = idNum === undefined ? undefined : await this.engine.writeIfHeld({ id: idNum, token, pin, write });
+    if (!job) throw new LeaseLostError(id, token);
+    return job;
+  }
+
+  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null): Promise<void> {
+    const { id, idNum, token } = leaseInput(lease);
+    const held = idNum !== undefined && (await this.engine.writeStep({ id: idNum, token, name, state, resultText, now: this.now() }));
+    if (!held) throw new LeaseLostError(id, token);
+  }
+
+  /** A manual transition: checked against the lifecycle table and applied under the row's lock. */
+  private async adminTransition(id: string, action: 'retry' | 'cancel', decide: (job: Job, now: number) => JobWrite): Promise<Job> {
+    const idNum = parseJobId(id);
+    if (idNum === undefined) throw new JobNotFoundError(id);
+    const now = this.now();
+    const job = await this.engine.updateLocked(idNum, (job) => {
+      assertTransition(id, action, job.status);
+      return decide(job, now);
+    });
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  }
+}
+

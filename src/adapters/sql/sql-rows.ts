@@ -1,0 +1,103 @@
+/**
+ * Job and step rows as both SQL dialects return them, decoded in one place. Drivers differ in
+ * what a value arrives as (numbers as strings from a pool with bigNumberStrings, VARBINARY
+ * names as Buffers from mysql2), so every column passes through `Number` or `text`.
+ */
+import type { Job, JobStatus, Json, StepRecord } from '../../domain/job.js';
+import { applyComplete } from '../../domain/lifecycle.js';
+
+/** The columns of a job row, in the order every SELECT and RETURNING lists them. */
+export const JOB_COLUMNS =
+  'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+
+/** The columns of a step row. */
+export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at';
+
+/** A row of the job table as a driver returns it. */
+export type SqlRow = Record<string, unknown>;
+
+/**
+ * Text of a string column: UTF-8 bytes (mysql2 returns VARBINARY as Buffers unless the pool's
+ * own typeCast made them strings) or a string.
+ */
+export function text(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const jsonOrNull = (v: unknown): Json | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as Json));
+
+/** A job row as the public Job. */
+export function rowToJob(row: SqlRow): Job {
+  return {
+    id: String(row.id),
+    queue: text(row.queue),
+    key: row.job_key === null || row.job_key === undefined ? null : text(row.job_key),
+    payload: JSON.parse(String(row.payload)) as Json,
+    status: String(row.status) as JobStatus,
+    priority: Number(row.priority),
+    runAt: Number(row.run_at),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    lockedBy: strOrNull(row.locked_by),
+    lockedUntil: numOrNull(row.locked_until),
+    leaseToken: Number(row.lease_token),
+    lastError: strOrNull(row.last_error),
+    result: jsonOrNull(row.result),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: numOrNull(row.finished_at),
+  };
+}
+
+/** A step row as the public StepRecord (a started step has no result). */
+export function rowToStep(row: SqlRow): StepRecord {
+  const state = String(row.state) as StepRecord['state'];
+  return {
+    name: text(row.name),
+    state,
+    result: state === 'done' ? jsonOrNull(row.result) : null,
+    token: Number(row.token),
+    startedAt: Number(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+  };
+}
+
+/** A copy that shares no object with `job`. */
+export function copyJob(job: Job): Job {
+  return { ...job, payload: structuredClone(job.payload), result: structuredClone(job.result) };
+}
+
+/**
+ * The job a fenced complete produced, built from the lease instead of read back: while its
+ * token holds, only the holder changes the row, and only lockedUntil/updatedAt (extend), which
+ * complete overwrites. So the lease's job plus `applyComplete` is the row as written.
+ */
+export function completedFromLease(leaseJob: Job, now: number, resultText: string | null): Job {
+  return { ...applyComplete(copyJob(leaseJob), now, null), result: resultText === null ? null : (JSON.parse(resultText) as Json) };
+}
+
+/** A job inserted as pending with `id`, built from its validated input. */
+export function insertedJob(id: number, v: { queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number }, now: number): Job {
+  return {
+    id: String(id),
+    queue: v.queue,
+    key: v.key,
+    // validateNewJob parsed this copy for this call alone; nobody else holds it.
+    payload: v.payload,
+    status: 'pending',
+    priority: v.priority,
+    runAt: v.runAt,
+    attempts: 0,
+    maxAttempts: v.maxAttempts,
+    lockedBy: null,
+    lockedUntil: null,
+    leaseToken: 0,
+    lastError: null,
+    result: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+}

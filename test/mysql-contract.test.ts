@@ -3,6 +3,7 @@ import { afterAll } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { describeLeaseStoreExamples } from './contract/lease-store-examples.js';
 import { describeLeaseStoreModel } from './contract/lease-store-model.js';
+import { describeWorkerProcessExamples } from './contract/worker-process-examples.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
 await describeMysql('mysql', () => {
@@ -15,6 +16,7 @@ await describeMysql('mysql', () => {
   // its own; the model's hundreds of runs reuse emptied ones (a fresh database per run cost
   // ~100 ms of CREATE/DROP each, a fifth of the suite's time).
   describeLeaseStoreExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeWorkerProcessExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreModel('mysql', recycled.factory);
 });
 
@@ -22,7 +24,7 @@ await describeMysql('mysql', () => {
 // transaction. The examples again, on that path.
 await describeMysql('mysql (handed pool)', () => {
   afterAll(endAdminPool);
-  describeLeaseStoreExamples('mysql (handed pool)', async (options) => {
+  const handed = async (options: Parameters<Parameters<typeof describeLeaseStoreExamples>[1]>[0]) => {
     const db = await createTestDatabase('handed');
     const pool = mysql.createPool({ uri: db.url, connectionLimit: 3 });
     const store = new MysqlLeaseStore({ ...options, pool });
@@ -35,5 +37,7 @@ await describeMysql('mysql (handed pool)', () => {
         await db.drop();
       },
     };
-  });
+  };
+  describeLeaseStoreExamples('mysql (handed pool)', handed);
+  describeWorkerProcessExamples('mysql (handed pool)', handed);
 });

@@ -14,11 +14,12 @@ ALTER TABLE `{{table}}`
 -- last_seen_at is the store's clock (the lease clock) at the worker's latest renewal; the
 -- worker is dead once last_seen_at + liveness_timeout_ms has passed. incarnation changes when
 -- a restarted process takes a workerId over, so the process it replaced finds itself
--- superseded at its next renewal and writes nothing more. worker_id is VARCHAR utf8mb4_bin
--- like locked_by, which it is compared with (worker ids are validated names: no trailing
--- spaces for PAD SPACE to fold).
+-- superseded at its next renewal and writes nothing more. worker_id is VARBINARY (UTF-8
+-- bytes, NO PAD on MariaDB and MySQL 8 alike, as queue names are): 'bot-1 ' and 'bot-1' are two
+-- workers, as in the in-memory model. locked_by stays VARCHAR utf8mb4_bin (PAD SPACE), so
+-- every query that matches jobs to a worker also compares BINARY locked_by.
 CREATE TABLE IF NOT EXISTS `{{table}}_workers` (
-  worker_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  worker_id VARBINARY(384) NOT NULL,
   incarnation VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   host VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   pid INT NOT NULL,

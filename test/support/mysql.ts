@@ -142,6 +142,7 @@ export function recycledMysqlStores(tag: string): {
           await store.close();
           const pool = adminPool();
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_steps`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_workers`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs`);
           await pool.query(`ALTER TABLE \`${taken.name}\`.processing_jobs AUTO_INCREMENT = 1`);
           free.push(taken);

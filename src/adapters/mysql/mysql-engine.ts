@@ -9,7 +9,10 @@ import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job
 import { holdsLease } from '../../domain/lease-rules.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { applyExpire } from '../../domain/lifecycle.js';
+import type { WorkerProcess } from '../../domain/worker-process.js';
+import { writeOf } from '../sql/sql-engine.js';
 import { insertMany, insertOne } from './mysql-batches.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
 import { completeHeld } from './mysql-complete.js';
@@ -188,6 +191,86 @@ export class MysqlEngine implements SqlEngine {
       total += n;
       if (n < PRUNE_CHUNK) return total;
     }
+  }
+
+  registerWorker(row: WorkerProcess, decide: (existing: WorkerProcess | undefined) => boolean): Promise<{ ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number }> {
+    return inTransaction(
+      this.pool,
+      'registerWorker',
+      async (conn): Promise<{ ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number }> => {
+        // Two registrations of a new id both find no row; the second INSERT then waits on the
+        // first's key lock and fails with a duplicate key (or deadlock): retried as a conflict.
+        const [found] = await selectRows(conn, this.q.selectWorkerForUpdate, [row.workerId]);
+        const existing = found && rowToWorker(found);
+        if (!decide(existing)) {
+          const [held] = await selectRows(conn, this.q.countHeldBy, [row.workerId, row.workerId]);
+          return { ok: false, current: existing!, jobsHeld: Number(held?.n ?? 0) };
+        }
+        if (existing) {
+          await execute(conn, this.q.expireLeasesOf, [row.lastSeenAt, row.workerId, row.workerId, row.lastSeenAt]);
+          await execute(conn, this.q.deleteWorker, [row.workerId]);
+        }
+        await execute(conn, this.q.insertWorker, workerValues(row));
+        return { ok: true };
+      },
+      this.tx(),
+    );
+  }
+
+  renewWorker(workerId: string, incarnation: string, now: number): Promise<WorkerProcess | undefined> {
+    return inTransaction(
+      this.pool,
+      'renewWorker',
+      async (conn) => {
+        const ok = await execute(conn, this.q.renewWorker, [now, workerId, incarnation, now]);
+        const [row] = await selectRows(conn, this.q.selectWorker, [workerId]);
+        const w = row && rowToWorker(row);
+        // Zero affected rows also when last_seen_at already was now (a pool without
+        // CLIENT_FOUND_ROWS): the row read under the UPDATE's lock tells which.
+        if (ok.affectedRows === 1 || (w && w.incarnation === incarnation && w.lastSeenAt === now)) return w;
+        return undefined;
+      },
+      this.tx(),
+    );
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    const ok = await this.autocommit('unregisterWorker', (db) => execute(db, this.q.deleteWorkerIncarnation, [workerId, incarnation]));
+    return ok.affectedRows === 1;
+  }
+
+  async workers(): Promise<(WorkerProcess & { jobsHeld: number })[]> {
+    const rows = await this.autocommit('listWorkers', (db) => selectRows(db, this.q.listWorkers));
+    return rows.map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
+  }
+
+  async sweepDeadWorkers(now: number): Promise<number> {
+    const ok = await this.autocommit('sweepDeadWorkers', (db) => execute(db, this.q.sweepDeadWorkers, [now, now, now]));
+    return ok.affectedRows;
+  }
+
+  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> {
+    return inTransaction(
+      this.pool,
+      'releaseWorkerLeases',
+      async (conn) => {
+        const [found] = await selectRows(conn, this.q.selectWorkerForUpdate, [workerId]);
+        decide(found && rowToWorker(found));
+        const rows = await selectRows(conn, this.q.lockHeldBy, [workerId, workerId]);
+        for (const row of rows) {
+          const job = rowToJob(row);
+          await this.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
+        }
+        await execute(conn, this.q.deleteWorker, [workerId]);
+        return rows.length;
+      },
+      this.tx(),
+    );
+  }
+
+  async pruneWorkers(now: number, olderThanMs: number): Promise<number> {
+    const ok = await this.autocommit('pruneWorkers', (db) => execute(db, this.q.pruneWorkers, [olderThanMs, now]));
+    return ok.affectedRows;
   }
 
   async close(): Promise<void> {

@@ -26,8 +26,13 @@ export function mysqlQueries(table: string) {
   const t = `\`${table}\``;
   const steps = `\`${table}_steps\``;
   const schema = `\`${table}_schema\``;
-  const insertColumns = '(queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
-  const insertRow = "(?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
+  const workers = `\`${table}_workers\``;
+  const workerColumns = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
+  // locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both servers), worker_id VARBINARY: the
+  // first comparison uses the index, BINARY makes it exact ('bot-1 ' is not 'bot-1').
+  const heldBy = "status = 'processing' AND locked_by = ? AND BINARY locked_by = ?";
+  const insertColumns = '(queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at)';
+  const insertRow = "(?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?)";
 
   return {
     /** One new pending job; its id is the driver's insertId. */
@@ -125,6 +130,32 @@ export function mysqlQueries(table: string) {
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
     upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?`,
+
+    // ---- worker processes (liveness) ----
+    selectWorkerForUpdate: `SELECT ${workerColumns} FROM ${workers} WHERE worker_id = ? FOR UPDATE`,
+    selectWorker: `SELECT ${workerColumns} FROM ${workers} WHERE worker_id = ?`,
+    /** Inserts a worker row; an existing one was locked and is deleted first (REPLACE would also do, at the price of a hidden DELETE). Params: the worker columns. */
+    insertWorker: `INSERT INTO ${workers} (${workerColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    deleteWorker: `DELETE FROM ${workers} WHERE worker_id = ?`,
+    deleteWorkerIncarnation: `DELETE FROM ${workers} WHERE worker_id = ? AND incarnation = ?`,
+    /** Marks one id's unexpired leases expired, the claim kept. Params: now, worker_id, worker_id, now. */
+    expireLeasesOf: `UPDATE ${t} SET locked_until = ? WHERE ${heldBy} AND locked_until > ?`,
+    countHeldBy: `SELECT COUNT(*) AS n FROM ${t} WHERE ${heldBy}`,
+    /** Every processing job one id holds, locked, for an operator's release. Params: worker_id, worker_id. */
+    lockHeldBy: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE ${heldBy} ORDER BY id FOR UPDATE`,
+    /** A renewal (mirrors mayRenew). Params: now, worker_id, incarnation, now. */
+    renewWorker: `UPDATE ${workers} SET last_seen_at = ? WHERE worker_id = ? AND incarnation = ? AND last_seen_at + liveness_timeout_ms > ?`,
+    listWorkers: `SELECT ${workerColumns.split(', ').map((c) => `w.${c}`).join(', ')},
+  (SELECT COUNT(*) FROM ${t} j WHERE j.status = 'processing' AND j.locked_by = w.worker_id AND BINARY j.locked_by = w.worker_id) AS jobs_held
+FROM ${workers} w`,
+    /** The sweep: unexpired leases of dead rows expire now, the claim kept. Params: now, now, now. */
+    sweepDeadWorkers: `UPDATE ${t} SET locked_until = ?
+WHERE status = 'processing' AND locked_until > ?
+  AND BINARY locked_by IN (SELECT worker_id FROM ${workers} WHERE last_seen_at + liveness_timeout_ms <= ?)`,
+    /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */
+    pruneWorkers: `DELETE FROM ${workers}
+WHERE last_seen_at + liveness_timeout_ms + ? <= ?
+  AND NOT EXISTS (SELECT 1 FROM ${t} j WHERE j.status = 'processing' AND j.locked_by = ${workers}.worker_id AND BINARY j.locked_by = ${workers}.worker_id)`,
 
     // ---- migrations ----
     createSchemaTable: `CREATE TABLE IF NOT EXISTS ${schema} (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB`,

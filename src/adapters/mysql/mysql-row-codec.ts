@@ -9,7 +9,7 @@ import type { JobWrite } from '../sql/sql-engine.js';
 
 /** Parameters of one row of `insertJob`/`insertJobs`. */
 export function insertValues(v: ValidatedNewJob, now: number): unknown[] {
-  return [v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now];
+  return [v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now];
 }
 
 /** Parameters of `writeLocked`: the decided values, then the guard (the row as it was read). */

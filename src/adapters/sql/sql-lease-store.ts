@@ -38,6 +38,22 @@ import {
   validatePrune,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
+import { WorkerAliveError } from '../../domain/errors.js';
+import {
+  isWorkerAlive,
+  mayRegister,
+  validateForce,
+  validatePruneWorkers,
+  validateReplaces,
+  validateWorkerRegistration,
+  type RegisterOptions,
+  type RegisterOutcome,
+  type ReleaseWorkerOptions,
+  type WorkerInfo,
+  type WorkerProcess,
+  type WorkerRegistration,
+} from '../../domain/worker-process.js';
+import { validateName } from '../../domain/validation.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../shared/lease-input.js';
 import type { ResolvedStoreOptions } from '../shared/store-options.js';
@@ -156,9 +172,10 @@ export class SqlLeaseStore implements LeaseStore {
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
+      const leaseExpiries = validateInteger(lease.job.leaseExpiries, 'lease.job.leaseExpiries', 0, attempts);
       const now = this.now();
       // The one retry decision: told retryAt or permanent, decideFailure follows them; else the backoff.
-      const d = decideFailure({ attempts, maxAttempts }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const d = decideFailure({ attempts, maxAttempts, leaseExpiries }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       const next = applyFail(lease.job, now, describeError(error), d.status === 'retry' ? d.runAt : null);
       return this.fenced(id, idNum, token, writeOf('fail', next), { attempts, maxAttempts });
     });
@@ -251,6 +268,63 @@ export class SqlLeaseStore implements LeaseStore {
       const p = validatePrune(opts);
       return this.engine.prune(this.now() - p.olderThanMs, p.statuses);
     });
+  }
+
+  async registerWorker(reg: WorkerRegistration, opts?: RegisterOptions): Promise<RegisterOutcome> {
+    return this.run('registerWorker', async () => {
+      const r = validateWorkerRegistration(reg);
+      const replaces = validateReplaces(opts);
+      const now = this.now();
+      const row: WorkerProcess = { ...r, startedAt: now, lastSeenAt: now };
+      const out = await this.engine.registerWorker(row, (existing) => mayRegister(existing, now, { replaces }));
+      if (out.ok) return { ok: true, worker: row };
+      return { ok: false, current: { ...out.current, alive: isWorkerAlive(out.current, now), jobsHeld: out.jobsHeld } };
+    });
+  }
+
+  async renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null> {
+    return this.run('renewWorker', async () => {
+      validateName(workerId, 'workerId');
+      if (typeof incarnation !== 'string') return null;
+      return (await this.engine.renewWorker(workerId, incarnation, this.now())) ?? null;
+    });
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    return this.run('unregisterWorker', async () => {
+      validateName(workerId, 'workerId');
+      return typeof incarnation === 'string' && this.engine.unregisterWorker(workerId, incarnation);
+    });
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return this.run('listWorkers', async () => {
+      const now = this.now();
+      const rows = await this.engine.workers();
+      // By id as the model sorts (UTF-16 code units), whatever the dialect's collation.
+      return rows
+        .map((w) => ({ ...w, alive: isWorkerAlive(w, now) }))
+        .sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+    });
+  }
+
+  async sweepDeadWorkers(): Promise<number> {
+    return this.run('sweepDeadWorkers', () => this.engine.sweepDeadWorkers(this.now()));
+  }
+
+  async releaseWorkerLeases(workerId: string, opts?: ReleaseWorkerOptions): Promise<number> {
+    return this.run('releaseWorkerLeases', () => {
+      validateName(workerId, 'workerId');
+      const force = validateForce(opts);
+      const now = this.now();
+      return this.engine.releaseWorker(workerId, now, (w) => {
+        if (w && isWorkerAlive(w, now) && !force) throw new WorkerAliveError(workerId, w.lastSeenAt);
+      });
+    });
+  }
+
+  async pruneWorkers(opts: { olderThanMs: number }): Promise<number> {
+    return this.run('pruneWorkers', () => this.engine.pruneWorkers(this.now(), validatePruneWorkers(opts)));
   }
 
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {

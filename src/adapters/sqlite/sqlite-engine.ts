@@ -7,7 +7,8 @@ import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job
 import { applyComplete } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, rowToWorker, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import type { WorkerProcess } from '../../domain/worker-process.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -32,6 +33,17 @@ const SQL = {
   reap: Q.REAP_EXPIRED,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
+  worker: Q.SELECT_WORKER,
+  upsertWorker: Q.UPSERT_WORKER,
+  expireLeasesOf: Q.EXPIRE_LEASES_OF,
+  countHeldBy: Q.COUNT_HELD_BY,
+  renewWorker: Q.RENEW_WORKER,
+  deleteWorkerIncarnation: Q.DELETE_WORKER_INCARNATION,
+  deleteWorker: Q.DELETE_WORKER,
+  workers: Q.LIST_WORKERS,
+  sweep: Q.SWEEP_DEAD_WORKERS,
+  reapHeldBy: Q.REAP_HELD_BY,
+  pruneWorkers: Q.PRUNE_WORKERS,
 } as const;
 
 const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
@@ -65,7 +77,7 @@ export class SqliteEngine implements SqlEngine {
           // AUTOINCREMENT id, and ids must follow the model's.
           const existing = v.key === null ? undefined : (s.jobByKey.get(v.key) as SqlRow | undefined);
           if (existing) return { job: rowToJob(existing), created: false };
-          const row = s.insertJob.get(v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as SqlRow;
+          const row = s.insertJob.get(v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now) as SqlRow;
           return { job: rowToJob(row), created: true };
         }),
       )
@@ -183,6 +195,54 @@ export class SqliteEngine implements SqlEngine {
         return s.pruneJobs.run(cutoff, list).changes;
       })
       .immediate();
+  }
+
+  registerWorker(row: WorkerProcess, decide: (existing: WorkerProcess | undefined) => boolean): { ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number } {
+    const s = this.stmts();
+    return this.db
+      .transaction((): { ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number } => {
+        const found = s.worker.get(row.workerId) as SqlRow | undefined;
+        const existing = found && rowToWorker(found);
+        if (!decide(existing)) return { ok: false, current: existing!, jobsHeld: Number((s.countHeldBy.get(row.workerId) as SqlRow).n) };
+        if (existing) s.expireLeasesOf.run(row.lastSeenAt, row.workerId, row.lastSeenAt);
+        s.upsertWorker.run(...workerValues(row));
+        return { ok: true };
+      })
+      .immediate();
+  }
+
+  renewWorker(workerId: string, incarnation: string, now: number): WorkerProcess | undefined {
+    const row = this.stmts().renewWorker.get(now, workerId, incarnation, now) as SqlRow | undefined;
+    return row && rowToWorker(row);
+  }
+
+  unregisterWorker(workerId: string, incarnation: string): boolean {
+    return this.stmts().deleteWorkerIncarnation.run(workerId, incarnation).changes === 1;
+  }
+
+  workers(): (WorkerProcess & { jobsHeld: number })[] {
+    return (this.stmts().workers.all() as SqlRow[]).map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
+  }
+
+  sweepDeadWorkers(now: number): number {
+    return this.stmts().sweep.run(now, now, now).changes;
+  }
+
+  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): number {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const found = s.worker.get(workerId) as SqlRow | undefined;
+        decide(found && rowToWorker(found));
+        const n = s.reapHeldBy.run(now, now, workerId).changes;
+        s.deleteWorker.run(workerId);
+        return n;
+      })
+      .immediate();
+  }
+
+  pruneWorkers(now: number, olderThanMs: number): number {
+    return this.stmts().pruneWorkers.run(olderThanMs, now).changes;
   }
 
   close(): void {

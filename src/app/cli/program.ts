@@ -25,6 +25,7 @@ import { DEFAULT_DB, describeDb, openStore, parseDbSpec, type DbSpec } from './o
 import { Output, type CliIo } from './output.js';
 import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
 import { statusCommand } from './status.js';
+import { formatWorkers, releaseWorkerCommand, workersCommand } from './workers.js';
 import { workCommand } from './work.js';
 
 /** Options every command takes. */
@@ -184,6 +185,20 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .command('reap')
     .description('move expired leases to retry (or failed when attempts are used up)')
     .action((_o, cmd: Command) => run(cmd, false, (store) => reapCommand(store), (r) => `reaped ${r.reaped} expired lease${r.reaped === 1 ? '' : 's'}`));
+
+  program
+    .command('workers')
+    .description('worker processes the store knows: id, host, pid, started, last sign of life, jobs held')
+    .action((_o, cmd: Command) => run(cmd, false, (store) => workersCommand(store), (r, now) => formatWorkers(r.workers, now)));
+
+  program
+    .command('release-worker')
+    .description("release a dead worker's leases now (fenced; its jobs go to retry, counted as lease expiries)")
+    .argument('<workerId>', 'the worker id (its leases\' lockedBy)')
+    .option('--force', 'release even though the process shows a fresh sign of life')
+    .action((workerId: string, o: { force?: boolean }, cmd: Command) =>
+      run(cmd, false, (store) => releaseWorkerCommand(store, workerId, { force: o.force === true }), (r) => `released ${r.released} lease${r.released === 1 ? '' : 's'} of worker ${r.workerId}`),
+    );
 
   program
     .command('prune')

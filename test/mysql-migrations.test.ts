@@ -7,6 +7,10 @@ import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { mysqlQueries } from '../src/adapters/mysql/mysql-queries.js';
+import { loadMysqlMigrations } from '../src/adapters/mysql/mysql-migrator.js';
+
+/** Every version the migration files hold, in order. */
+const ALL_VERSIONS = loadMysqlMigrations('processing_jobs').map((m) => m.version);
 import { SchemaTooNewError, ValidationError } from '../src/domain/errors.js';
 import { adminPool, createTestDatabase, describeMysql, endAdminPool, type TestDatabase } from './support/mysql.js';
 
@@ -36,8 +40,8 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schema', 'processing_jobs_steps']);
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schema', 'processing_jobs_steps', 'processing_jobs_workers']);
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await store.close();
@@ -48,7 +52,7 @@ await describeMysql('mysql: migrations and schema', () => {
     const stores = Array.from({ length: 4 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      expect(await versions(db.name)).toEqual([1]);
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       await stores[0]!.enqueue({ queue: 'q', payload: 1 });
       expect((await stores[3]!.stats()).total).toBe(1);
     } finally {
@@ -78,7 +82,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schema', 'bot_jobs_steps', 'bot_jobs_workers']);
     } finally {
       await store.close();
     }

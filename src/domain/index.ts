@@ -5,4 +5,4 @@ export * from './lease-rules.js';
 export * from './retry-policy.js';
 export * from './validation.js';
 export * from './steps.js';
-export * from './worker-process.js';
+export * from './liveness.js';

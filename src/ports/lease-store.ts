@@ -19,7 +19,7 @@ import type {
   Stats,
   StepRecord,
 } from '../domain/job.js';
-import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/worker-process.js';
+import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements

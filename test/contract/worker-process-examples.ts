@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/adapters/clocks/manual-clock.js';
 import { ValidationError, WorkerAliveError } from '../../src/domain/errors.js';
-import type { WorkerRegistration } from '../../src/domain/worker-process.js';
+import type { WorkerRegistration } from '../../src/domain/liveness.js';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
 import { freshStore, START, type StoreFactory } from './harness.js';
 

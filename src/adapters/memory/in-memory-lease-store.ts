@@ -33,7 +33,7 @@ import {
   assertTransition,
 } from '../../domain/lifecycle.js';
 import { sortSteps } from '../../domain/steps.js';
-import { validateForce, validatePruneWorkers, validateReplaces } from '../../domain/worker-process.js';
+import { validateForce, validatePruneWorkers, validateReplaces } from '../../domain/liveness.js';
 import { holdsLease, isEligible, isLeaseExpired, isPoisoned } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
@@ -62,7 +62,7 @@ import {
   type WorkerInfo,
   type WorkerProcess,
   type WorkerRegistration,
-} from '../../domain/worker-process.js';
+} from '../../domain/liveness.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../shared/lease-input.js';

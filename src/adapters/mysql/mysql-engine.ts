@@ -11,7 +11,7 @@ import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { applyExpire } from '../../domain/lifecycle.js';
-import type { WorkerProcess } from '../../domain/worker-process.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 import { writeOf } from '../sql/sql-engine.js';
 import { insertMany, insertOne } from './mysql-batches.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';

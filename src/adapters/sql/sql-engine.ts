@@ -8,7 +8,7 @@
  */
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import type { WorkerProcess } from '../../domain/worker-process.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
 export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseExpiries' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';

@@ -52,7 +52,7 @@ import {
   type WorkerInfo,
   type WorkerProcess,
   type WorkerRegistration,
-} from '../../domain/worker-process.js';
+} from '../../domain/liveness.js';
 import { validateName } from '../../domain/validation.js';
 import { EnqueueListeners } from '../shared/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../shared/lease-input.js';

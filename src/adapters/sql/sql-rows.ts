@@ -5,7 +5,7 @@
  */
 import type { Job, JobStatus, Json, StepRecord } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
-import type { WorkerProcess } from '../../domain/worker-process.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =

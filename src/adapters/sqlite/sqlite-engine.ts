@@ -8,7 +8,7 @@ import { applyComplete } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, rowToWorker, workerValues, type SqlRow } from '../sql/sql-rows.js';
-import type { WorkerProcess } from '../../domain/worker-process.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';

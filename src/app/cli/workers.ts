@@ -2,7 +2,7 @@
  * `leasehold workers` and `leasehold release-worker`: the worker processes the store knows,
  * and an operator's release of the leases of one known to be dead.
  */
-import type { WorkerInfo } from '../../domain/worker-process.js';
+import type { WorkerInfo } from '../../domain/liveness.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { formatDuration, formatTime, table } from './format.js';
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LeaseholdError, WorkerIdInUseError } from '../../domain/errors.js';
-import type { WorkerInfo, WorkerRegistration } from '../../domain/worker-process.js';
+import type { WorkerInfo, WorkerRegistration } from '../../domain/liveness.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { provenDead, type ProcessIdentity } from './process-identity.js';

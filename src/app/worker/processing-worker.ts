@@ -16,7 +16,7 @@ import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 import { LivenessClient, type LivenessLostError } from './liveness-client.js';
 import { ServiceRunner } from '../services/service-runner.js';
 import { livenessSweeper, workerRowCleanup } from '../services/liveness-services.js';
-import { LIVENESS_DEFAULTS } from '../../domain/worker-process.js';
+import { LIVENESS_DEFAULTS } from '../../domain/liveness.js';
 import { processSignals } from './process-signals.js';
 
 /** Where a worker is in its life. */

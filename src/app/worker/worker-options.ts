@@ -12,7 +12,7 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 import { SystemClock } from '../../adapters/clocks/system-clock.js';
 import { resolveBackoff } from '../../adapters/shared/store-options.js';
 import type { JobContext } from './job-context.js';
-import { LIVENESS_DEFAULTS } from '../../domain/worker-process.js';
+import { LIVENESS_DEFAULTS } from '../../domain/liveness.js';
 import { currentProcessIdentity, type ProcessIdentity } from './process-identity.js';
 
 /**

@@ -25,13 +25,13 @@ async function inDoubtAfterCrash(second: (handle: Handle, book: OrderBook) => Om
   let crashed = false;
   const handle: Handle = async (j, ctx) =>
     ctx.step('place', async () => {
-      const out = book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id });
+      const out = book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id });
       if (!crashed && j.queue === 'orders') {
         crashed = true;
         first.crash();
         await forever();
       }
-      return out.order.orderId;
+      return out.orderId;
     });
   const w1 = makeWorker({ store: first.store, clock, leaseDurationSeconds: 30, workerId: 'w1', queues: ['orders'], handler: handle });
   await w1.start();

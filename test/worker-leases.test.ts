@@ -71,7 +71,7 @@ describe('heartbeat', () => {
     expect(clock.now() - T0).toBeLessThanOrEqual(10_000);
     expect(errors.filter((e) => e === 'extend').length).toBeGreaterThan(3);
     c.up();
-    // The fenced attempt wrote nothing; the job runs again once its lease runs out.
+    // The fenced attempt handed its lease back (a failed attempt); the job runs again.
     await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
     expect((await store.get(job.id))?.attempts).toBe(2);
     await worker.stop();
@@ -111,7 +111,7 @@ describe('self-fencing', () => {
         c.down('extend');
       }
       try {
-        return await ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId);
+        return await ctx.step('place', async () => book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).orderId);
       } catch (e) {
         stepError = e;
         c.up();
@@ -276,8 +276,9 @@ describe('an extend that hangs (the store neither answers nor errors)', () => {
     // The job was taken over (here by this same worker, as attempt 2): only attempt 2 placed and completed.
     await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
     expect(placed).toEqual([2]);
-    expect(writes.filter((w) => w.endsWith('#1'))).toEqual([]);
-    expect(writes).toEqual(['beginStep#2', 'saveStep#2', 'complete#2']);
+    // Attempt 1's one write is the fenced hand-back of the lease it gave up (a failed attempt due now).
+    expect(writes.filter((w) => w.endsWith('#1'))).toEqual(['fail#1']);
+    expect(writes).toEqual(['fail#1', 'beginStep#2', 'saveStep#2', 'complete#2']);
     g.open('extend'); // attempt 1's extend finally gets through (refused: the lease was taken over): nothing more happens
     await flush();
     expect(lost).toEqual([{ jobId: job.id, token: 1 }]);

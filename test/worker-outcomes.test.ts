@@ -98,7 +98,7 @@ describe('worker outcomes', () => {
     await worker.stop();
   });
 
-  it('a handler that ignores the timeout cannot write after its attempt ended, and no lease:lost is reported', async () => {
+  it('a step fn that ignores the timeout past its deadline is abandoned: it cannot write after its attempt ended, and no lease:lost is reported', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
     const c = controllable(store);
@@ -106,7 +106,8 @@ describe('worker outcomes', () => {
     const lost: string[] = [];
     const worker = makeWorker({ store: c.store, clock, jobTimeoutMs: 1000, handler: async (_j, ctx) => {
       try {
-        await ctx.step('slow', async () => { await clock.sleep(5000); return 'x'; }); // ignores ctx.signal
+        // Ignores ctx.signal and runs past the step's deadline (10 s): the attempt waits for it that long, no longer.
+        await ctx.step('slow', async () => { await clock.sleep(15_000); return 'x'; });
       } catch (e) {
         lateError = e;
       }
@@ -118,7 +119,7 @@ describe('worker outcomes', () => {
     expect(c.calls.beginStep).toBe(1);
     expect(c.calls.saveStep ?? 0).toBe(0);
     expect(lost).toEqual([]);
-    expect((await store.get(job.id))?.status).toBe('failed');
+    expect(await store.get(job.id)).toMatchObject({ status: 'failed', finishedAt: T0 + 10_000 });
     await worker.stop();
   });
 

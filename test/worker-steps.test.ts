@@ -79,7 +79,7 @@ describe('a step whose result cannot be recorded', () => {
     const { job } = await store.enqueue({ queue: 'orders', payload: null, maxAttempts: 3 });
     const failed: unknown[] = [];
     const worker = makeWorker({ store, clock, inDoubt: 'rerun', handler: async (j, ctx) => {
-      await ctx.step('place', async () => new SdkOrder(book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId));
+      await ctx.step('place', async () => new SdkOrder(book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).orderId));
     } });
     worker.on('job:failed', ({ error }) => failed.push(error));
     await worker.start();
@@ -156,7 +156,7 @@ describe('store outages around a step', () => {
     c.failNext('saveStep');
     const errors: { during: string; jobId?: string }[] = [];
     const worker = makeWorker({ store: c.store, clock, handler: async (j, ctx) =>
-      ctx.step('place', async () => book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).order.orderId) });
+      ctx.step('place', async () => book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id }).orderId) });
     worker.on('worker:error', ({ during, jobId }) => errors.push({ during, jobId }));
     await worker.start();
     await runUntilIdle(store, clock);
@@ -326,9 +326,9 @@ async function crashAt(moment: Moment, opts: { dedupe: boolean; reconcile: boole
     await die('before-step');
     const orderId = await ctx.step('place', async () => {
       await die('inside-step');
-      const out = book.place({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id });
+      const out = book.placeOrder({ clientOrderId: ctx.idempotencyKey('place'), jobId: j.id });
       await die('after-effect');
-      return out.order.orderId;
+      return out.orderId;
     });
     await die('after-record');
     return orderId;

@@ -109,6 +109,21 @@ export interface StepRecord {
   token: number;
   startedAt: number;
   finishedAt: number | null;
+  /** The idempotency key recorded with the step's intent, when one was. */
+  key?: string | null;
+  /** The step's absolute deadline (epoch ms, store's clock) recorded with its intent, when one was. */
+  deadlineAt?: number | null;
+}
+
+/** What a step's intent records besides its name (`beginStep`). */
+export interface StepIntent {
+  /** The idempotency key the step's effect carries. */
+  key?: string;
+  /**
+   * The step's absolute deadline, epoch ms in the store's clock: no request of the step is
+   * valid after it. The store refuses a deadline later than the lease it is written under.
+   */
+  deadlineAt?: number;
 }
 
 /** What `fail` takes besides the lease and the error. */

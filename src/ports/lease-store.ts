@@ -17,6 +17,7 @@ import type {
   NewJob,
   PruneOptions,
   Stats,
+  StepIntent,
   StepRecord,
 } from '../domain/job.js';
 import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
@@ -51,8 +52,8 @@ export interface LeaseStore {
   fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job>;
   /** Gives the job back (pending, attempt not charged). Fenced. */
   release(lease: Lease): Promise<Job>;
-  /** Records that a step is about to run (its intent). Fenced. Keeps an existing result. */
-  beginStep(lease: Lease, name: string): Promise<void>;
+  /** Records that a step is about to run (its intent: key, deadline). Fenced. Keeps an existing result. */
+  beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void>;
   /** Records a step's result. Fenced. */
   saveStep(lease: Lease, name: string, result: Json): Promise<void>;
   /** Results of the job's finished steps, by name. */

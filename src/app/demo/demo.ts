@@ -7,9 +7,11 @@
  * accepted, duplicate orders (must be 0), leases taken over, placement calls, elapsed time.
  * Exits 1 when an order was duplicated or a job was lost, 2 on bad options or a `--db` it refuses.
  *
- * The exchange does not dedupe by client order id unless `--exchange-dedupe` is given: the
- * hard case, where only leasehold (durable steps, the fence, and `reconcile`) stands between
- * a crash and a second order.
+ * The exchange does not dedupe by client order id unless `--exchange <mode>` says otherwise
+ * (`--exchange-dedupe` is `--exchange dedupe`): the hard case, where only leasehold (durable
+ * steps, the fence, and `reconcile`) stands between a crash and a second order. That is
+ * enough against SIGKILL, the fault this demo injects; a paused or skewed worker needs an
+ * exchange that dedupes or enforces the step's deadline (see EXCHANGE_COVERAGE).
  *
  * Its store is its own SQLite file, `./.leasehold/demo.db`, recreated each run; LEASEHOLD_DB is
  * not read (that is the user's database). An explicit `--db sqlite:PATH` is never deleted: a new
@@ -18,7 +20,7 @@
  * demo only adds jobs on a queue of its own and deletes nothing.
  *
  *   npm run demo -- [--db sqlite:PATH | mysql://USER:PASSWORD@HOST/DB] [--jobs 200] [--workers 3]
- *                   [--kills 3] [--concurrency 4] [--exchange-dedupe] [--json]
+ *                   [--kills 3] [--concurrency 4] [--exchange none|dedupe|dedupe-open|deadline] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -29,7 +31,8 @@ import { Command } from 'commander';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { describeDb, openStore, parseDbSpec } from '../cli/open-store.js';
 import { redact } from '../cli/redact.js';
-import { startSimulatedExchange, type SimulatedExchange } from './simulated-exchange.js';
+import { EXCHANGE_MODES, formatExchangeCoverage, startSimulatedExchange, type ExchangeMode, type SimulatedExchange } from './simulated-exchange.js';
+
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The demo's worker process entry: one ProcessingWorker placing orders, killable at any moment. */
@@ -111,7 +114,8 @@ export interface DemoOptions {
   leaseSeconds: number;
   /** Real ms the handler waits before and after placing, so kills land mid-job. */
   delayMs: number;
-  exchangeDedupe: boolean;
+  /** How the simulated exchange treats repeats and late requests. Default 'none'. */
+  exchangeMode: ExchangeMode;
   /** Give up waiting for the jobs after this long (they are then reported lost). */
   timeoutMs: number;
 }
@@ -180,7 +184,7 @@ export async function runDemo(o: DemoOptions, log: (line: string) => void, progr
   let placements = 0;
   let scheduled = 0;
   const exchange: SimulatedExchange = await startSimulatedExchange({
-    dedupe: o.exchangeDedupe,
+    mode: o.exchangeMode,
     // Called after the exchange booked an order and before it answers.
     onPlace: (req) => {
       placements++;
@@ -311,7 +315,7 @@ async function buildReport(
 export function formatDemoReport(r: DemoReport, o: DemoOptions): string {
   const rows: [string, string | number, string?][] = [
     ['store', r.store],
-    ['exchange dedupes client ids', o.exchangeDedupe ? 'yes' : 'no (the hard case: only leasehold prevents duplicates)'],
+    ['exchange', o.exchangeMode, o.exchangeMode === 'none' ? 'no dedupe, no deadline: the hard case, only leasehold prevents duplicates' : undefined],
     ['jobs enqueued', r.jobs],
     ['jobs done', r.jobsDone],
     ['jobs failed', r.jobsFailed],
@@ -337,7 +341,8 @@ export function formatDemoReport(r: DemoReport, o: DemoOptions): string {
     ? `OK: ${r.jobs} jobs, ${r.ordersAccepted} orders, no duplicates, nothing lost, across ${r.workersKilled} SIGKILLs`
     : 'FAILED: an order was duplicated or a job was lost (see above)';
   const inspect = r.store.startsWith('sqlite:') ? [`inspect it: npm run leasehold -- --db ${r.store} status`] : [];
-  return ['', 'leasehold demo report', ...lines, '', verdict, ...inspect].join('\n');
+  const coverage = ['', `This run injects crashes only. Which exchange behaviour covers which fault (this one: ${o.exchangeMode}):`, formatExchangeCoverage()];
+  return ['', 'leasehold demo report', ...lines, '', verdict, ...inspect, ...coverage].join('\n');
 }
 
 /** Default settings: 200 orders, 3 workers, 3 kills, about 10 s on a laptop. */
@@ -349,7 +354,7 @@ export const DEMO_DEFAULTS: DemoOptions = {
   concurrency: 4,
   leaseSeconds: 2,
   delayMs: 30,
-  exchangeDedupe: false,
+  exchangeMode: 'none',
   timeoutMs: 90_000,
 };
 
@@ -377,7 +382,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--workers <n>', 'worker processes', int('--workers', 1), DEMO_DEFAULTS.workers)
     .option('--kills <n>', 'SIGKILLs during the run', int('--kills', 0), DEMO_DEFAULTS.kills)
     .option('--concurrency <n>', 'jobs per worker at once', int('--concurrency', 1), DEMO_DEFAULTS.concurrency)
-    .option('--exchange-dedupe', 'let the exchange refuse repeated client order ids (the easy case)', false)
+    .option('--exchange <mode>', `how the exchange treats repeats and late requests: ${EXCHANGE_MODES.join(', ')}`, (v: string): ExchangeMode => {
+      if (!(EXCHANGE_MODES as readonly string[]).includes(v)) throw new Error(`--exchange must be one of ${EXCHANGE_MODES.join(', ')}, got ${v}`);
+      return v as ExchangeMode;
+    }, DEMO_DEFAULTS.exchangeMode)
+    .option('--exchange-dedupe', 'the same as --exchange dedupe (the easy case)', false)
     .option('--json', 'print the report as JSON')
     .configureOutput({ writeErr: (s) => process.stderr.write(redact(s)) })
     .exitOverride();
@@ -386,8 +395,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
-  const a = program.opts<{ db: string; jobs: number; workers: number; kills: number; concurrency: number; exchangeDedupe: boolean; json?: boolean }>();
-  const o: DemoOptions = { ...DEMO_DEFAULTS, db: a.db, jobs: a.jobs, workers: a.workers, kills: a.kills, concurrency: a.concurrency, exchangeDedupe: a.exchangeDedupe };
+  const a = program.opts<{ db: string; jobs: number; workers: number; kills: number; concurrency: number; exchange: ExchangeMode; exchangeDedupe: boolean; json?: boolean }>();
+  const exchangeMode = a.exchangeDedupe ? 'dedupe' : a.exchange;
+  const o: DemoOptions = { ...DEMO_DEFAULTS, db: a.db, jobs: a.jobs, workers: a.workers, kills: a.kills, concurrency: a.concurrency, exchangeMode };
   const tty = process.stderr.isTTY === true;
   let pending = false;
   let lastPlain = 0;

@@ -23,7 +23,7 @@ export function httpExchangeClient(baseUrl: string): ExchangeClient {
   return {
     async place(order, signal) {
       const res = await fetch(`${baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order), signal: signal ?? null });
-      if (res.status !== 201 && res.status !== 409) throw new Error(`exchange answered ${res.status}`);
+      if (res.status !== 201 && res.status !== 409 && res.status !== 422) throw new Error(`exchange answered ${res.status}`);
       return (await res.json()) as PlaceOutcome;
     },
     async find(clientOrderId, signal) {
@@ -57,11 +57,14 @@ export function createOrderHandler(opts: OrderHandlerOptions): { handler: Handle
   }));
   const handler: Handler = async (job, ctx) => {
     if (delayMs > 0) await sleep(delayMs, ctx.signal);
-    const order = await ctx.step('place-order', async () => {
+    const order = await ctx.step('place-order', async (s) => {
+      // The same client id and the same deadline on every send of this step.
       const out = await opts.exchange.place(
-        { clientOrderId: ctx.idempotencyKey('place-order'), jobId: job.id, placedBy: ctx.lease.workerId, payload: job.payload },
-        ctx.signal,
+        { clientOrderId: s.idempotencyKey, deadlineAt: s.deadlineAt, jobId: job.id, placedBy: ctx.lease.workerId, payload: job.payload },
+        s.signal,
       );
+      // Refused as too late: nothing was placed; the attempt fails and a later one places anew.
+      if (out.status === 'expired') throw new Error(`the exchange refused the order: its deadline ${String(out.deadlineAt)} had passed at ${out.now}`);
       // A duplicate refusal means an earlier attempt placed it: that order is ours.
       return { orderId: out.order.orderId, clientOrderId: out.order.clientOrderId } as Json;
     });

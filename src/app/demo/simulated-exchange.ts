@@ -1,8 +1,8 @@
 /**
- * A simulated exchange for the demo and the crash tests: an order book that can dedupe by
- * client order id (like most real exchanges) or not (the hard case), served over HTTP on
- * 127.0.0.1 so worker processes can place orders on it and be killed mid-request.
- * Independent of any test framework.
+ * A simulated exchange for the demo and the crash tests: an order book in one of four modes
+ * (see {@link ExchangeMode}), served over HTTP on 127.0.0.1 so worker processes can place
+ * orders on it and be killed, frozen or skewed mid-request. Independent of any test framework.
+ * Which behaviour covers which fault is {@link EXCHANGE_COVERAGE}.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,23 +16,68 @@ export interface ExchangeOrder {
   [field: string]: unknown;
 }
 
+/**
+ * How the exchange treats a repeated client order id or a late request:
+ * - `dedupe`: refuses any second order with a client id it has seen (permanently);
+ * - `dedupe-open`: refuses it only while the earlier order is still open, as several venues
+ *   document; a market or IOC order (`type: 'market' | 'ioc'`) fills at once and is never open;
+ * - `deadline`: refuses a request whose `deadlineAt` (epoch ms, required) has passed by its
+ *   clock, and accepts repeats otherwise;
+ * - `none`: accepts everything.
+ */
+export type ExchangeMode = 'dedupe' | 'dedupe-open' | 'deadline' | 'none';
+
+/** Every mode, in the order of the table above. */
+export const EXCHANGE_MODES: readonly ExchangeMode[] = ['dedupe', 'dedupe-open', 'deadline', 'none'];
+
+/** Which exchange behaviour makes which fault safe (with leasehold's steps, fence and reconcile). */
+export const EXCHANGE_COVERAGE: Readonly<Record<ExchangeMode, { crash: string; pause: string; skew: string; overrun: string }>> = {
+  dedupe: { crash: 'safe', pause: 'safe', skew: 'safe', overrun: 'safe' },
+  // Market and IOC orders are never open: for them this is no protection at all.
+  'dedupe-open': { crash: 'safe', pause: 'only while open', skew: 'only while open', overrun: 'only while open' },
+  deadline: { crash: 'safe', pause: 'safe', skew: 'up to the margin', overrun: 'safe' },
+  none: { crash: 'safe', pause: 'not safe', skew: 'not safe', overrun: 'not safe' },
+};
+
+/** The coverage table as text, for the demo's report. */
+export function formatExchangeCoverage(): string {
+  const head = ['exchange', 'crash (SIGKILL)', 'pause (SIGSTOP)', 'clock skew', 'fn past its deadline'];
+  const rows = EXCHANGE_MODES.map((m) => [m, EXCHANGE_COVERAGE[m].crash, EXCHANGE_COVERAGE[m].pause, EXCHANGE_COVERAGE[m].skew, EXCHANGE_COVERAGE[m].overrun]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const table = [head, ...rows].map((r) => `  ${r.map((c, i) => c.padEnd(w[i]!)).join('  ')}`.trimEnd());
+  return [...table, '  (dedupe-open: "open" means the first order still rests on the book; market and IOC orders never do)'].join('\n');
+}
+
 /** Options of an exchange. */
 export interface ExchangeOptions {
+  /** Default 'dedupe'. */
+  mode?: ExchangeMode;
+  /** Shorthand of old: true is 'dedupe', false is 'none'. Ignored when `mode` is given. */
   dedupe?: boolean;
+  /** The exchange's clock (for `deadline`), epoch ms. Default Date.now. */
+  now?: () => number;
   onPlace?: (req: Record<string, unknown>) => void;
 }
 
 /** What a placement returns. */
-export type PlaceOutcome = { status: 'accepted'; order: ExchangeOrder } | { status: 'duplicate'; order: ExchangeOrder };
+export type PlaceOutcome =
+  | { status: 'accepted'; order: ExchangeOrder }
+  | { status: 'duplicate'; order: ExchangeOrder }
+  | { status: 'expired'; deadlineAt: number | null; now: number };
 
 /**
  * The exchange's state, without HTTP: usable in-process (unit tests) or behind the server.
  * @example const book = new OrderBook({ dedupe: true }); book.place({ clientOrderId: 'k1', jobId: '1' });
  */
 export class OrderBook {
-  readonly dedupe: boolean;
+  readonly mode: ExchangeMode;
   private readonly orders: ExchangeOrder[] = [];
   private readonly byClientId = new Map<string, ExchangeOrder>();
+  /** Client ids whose order is still open (resting on the book). */
+  private readonly open = new Set<string>();
+  private readonly clock: () => number;
+  /** Requests refused because their deadline had passed. */
+  expiredRequests = 0;
   /** Every placement request received, per job (the at-least-once count). */
   readonly placementCalls = new Map<string, number>();
   private nextId = 1;
@@ -45,21 +90,55 @@ export class OrderBook {
    * crash tests kill the placing worker there: the effect is made, the worker never learns).
    */
   constructor(opts: ExchangeOptions = {}) {
-    this.dedupe = opts.dedupe ?? true;
+    this.mode = opts.mode ?? (opts.dedupe === false ? 'none' : 'dedupe');
+    if (!EXCHANGE_MODES.includes(this.mode)) throw new TypeError(`exchange mode must be one of ${EXCHANGE_MODES.join(', ')}, got ${String(this.mode)}`);
+    this.clock = opts.now ?? Date.now;
     this.onPlace = opts.onPlace;
   }
 
-  /** Places an order, or refuses it as a duplicate when deduping and the client id exists. */
-  place(req: { clientOrderId: string; jobId?: string | null; [field: string]: unknown }): PlaceOutcome {
+  /** Whether this exchange refuses a repeated client id (permanently). */
+  get dedupe(): boolean {
+    return this.mode === 'dedupe';
+  }
+
+  /**
+   * Places an order, or refuses it: as a duplicate (`dedupe`, or `dedupe-open` while the first
+   * is open), or as expired (`deadline`, when `deadlineAt` is missing or has passed).
+   */
+  place(req: { clientOrderId: string; jobId?: string | null; deadlineAt?: unknown; type?: unknown; [field: string]: unknown }): PlaceOutcome {
     const jobId = req.jobId ?? null;
     if (jobId !== null) this.placementCalls.set(jobId, (this.placementCalls.get(jobId) ?? 0) + 1);
+    if (this.mode === 'deadline') {
+      const now = this.clock();
+      const deadlineAt = typeof req.deadlineAt === 'number' ? req.deadlineAt : null;
+      if (deadlineAt === null || now > deadlineAt) {
+        this.expiredRequests++;
+        return { status: 'expired', deadlineAt, now };
+      }
+    }
     const existing = this.byClientId.get(req.clientOrderId);
-    if (this.dedupe && existing) return { status: 'duplicate', order: existing };
+    if (existing && (this.mode === 'dedupe' || (this.mode === 'dedupe-open' && this.open.has(req.clientOrderId)))) {
+      return { status: 'duplicate', order: existing };
+    }
     const order: ExchangeOrder = { ...req, orderId: `ex-${this.nextId++}`, clientOrderId: req.clientOrderId, jobId };
     this.orders.push(order);
     if (!existing) this.byClientId.set(req.clientOrderId, order);
+    // Market and IOC orders fill (or die) at once: they are never open.
+    if (req.type !== 'market' && req.type !== 'ioc') this.open.add(req.clientOrderId);
     this.onPlace?.(req);
     return { status: 'accepted', order };
+  }
+
+  /** {@link place}, returning the order it booked or the earlier one it refused as a duplicate; throws when refused as expired. */
+  placeOrder(req: { clientOrderId: string; jobId?: string | null; [field: string]: unknown }): ExchangeOrder {
+    const out = this.place(req);
+    if (out.status === 'expired') throw new Error(`order refused: its deadline ${String(out.deadlineAt)} had passed at ${out.now}`);
+    return out.order;
+  }
+
+  /** The open order with this client id fills (or is cancelled): it no longer rests on the book. */
+  close(clientOrderId: string): void {
+    this.open.delete(clientOrderId);
   }
 
   /** The first accepted order with this client id, if any (what a reconcile hook asks). */
@@ -90,8 +169,8 @@ export interface SimulatedExchange {
 
 /**
  * Serves an {@link OrderBook} on 127.0.0.1 at a random port: `POST /orders` with a JSON body
- * `{ clientOrderId, jobId?, ... }` answers 201 `{ status: 'accepted', order }` or 409
- * `{ status: 'duplicate', order }`; `GET /orders?clientOrderId=` answers 200 with the order
+ * `{ clientOrderId, jobId?, deadlineAt?, type?, ... }` answers 201 `{ status: 'accepted', order }`,
+ * 409 `{ status: 'duplicate', order }` or 422 `{ status: 'expired' }`; `GET /orders?clientOrderId=` answers 200 with the order
  * or 404.
  * @example const ex = await startSimulatedExchange({ dedupe: false }); ...; await ex.close();
  */
@@ -114,7 +193,7 @@ export async function startSimulatedExchange(opts: ExchangeOptions = {}): Promis
         const b = body as { clientOrderId?: unknown };
         if (typeof b?.clientOrderId !== 'string' || b.clientOrderId === '') return reply(400, { error: 'clientOrderId is required' });
         const out = book.place(b as { clientOrderId: string });
-        reply(out.status === 'accepted' ? 201 : 409, out);
+        reply(out.status === 'accepted' ? 201 : out.status === 'duplicate' ? 409 : 422, out);
       },
       () => reply(400, { error: 'body must be JSON' }),
     );

@@ -4,7 +4,8 @@
  */
 import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Json, Lease, StepRecord } from '../../domain/job.js';
-import { validateJson, validateKey } from '../../domain/validation.js';
+import { validateInteger, validateJson, validateKey } from '../../domain/validation.js';
+import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { idempotencyKey } from '../idempotency-key.js';
 import type { LeaseHolder } from './lease-holder.js';
@@ -15,8 +16,9 @@ import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
  * The second argument of every handler.
  * @example
  * async (job, ctx) => {
- *   const order = await ctx.step('place', async () => {
- *     const placed = await exchange.place({ clientOrderId: ctx.idempotencyKey('place'), ...job.payload });
+ *   const order = await ctx.step('place', async (s) => {
+ *     // The same client id and the same expiry on every send, retries included.
+ *     const placed = await exchange.place({ clientOrderId: s.idempotencyKey, expiresAt: s.deadlineAt, ...job.payload }, { signal: s.signal });
  *     return { id: placed.id }; // plain JSON: it is recorded
  *   });
  *   return { orderId: order.id };
@@ -34,15 +36,55 @@ export interface JobContext {
    * attempt its recorded result is returned and `fn` does not run. The result must be JSON
    * (`undefined` is recorded as `null`), and the recorded value is what you get back, the
    * first time and every time. A step name may be used once per attempt.
+   *
+   * fn gets the step's deadline, idempotency key and the attempt's signal ({@link StepRun}).
+   * Until fn settles the attempt is not ended: a timeout or shutdown aborts the signal and
+   * then waits for fn, up to the step's deadline.
    */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  step<T>(name: string, fn: (s: StepRun) => Promise<T>, opts?: StepOptions): Promise<T>;
   /** A key stable across attempts and processes for (this job, `name`): 32 chars of [A-Za-z0-9_-], e.g. a client order id. */
   idempotencyKey(name: string): string;
 }
 
+/** What a step's fn gets. */
+export interface StepRun {
+  /**
+   * The step's absolute deadline, epoch ms in the store's clock. Pass this same instant on
+   * every request fn sends (its own retries included) as the request's expiry (Kraken's
+   * `deadline`, Binance's `timestamp` + `recvWindow`): an exchange that refuses requests past
+   * it makes a paused or skewed worker safe. No new owner acts on the job before it (plus a
+   * margin) has passed.
+   */
+  readonly deadlineAt: number;
+  /** `ctx.idempotencyKey(name)` of this step: pass it as the client order id. */
+  readonly idempotencyKey: string;
+  /** The attempt's signal (`ctx.signal`). */
+  readonly signal: AbortSignal;
+}
+
+/** Per-step options of `ctx.step`. */
+export interface StepOptions {
+  /**
+   * How long after the step starts its deadline falls, 2000 to 60000 ms (the range venues'
+   * request windows accept), at most the lease less its safety margin. Default 10 s, or the
+   * safety margin of a lease too short for that (20% of it, at least 1 s).
+   */
+  deadlineMs?: number;
+}
+
+/** Least and greatest per-step deadline. */
+export const MIN_STEP_DEADLINE_MS = 2_000;
+export const MAX_STEP_DEADLINE_MS = 60_000;
+/** The step deadline when none is given (or the safety margin, when the lease is too short for it). */
+export const DEFAULT_STEP_DEADLINE_MS = 10_000;
+
 /** What a context needs from its worker. */
 export interface JobContextDeps {
   store: LeaseStore;
+  /** The worker's clock (the store's): step deadlines are read from it. */
+  clock: Clock;
+  leaseMs: number;
+  safetyMarginMs: number;
   reconcile: ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
   idempotencyNamespace: string;
@@ -62,9 +104,21 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
   const loadRecords = (): Promise<Map<string, StepRecord>> =>
     (records ??= deps.store.getStepRecords(job.id).then((list) => new Map(list.map((r) => [r.name, r]))));
 
-  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const defaultDeadlineMs = Math.min(DEFAULT_STEP_DEADLINE_MS, deps.safetyMarginMs);
+  const deadlineOf = (opts: StepOptions | undefined): number => {
+    if (opts === undefined) return defaultDeadlineMs;
+    if (typeof opts !== 'object' || opts === null) throw new ValidationError('opts', 'must be an object');
+    if (opts.deadlineMs === undefined) return defaultDeadlineMs;
+    const ms = validateInteger(opts.deadlineMs, 'deadlineMs', MIN_STEP_DEADLINE_MS, MAX_STEP_DEADLINE_MS);
+    const room = deps.leaseMs - deps.safetyMarginMs;
+    if (ms > room) throw new ValidationError('deadlineMs', `must be at most ${room} ms (the lease less its safety margin), got ${ms}`);
+    return ms;
+  };
+
+  async function step<T>(name: string, fn: (s: StepRun) => Promise<T>, opts?: StepOptions): Promise<T> {
     validateKey(name, 'name');
     if (typeof fn !== 'function') throw new ValidationError('fn', 'must be a function returning a promise');
+    const deadlineMs = deadlineOf(opts);
     // A second use of a name in one attempt would read back the first's record: almost always a bug.
     if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within an attempt`);
     used.add(name);
@@ -95,14 +149,22 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
       }
     }
 
-    await holder.ensureTime();
-    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name), deps.onStoreError, { startsStep: true });
+    // The deadline must fall within the lease it is written under: extend first when less is left.
+    await holder.ensureTime(deadlineMs);
+    const deadlineAt = deps.clock.now() + deadlineMs;
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { deadlineAt }), deps.onStoreError, { startsStep: true });
     // Retries may have used up lease time: self-fence again before the effect.
     await holder.ensureTime();
     // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
     // being released, or timed out) starts no new step.
     holder.controller.signal.throwIfAborted();
-    const value = await fn();
+    const run: StepRun = { deadlineAt, idempotencyKey: keyOf(name), signal: holder.controller.signal };
+    // The attempt does not end while fn (and the write of its result) is out.
+    return holder.trackStep(deadlineAt, (async () => record(name, await fn(run)))());
+  }
+
+  /** Records what fn returned (retried through blips: fn ran, so the step must not be left in doubt). */
+  async function record<T>(name: string, value: T): Promise<T> {
     const json = value === undefined ? null : value;
     let text: string;
     try {

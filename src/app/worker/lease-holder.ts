@@ -8,6 +8,7 @@ import { LeaseLostError, StoreUnavailableError, ValidationError } from '../../do
 import type { Lease } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
+import { assertMove, type AttemptPhase } from './attempt-phase.js';
 import type { SafeEmitter } from './worker-events.js';
 import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 
@@ -36,7 +37,13 @@ export class LeaseHolder {
   private current: Lease;
   /** Monotonic time taken just before the last successful acquire/extend was sent: the lease runs at least leaseMs from there. */
   private grantedAt: number;
-  private lostError: LeaseLostError | undefined;
+  /** Where the attempt is; every move is checked against the table in attempt-phase.ts. */
+  private phaseNow: AttemptPhase = 'running';
+  /** Why the lease is lost, and whether this process gave it up itself (then it hands the job back once no step fn is out). */
+  private lostBy: { error: LeaseLostError; locally: boolean } | undefined;
+  /** Step fns that have not settled, each with its deadline (store's clock). */
+  private readonly steps = new Set<{ deadlineAt: number; settled: Promise<void> }>();
+  private latestDeadline: number | undefined;
   private readonly heartbeatStop = new AbortController();
   /** Cancels the wait for the lease to run out; replaced each time it is re-armed. */
   private expiryWatch: AbortController | undefined;
@@ -45,12 +52,6 @@ export class LeaseHolder {
   private onLost: () => void = () => {};
   private inFlight: Promise<ExtendOutcome> | undefined;
   private heartbeatDone: Promise<void> = Promise.resolve();
-  private finished = false;
-  private settling = false;
-  /** The heartbeat was stopped: the attempt is over, and a late extend's answer is ignored. */
-  private stopped = false;
-  /** The lease ran out while the final write was under way: that write's reply decides, and no later write goes out. */
-  private ranOut = false;
   /** Resolves when the lease runs out during the final write, so a write that hangs is not waited on forever. */
   private readonly ranOutWhileSettling: Promise<void>;
   private onRanOut: () => void = () => {};
@@ -69,7 +70,95 @@ export class LeaseHolder {
 
   /** Whether the lease is lost or was given up; no write of this attempt will be issued. */
   get isLost(): boolean {
-    return this.lostError !== undefined;
+    return this.lostBy !== undefined;
+  }
+
+  /** Whether this process gave the lease up itself (it ran out unrenewed): nobody took it over, so it is still ours to hand back. */
+  get gaveUp(): boolean {
+    return this.lostBy?.locally === true;
+  }
+
+  /** Why the lease is lost (undefined while it is held). */
+  get lostReason(): LeaseLostError | undefined {
+    return this.lostBy?.error;
+  }
+
+  /** The attempt's phase. */
+  get phase(): AttemptPhase {
+    return this.phaseNow;
+  }
+
+  /** The attempt is over (`done`): a late extend's answer is ignored and every later write refused. */
+  private get ended(): boolean {
+    return this.phaseNow === 'done';
+  }
+
+  /** A method, not a comparison, so the phase is read afresh after each await. */
+  private isIn(...phases: AttemptPhase[]): boolean {
+    return phases.includes(this.phaseNow);
+  }
+
+  private move(to: AttemptPhase): void {
+    assertMove(this.phaseNow, to);
+    this.phaseNow = to;
+  }
+
+  /**
+   * Tracks a step fn until it settles, so the attempt is not ended while fn may still act.
+   * `deadlineAt` (store's clock) bounds the wait: past it, fn is abandoned.
+   */
+  trackStep<T>(deadlineAt: number, run: Promise<T>): Promise<T> {
+    const entry = { deadlineAt, settled: run.then(() => {}, () => {}) };
+    this.latestDeadline = Math.max(this.latestDeadline ?? deadlineAt, deadlineAt);
+    this.steps.add(entry);
+    void entry.settled.then(() => this.steps.delete(entry));
+    return run;
+  }
+
+  /**
+   * Waits, once the handler ended or was aborted, for every step fn that is still out to
+   * settle, or for the latest of their deadlines to pass by the clock (the store's time):
+   * the attempt keeps its slot and its heartbeat meanwhile. Past the deadline a still
+   * running fn is abandoned (its step is in doubt). Returns whether a fn was abandoned.
+   */
+  async waitForSteps(): Promise<boolean> {
+    if (this.steps.size === 0) return false;
+    this.move('waiting');
+    while (this.steps.size > 0) {
+      const left = Math.max(...[...this.steps].map((s) => s.deadlineAt)) - this.deps.clock.now();
+      if (left <= 0) return true;
+      const cancel = new AbortController();
+      await Promise.race([Promise.all([...this.steps].map((s) => s.settled)), waitOn(this.deps.clock, left, cancel.signal)]);
+      cancel.abort(INTERNAL_ABORT);
+    }
+    return false;
+  }
+
+  /** The latest deadline of any step this attempt began (store's clock), or undefined. */
+  get latestStepDeadline(): number | undefined {
+    return this.latestDeadline;
+  }
+
+  /**
+   * A lease given up locally (it ran out unrenewed) is handed back with a fenced write once
+   * no step fn is out: an extend that was sent before and lands late would otherwise grant a
+   * fresh lease to an attempt that no longer exists, and the job would sit idle for a whole
+   * lease. The token fences it: if another worker took the job over, it changes nothing.
+   * `write` is given the lease (the worker makes it a failed attempt, charged like a lease
+   * that expired, so a job that always loses its lease still ends). Waited on for at most one
+   * lease; a write that fails is reported and the lease simply expires.
+   */
+  async handBack(write: (lease: Lease) => Promise<unknown>, onError: (error: unknown) => void): Promise<void> {
+    this.move('handingBack');
+    const cancel = new AbortController();
+    const sent = write(this.current).then(
+      () => {},
+      (error: unknown) => {
+        if (!(error instanceof LeaseLostError)) onError(error);
+      },
+    );
+    await Promise.race([sent, waitOn(this.deps.clock, this.deps.leaseMs, cancel.signal)]);
+    cancel.abort(INTERNAL_ABORT);
   }
 
   /** Lease time left by this process's monotonic clock, counted from the last grant. */
@@ -93,25 +182,26 @@ export class LeaseHolder {
    * It settles in the background and its answer is ignored.
    */
   async stopHeartbeat(): Promise<void> {
-    this.stopped = true;
     this.heartbeatStop.abort(INTERNAL_ABORT);
     this.expiryWatch?.abort(INTERNAL_ABORT);
     if (!this.inFlight) await this.heartbeatDone;
   }
 
   /**
-   * Self-fencing before a step: with less than the safety margin of lease left, extend
-   * first; if that fails, give the lease up (abort the attempt) and throw.
+   * Self-fencing before a step: with less than the safety margin (or `needMs`, the step's
+   * deadline, when longer) of lease left, extend first; if that fails, give the lease up
+   * (abort the attempt) and throw.
    */
-  async ensureTime(): Promise<void> {
+  async ensureTime(needMs = 0): Promise<void> {
     this.throwIfLost();
     this.throwIfEnded();
-    if (this.remainingMs() >= this.deps.safetyMarginMs) return;
+    const need = Math.max(needMs, this.deps.safetyMarginMs);
+    if (this.remainingMs() >= need) return;
     // An extend that hangs is given up on once the lease runs out (the expiry watch marks it lost).
     const outcome = await Promise.race([this.extendOnce(), this.lost.then((): ExtendOutcome => 'lost')]);
-    if (outcome === 'ok' && this.remainingMs() >= this.deps.safetyMarginMs) return;
+    if (outcome === 'ok' && this.remainingMs() >= need) return;
     this.throwIfLost();
-    this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'));
+    this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'), true);
     this.throwIfLost();
   }
 
@@ -123,7 +213,7 @@ export class LeaseHolder {
    * is what decides (a LeaseLostError there marks the lease lost as usual).
    */
   beginSettling(): void {
-    this.settling = true;
+    this.move('settling');
   }
 
   /**
@@ -132,7 +222,7 @@ export class LeaseHolder {
    * without a `lease:lost` event: the lease was not lost, the attempt is over.
    */
   finish(): void {
-    this.finished = true;
+    if (!this.ended) this.move('done');
   }
 
   /**
@@ -144,7 +234,7 @@ export class LeaseHolder {
   async write<T>(op: (lease: Lease) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     this.throwIfLost();
     this.throwIfEnded();
-    if (this.ranOut) this.markLost(this.ranOutError());
+    if (this.isIn('ranOut')) this.markLost(this.ranOutError(), false);
     this.throwIfLost();
     if (opts.startsStep) this.controller.signal.throwIfAborted();
     try {
@@ -201,18 +291,21 @@ export class LeaseHolder {
 
   /** Throws the LeaseLostError when the lease is lost. */
   throwIfLost(): void {
-    if (this.lostError) throw this.lostError;
+    if (this.lostBy) throw this.lostBy.error;
   }
 
   /** A handler still running after its attempt ended gets LeaseLostError from any write (no `lease:lost`: the attempt is over). */
   private throwIfEnded(): void {
-    if (this.finished) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
+    if (this.ended) throw new LeaseLostError(this.current.job.id, this.current.token, `attempt ${this.current.token} of job ${this.current.job.id} has ended`);
   }
 
-  /** Records that the lease is gone: abort the attempt with a LeaseLostError and emit `lease:lost` (once). */
-  markLost(error: LeaseLostError): void {
-    if (this.lostError) return;
-    this.lostError = error;
+  /**
+   * Records that the lease is gone: abort the attempt with a LeaseLostError and emit
+   * `lease:lost` (once). `locally`: this process gave it up (nobody took it over).
+   */
+  markLost(error: LeaseLostError, locally = false): void {
+    if (this.lostBy) return;
+    this.lostBy = { error, locally };
     this.heartbeatStop.abort(INTERNAL_ABORT);
     this.expiryWatch?.abort(INTERNAL_ABORT);
     this.onLost();
@@ -235,21 +328,21 @@ export class LeaseHolder {
    */
   private armExpiry(): void {
     this.expiryWatch?.abort(INTERNAL_ABORT);
-    if (this.isLost || this.stopped) return;
+    if (this.isLost || this.ended) return;
     const watch = new AbortController();
     this.expiryWatch = watch;
     waitOn(this.deps.clock, this.remainingMs(), watch.signal).then(
       (elapsed) => {
-        if (!elapsed || watch.signal.aborted || this.isLost || this.stopped) return;
+        if (!elapsed || watch.signal.aborted || this.isLost || this.ended) return;
         // A grant that moved the deadline without re-arming cannot happen, but never fence early.
         if (this.remainingMs() > 0) return this.armExpiry();
         // The handler is done and its outcome is being written: as with a refused extend,
         // running out is no longer news by itself (the write may have committed). The final
         // write's reply decides, and any later write of the attempt is refused at the gate.
-        if (this.settling) {
-          this.ranOut = true;
+        if (this.isIn('settling')) {
+          this.move('ranOut');
           this.onRanOut();
-        } else this.markLost(this.ranOutError());
+        } else this.markLost(this.ranOutError(), true);
       },
       (error: unknown) => this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
     );
@@ -271,7 +364,7 @@ export class LeaseHolder {
       // The store is unreachable: keep trying while the lease may still be ours, then fence ourselves.
       const left = this.remainingMs();
       if (left <= 0) {
-        this.markLost(this.fenceError('the lease ran out while the store was unreachable'));
+        this.markLost(this.fenceError('the lease ran out while the store was unreachable'), true);
         return;
       }
       failures++;
@@ -289,12 +382,12 @@ export class LeaseHolder {
   }
 
   private async doExtend(): Promise<ExtendOutcome> {
-    if (this.isLost || this.stopped || this.ranOut) return 'lost';
+    if (this.isLost || this.ended || this.isIn('ranOut')) return 'lost';
     const sentAt = monotonicNow(this.deps.clock);
     try {
       const lease = await this.deps.store.extend(this.current, this.deps.leaseMs);
       // Lost meanwhile (the lease ran out while this extend hung) or the attempt is over: too late.
-      if (this.isLost || this.stopped || this.ranOut) return 'lost';
+      if (this.isLost || this.ended || this.isIn('ranOut')) return 'lost';
       this.current = lease;
       this.grantedAt = sentAt;
       this.armExpiry();
@@ -302,9 +395,9 @@ export class LeaseHolder {
       return 'ok';
     } catch (error) {
       // The attempt ended while this extend hung: its answer is ignored.
-      if (this.stopped) return 'lost';
+      if (this.ended) return 'lost';
       if (error instanceof LeaseLostError) {
-        if (this.settling) this.heartbeatStop.abort(INTERNAL_ABORT);
+        if (this.isIn('settling', 'ranOut')) this.heartbeatStop.abort(INTERNAL_ABORT);
         else this.markLost(error);
         return 'lost';
       }

@@ -7,6 +7,7 @@ import { LeaseholdError, LeaseLostError, PermanentError, StepInDoubtError, Valid
 import type { Job, Json, Lease } from '../../domain/job.js';
 import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
+import type { AttemptPhase } from './attempt-phase.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
@@ -26,8 +27,12 @@ export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
 export interface WorkerStatus {
   workerId: string;
   state: WorkerState;
-  /** Attempts in progress. */
-  running: { jobId: string; queue: string; attempt: number; token: number; leaseExpiresAt: number }[];
+  /**
+   * Attempts in progress, each in its phase: `waiting` is one whose handler ended or was
+   * aborted while a step's fn is still out (it keeps its slot until fn settles or the step's
+   * deadline passed).
+   */
+  running: { jobId: string; queue: string; attempt: number; token: number; leaseExpiresAt: number; phase: AttemptPhase }[];
   /**
    * Since start: completed jobs, final failures, retries scheduled, leases lost, leases
    * released at shutdown, and steps found in doubt (one per `step:in-doubt` event).
@@ -68,6 +73,8 @@ export class ShutdownAbortError extends LeaseholdError {
 }
 
 const MAX_STORE_BACKOFF_MS = 30_000;
+/** How far apart two hosts' clocks may be; a step's deadline counts as passed only this long after it. */
+const DEFAULT_CLOCK_MARGIN_MS = 2_000;
 
 /**
  * Claims jobs from a {@link LeaseStore} and runs their handlers with heartbeats, durable
@@ -182,12 +189,13 @@ export class ProcessingWorker {
     return {
       workerId: this.o.workerId,
       state: this.state,
-      running: [...this.running.values()].map(({ holder: { lease } }) => ({
+      running: [...this.running.values()].map(({ holder: { lease, phase } }) => ({
         jobId: lease.job.id,
         queue: lease.job.queue,
         attempt: lease.job.attempts,
         token: lease.token,
         leaseExpiresAt: lease.expiresAt,
+        phase,
       })),
       counts: { ...this.counts },
       lastError: this.lastError,
@@ -358,9 +366,16 @@ export class ProcessingWorker {
       outcome = await this.runHandler(job, holder);
     }
     disarmTimeout();
-    holder.beginSettling();
     try {
-      await this.settle(entry, job, outcome, startedAt);
+      // No overlap: a step fn still out (the handler was aborted, or left it running) may
+      // still act, so the attempt is not failed, retried or released before it settles or
+      // its deadline passed.
+      await holder.waitForSteps();
+      if (holder.gaveUp) await this.handBack(holder, job);
+      else if (!holder.isLost) {
+        holder.beginSettling();
+        await this.settle(entry, job, outcome, startedAt);
+      }
     } finally {
       holder.finish();
       await holder.stopHeartbeat();
@@ -375,6 +390,9 @@ export class ProcessingWorker {
     let unrecordable = false;
     const ctx = createJobContext(job, holder, {
       store: this.o.store,
+      clock: this.o.clock,
+      leaseMs: this.o.leaseMs,
+      safetyMarginMs: this.o.safetyMarginMs,
       reconcile: this.o.reconcileFor(job.queue),
       inDoubt: this.o.inDoubt,
       idempotencyNamespace: this.o.idempotencyNamespace,
@@ -454,6 +472,23 @@ export class ProcessingWorker {
       // The store stayed down past the lease: the job is not lost, it runs again once the lease expires.
       this.reportError(error, outcome.ok ? 'complete' : 'fail', job.id);
     }
+  }
+
+  /**
+   * Hands a lease this process gave up back to the store (fenced by its token), so a late
+   * extend cannot keep the job idle for a whole lease. It is written as a failed attempt
+   * due now, charged like a lease that ran out: a job that makes its worker lose the lease
+   * every time still ends when its attempts are used up. When a step was begun, the retry
+   * waits until that step's deadline plus the clock margin has passed.
+   */
+  private async handBack(holder: LeaseHolder, job: Job): Promise<void> {
+    const now = this.o.clock.now();
+    const deadline = holder.latestStepDeadline;
+    const retryAt = deadline === undefined ? now : Math.max(now, deadline + DEFAULT_CLOCK_MARGIN_MS);
+    const error = holder.lostReason;
+    const d = decideFailure(job, { now, permanent: false, policy: this.o.backoff, random: this.o.random });
+    const opts = d.status === 'retry' ? { retryAt } : { permanent: true };
+    await holder.handBack((lease) => this.o.store.fail(lease, error, opts), (e) => this.reportError(e, 'fail', job.id));
   }
 
   private async recordFailure(holder: LeaseHolder, job: Job, error: unknown, permanent: boolean): Promise<void> {

@@ -1,0 +1,50 @@
+/**
+ * The phases of one attempt, as data: the lease holder moves through this table and asserts
+ * each move, so an attempt is always in one named phase (what `getStatus()` shows) instead
+ * of a combination of flags.
+ *
+ * ```
+ * running --handler ended or aborted, a step fn still out--> waiting --fn settled or step deadline passed--> settling
+ * running --handler ended--> settling --final write answered--> done
+ * settling --lease ran out during the write--> ranOut --write answered--> done
+ * running|waiting --lease given up locally, fn settled--> handingBack --fenced release answered--> done
+ * ```
+ * A lost lease is not a phase of its own: it is a fact (with its reason) that can arise in
+ * any phase before `done`, and the attempt still waits for a step fn that is out.
+ */
+
+/** Every phase of an attempt. */
+export const ATTEMPT_PHASES = ['running', 'waiting', 'settling', 'ranOut', 'handingBack', 'done'] as const;
+
+/**
+ * Where an attempt is:
+ * - `running`: the handler runs;
+ * - `waiting`: the handler ended (or was aborted: timeout, shutdown, lost lease) while a step's
+ *   fn has not settled; the attempt keeps its slot and its lease until fn settles or the step's
+ *   deadline passed;
+ * - `settling`: the outcome (complete, fail, release) is being written;
+ * - `ranOut`: the lease ran out while that write was out; its reply decides;
+ * - `handingBack`: the lease was given up locally; a fenced release hands the job back;
+ * - `done`: over; any later write of the attempt is refused.
+ */
+export type AttemptPhase = (typeof ATTEMPT_PHASES)[number];
+
+/** For each phase, the phases it may move to. */
+export const PHASE_MOVES: Readonly<Record<AttemptPhase, readonly AttemptPhase[]>> = {
+  running: ['waiting', 'settling', 'handingBack', 'done'],
+  waiting: ['settling', 'handingBack', 'done'],
+  settling: ['ranOut', 'done'],
+  ranOut: ['done'],
+  handingBack: ['done'],
+  done: [],
+};
+
+/** Whether the table allows moving from `from` to `to`. */
+export function canMove(from: AttemptPhase, to: AttemptPhase): boolean {
+  return PHASE_MOVES[from].includes(to);
+}
+
+/** Throws when the table forbids the move: only a bug in the worker can get there. */
+export function assertMove(from: AttemptPhase, to: AttemptPhase): void {
+  if (!canMove(from, to)) throw new Error(`leasehold internal error: an attempt cannot move from ${from} to ${to}`);
+}

@@ -136,11 +136,12 @@ export function applyRelease(job: Job, now: number): Job {
  * counted; retry, or failed when the expiry budget is used up (rule 2). `maxAttempts` is
  * not touched: an outage is not a handler failure.
  */
-export function applyExpire(job: Job, now: number): Job {
+export function applyExpire(job: Job, now: number, retryAt?: number): Job {
   const leaseExpiries = job.leaseExpiries + 1;
   const lastError = leaseExpiredMessage(job.attempts, leaseExpiries, job.maxLeaseExpiries);
   const base = { ...job, leaseExpiries, lastError, lockedBy: null, lockedUntil: null, updatedAt: now };
-  return leaseExpiries > job.maxLeaseExpiries ? { ...base, status: 'failed', finishedAt: now } : { ...base, status: 'retry' };
+  if (leaseExpiries > job.maxLeaseExpiries) return { ...base, status: 'failed', finishedAt: now };
+  return retryAt === undefined ? { ...base, status: 'retry' } : { ...base, status: 'retry', runAt: retryAt };
 }
 
 /** The job after a manual cancel. */

@@ -50,6 +50,12 @@ export interface LeaseStore {
   completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]>;
   /** Records a failed attempt: retry after backoff (or `retryAt`), or failed. Fenced. */
   fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job>;
+  /**
+   * The holder gives up a lease it let run out (it could not renew in time): counted as a
+   * lease expiry, never a handler failure; retry at `retryAt` (default now, e.g. an open
+   * step's deadline plus the clock margin), or failed once the expiry budget is used up. Fenced.
+   */
+  expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job>;
   /** Gives the job back (pending, attempt not charged). Fenced. */
   release(lease: Lease): Promise<Job>;
   /** Records that a step is about to run (its intent: key, deadline). Fenced. Keeps an existing result. */

@@ -306,6 +306,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         await expectLeaseLost(store.fail(stale, 'boom'));
         await expectLeaseLost(store.extend(stale, 10_000));
         await expectLeaseLost(store.release(stale));
+        await expectLeaseLost(store.expireLease(stale));
         await expectLeaseLost(store.saveStep(stale, 's', 1));
         await expectLeaseLost(store.beginStep(stale, 's'));
         const [outcome] = await store.completeMany([{ lease: stale }]);
@@ -389,6 +390,22 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect((bad as ValidationError).field).toBe('permanent');
         expect(await store.get(ld.job.id)).toMatchObject({ status: 'processing' });
         expect(await store.fail(ld, 'x', null as unknown as undefined)).toMatchObject({ status: 'retry' });
+      });
+
+      it('expireLease counts a lease expiry, not a handler failure: retry at retryAt, failed once the expiry budget is used up', async () => {
+        const job = await enqueue({ maxAttempts: 1, maxLeaseExpiries: 1 });
+        const first = await acquireOne();
+        const given = await store.expireLease(first, { retryAt: START + 5000 });
+        expect(given).toMatchObject({ id: job.id, status: 'retry', runAt: START + 5000, attempts: 1, leaseExpiries: 1, lockedBy: null, lockedUntil: null });
+        expect(given.lastError).toBe('lease expired on attempt 1 (lease expiry 1 of 1 allowed)');
+        expect(await store.acquire(W1)).toEqual([]);
+        clock.advance(5000);
+        const second = await acquireOne();
+        expect(second.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
+        const ended = await store.expireLease(second);
+        expect(ended).toMatchObject({ status: 'failed', leaseExpiries: 2, finishedAt: clock.now() });
+        await expect(store.expireLease(second)).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.expireLease(second, { retryAt: -1 } as never)).rejects.toMatchObject({ field: 'retryAt' });
       });
 
       it('release gives the attempt back and makes the job pending', async () => {

@@ -160,7 +160,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'beginStep' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -189,6 +189,8 @@ class LeaseWrite extends Cmd {
           return s.fail(lease, `later ${this.arg}`, { retryAt: w.clock.now() + this.arg * 700 });
         case 'release':
           return s.release(lease);
+        case 'expireLease':
+          return s.expireLease(lease, this.arg % 2 === 0 ? undefined : { retryAt: w.clock.now() + this.arg * 700 });
         case 'beginStep':
           return s.beginStep(lease, step);
         case 'saveStep':
@@ -346,7 +348,7 @@ const commandArbs = [
     .tuple(
       fc.constantFrom<string>(...WORKERS, 'zombie'),
       fc.nat(5),
-      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'beginStep', 'saveStep'),
+      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'saveStep'),
       fc.nat(4),
     )
     .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),

@@ -220,6 +220,15 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.copy(rec);
   }
 
+  async expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job> {
+    this.open();
+    const { retryAt } = validateFailOptions(opts);
+    const rec = this.held(lease);
+    const now = this.now();
+    this.replace(rec, applyExpire(rec.job, now, retryAt), now);
+    return this.copy(rec);
+  }
+
   async release(lease: Lease): Promise<Job> {
     this.open();
     const rec = this.held(lease);

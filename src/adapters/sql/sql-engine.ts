@@ -51,6 +51,8 @@ export const WRITES = {
   // Used by dialects whose claim or reap writes rows one by one (MySQL).
   acquire: ['status', 'attempts', 'leaseExpiries', 'leaseToken', 'lockedBy', 'lockedUntil', 'lastError', 'updatedAt'],
   expire: ['status', 'leaseExpiries', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+  // A holder giving up a lease it let run out (expireLease): an expiry with a retry time.
+  expireHeld: ['status', 'leaseExpiries', 'lastError', 'runAt', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
 } as const satisfies Record<string, readonly WritableField[]>;
 
 /** The decided write of `next` for operation `name`; `resultText` is the result column's JSON text. */

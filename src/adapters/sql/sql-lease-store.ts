@@ -22,9 +22,10 @@ import type {
   StepRecord,
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
-import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
+import { applyCancel, applyExpire, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { sortSteps } from '../../domain/steps.js';
+import { holdsLease } from '../../domain/lease-rules.js';
 import {
   parseJobId,
   validateAcquire,
@@ -178,6 +179,23 @@ export class SqlLeaseStore implements LeaseStore {
       const d = decideFailure({ attempts, maxAttempts, leaseExpiries }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       const next = applyFail(lease.job, now, describeError(error), d.status === 'retry' ? d.runAt : null);
       return this.fenced(id, idNum, token, writeOf('fail', next), { attempts, maxAttempts });
+    });
+  }
+
+  async expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job> {
+    return this.run('expireLease', async () => {
+      const { retryAt } = validateFailOptions(opts);
+      const { id, idNum, token } = leaseInput(lease);
+      if (idNum === undefined) throw new LeaseLostError(id, token);
+      const now = this.now();
+      // Decided from the row as stored (read under its lock), as the model does: the expiry
+      // count is the row's, whatever the lease object says.
+      const job = await this.engine.updateLocked(idNum, (row) => {
+        if (!holdsLease(row, token)) throw new LeaseLostError(id, token);
+        return writeOf('expireHeld', applyExpire(row, now, retryAt));
+      });
+      if (!job) throw new LeaseLostError(id, token);
+      return job;
     });
   }
 

@@ -476,19 +476,17 @@ export class ProcessingWorker {
 
   /**
    * Hands a lease this process gave up back to the store (fenced by its token), so a late
-   * extend cannot keep the job idle for a whole lease. It is written as a failed attempt
-   * due now, charged like a lease that ran out: a job that makes its worker lose the lease
-   * every time still ends when its attempts are used up. When a step was begun, the retry
-   * waits until that step's deadline plus the clock margin has passed.
+   * extend cannot keep the job idle for a whole lease. It is written as a lease expiry
+   * (`expireLease`), never a handler failure: a store outage does not use up `maxAttempts`,
+   * while a job that makes its worker lose the lease every time still ends once its expiry
+   * budget is used up. When a step was begun, the retry waits until that step's deadline
+   * plus the clock margin has passed.
    */
   private async handBack(holder: LeaseHolder, job: Job): Promise<void> {
     const now = this.o.clock.now();
     const deadline = holder.latestStepDeadline;
     const retryAt = deadline === undefined ? now : Math.max(now, deadline + DEFAULT_CLOCK_MARGIN_MS);
-    const error = holder.lostReason;
-    const d = decideFailure(job, { now, permanent: false, policy: this.o.backoff, random: this.o.random });
-    const opts = d.status === 'retry' ? { retryAt } : { permanent: true };
-    await holder.handBack((lease) => this.o.store.fail(lease, error, opts), (e) => this.reportError(e, 'fail', job.id));
+    await holder.handBack((lease) => this.o.store.expireLease(lease, { retryAt }), (e) => this.reportError(e, 'fail', job.id));
   }
 
   private async recordFailure(holder: LeaseHolder, job: Job, error: unknown, permanent: boolean): Promise<void> {

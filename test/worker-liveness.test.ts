@@ -124,28 +124,8 @@ describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
     await wb.stop();
   });
 
-  it('a restart under the same workerId takes its predecessor\'s leases at once when it can prove it dead (same host and boot, pid gone)', async () => {
-    const { clock, store } = setup();
-    const { job } = await store.enqueue({ queue: 'q', payload: null });
-    const old = controllable(store);
-    const w1 = makeWorker({ store: old.store, clock, workerId: 'bot-1', ...live, handler: forever });
-    await w1.start();
-    await runUntil(clock, () => w1.getStatus().running.length === 1);
-    old.crash();
-    const restartedAt = clock.now();
-    let startedAt: number | undefined;
-    const w2 = makeWorker({ store, clock, workerId: 'bot-1', ...live, processIdentity: { ...HERE, pid: 2002, isRunning: () => false }, handler: async () => {
-      startedAt = clock.now();
-      return 'resumed';
-    } });
-    await w2.start();
-    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
-    expect(startedAt).toBe(restartedAt);
-    expect(await store.get(job.id)).toMatchObject({ attempts: 2, leaseExpiries: 1 });
-    await w2.stop();
-  });
-
-  it('a restart that cannot prove its predecessor dead (another boot) waits out the liveness timeout', async () => {
+  /** bot-1 holds the job and is SIGKILLed; a restart under bot-1 with `identity` resumes it. */
+  async function restartAfterKill(identity: ProcessIdentity): Promise<{ killedAt: number; lastSeen: number; startedAt: number; job: { attempts: number; leaseExpiries: number } }> {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });
     const old = controllable(store);
@@ -154,17 +134,30 @@ describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
     await runUntil(clock, () => w1.getStatus().running.length === 1);
     const lastSeen = (await store.listWorkers())[0]!.lastSeenAt;
     old.crash();
+    const killedAt = clock.now();
     let startedAt: number | undefined;
-    const w2 = makeWorker({ store, clock, workerId: 'bot-1', ...live, processIdentity: { ...HERE, bootId: 'boot-2', pid: 2002 }, handler: async () => {
+    const w2 = makeWorker({ store, clock, workerId: 'bot-1', ...live, processIdentity: identity, handler: async () => {
       startedAt = clock.now();
       return 'resumed';
     } });
     const starting = w2.start();
     await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
     await starting;
-    expect(startedAt).toBeGreaterThanOrEqual(lastSeen + 8000);
-    expect(startedAt).toBeLessThanOrEqual(lastSeen + 9000);
     await w2.stop();
+    return { killedAt, lastSeen, startedAt: startedAt!, job: (await store.get(job.id))! };
+  }
+
+  it('a restart under the same workerId takes its predecessor\'s leases at once when it can prove it dead (same host and boot, pid gone)', async () => {
+    const r = await restartAfterKill({ ...HERE, pid: 2002, isRunning: () => false });
+    expect(r.startedAt).toBe(r.killedAt);
+    expect(r.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
+  });
+
+  it('a restart that cannot prove its predecessor dead (another boot) waits out the liveness timeout', async () => {
+    const r = await restartAfterKill({ ...HERE, bootId: 'boot-2', pid: 2002 });
+    expect(r.startedAt).toBeGreaterThanOrEqual(r.lastSeen + 8000);
+    expect(r.startedAt).toBeLessThanOrEqual(r.lastSeen + 9000);
+    expect(r.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
   });
 
   it('two live processes with one workerId: the second start is refused with WorkerIdInUseError', async () => {

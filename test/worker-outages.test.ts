@@ -3,58 +3,39 @@ import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import { controllable, makeWorker, setup } from './support/worker-fixtures.js';
 
 describe('outages are not crashes', () => {
-  it('a job whose store was down 3 times while it ran (lease 2 s) completes: lease expiries have their own budget', async () => {
-    const { clock, store } = setup();
-    const { job } = await store.enqueue({ queue: 'q', payload: null });
-    const c = controllable(store);
-    let runs = 0;
-    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 2, pollIntervalMs: 500, handler: async (_j, ctx) => {
-      runs++;
-      await clock.sleep(3000, ctx.signal);
-      return 'placed';
-    } });
-    await worker.start();
-    for (let outage = 1; outage <= 3; outage++) {
-      await runUntil(clock, () => runs === outage && worker.getStatus().running.length === 1);
-      c.down(); // the database is unreachable for 4 s: no extend gets through, the lease runs out
-      await runUntil(clock, () => false, { until: clock.now() + 4000 });
-      c.up();
-    }
-    await runUntilIdle(store, clock);
-    const after = await store.get(job.id);
-    // The handler never failed: maxAttempts (3) is untouched, and the 3 expiries fit the budget of 10.
-    expect(after).toMatchObject({ status: 'done', result: 'placed', attempts: 4, leaseExpiries: 3, maxAttempts: 3, maxLeaseExpiries: 10 });
-    expect(runs).toBe(4);
-    await worker.stop();
-  });
-
-  it('a job whose database paused 3 times for 4 s while it ran (lease 2 s) completes: the lease given up is not a handler failure', async () => {
-    const { clock, store } = setup();
-    const { job } = await store.enqueue({ queue: 'q', payload: null });
-    const c = controllable(store);
-    let runs = 0;
-    const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 2, pollIntervalMs: 500, handler: async (_j, ctx) => {
-      runs++;
-      await clock.sleep(3000, ctx.signal);
-      return 'placed';
-    } });
-    await worker.start();
-    for (let outage = 1; outage <= 3; outage++) {
-      await runUntil(clock, () => runs === outage && worker.getStatus().running.length === 1);
-      c.pause(); // the database stops answering for 4 s: every call waits, the lease runs out
-      for (let t = 0; t < 4000; t += 100) {
-        clock.advance(100);
-        await flush();
+  for (const mode of ['down', 'paused'] as const) {
+    it(`a job whose database was ${mode === 'down' ? 'unreachable' : 'paused'} 3 times for 4 s while it ran (lease 2 s) completes: lease expiries have their own budget`, async () => {
+      const { clock, store } = setup();
+      const { job } = await store.enqueue({ queue: 'q', payload: null });
+      const c = controllable(store);
+      let runs = 0;
+      const worker = makeWorker({ store: c.store, clock, leaseDurationSeconds: 2, pollIntervalMs: 500, handler: async (_j, ctx) => {
+        runs++;
+        await clock.sleep(3000, ctx.signal);
+        return 'placed';
+      } });
+      await worker.start();
+      for (let outage = 1; outage <= 3; outage++) {
+        await runUntil(clock, () => runs === outage && worker.getStatus().running.length === 1);
+        // No extend gets through for 4 s (calls fail, or wait unanswered): the lease runs out,
+        // the worker gives it up and hands it back once the database answers again.
+        if (mode === 'down') c.down();
+        else c.pause();
+        for (let t = 0; t < 4000; t += 100) {
+          clock.advance(100);
+          await flush();
+        }
+        if (mode === 'down') c.up();
+        else c.resume();
       }
-      c.resume();
-    }
-    await runUntilIdle(store, clock);
-    const after = await store.get(job.id);
-    // The handler never failed: maxAttempts (3) is untouched, and the 3 expiries fit the budget of 10.
-    expect(after).toMatchObject({ status: 'done', result: 'placed', attempts: 4, leaseExpiries: 3, maxAttempts: 3, maxLeaseExpiries: 10 });
-    expect(runs).toBe(4);
-    await worker.stop();
-  });
+      await runUntilIdle(store, clock);
+      const after = await store.get(job.id);
+      // The handler never failed: maxAttempts (3) is untouched, and the 3 expiries fit the budget of 10.
+      expect(after).toMatchObject({ status: 'done', result: 'placed', attempts: 4, leaseExpiries: 3, maxAttempts: 3, maxLeaseExpiries: 10 });
+      expect(runs).toBe(4);
+      await worker.stop();
+    });
+  }
 
   it('a job that keeps losing its lease fails once its expiry budget is used up, and lastError says so', async () => {
     const { clock, store } = setup();

@@ -231,15 +231,17 @@ FROM processing_job_steps WHERE job_id = ?`;
 
 // ---- expiry and admin ----
 
-/** Every expired lease to retry, or failed when its expiry budget is used up (applyExpire). Params: now, now, now. */
-export const REAP_EXPIRED = `UPDATE processing_jobs
-SET status = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN 'failed' ELSE 'retry' END,
+/** applyExpire as a SET clause (it reads the old values). Params: now (updated_at), now (finished_at). */
+const EXPIRE_SET = `SET status = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN 'failed' ELSE 'retry' END,
     lease_expiries = lease_expiries + 1,
     last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries),
     locked_by = NULL,
     locked_until = NULL,
     updated_at = ?,
-    finished_at = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN ? ELSE finished_at END
+    finished_at = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN ? ELSE finished_at END`;
+
+/** Every expired lease to retry, or failed when its expiry budget is used up (applyExpire). Params: now, now, now. */
+export const REAP_EXPIRED = `UPDATE processing_jobs ${EXPIRE_SET}
 WHERE status = 'processing' AND locked_until <= ?`;
 
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
@@ -304,14 +306,7 @@ WHERE status = 'processing' AND locked_until > ?
   AND locked_by IN (SELECT worker_id FROM processing_workers WHERE last_seen_at + liveness_timeout_ms <= ?)`;
 
 /** An operator's release: applyExpire on every processing job one worker holds. Params: now, now, worker_id. */
-export const REAP_HELD_BY = `UPDATE processing_jobs
-SET status = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN 'failed' ELSE 'retry' END,
-    lease_expiries = lease_expiries + 1,
-    last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries),
-    locked_by = NULL,
-    locked_until = NULL,
-    updated_at = ?,
-    finished_at = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN ? ELSE finished_at END
+export const REAP_HELD_BY = `UPDATE processing_jobs ${EXPIRE_SET}
 WHERE status = 'processing' AND locked_by = ?`;
 
 /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */

@@ -15,6 +15,10 @@ export type { WorkerOptions, Handler, QueueHandler, ReconcileHook, ReconcileResu
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
 export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+export { LivenessLostError } from './app/worker/liveness-client.js';
+export type { ProcessIdentity } from './app/worker/process-identity.js';
+export { ServiceRunner } from './app/services/service-runner.js';
+export type { PeriodicService, ServiceRunnerDeps } from './app/services/service-runner.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 export { runUntil, runUntilIdle, flush } from './app/testing.js';

@@ -68,4 +68,4 @@ export type { BackoffPolicy, RandomSource, FailureDecision } from './domain/retr
 
 // ---- ports, for writing a store or a clock of your own ----
 export type { Clock, LeaseStore } from './ports/index.js';
-export type { CommonStoreOptions } from './adapters/shared/store-options.js';
+export type { CommonStoreOptions } from './adapters/common/store-options.js';

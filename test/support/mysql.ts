@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, it } from 'vitest';
 import { MysqlLeaseStore, type MysqlLeaseStoreOptions } from '../../src/adapters/mysql/index.js';
-import type { CommonStoreOptions } from '../../src/adapters/shared/store-options.js';
+import type { CommonStoreOptions } from '../../src/adapters/common/store-options.js';
 
 /** Server URL without a database. */
 export const MYSQL_URL = process.env.LEASEHOLD_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';

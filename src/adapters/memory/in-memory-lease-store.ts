@@ -64,9 +64,9 @@ import {
   type ScheduleDefinition,
 } from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { EnqueueListeners } from '../shared/enqueue-listeners.js';
-import { leaseInput, leaseOf } from '../shared/lease-input.js';
-import { resolveStoreOptions, type CommonStoreOptions, type ResolvedStoreOptions } from '../shared/store-options.js';
+import { EnqueueListeners } from '../common/enqueue-listeners.js';
+import { leaseInput, leaseOf } from '../common/lease-input.js';
+import { resolveStoreOptions, type CommonStoreOptions, type ResolvedStoreOptions } from '../common/store-options.js';
 import { BinaryHeap } from './binary-heap.js';
 
 /** Options of {@link InMemoryLeaseStore}. */

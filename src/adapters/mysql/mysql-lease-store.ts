@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../../domain/errors.js';
 import { validateInteger, validateTableName } from '../../domain/validation.js';
-import { resolveStoreOptions, validateOptionObject, type CommonStoreOptions } from '../shared/store-options.js';
+import { resolveStoreOptions, validateOptionObject, type CommonStoreOptions } from '../common/store-options.js';
 import { SqlLeaseStore } from '../sql/sql-lease-store.js';
 import { DEFAULT_TX_RETRY, type MysqlPoolLike, type TxRetryPolicy } from './mysql-driver.js';
 import { MysqlEngine } from './mysql-engine.js';

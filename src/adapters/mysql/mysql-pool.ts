@@ -2,7 +2,7 @@
  * The pools the adapter opens itself (from a `uri`): the only place mysql2 is constructed.
  */
 import type * as Mysql2 from 'mysql2/promise';
-import { loadDriver } from '../shared/load-driver.js';
+import { loadDriver } from '../common/load-driver.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { MysqlPoolLike } from './mysql-driver.js';
 import { READ_COMMITTED_SESSION } from './mysql-queries.js';

@@ -53,9 +53,9 @@ import {
   validateTime,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { EnqueueListeners } from '../shared/enqueue-listeners.js';
-import { leaseInput, leaseOf } from '../shared/lease-input.js';
-import type { ResolvedStoreOptions } from '../shared/store-options.js';
+import { EnqueueListeners } from '../common/enqueue-listeners.js';
+import { leaseInput, leaseOf } from '../common/lease-input.js';
+import type { ResolvedStoreOptions } from '../common/store-options.js';
 import { writeOf, type CompleteRow, type JobWrite, type SqlEngine } from './sql-engine.js';
 
 /**

@@ -5,11 +5,11 @@
  * a BEGIN IMMEDIATE transaction, every worker write is fenced in SQL).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { loadDriver } from '../shared/load-driver.js';
+import { loadDriver } from '../common/load-driver.js';
 import { ValidationError } from '../../domain/errors.js';
 import { leaseExpiredMessage } from '../../domain/lifecycle.js';
 import { validateInteger } from '../../domain/validation.js';
-import { resolveStoreOptions, type CommonStoreOptions } from '../shared/store-options.js';
+import { resolveStoreOptions, type CommonStoreOptions } from '../common/store-options.js';
 import { SqlLeaseStore } from '../sql/sql-lease-store.js';
 import { translateSqliteError, type SqliteDatabaseLike } from './sqlite-database.js';
 import { SqliteEngine } from './sqlite-engine.js';

@@ -10,7 +10,7 @@ import { MAX_LEASE_MS, validateDuration, validateInteger, validateName } from '.
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { SystemClock } from '../../adapters/clocks/system-clock.js';
-import { resolveBackoff } from '../../adapters/shared/store-options.js';
+import { resolveBackoff } from '../../adapters/common/store-options.js';
 import type { JobContext } from './job-context.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../adapters/clocks/manual-clock.js';
-import type { CommonStoreOptions } from '../../adapters/shared/store-options.js';
+import type { CommonStoreOptions } from '../../adapters/common/store-options.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** A store made for one test (or one property run), and how to throw it away. */

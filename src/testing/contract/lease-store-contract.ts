@@ -1,5 +1,5 @@
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
-import type { CommonStoreOptions } from '../../adapters/shared/store-options.js';
+import type { CommonStoreOptions } from '../../adapters/common/store-options.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';

@@ -12,6 +12,11 @@ export interface RunOptions {
   maxSteps?: number;
   /** Never advance the clock past this time (epoch ms); stop there instead. Default: no limit. */
   until?: number;
+  /**
+   * When nothing sleeps on the clock (a worker is inside a database round trip), wait this
+   * long in real time for something to sleep before giving up. Default 10000.
+   */
+  ioWaitMs?: number;
 }
 
 /** Lets every promise, timer-free callback and in-memory store call that is ready run. */
@@ -29,7 +34,13 @@ export async function runUntil(clock: ManualClock, done: () => boolean | Promise
   for (let steps = 0; ; steps++) {
     await flush();
     if (await done()) return steps;
-    const next = clock.nextWakeAt();
+    let next = clock.nextWakeAt();
+    if (next === undefined && (await clock.whenSleeping(opts.ioWaitMs ?? 10_000))) {
+      // Something came back from real I/O: it may have made the condition true.
+      await flush();
+      if (await done()) return steps;
+      next = clock.nextWakeAt();
+    }
     if (next === undefined) throw new Error('runUntil: nothing sleeps on the clock and the condition does not hold (is the worker started?)');
     if (opts.until !== undefined && next > opts.until) {
       clock.set(Math.max(clock.now(), opts.until));

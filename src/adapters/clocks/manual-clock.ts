@@ -15,6 +15,7 @@ interface Sleeper {
 export class ManualClock implements Clock {
   private current: number;
   private sleepers: Sleeper[] = [];
+  private sleepWaiters: Array<() => void> = [];
 
   /** Starts at `startMs` (epoch ms). Default: 1_700_000_000_000. */
   constructor(startMs = 1_700_000_000_000) {
@@ -52,6 +53,26 @@ export class ManualClock implements Clock {
     return next;
   }
 
+  /**
+   * Resolves when something next sleeps on this clock (at once if something sleeps now), or
+   * false after `realMs` of real time with nobody sleeping. Lets a test wait for a worker
+   * that is inside real I/O (a database round trip) to come back to its clock.
+   */
+  whenSleeping(realMs: number): Promise<boolean> {
+    if (this.sleepers.length > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.sleepWaiters = this.sleepWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, realMs);
+      this.sleepWaiters.push(waiter);
+    });
+  }
+
   /** How many sleeps are waiting on this clock. */
   get sleeping(): number {
     return this.sleepers.length;
@@ -74,6 +95,9 @@ export class ManualClock implements Clock {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.sleepers.push(sleeper);
+      const waiters = this.sleepWaiters;
+      this.sleepWaiters = [];
+      for (const w of waiters) w();
     });
   }
 }

@@ -6,6 +6,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
+import { loadMysqlMigrations } from '../src/adapters/mysql/mysql-migrator.js';
 import { mysqlQueries } from '../src/adapters/mysql/mysql-queries.js';
 import { SchemaTooNewError, ValidationError } from '../src/domain/errors.js';
 import { adminPool, createTestDatabase, describeMysql, endAdminPool, type TestDatabase } from './support/mysql.js';
@@ -19,6 +20,9 @@ async function versions(db: string, table = 'processing_jobs'): Promise<number[]
   const [rows] = await adminPool().query(`SELECT version FROM \`${db}\`.\`${table}_schema\` ORDER BY version`);
   return (rows as { version: number }[]).map((r) => r.version);
 }
+
+/** Every migration version the package ships, in order. */
+const ALL_VERSIONS = loadMysqlMigrations('processing_jobs').map((m) => m.version);
 
 await describeMysql('mysql: migrations and schema', () => {
   let db: TestDatabase;
@@ -36,8 +40,8 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
-      expect(await versions(db.name)).toEqual([1, 7]);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
       await store.close();
@@ -48,11 +52,43 @@ await describeMysql('mysql: migrations and schema', () => {
     const stores = Array.from({ length: 4 }, () => new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      expect(await versions(db.name)).toEqual([1, 7]);
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       await stores[0]!.enqueue({ queue: 'q', payload: 1 });
       expect((await stores[3]!.stats()).total).toBe(1);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('upgrading a database of schema 1: jobs get uids, keys their rows, the database an identity; a repeated 0003 is harmless', async () => {
+    const pool = adminPool();
+    const q = mysqlQueries('processing_jobs');
+    const all = loadMysqlMigrations('processing_jobs');
+    const { migrateMysql } = await import('../src/adapters/mysql/mysql-migrator.js');
+    const conn = mysql.createPool({ uri: db.url, connectionLimit: 1 });
+    try {
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all.filter((m) => m.version === 1) });
+      await pool.query(`INSERT INTO \`${db.name}\`.processing_jobs (queue, job_key, payload, status, run_at, created_at, updated_at) VALUES ('q', 'order-1', '1', 'pending', 0, 0, 0), ('q', NULL, '1', 'pending', 0, 0, 0)`);
+      // Half a run of 0003 (its first ALTER committed, the version not recorded), then the whole.
+      const v3 = all.find((m) => m.version === 3)!;
+      const alter = v3.statements.find((sql) => sql.startsWith('ALTER TABLE `processing_jobs`'))!;
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: [{ ...v3, statements: [alter] }] });
+      await pool.query(`DELETE FROM \`${db.name}\`.processing_jobs_schema WHERE version = 3`);
+    } finally {
+      await conn.end();
+    }
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
+      const [a, b] = await store.list();
+      expect(a!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(b!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(a!.uid).not.toBe(b!.uid);
+      expect(await store.identity()).toMatch(/^[0-9a-f]{32}$/);
+      expect(await store.enqueue({ queue: 'q', payload: 2, key: 'order-1' })).toMatchObject({ created: false, job: { id: a!.id } });
+    } finally {
+      await store.close();
     }
   });
 
@@ -78,7 +114,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

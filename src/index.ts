@@ -22,6 +22,10 @@ export { CronerCalendar } from './adapters/cron/croner-calendar.js';
 export type { CronCalendar } from './ports/calendar.js';
 export { scheduleSlotOf, MISSED_POLICIES } from './domain/schedule.js';
 export type { Schedule, ScheduleDefinition, MissedPolicy } from './domain/schedule.js';
+export { LivenessLostError } from './app/worker/liveness-client.js';
+export type { ProcessIdentity } from './app/worker/process-identity.js';
+export { ServiceRunner } from './app/services/service-runner.js';
+export type { PeriodicService, ServiceRunnerDeps } from './app/services/service-runner.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 
@@ -42,11 +46,13 @@ export {
   KeyRetiredError,
   SettleRefusedError,
   ScheduleNotFoundError,
+  WorkerAliveError,
+  WorkerIdInUseError,
 } from './domain/errors.js';
 export type { LeaseholdErrorCode } from './domain/errors.js';
 
 // ---- the job and its lifecycle ----
-export { JOB_STATUSES } from './domain/job.js';
+export { JOB_STATUSES, DEFAULT_MAX_LEASE_EXPIRIES } from './domain/job.js';
 export type {
   Json,
   JsonCompatible,
@@ -73,6 +79,11 @@ export { TRANSITIONS, FINAL_STATUSES, WAITING_STATUSES, canTransition } from './
 export type { LifecycleAction } from './domain/lifecycle.js';
 export { DEFAULT_BACKOFF, backoffDelay, decideFailure } from './domain/retry-policy.js';
 export type { BackoffPolicy, RandomSource, FailureDecision } from './domain/retry-policy.js';
+
+// ---- worker processes (liveness) ----
+export { LIVENESS_DEFAULTS } from './domain/liveness.js';
+export type { WorkerRegistration, WorkerProcess, WorkerInfo, RegisterOutcome, RegisterOptions, ReleaseWorkerOptions } from './domain/liveness.js';
+export type { NotChargedReason } from './domain/lifecycle.js';
 
 // ---- ports, for writing a store or a clock of your own ----
 export type { Clock, LeaseStore } from './ports/index.js';

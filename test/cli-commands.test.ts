@@ -90,7 +90,7 @@ describe('CLI command functions (in-memory store)', () => {
   it('list filters, retry and cancel follow the lifecycle, reap and prune report counts', async () => {
     const { clock, store } = setup();
     const a = (await enqueueCommand(store, { queue: 'q', payload: 1 })).job;
-    const b = (await enqueueCommand(store, { queue: 'q', payload: 2, maxAttempts: 1 })).job;
+    const b = (await enqueueCommand(store, { queue: 'q', payload: 2, maxLeaseExpiries: 0 })).job;
     expect((await cancelCommand(store, a.id)).job.status).toBe('cancelled');
     expect((await listCommand(store, { status: ['cancelled'] })).jobs.map((j) => j.id)).toEqual([a.id]);
     expect((await retryCommand(store, a.id)).job.status).toBe('pending');

@@ -44,6 +44,24 @@ export function cliSuite(target: CliTarget): void {
     expect(text.stdout).toMatch(/^enqueued job \d+ on mail \(pending\)\n$/);
   });
 
+  it('workers lists the processes the store knows; release-worker refuses a live one (exit 1) unless --force', { timeout: 120_000 }, async () => {
+    const store = target.open();
+    await store.registerWorker({ workerId: 'cli-bot', incarnation: 'inc-1', host: 'host-a', pid: 77, bootId: 'b', livenessTimeoutMs: 600_000 });
+    await store.enqueue({ queue: 'workers-q', payload: 1 });
+    await store.acquire({ workerId: 'cli-bot', leaseMs: 600_000, queues: ['workers-q'] });
+    await store.close();
+    const listed = await cli('--json', 'workers');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json.workers).toEqual([expect.objectContaining({ workerId: 'cli-bot', host: 'host-a', pid: 77, alive: true, jobsHeld: 1 })]);
+    expect((await cli('workers')).stdout).toMatch(/cli-bot\s+host-a\s+77\s.*alive\s+1/);
+    const refused = await cli('--json', 'release-worker', 'cli-bot');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain('WORKER_ALIVE');
+    const forced = await cli('release-worker', 'cli-bot', '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toBe('released 1 lease of worker cli-bot\n');
+  });
+
   it('show prints the job with its steps; an unknown id fails with exit 1', async () => {
     const { json } = await cli('--json', 'enqueue', 'show-q', '{"n":2}');
     const store = target.open();

@@ -4,6 +4,7 @@ import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { describeLeaseStoreExamples } from '../src/testing/contract/lease-store-examples.js';
 import { describeLeaseStoreKeys } from '../src/testing/contract/lease-store-keys.js';
 import { describeLeaseStoreModel } from '../src/testing/contract/lease-store-model.js';
+import { describeWorkerProcessExamples } from '../src/testing/contract/worker-process-examples.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
 await describeMysql('mysql', () => {
@@ -17,6 +18,7 @@ await describeMysql('mysql', () => {
   // ~100 ms of CREATE/DROP each, a fifth of the suite's time).
   describeLeaseStoreExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreKeys('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeWorkerProcessExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreModel('mysql', recycled.factory);
 });
 
@@ -24,7 +26,7 @@ await describeMysql('mysql', () => {
 // transaction. The examples again, on that path.
 await describeMysql('mysql (handed pool)', () => {
   afterAll(endAdminPool);
-  describeLeaseStoreExamples('mysql (handed pool)', async (options) => {
+  const handed = async (options: Parameters<Parameters<typeof describeLeaseStoreExamples>[1]>[0]) => {
     const db = await createTestDatabase('handed');
     const pool = mysql.createPool({ uri: db.url, connectionLimit: 3 });
     const store = new MysqlLeaseStore({ ...options, pool });
@@ -37,5 +39,7 @@ await describeMysql('mysql (handed pool)', () => {
         await db.drop();
       },
     };
-  });
+  };
+  describeLeaseStoreExamples('mysql (handed pool)', handed);
+  describeWorkerProcessExamples('mysql (handed pool)', handed);
 });

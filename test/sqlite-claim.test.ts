@@ -11,9 +11,9 @@ import type { LeaseStore } from '../src/ports/lease-store.js';
 
 /** Poisoned jobs before and after a fresh one, then a claim of one, then a claim of the rest. */
 async function poisonScenario(store: LeaseStore, clock: ManualClock): Promise<unknown> {
-  await store.enqueue({ queue: 'a', payload: 'early poison', priority: 0, maxAttempts: 1 });
-  await store.enqueue({ queue: 'a', payload: 'late poison', priority: 5, maxAttempts: 1 });
-  await store.enqueue({ queue: 'b', payload: 'other queue poison', priority: 0, maxAttempts: 1 });
+  await store.enqueue({ queue: 'a', payload: 'early poison', priority: 0, maxLeaseExpiries: 0 });
+  await store.enqueue({ queue: 'a', payload: 'late poison', priority: 5, maxLeaseExpiries: 0 });
+  await store.enqueue({ queue: 'b', payload: 'other queue poison', priority: 0, maxLeaseExpiries: 0 });
   await store.acquire({ workerId: 'w1', leaseMs: 1000, limit: 3 });
   clock.advance(1000);
   await store.enqueue({ queue: 'a', payload: 'fresh', priority: 1 });

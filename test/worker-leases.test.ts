@@ -235,7 +235,7 @@ describe('an extend that hangs (the store neither answers nor errors)', () => {
     const g = gated(store);
     g.hold('extend'); // a partition with the connection still open: the extend is sent, no reply comes
     const writes: string[] = [];
-    for (const method of ['beginStep', 'saveStep', 'complete', 'fail', 'release'] as const) {
+    for (const method of ['beginStep', 'saveStep', 'complete', 'fail', 'release', 'expireLease'] as const) {
       const real = store[method].bind(store) as (lease: Lease, ...rest: never[]) => Promise<unknown>;
       (store as unknown as Record<string, unknown>)[method] = (lease: Lease, ...rest: never[]) => {
         writes.push(`${method}#${lease.token}`);
@@ -276,9 +276,9 @@ describe('an extend that hangs (the store neither answers nor errors)', () => {
     // The job was taken over (here by this same worker, as attempt 2): only attempt 2 placed and completed.
     await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
     expect(placed).toEqual([2]);
-    // Attempt 1's one write is the fenced hand-back of the lease it gave up (a failed attempt due now).
-    expect(writes.filter((w) => w.endsWith('#1'))).toEqual(['fail#1']);
-    expect(writes).toEqual(['fail#1', 'beginStep#2', 'saveStep#2', 'complete#2']);
+    // Attempt 1's one write is the fenced hand-back of the lease it gave up (a lease expiry, due now).
+    expect(writes.filter((w) => w.endsWith('#1'))).toEqual(['expireLease#1']);
+    expect(writes).toEqual(['expireLease#1', 'beginStep#2', 'saveStep#2', 'complete#2']);
     g.open('extend'); // attempt 1's extend finally gets through (refused: the lease was taken over): nothing more happens
     await flush();
     expect(lost).toEqual([{ jobId: job.id, token: 1 }]);

@@ -17,7 +17,9 @@ export type LeaseholdErrorCode =
   | 'KEY_RETIRED'
   | 'TIMEOUT'
   | 'ABORTED'
-  | 'SCHEDULE_NOT_FOUND';
+  | 'SCHEDULE_NOT_FOUND'
+  | 'WORKER_ALIVE'
+  | 'WORKER_ID_IN_USE';
 
 /**
  * Base class of every error leasehold throws.
@@ -152,5 +154,28 @@ export class ScheduleNotFoundError extends LeaseholdError {
   constructor(name: string) {
     super('SCHEDULE_NOT_FOUND', `schedule ${JSON.stringify(name)} not found`);
     this.scheduleName = name;
+  }
+}
+
+/** An operator asked to release a worker's leases while that worker still shows a fresh sign of life. Nothing was changed. */
+export class WorkerAliveError extends LeaseholdError {
+  readonly workerId: string;
+  readonly lastSeenAt: number;
+  constructor(workerId: string, lastSeenAt: number, message?: string) {
+    super('WORKER_ALIVE', message ?? `worker ${workerId} is alive (last seen at ${new Date(lastSeenAt).toISOString()}); pass force to release its leases anyway`);
+    this.workerId = workerId;
+    this.lastSeenAt = lastSeenAt;
+  }
+}
+
+/** A worker started with a `workerId` that a live process already uses. Nothing was changed. */
+export class WorkerIdInUseError extends LeaseholdError {
+  readonly workerId: string;
+  constructor(workerId: string, holder: { host: string; pid: number; lastSeenAt: number }) {
+    super(
+      'WORKER_ID_IN_USE',
+      `workerId ${workerId} is in use by a live process (host ${holder.host}, pid ${holder.pid}, last seen at ${new Date(holder.lastSeenAt).toISOString()}); give each worker process its own workerId`,
+    );
+    this.workerId = workerId;
   }
 }

@@ -6,3 +6,4 @@ export * from './retry-policy.js';
 export * from './validation.js';
 export * from './steps.js';
 export * from './schedule.js';
+export * from './liveness.js';

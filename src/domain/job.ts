@@ -30,6 +30,9 @@ export const JOB_STATUSES = ['pending', 'processing', 'retry', 'done', 'failed',
 /** A job's status; see the lifecycle in `lifecycle.ts`. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** The lease-expiry budget of a job enqueued without `maxLeaseExpiries`. */
+export const DEFAULT_MAX_LEASE_EXPIRIES = 10;
+
 /**
  * A job as the store holds it. Times are epoch milliseconds. Returned jobs are copies.
  * `P` types the payload and `R` the result (default: any JSON); a store checks them at run
@@ -51,8 +54,14 @@ export interface Job<P = Json, R = Json> {
   status: JobStatus;
   priority: number;
   runAt: number;
+  /** Acquisitions so far (what `ctx.attempt` shows); an attempt not charged is given back. */
   attempts: number;
+  /** Handler failures allowed before the job fails (attempts lost to lease expiry do not count). */
   maxAttempts: number;
+  /** How often a holder lost the job by letting its lease run out (crash, pause, store outage). */
+  leaseExpiries: number;
+  /** Lease expiries allowed before the job fails as poison ("lease expired N times"). Default 10. */
+  maxLeaseExpiries: number;
   lockedBy: string | null;
   lockedUntil: number | null;
   /** Fencing token: increases at every change of ownership (every acquisition). 0 before the first. */
@@ -93,8 +102,13 @@ export interface NewJob<P = Json> {
   priority?: number;
   /** Earliest start (epoch ms). Default: now. */
   runAt?: number;
-  /** Acquisitions allowed before the job fails. Default 3. */
+  /** Handler failures allowed before the job fails. Default 3. */
   maxAttempts?: number;
+  /**
+   * Lease expiries allowed (a holder crashed, paused or lost the store) before the job fails
+   * as one that keeps killing its worker. Default 10; 0 fails it at its first expiry.
+   */
+  maxLeaseExpiries?: number;
 }
 
 /** A claim on a job: the token fences every write the holder makes. */

@@ -16,9 +16,9 @@ export function isEligible(job: Job, now: number): boolean {
   return isLeaseExpired(job, now);
 }
 
-/** An expired job with no attempt left fails instead of being handed out again (rule 2). */
+/** An expired job whose lease-expiry budget is used up fails instead of being handed out again (rule 2). */
 export function isPoisoned(job: Job, now: number): boolean {
-  return isLeaseExpired(job, now) && job.attempts >= job.maxAttempts;
+  return isLeaseExpired(job, now) && job.leaseExpiries + 1 > job.maxLeaseExpiries;
 }
 
 /** Claim order: priority, then runAt, then id (ids are increasing integers as strings). */

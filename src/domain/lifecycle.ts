@@ -45,27 +45,65 @@ export function assertTransition(jobId: string, action: LifecycleAction, status:
   if (!canTransition(action, status)) throw new InvalidTransitionError(jobId, action, status);
 }
 
-/** The message recorded when a lease expired and the job was taken from its holder. */
-export function leaseExpiredMessage(attempts: number, maxAttempts: number): string {
-  return attempts >= maxAttempts
-    ? `lease expired on attempt ${attempts} of ${maxAttempts}; no attempts left`
-    : `lease expired on attempt ${attempts} of ${maxAttempts}`;
+/**
+ * Attempts charged against `maxAttempts`: acquisitions, less those that ended because the
+ * lease ran out (counted in `leaseExpiries`, against their own budget). Attempts given back
+ * (see {@link giveBackAttempt}) were never charged: `attempts` went down with them.
+ */
+export function chargedAttempts(job: Pick<Job, 'attempts' | 'leaseExpiries'>): number {
+  return Math.max(0, job.attempts - job.leaseExpiries);
+}
+
+/** Whether one more lease expiry ends the job (the poison rule, rule 2). */
+export function expiryBudgetUsedUp(job: Pick<Job, 'leaseExpiries' | 'maxLeaseExpiries'>): boolean {
+  return job.leaseExpiries + 1 > job.maxLeaseExpiries;
+}
+
+/**
+ * The message recorded when a lease expired: `expiries` counts this expiry. When the budget
+ * is used up the job fails, and the message says that lease expiries (not handler failures)
+ * ended it.
+ */
+export function leaseExpiredMessage(attempt: number, expiries: number, maxExpiries: number): string {
+  return expiries > maxExpiries
+    ? `lease expired ${expiries} times, more than the job's budget of ${maxExpiries} lease expiries; the job failed without its handler failing (the holder crashed, paused or lost the store each time)`
+    : `lease expired on attempt ${attempt} (lease expiry ${expiries} of ${maxExpiries} allowed)`;
+}
+
+/**
+ * Why an attempt is not charged: released at shutdown, handed back before its handler
+ * started, or held back by a limit. A job given back for any of these is `pending` again with
+ * its acquisition undone, so neither `maxAttempts` nor the expiry budget moves.
+ */
+export type NotChargedReason = 'shutdown' | 'unstarted' | 'held-back';
+
+/** Every {@link NotChargedReason}. */
+export const NOT_CHARGED_REASONS: readonly NotChargedReason[] = ['shutdown', 'unstarted', 'held-back'];
+
+/**
+ * The attempt counter after an acquisition that is not charged: it is undone. The one
+ * definition of "not charged" (release, and whatever later hands a job back without running it).
+ */
+export function giveBackAttempt(attempts: number): number {
+  return Math.max(0, attempts - 1);
 }
 
 // The functions below give the job that each transition produces. They do not check the
 // guard (callers do, with the table or a fenced WHERE); they only say what changes.
 
-/** The job after `workerId` acquires it at `now`; a lease taken over records why. */
+/** The job after `workerId` acquires it at `now`; a lease taken over records why and counts the expiry. */
 export function applyAcquire(job: Job, workerId: string, now: number, leaseMs: number): Job {
   const takenOver = job.status === 'processing';
+  const leaseExpiries = takenOver ? job.leaseExpiries + 1 : job.leaseExpiries;
   return {
     ...job,
     status: 'processing',
     attempts: job.attempts + 1,
+    leaseExpiries,
     leaseToken: job.leaseToken + 1,
     lockedBy: workerId,
     lockedUntil: now + leaseMs,
-    lastError: takenOver ? leaseExpiredMessage(job.attempts, job.maxAttempts) : job.lastError,
+    lastError: takenOver ? leaseExpiredMessage(job.attempts, leaseExpiries, job.maxLeaseExpiries) : job.lastError,
     updatedAt: now,
   };
 }
@@ -88,16 +126,22 @@ export function applyFail(job: Job, now: number, lastError: string, retryAt: num
     : { ...base, status: 'retry', runAt: retryAt };
 }
 
-/** The job after its holder releases it (graceful shutdown): the attempt is given back. */
+/** The job after its holder releases it (graceful shutdown, unstarted, held back): the attempt is not charged. */
 export function applyRelease(job: Job, now: number): Job {
-  return { ...job, status: 'pending', attempts: Math.max(0, job.attempts - 1), lockedBy: null, lockedUntil: null, updatedAt: now };
+  return { ...job, status: 'pending', attempts: giveBackAttempt(job.attempts), lockedBy: null, lockedUntil: null, updatedAt: now };
 }
 
-/** The job after its expired lease is reaped: retry, or failed when no attempt is left (rule 2). */
-export function applyExpire(job: Job, now: number): Job {
-  const lastError = leaseExpiredMessage(job.attempts, job.maxAttempts);
-  const base = { ...job, lastError, lockedBy: null, lockedUntil: null, updatedAt: now };
-  return job.attempts >= job.maxAttempts ? { ...base, status: 'failed', finishedAt: now } : { ...base, status: 'retry' };
+/**
+ * The job after its expired lease is reaped (or found poisoned at acquire): the expiry is
+ * counted; retry, or failed when the expiry budget is used up (rule 2). `maxAttempts` is
+ * not touched: an outage is not a handler failure.
+ */
+export function applyExpire(job: Job, now: number, retryAt?: number): Job {
+  const leaseExpiries = job.leaseExpiries + 1;
+  const lastError = leaseExpiredMessage(job.attempts, leaseExpiries, job.maxLeaseExpiries);
+  const base = { ...job, leaseExpiries, lastError, lockedBy: null, lockedUntil: null, updatedAt: now };
+  if (leaseExpiries > job.maxLeaseExpiries) return { ...base, status: 'failed', finishedAt: now };
+  return retryAt === undefined ? { ...base, status: 'retry' } : { ...base, status: 'retry', runAt: retryAt };
 }
 
 /** The job after a manual cancel. */
@@ -105,9 +149,9 @@ export function applyCancel(job: Job, now: number): Job {
   return { ...job, status: 'cancelled', updatedAt: now, finishedAt: now };
 }
 
-/** The job after a manual retry: pending now, attempts reset. Steps are kept. */
+/** The job after a manual retry: pending now, attempts and lease expiries reset. Steps are kept. */
 export function applyManualRetry(job: Job, now: number): Job {
-  return { ...job, status: 'pending', attempts: 0, runAt: now, updatedAt: now, finishedAt: null };
+  return { ...job, status: 'pending', attempts: 0, leaseExpiries: 0, runAt: now, updatedAt: now, finishedAt: null };
 }
 
 /**

@@ -3,6 +3,7 @@
  * Time and randomness are parameters, so the policy is deterministic under test.
  */
 import type { Job } from './job.js';
+import { chargedAttempts } from './lifecycle.js';
 
 /** Exponential backoff with full jitter: delay = random(0, min(maxMs, baseMs * factor^(attempt-1))). */
 export interface BackoffPolicy {
@@ -34,15 +35,17 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: Ran
 export type FailureDecision = { status: 'retry'; runAt: number } | { status: 'failed' };
 
 /**
- * Decide a failed attempt: `failed` when permanent or no attempt is left, else `retry` at
+ * Decide a failed attempt: `failed` when permanent or no charged attempt is left, else `retry` at
  * `retryAt` if given, otherwise after the backoff.
  */
 export function decideFailure(
-  job: Pick<Job, 'attempts' | 'maxAttempts'>,
+  job: Pick<Job, 'attempts' | 'maxAttempts'> & Partial<Pick<Job, 'leaseExpiries'>>,
   opts: { now: number; permanent?: boolean; retryAt?: number; policy: BackoffPolicy; random: RandomSource },
 ): FailureDecision {
-  if (opts.permanent || job.attempts >= job.maxAttempts) return { status: 'failed' };
-  const runAt = opts.retryAt ?? opts.now + backoffDelay(job.attempts, opts.policy, opts.random);
+  // Handler failures only: attempts that ended in a lease expiry have their own budget.
+  const charged = chargedAttempts({ attempts: job.attempts, leaseExpiries: job.leaseExpiries ?? 0 });
+  if (opts.permanent || charged >= job.maxAttempts) return { status: 'failed' };
+  const runAt = opts.retryAt ?? opts.now + backoffDelay(charged, opts.policy, opts.random);
   return { status: 'retry', runAt };
 }
 

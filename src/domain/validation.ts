@@ -3,7 +3,7 @@
  * `ValidationError` naming the field, thrown before anything is written.
  */
 import { ValidationError } from './errors.js';
-import { JOB_STATUSES, type IdempotencyKeyFormat, type JobStatus, type Json, type NewJob } from './job.js';
+import { DEFAULT_MAX_LEASE_EXPIRIES, JOB_STATUSES, type IdempotencyKeyFormat, type JobStatus, type Json, type NewJob } from './job.js';
 
 /** Default payload size limit: 1 MiB of UTF-8 JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -29,6 +29,7 @@ export interface ValidatedNewJob {
   priority: number;
   runAt: number;
   maxAttempts: number;
+  maxLeaseExpiries: number;
 }
 
 /**
@@ -301,7 +302,7 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts']);
+  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries']);
   for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...known].join(', ')})`);
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
@@ -310,10 +311,12 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
   const priority = job.priority === undefined ? 0 : validateInteger(job.priority, `${f}priority`, INT32_MIN, INT32_MAX);
   const runAt = job.runAt === undefined ? now : validateTime(job.runAt, `${f}runAt`);
   const maxAttempts = job.maxAttempts === undefined ? 3 : validateInteger(job.maxAttempts, `${f}maxAttempts`, 1, 1_000_000);
+  const maxLeaseExpiries =
+    job.maxLeaseExpiries === undefined ? DEFAULT_MAX_LEASE_EXPIRIES : validateInteger(job.maxLeaseExpiries, `${f}maxLeaseExpiries`, 0, 1_000_000);
   if (job.reuseKey !== undefined && typeof job.reuseKey !== 'boolean') throw new ValidationError(`${f}reuseKey`, `must be a boolean, got ${show(job.reuseKey)}`);
   const format = job.idempotencyKeyFormat ?? 'alnum';
   if (format !== 'alnum' && format !== 'uuid') throw new ValidationError(`${f}idempotencyKeyFormat`, `must be 'alnum' or 'uuid', got ${show(format)}`);
-  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts };
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts, maxLeaseExpiries };
 }
 
 /** Checks the arguments of `acquire` and applies defaults. */

@@ -24,6 +24,7 @@ import type {
   StepRecord,
 } from '../domain/job.js';
 import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
+import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -63,6 +64,12 @@ export interface LeaseStore {
   completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]>;
   /** Records a failed attempt: retry after backoff (or `retryAt`), or failed. Fenced. */
   fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job>;
+  /**
+   * The holder gives up a lease it let run out (it could not renew in time): counted as a
+   * lease expiry, never a handler failure; retry at `retryAt` (default now, e.g. an open
+   * step's deadline plus the clock margin), or failed once the expiry budget is used up. Fenced.
+   */
+  expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job>;
   /** Gives the job back (pending, attempt not charged). Fenced. */
   release(lease: Lease): Promise<Job>;
   /**
@@ -130,6 +137,38 @@ export interface LeaseStore {
   advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined>;
   /** Deletes the schedule (its jobs stay). True when it existed. */
   removeSchedule(name: string): Promise<boolean>;
+  /**
+   * Makes a worker process known, with its first sign of life at the store's now. Refused
+   * (`ok: false`, with the current holder) while a live process holds the id, unless the
+   * caller proved that exact incarnation dead (`replaces`). A dead holder's row is replaced.
+   */
+  registerWorker(reg: WorkerRegistration, opts?: RegisterOptions): Promise<RegisterOutcome>;
+  /**
+   * Renews the process's sign of life (last seen = the store's now). `null` when the row is
+   * another incarnation's, gone, or was already judged dead: the caller is superseded and
+   * must not act on its leases any more.
+   */
+  renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null>;
+  /** Removes the process's row at a clean stop (only that incarnation's). Returns whether a row went. */
+  unregisterWorker(workerId: string, incarnation: string): Promise<boolean>;
+  /** Every known worker process, with whether it is alive by the store's clock and how many jobs it holds; by id. */
+  listWorkers(): Promise<WorkerInfo[]>;
+  /**
+   * Marks the leases of every dead process as expired (lockedUntil = now, never later than it
+   * was), keeping the claim: the next acquire takes them over, fenced by the token. Safe to
+   * run from many processes at once. Returns how many leases it marked.
+   */
+  sweepDeadWorkers(): Promise<number>;
+  /**
+   * An operator's release of a worker's leases: each processing job it holds moves on as a
+   * reaped one (retry, counted as a lease expiry; failed once the budget is used up), and its
+   * row goes, so the process, if it wakes, finds itself superseded. Refused with
+   * `WorkerAliveError` while the process shows a fresh sign of life, unless `force`.
+   * Returns how many jobs it released.
+   */
+  releaseWorkerLeases(workerId: string, opts?: ReleaseWorkerOptions): Promise<number>;
+  /** Deletes rows of processes dead for more than `olderThanMs` that hold no lease. Returns how many. */
+  pruneWorkers(opts: { olderThanMs: number }): Promise<number>;
   /**
    * Calls `listener` after a job is enqueued through this store object (same process), so
    * an idle worker can wake at once instead of waiting for its next poll. Returns an

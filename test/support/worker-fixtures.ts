@@ -13,9 +13,12 @@ export function setup(): { clock: ManualClock; store: InMemoryLeaseStore } {
   return { clock, store: new InMemoryLeaseStore({ clock, random: () => 0.5 }) };
 }
 
-/** A worker with test-friendly defaults: no signal handling, fixed jitter, the given clock. */
+/**
+ * A worker with test-friendly defaults: no signal handling, fixed jitter, the given clock,
+ * and liveness off (these tests are about leases; test/worker-liveness.test.ts turns it on).
+ */
 export function makeWorker(opts: Omit<WorkerOptions, 'clock'> & { clock: ManualClock }): ProcessingWorker {
-  return new ProcessingWorker({ handleSignals: false, random: () => 0.5, workerId: 'w1', ...opts });
+  return new ProcessingWorker({ handleSignals: false, random: () => 0.5, workerId: 'w1', liveness: false, ...opts });
 }
 
 /**

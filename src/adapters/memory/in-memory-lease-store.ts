@@ -54,9 +54,10 @@ import {
   validateSettleOutcome,
   validateStepIntent,
   validateTime,
+  validateName,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
-import { ScheduleNotFoundError, ValidationError } from '../../domain/errors.js';
+import { ScheduleNotFoundError, ValidationError, WorkerAliveError } from '../../domain/errors.js';
 import {
   applyScheduleAdvance,
   applyScheduleDefinition,
@@ -70,6 +71,22 @@ import {
   type ScheduleAdvanceResult,
   type ScheduleDefinition,
 } from '../../domain/schedule.js';
+import {
+  isWorkerAlive,
+  mayRegister,
+  mayRenew,
+  sweptLockedUntil,
+  validateForce,
+  validatePruneWorkers,
+  validateReplaces,
+  validateWorkerRegistration,
+  type RegisterOptions,
+  type RegisterOutcome,
+  type ReleaseWorkerOptions,
+  type WorkerInfo,
+  type WorkerProcess,
+  type WorkerRegistration,
+} from '../../domain/liveness.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
@@ -140,6 +157,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly listeners = new EnqueueListeners();
   /** Schedules by name; payloads kept as JSON text, like jobs'. */
   private readonly schedules = new Map<string, { s: Schedule; payloadText: string }>();
+  private readonly workers = new Map<string, WorkerProcess>();
   private nextId = 1;
   private closed = false;
 
@@ -245,6 +263,15 @@ export class InMemoryLeaseStore implements LeaseStore {
     const now = this.now();
     const d = decideFailure(rec.job, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
     this.replace(rec, applyFail(rec.job, now, describeError(error), d.status === 'retry' ? d.runAt : null), now);
+    return this.copy(rec);
+  }
+
+  async expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job> {
+    this.open();
+    const { retryAt } = validateFailOptions(opts);
+    const rec = this.held(lease);
+    const now = this.now();
+    this.replace(rec, applyExpire(rec.job, now, retryAt), now);
     return this.copy(rec);
   }
 
@@ -485,6 +512,83 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.schedules.delete(validateScheduleName(name));
   }
 
+  async registerWorker(reg: WorkerRegistration, opts: RegisterOptions = {}): Promise<RegisterOutcome> {
+    this.open();
+    const r = validateWorkerRegistration(reg);
+    const replaces = validateReplaces(opts);
+    const now = this.now();
+    const existing = this.workers.get(r.workerId);
+    if (!mayRegister(existing, now, { replaces })) return { ok: false, current: this.info(existing!, now) };
+    // The predecessor under this id is gone: its leases become claimable at once (the claim
+    // and token stay, so the new process's acquire takes them over, fenced).
+    if (existing) this.expireLeasesOf(new Set([r.workerId]), now);
+    const worker: WorkerProcess = { ...r, startedAt: now, lastSeenAt: now };
+    this.workers.set(r.workerId, worker);
+    return { ok: true, worker: { ...worker } };
+  }
+
+  async renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null> {
+    this.open();
+    validateName(workerId, 'workerId');
+    const now = this.now();
+    const existing = this.workers.get(workerId);
+    if (!mayRenew(existing, incarnation, now)) return null;
+    existing!.lastSeenAt = now;
+    return { ...existing! };
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    this.open();
+    validateName(workerId, 'workerId');
+    if (this.workers.get(workerId)?.incarnation !== incarnation) return false;
+    return this.workers.delete(workerId);
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    this.open();
+    const now = this.now();
+    return [...this.workers.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0)).map((w) => this.info(w, now));
+  }
+
+  async sweepDeadWorkers(): Promise<number> {
+    this.open();
+    const now = this.now();
+    const dead = new Set([...this.workers.values()].filter((w) => !isWorkerAlive(w, now)).map((w) => w.workerId));
+    return dead.size === 0 ? 0 : this.expireLeasesOf(dead, now);
+  }
+
+  async releaseWorkerLeases(workerId: string, opts: ReleaseWorkerOptions = {}): Promise<number> {
+    this.open();
+    validateName(workerId, 'workerId');
+    const force = validateForce(opts);
+    const now = this.now();
+    const w = this.workers.get(workerId);
+    if (w && isWorkerAlive(w, now) && !force) throw new WorkerAliveError(workerId, w.lastSeenAt);
+    let n = 0;
+    for (const rec of this.jobs.values()) {
+      if (rec.job.status !== 'processing' || rec.job.lockedBy !== workerId) continue;
+      this.replace(rec, applyExpire(rec.job, now), now);
+      n++;
+    }
+    this.workers.delete(workerId);
+    return n;
+  }
+
+  async pruneWorkers(opts: { olderThanMs: number }): Promise<number> {
+    this.open();
+    const olderThanMs = validatePruneWorkers(opts);
+    const now = this.now();
+    const holding = new Set<string>();
+    for (const { job } of this.jobs.values()) if (job.status === 'processing' && job.lockedBy !== null) holding.add(job.lockedBy);
+    let n = 0;
+    for (const w of [...this.workers.values()]) {
+      if (isWorkerAlive(w, now) || w.lastSeenAt + w.livenessTimeoutMs + olderThanMs > now || holding.has(w.workerId)) continue;
+      this.workers.delete(w.workerId);
+      n++;
+    }
+    return n;
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -555,6 +659,8 @@ export class InMemoryLeaseStore implements LeaseStore {
       runAt: v.runAt,
       attempts: 0,
       maxAttempts: v.maxAttempts,
+      leaseExpiries: 0,
+      maxLeaseExpiries: v.maxLeaseExpiries,
       lockedBy: null,
       lockedUntil: null,
       leaseToken: 0,
@@ -667,6 +773,8 @@ export class InMemoryLeaseStore implements LeaseStore {
       runAt: j.runAt,
       attempts: j.attempts,
       maxAttempts: j.maxAttempts,
+      leaseExpiries: j.leaseExpiries,
+      maxLeaseExpiries: j.maxLeaseExpiries,
       lockedBy: j.lockedBy,
       lockedUntil: j.lockedUntil,
       leaseToken: j.leaseToken,
@@ -676,6 +784,24 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
     };
+  }
+
+  /** Marks the unexpired leases held by these worker ids as expired now; returns how many. */
+  private expireLeasesOf(workerIds: Set<string>, now: number): number {
+    let n = 0;
+    for (const rec of this.jobs.values()) {
+      const j = rec.job;
+      if (j.status !== 'processing' || j.lockedBy === null || !workerIds.has(j.lockedBy) || j.lockedUntil! <= now) continue;
+      this.replace(rec, { ...j, lockedUntil: sweptLockedUntil(j.lockedUntil!, now) }, now);
+      n++;
+    }
+    return n;
+  }
+
+  private info(w: WorkerProcess, now: number): WorkerInfo {
+    let jobsHeld = 0;
+    for (const { job } of this.jobs.values()) if (job.status === 'processing' && job.lockedBy === w.workerId) jobsHeld++;
+    return { ...w, alive: isWorkerAlive(w, now), jobsHeld };
   }
 
   private scan(pred: (j: Job) => boolean): Job[] {

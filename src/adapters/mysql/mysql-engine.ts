@@ -7,8 +7,11 @@
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import { holdsLease } from '../../domain/lease-rules.js';
+import { applyExpire } from '../../domain/lifecycle.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 import {
   JOB_COLUMN,
+  writeOf,
   type ClaimQuery,
   type CompleteRow,
   type FencedWrite,
@@ -19,7 +22,7 @@ import {
   type SqlEngine,
   type StepWrite,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
@@ -135,7 +138,7 @@ export class MysqlEngine implements SqlEngine {
    */
   writeIfHeld(w: FencedWrite): Promise<Job | undefined> {
     const columns = w.write.fields.map((f) => JOB_COLUMN[f]);
-    const values = [...w.write.values, w.id, w.token, ...(w.pin ? [w.pin.attempts, w.pin.maxAttempts] : [])];
+    const values = [...w.write.values, w.id, w.token, ...(w.pin ? [w.pin.attempts, w.pin.maxAttempts, w.pin.leaseExpiries] : [])];
     return inTransaction(
       this.pool,
       w.write.name,
@@ -152,7 +155,7 @@ export class MysqlEngine implements SqlEngine {
         // Zero rows: the lease is lost, or the write changed nothing (an extend within the same
         // millisecond) on a connection without CLIENT_FOUND_ROWS (mysql2 sets it by default; a
         // handed pool may not). Only the second leaves the row held with the pinned attempts.
-        const pinned = !w.pin || (job?.attempts === w.pin.attempts && job.maxAttempts === w.pin.maxAttempts);
+        const pinned = !w.pin || (job?.attempts === w.pin.attempts && job.maxAttempts === w.pin.maxAttempts && job.leaseExpiries === w.pin.leaseExpiries);
         return job && holdsLease(job, w.token) && pinned ? job : undefined;
       },
       this.tx(),
@@ -348,6 +351,86 @@ export class MysqlEngine implements SqlEngine {
   async deleteSchedule(name: string): Promise<boolean> {
     const ok = await this.autocommit('removeSchedule', (db) => execute(db, this.q.deleteSchedule, [name]));
     return ok.affectedRows > 0;
+  }
+
+  registerWorker(row: WorkerProcess, decide: (existing: WorkerProcess | undefined) => boolean): Promise<{ ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number }> {
+    return inTransaction(
+      this.pool,
+      'registerWorker',
+      async (conn): Promise<{ ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number }> => {
+        // Two registrations of a new id both find no row; the second INSERT then waits on the
+        // first's key lock and fails with a duplicate key (or deadlock): retried as a conflict.
+        const [found] = await selectRows(conn, this.q.selectWorkerForUpdate, [row.workerId]);
+        const existing = found && rowToWorker(found);
+        if (!decide(existing)) {
+          const [held] = await selectRows(conn, this.q.countHeldBy, [row.workerId, row.workerId]);
+          return { ok: false, current: existing!, jobsHeld: Number(held?.n ?? 0) };
+        }
+        if (existing) {
+          await execute(conn, this.q.expireLeasesOf, [row.lastSeenAt, row.workerId, row.workerId, row.lastSeenAt]);
+          await execute(conn, this.q.deleteWorker, [row.workerId]);
+        }
+        await execute(conn, this.q.insertWorker, workerValues(row));
+        return { ok: true };
+      },
+      this.tx(),
+    );
+  }
+
+  renewWorker(workerId: string, incarnation: string, now: number): Promise<WorkerProcess | undefined> {
+    return inTransaction(
+      this.pool,
+      'renewWorker',
+      async (conn) => {
+        const ok = await execute(conn, this.q.renewWorker, [now, workerId, incarnation, now]);
+        const [row] = await selectRows(conn, this.q.selectWorker, [workerId]);
+        const w = row && rowToWorker(row);
+        // Zero affected rows also when last_seen_at already was now (a pool without
+        // CLIENT_FOUND_ROWS): the row read under the UPDATE's lock tells which.
+        if (ok.affectedRows === 1 || (w && w.incarnation === incarnation && w.lastSeenAt === now)) return w;
+        return undefined;
+      },
+      this.tx(),
+    );
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    const ok = await this.autocommit('unregisterWorker', (db) => execute(db, this.q.deleteWorkerIncarnation, [workerId, incarnation]));
+    return ok.affectedRows === 1;
+  }
+
+  async workers(): Promise<(WorkerProcess & { jobsHeld: number })[]> {
+    const rows = await this.autocommit('listWorkers', (db) => selectRows(db, this.q.listWorkers));
+    return rows.map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
+  }
+
+  async sweepDeadWorkers(now: number): Promise<number> {
+    const ok = await this.autocommit('sweepDeadWorkers', (db) => execute(db, this.q.sweepDeadWorkers, [now, now, now]));
+    return ok.affectedRows;
+  }
+
+  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> {
+    return inTransaction(
+      this.pool,
+      'releaseWorkerLeases',
+      async (conn) => {
+        const [found] = await selectRows(conn, this.q.selectWorkerForUpdate, [workerId]);
+        decide(found && rowToWorker(found));
+        const rows = await selectRows(conn, this.q.lockHeldBy, [workerId, workerId]);
+        for (const row of rows) {
+          const job = rowToJob(row);
+          await this.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
+        }
+        await execute(conn, this.q.deleteWorker, [workerId]);
+        return rows.length;
+      },
+      this.tx(),
+    );
+  }
+
+  async pruneWorkers(now: number, olderThanMs: number): Promise<number> {
+    const ok = await this.autocommit('pruneWorkers', (db) => execute(db, this.q.pruneWorkers, [olderThanMs, now]));
+    return ok.affectedRows;
   }
 
   async close(): Promise<void> {

@@ -30,8 +30,14 @@ export function mysqlQueries(table: string) {
   const schedules = `\`${table}_schedules\``;
   const keys = `\`${table}_keys\``;
   const identity = `\`${table}_identity\``;
-  const insertColumns = '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
-  const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
+  const workers = `\`${table}_workers\``;
+  const workerColumns = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
+  // locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both servers), worker_id VARBINARY: the
+  // first comparison uses the index, BINARY makes it exact ('bot-1 ' is not 'bot-1').
+  const heldBy = "status = 'processing' AND locked_by = ? AND BINARY locked_by = ?";
+  const insertColumns =
+    '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at)';
+  const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?)";
   const keyRow = '(?, ?, ?, ?, NULL, ?)';
   // isStepInDoubt in SQL, for the job row aliased j: a step started, not settled, and not the
   // running attempt's own.
@@ -104,10 +110,10 @@ export function mysqlQueries(table: string) {
     /**
      * The one fenced write (rule 3): sets decided columns (fixed names from the core's write
      * lists, never input) while the lease holds; `pin` also requires the attempts the decision
-     * was made from. Params: the columns' values, id, token [, attempts, max_attempts].
+     * was made from. Params: the columns' values, id, token [, attempts, max_attempts, lease_expiries].
      */
     fencedWrite: (columns: readonly string[], pin: boolean) =>
-      `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND status = 'processing' AND lease_token = ?${pin ? ' AND attempts = ? AND max_attempts = ?' : ''}`,
+      `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND status = 'processing' AND lease_token = ?${pin ? ' AND attempts = ? AND max_attempts = ? AND lease_expiries = ?' : ''}`,
     /**
      * Sets decided columns on a row this transaction read FOR UPDATE, guarded by the status and
      * token it was read with. Params: the columns' values, id, status, token.
@@ -169,6 +175,32 @@ export function mysqlQueries(table: string) {
     /** Params: every column but name, in SCHEDULE_COLUMN_LIST order, then name. */
     updateSchedule: `UPDATE ${schedules} SET ${SCHEDULE_COLUMN_LIST.filter((c) => c !== 'name').map((c) => `${c} = ?`).join(', ')} WHERE name = ?`,
     deleteSchedule: `DELETE FROM ${schedules} WHERE name = ?`,
+
+    // ---- worker processes (liveness) ----
+    selectWorkerForUpdate: `SELECT ${workerColumns} FROM ${workers} WHERE worker_id = ? FOR UPDATE`,
+    selectWorker: `SELECT ${workerColumns} FROM ${workers} WHERE worker_id = ?`,
+    /** Inserts a worker row; an existing one was locked and is deleted first (REPLACE would also do, at the price of a hidden DELETE). Params: the worker columns. */
+    insertWorker: `INSERT INTO ${workers} (${workerColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    deleteWorker: `DELETE FROM ${workers} WHERE worker_id = ?`,
+    deleteWorkerIncarnation: `DELETE FROM ${workers} WHERE worker_id = ? AND incarnation = ?`,
+    /** Marks one id's unexpired leases expired, the claim kept. Params: now, worker_id, worker_id, now. */
+    expireLeasesOf: `UPDATE ${t} SET locked_until = ? WHERE ${heldBy} AND locked_until > ?`,
+    countHeldBy: `SELECT COUNT(*) AS n FROM ${t} WHERE ${heldBy}`,
+    /** Every processing job one id holds, locked, for an operator's release. Params: worker_id, worker_id. */
+    lockHeldBy: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE ${heldBy} ORDER BY id FOR UPDATE`,
+    /** A renewal (mirrors mayRenew). Params: now, worker_id, incarnation, now. */
+    renewWorker: `UPDATE ${workers} SET last_seen_at = ? WHERE worker_id = ? AND incarnation = ? AND last_seen_at + liveness_timeout_ms > ?`,
+    listWorkers: `SELECT ${workerColumns.split(', ').map((c) => `w.${c}`).join(', ')},
+  (SELECT COUNT(*) FROM ${t} j WHERE j.status = 'processing' AND j.locked_by = w.worker_id AND BINARY j.locked_by = w.worker_id) AS jobs_held
+FROM ${workers} w`,
+    /** The sweep: unexpired leases of dead rows expire now, the claim kept. Params: now, now, now. */
+    sweepDeadWorkers: `UPDATE ${t} SET locked_until = ?
+WHERE status = 'processing' AND locked_until > ?
+  AND BINARY locked_by IN (SELECT worker_id FROM ${workers} WHERE last_seen_at + liveness_timeout_ms <= ?)`,
+    /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */
+    pruneWorkers: `DELETE FROM ${workers}
+WHERE last_seen_at + liveness_timeout_ms + ? <= ?
+  AND NOT EXISTS (SELECT 1 FROM ${t} j WHERE j.status = 'processing' AND j.locked_by = ${workers}.worker_id AND BINARY j.locked_by = ${workers}.worker_id)`,
 
     // ---- migrations ----
     createSchemaTable: `CREATE TABLE IF NOT EXISTS ${schema} (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB`,

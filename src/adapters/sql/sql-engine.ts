@@ -10,15 +10,17 @@ import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job
 import type { Schedule } from '../../domain/schedule.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import type { ScheduleWrite } from './sql-schedules.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
-export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
+export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseExpiries' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
 
 /** The SQL column of each writable field (the same in every dialect). */
 export const JOB_COLUMN: Readonly<Record<WritableField, string>> = {
   status: 'status',
   runAt: 'run_at',
   attempts: 'attempts',
+  leaseExpiries: 'lease_expiries',
   leaseToken: 'lease_token',
   lockedBy: 'locked_by',
   lockedUntil: 'locked_until',
@@ -47,10 +49,12 @@ export const WRITES = {
   fail: ['status', 'lastError', 'runAt', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
   release: ['status', 'attempts', 'lockedBy', 'lockedUntil', 'updatedAt'],
   cancel: ['status', 'updatedAt', 'finishedAt'],
-  retry: ['status', 'attempts', 'runAt', 'updatedAt', 'finishedAt'],
+  retry: ['status', 'attempts', 'leaseExpiries', 'runAt', 'updatedAt', 'finishedAt'],
   // Used by dialects whose claim or reap writes rows one by one (MySQL).
-  acquire: ['status', 'attempts', 'leaseToken', 'lockedBy', 'lockedUntil', 'lastError', 'updatedAt'],
-  expire: ['status', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+  acquire: ['status', 'attempts', 'leaseExpiries', 'leaseToken', 'lockedBy', 'lockedUntil', 'lastError', 'updatedAt'],
+  expire: ['status', 'leaseExpiries', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
+  // A holder giving up a lease it let run out (expireLease): an expiry with a retry time.
+  expireHeld: ['status', 'leaseExpiries', 'lastError', 'runAt', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
 } as const satisfies Record<string, readonly WritableField[]>;
 
 /** The decided write of `next` for operation `name`; `resultText` is the result column's JSON text. */
@@ -64,10 +68,10 @@ export interface FencedWrite {
   id: number;
   token: number;
   /**
-   * The attempts the decision was made from (fail, release): the write also requires the row
+   * The counts the decision was made from (fail, release): the write also requires the row
    * to still have them. Under a held token they never differ; a doctored lease loses instead.
    */
-  pin?: { attempts: number; maxAttempts: number };
+  pin?: { attempts: number; maxAttempts: number; leaseExpiries: number };
   write: JobWrite;
 }
 
@@ -204,6 +208,31 @@ export interface SqlEngine {
   ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> | { schedule: Schedule; jobs: EnqueueResult[] } | undefined;
   /** Deletes a schedule; true when it existed. */
   deleteSchedule(name: string): Promise<boolean> | boolean;
+  /**
+   * In one transaction: reads the worker row of `row.workerId` locked and asks `decide`
+   * whether `row` may take it. If so, writes `row` (insert or replace) and, when a row was
+   * replaced, marks that id's unexpired leases expired at `row.lastSeenAt` (the claim kept).
+   * Refused: the row as it is, with the jobs it holds.
+   */
+  registerWorker(
+    row: WorkerProcess,
+    decide: (existing: WorkerProcess | undefined) => boolean,
+  ): Promise<{ ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number }> | { ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number };
+  /** Sets last_seen_at = now where the row is that incarnation's and alive at now (mirrors `mayRenew`); the row, or undefined. */
+  renewWorker(workerId: string, incarnation: string, now: number): Promise<WorkerProcess | undefined> | WorkerProcess | undefined;
+  /** Deletes the row if it is that incarnation's; whether it did. */
+  unregisterWorker(workerId: string, incarnation: string): Promise<boolean> | boolean;
+  /** Every worker row with the processing jobs it holds, by id. */
+  workers(): Promise<(WorkerProcess & { jobsHeld: number })[]> | (WorkerProcess & { jobsHeld: number })[];
+  /** Sets locked_until = now on unexpired leases of rows dead at now (last_seen_at + timeout <= now); how many. */
+  sweepDeadWorkers(now: number): Promise<number> | number;
+  /**
+   * In one transaction: reads the worker row locked, lets `decide` refuse (it throws), then
+   * mirrors `applyExpire` on every processing job the id holds and deletes the row; how many jobs.
+   */
+  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> | number;
+  /** Deletes rows with last_seen_at + timeout + olderThanMs <= now that hold no processing job; how many. */
+  pruneWorkers(now: number, olderThanMs: number): Promise<number> | number;
   /** Releases what the engine opened. */
   close(): Promise<void> | void;
   /** Turns a raw driver error into a leasehold error (leasehold errors pass through). */

@@ -6,7 +6,7 @@
  * model the contract suite compares this core against.
  */
 import { randomBytes } from 'node:crypto';
-import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, SettleRefusedError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, SettleRefusedError, StoreUnavailableError, ValidationError, WorkerAliveError } from '../../domain/errors.js';
 import {
   applyScheduleAdvance,
   applyScheduleDefinition,
@@ -40,9 +40,10 @@ import type {
   StepRecord,
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
-import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
+import { applyCancel, applyExpire, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
+import { holdsLease } from '../../domain/lease-rules.js';
 import {
   parseJobId,
   validateAcquire,
@@ -52,6 +53,7 @@ import {
   validateJson,
   validateKey,
   validateListFilter,
+  validateName,
   validateNewJob,
   validatePrune,
   validateRetryOptions,
@@ -61,6 +63,20 @@ import {
   validateTime,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
+import {
+  isWorkerAlive,
+  mayRegister,
+  validateForce,
+  validatePruneWorkers,
+  validateReplaces,
+  validateWorkerRegistration,
+  type RegisterOptions,
+  type RegisterOutcome,
+  type ReleaseWorkerOptions,
+  type WorkerInfo,
+  type WorkerProcess,
+  type WorkerRegistration,
+} from '../../domain/liveness.js';
 import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
 import type { ResolvedStoreOptions } from '../common/store-options.js';
@@ -185,11 +201,29 @@ export class SqlLeaseStore implements LeaseStore {
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
+      const leaseExpiries = validateInteger(lease.job.leaseExpiries, 'lease.job.leaseExpiries', 0, attempts);
       const now = this.now();
       // The one retry decision: told retryAt or permanent, decideFailure follows them; else the backoff.
-      const d = decideFailure({ attempts, maxAttempts }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
+      const d = decideFailure({ attempts, maxAttempts, leaseExpiries }, { now, permanent, retryAt, policy: this.opts.backoff, random: this.opts.random });
       const next = applyFail(lease.job, now, describeError(error), d.status === 'retry' ? d.runAt : null);
-      return this.fenced(id, idNum, token, writeOf('fail', next), { attempts, maxAttempts });
+      return this.fenced(id, idNum, token, writeOf('fail', next), { attempts, maxAttempts, leaseExpiries });
+    });
+  }
+
+  async expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job> {
+    return this.run('expireLease', async () => {
+      const { retryAt } = validateFailOptions(opts);
+      const { id, idNum, token } = leaseInput(lease);
+      if (idNum === undefined) throw new LeaseLostError(id, token);
+      const now = this.now();
+      // Decided from the row as stored (read under its lock), as the model does: the expiry
+      // count is the row's, whatever the lease object says.
+      const job = await this.engine.updateLocked(idNum, (row) => {
+        if (!holdsLease(row, token)) throw new LeaseLostError(id, token);
+        return writeOf('expireHeld', applyExpire(row, now, retryAt));
+      });
+      if (!job) throw new LeaseLostError(id, token);
+      return job;
     });
   }
 
@@ -198,7 +232,8 @@ export class SqlLeaseStore implements LeaseStore {
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
-      return this.fenced(id, idNum, token, writeOf('release', applyRelease(lease.job, this.now())), { attempts, maxAttempts });
+      const leaseExpiries = validateInteger(lease.job.leaseExpiries, 'lease.job.leaseExpiries', 0, attempts);
+      return this.fenced(id, idNum, token, writeOf('release', applyRelease(lease.job, this.now())), { attempts, maxAttempts, leaseExpiries });
     });
   }
 
@@ -372,6 +407,63 @@ export class SqlLeaseStore implements LeaseStore {
     return this.run('removeSchedule', () => this.engine.deleteSchedule(validateScheduleName(name)));
   }
 
+  async registerWorker(reg: WorkerRegistration, opts?: RegisterOptions): Promise<RegisterOutcome> {
+    return this.run('registerWorker', async () => {
+      const r = validateWorkerRegistration(reg);
+      const replaces = validateReplaces(opts);
+      const now = this.now();
+      const row: WorkerProcess = { ...r, startedAt: now, lastSeenAt: now };
+      const out = await this.engine.registerWorker(row, (existing) => mayRegister(existing, now, { replaces }));
+      if (out.ok) return { ok: true, worker: row };
+      return { ok: false, current: { ...out.current, alive: isWorkerAlive(out.current, now), jobsHeld: out.jobsHeld } };
+    });
+  }
+
+  async renewWorker(workerId: string, incarnation: string): Promise<WorkerProcess | null> {
+    return this.run('renewWorker', async () => {
+      validateName(workerId, 'workerId');
+      if (typeof incarnation !== 'string') return null;
+      return (await this.engine.renewWorker(workerId, incarnation, this.now())) ?? null;
+    });
+  }
+
+  async unregisterWorker(workerId: string, incarnation: string): Promise<boolean> {
+    return this.run('unregisterWorker', async () => {
+      validateName(workerId, 'workerId');
+      return typeof incarnation === 'string' && this.engine.unregisterWorker(workerId, incarnation);
+    });
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return this.run('listWorkers', async () => {
+      const now = this.now();
+      const rows = await this.engine.workers();
+      // By id as the model sorts (UTF-16 code units), whatever the dialect's collation.
+      return rows
+        .map((w) => ({ ...w, alive: isWorkerAlive(w, now) }))
+        .sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+    });
+  }
+
+  async sweepDeadWorkers(): Promise<number> {
+    return this.run('sweepDeadWorkers', () => this.engine.sweepDeadWorkers(this.now()));
+  }
+
+  async releaseWorkerLeases(workerId: string, opts?: ReleaseWorkerOptions): Promise<number> {
+    return this.run('releaseWorkerLeases', () => {
+      validateName(workerId, 'workerId');
+      const force = validateForce(opts);
+      const now = this.now();
+      return this.engine.releaseWorker(workerId, now, (w) => {
+        if (w && isWorkerAlive(w, now) && !force) throw new WorkerAliveError(workerId, w.lastSeenAt);
+      });
+    });
+  }
+
+  async pruneWorkers(opts: { olderThanMs: number }): Promise<number> {
+    return this.run('pruneWorkers', () => this.engine.pruneWorkers(this.now(), validatePruneWorkers(opts)));
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -407,7 +499,7 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   /** A decided write under the fence (rule 3): no row back means the lease is lost. */
-  private async fenced(id: string, idNum: number | undefined, token: number, write: JobWrite, pin?: { attempts: number; maxAttempts: number }): Promise<Job> {
+  private async fenced(id: string, idNum: number | undefined, token: number, write: JobWrite, pin?: { attempts: number; maxAttempts: number; leaseExpiries: number }): Promise<Job> {
     const job = idNum === undefined ? undefined : await this.engine.writeIfHeld({ id: idNum, token, pin, write });
     if (!job) throw new LeaseLostError(id, token);
     return job;

@@ -6,10 +6,11 @@
 import type { Job, JobStatus, Json, StepRecord } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =
-  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
 
 /** The columns of a step row. */
 export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at';
@@ -75,6 +76,8 @@ export function rowToJob(row: SqlRow): Job {
     runAt: Number(row.run_at),
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
+    leaseExpiries: Number(row.lease_expiries),
+    maxLeaseExpiries: Number(row.max_lease_expiries),
     lockedBy: strOrNull(row.locked_by),
     lockedUntil: numOrNull(row.locked_until),
     leaseToken: Number(row.lease_token),
@@ -124,7 +127,17 @@ export function completedFromLease(leaseJob: Job, now: number, resultText: strin
 /** A job inserted as pending with `id`, built from its validated input. */
 export function insertedJob(
   id: number,
-  v: { uid: string; idempotencyKeyFormat: Job['idempotencyKeyFormat']; queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number },
+  v: {
+    uid: string;
+    idempotencyKeyFormat: Job['idempotencyKeyFormat'];
+    queue: string;
+    key: string | null;
+    payload: Json;
+    priority: number;
+    runAt: number;
+    maxAttempts: number;
+    maxLeaseExpiries: number;
+  },
   now: number,
 ): Job {
   return {
@@ -140,6 +153,8 @@ export function insertedJob(
     runAt: v.runAt,
     attempts: 0,
     maxAttempts: v.maxAttempts,
+    leaseExpiries: 0,
+    maxLeaseExpiries: v.maxLeaseExpiries,
     lockedBy: null,
     lockedUntil: null,
     leaseToken: 0,
@@ -149,4 +164,26 @@ export function insertedJob(
     updatedAt: now,
     finishedAt: null,
   };
+}
+
+/** The columns of a worker process row. */
+export const WORKER_COLUMNS = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
+
+/** A worker process row as the domain's WorkerProcess. */
+export function rowToWorker(row: SqlRow): WorkerProcess {
+  return {
+    workerId: text(row.worker_id),
+    incarnation: text(row.incarnation),
+    host: text(row.host),
+    pid: Number(row.pid),
+    bootId: text(row.boot_id),
+    livenessTimeoutMs: Number(row.liveness_timeout_ms),
+    startedAt: Number(row.started_at),
+    lastSeenAt: Number(row.last_seen_at),
+  };
+}
+
+/** The parameters of a worker row insert, in WORKER_COLUMNS order. */
+export function workerValues(w: WorkerProcess): unknown[] {
+  return [w.workerId, w.incarnation, w.host, w.pid, w.bootId, w.startedAt, w.lastSeenAt, w.livenessTimeoutMs];
 }

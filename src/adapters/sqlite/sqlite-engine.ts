@@ -19,9 +19,10 @@ import {
   type SqlEngine,
   type StepWrite,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
+import type { WorkerProcess } from '../../domain/liveness.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
 import { loadMigrations, migrateSqlite } from './sqlite-migrator.js';
 import * as Q from './sqlite-queries.js';
@@ -61,6 +62,17 @@ const SQL = {
   schedules: Q.LIST_SCHEDULES,
   upsertSchedule: Q.UPSERT_SCHEDULE,
   deleteSchedule: Q.DELETE_SCHEDULE,
+  worker: Q.SELECT_WORKER,
+  upsertWorker: Q.UPSERT_WORKER,
+  expireLeasesOf: Q.EXPIRE_LEASES_OF,
+  countHeldBy: Q.COUNT_HELD_BY,
+  renewWorker: Q.RENEW_WORKER,
+  deleteWorkerIncarnation: Q.DELETE_WORKER_INCARNATION,
+  deleteWorker: Q.DELETE_WORKER,
+  workers: Q.LIST_WORKERS,
+  sweep: Q.SWEEP_DEAD_WORKERS,
+  reapHeldBy: Q.REAP_HELD_BY,
+  pruneWorkers: Q.PRUNE_WORKERS,
 } as const;
 
 const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
@@ -101,7 +113,7 @@ export class SqliteEngine implements SqlEngine {
           if (known && !v.reuseKey) throw new KeyRetiredError(v.key!, Number(known.retired_at));
           const uid = known ? String(known.job_uid) : v.uid;
           const format = known ? String(known.idempotency_key_format) : v.idempotencyKeyFormat;
-          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as SqlRow;
+          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now) as SqlRow;
           if (known) s.reviveKey.run(row.id, v.key);
           else if (v.key !== null) s.insertKey.run(v.key, uid, format, row.id, now);
           return { job: rowToJob(row), created: true };
@@ -160,7 +172,7 @@ export class SqliteEngine implements SqlEngine {
     const stmt = this.write(w.write, w.pin === undefined ? 'fenced' : 'pinned');
     const row = (w.pin === undefined
       ? stmt.get(...w.write.values, w.id, w.token)
-      : stmt.get(...w.write.values, w.id, w.token, w.pin.attempts, w.pin.maxAttempts)) as SqlRow | undefined;
+      : stmt.get(...w.write.values, w.id, w.token, w.pin.attempts, w.pin.maxAttempts, w.pin.leaseExpiries)) as SqlRow | undefined;
     return row && rowToJob(row);
   }
 
@@ -320,6 +332,54 @@ export class SqliteEngine implements SqlEngine {
 
   deleteSchedule(name: string): boolean {
     return this.stmts().deleteSchedule.run(name).changes > 0;
+  }
+
+  registerWorker(row: WorkerProcess, decide: (existing: WorkerProcess | undefined) => boolean): { ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number } {
+    const s = this.stmts();
+    return this.db
+      .transaction((): { ok: true } | { ok: false; current: WorkerProcess; jobsHeld: number } => {
+        const found = s.worker.get(row.workerId) as SqlRow | undefined;
+        const existing = found && rowToWorker(found);
+        if (!decide(existing)) return { ok: false, current: existing!, jobsHeld: Number((s.countHeldBy.get(row.workerId) as SqlRow).n) };
+        if (existing) s.expireLeasesOf.run(row.lastSeenAt, row.workerId, row.lastSeenAt);
+        s.upsertWorker.run(...workerValues(row));
+        return { ok: true };
+      })
+      .immediate();
+  }
+
+  renewWorker(workerId: string, incarnation: string, now: number): WorkerProcess | undefined {
+    const row = this.stmts().renewWorker.get(now, workerId, incarnation, now) as SqlRow | undefined;
+    return row && rowToWorker(row);
+  }
+
+  unregisterWorker(workerId: string, incarnation: string): boolean {
+    return this.stmts().deleteWorkerIncarnation.run(workerId, incarnation).changes === 1;
+  }
+
+  workers(): (WorkerProcess & { jobsHeld: number })[] {
+    return (this.stmts().workers.all() as SqlRow[]).map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
+  }
+
+  sweepDeadWorkers(now: number): number {
+    return this.stmts().sweep.run(now, now, now).changes;
+  }
+
+  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): number {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const found = s.worker.get(workerId) as SqlRow | undefined;
+        decide(found && rowToWorker(found));
+        const n = s.reapHeldBy.run(now, now, workerId).changes;
+        s.deleteWorker.run(workerId);
+        return n;
+      })
+      .immediate();
+  }
+
+  pruneWorkers(now: number, olderThanMs: number): number {
+    return this.stmts().pruneWorkers.run(olderThanMs, now).changes;
   }
 
   close(): void {

@@ -70,8 +70,8 @@ export class SqliteLeaseStore extends SqlLeaseStore {
       db.pragma(Q.pragmaSynchronous(synchronous));
       db.pragma(Q.pragmaBusyTimeout(busyTimeoutMs));
       // The domain words the lease-expired message; SQL statements call it through this function.
-      db.function(Q.LEASE_EXPIRED_MESSAGE_FN, { deterministic: true }, (attempts: number, maxAttempts: number) =>
-        leaseExpiredMessage(attempts, maxAttempts),
+      db.function(Q.LEASE_EXPIRED_MESSAGE_FN, { deterministic: true }, (attempts: number, expiries: number, maxExpiries: number) =>
+        leaseExpiredMessage(attempts, expiries, maxExpiries),
       );
     } catch (e) {
       if (ownsDatabase) db.close();

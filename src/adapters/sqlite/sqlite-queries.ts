@@ -31,11 +31,11 @@ export const INSERT_SCHEMA_VERSION = `INSERT INTO leasehold_schema_migrations (v
  * Inserts a pending job. The caller looks the key up first, in the same transaction: an
  * `ON CONFLICT DO NOTHING` would burn an AUTOINCREMENT id, and ids must follow the model's.
  * Params: uid, queue, job_key, idempotency_key_format, payload, priority, run_at,
- * max_attempts, created_at, updated_at.
+ * max_attempts, max_lease_expiries, created_at, updated_at.
  */
 export const INSERT_JOB = `INSERT INTO processing_jobs
-  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)
+  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?)
 RETURNING ${JOB_COLUMNS}`;
 
 /** The database identity. */
@@ -120,14 +120,15 @@ export interface ClaimSql {
   waiting: string;
   /**
    * Claims up to `limit` jobs from both sets, merged in claim order: each set walks its own
-   * index. Expired leases with no attempt left are not claimed (see `poison`). A taken-over
-   * lease records why, worded by the domain through the registered SQL function.
+   * index. Expired leases whose expiry budget is used up are not claimed (see `poison`). A
+   * taken-over lease counts an expiry and records why, worded by the domain through the
+   * registered SQL function.
    * Params: worker_id, locked_until, now, now [, queue], now [, queue], limit.
    */
   withExpired: string;
   /**
-   * The poison rule (rule 2) as the model applies it: expired leases with no attempt left
-   * fail when the claim walks past them, that is when they sort before the last job claimed
+   * The poison rule (rule 2) as the model applies it: expired leases whose expiry budget is
+   * used up fail when the claim walks past them, that is when they sort before the last job claimed
    * (or all of them when the claim did not fill its limit: pass a bound beyond any priority).
    * Params: now (updated_at), now (finished_at), now [, queue], bound priority, bound run_at, bound id.
    */
@@ -139,7 +140,9 @@ const TAKE = `SET status = 'processing',
     lease_token = lease_token + 1,
     locked_by = ?,
     locked_until = ?,
-    last_error = CASE WHEN status = 'processing' THEN ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts) ELSE last_error END,
+    -- A takeover counts a lease expiry (SET reads the old values: this is applyAcquire).
+    lease_expiries = CASE WHEN status = 'processing' THEN lease_expiries + 1 ELSE lease_expiries END,
+    last_error = CASE WHEN status = 'processing' THEN ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries) ELSE last_error END,
     updated_at = ?`;
 
 const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
@@ -160,7 +163,7 @@ WHERE id IN (
   SELECT id FROM (
     SELECT id, priority, run_at ${WAITING} ${filter}
     UNION ALL
-    SELECT id, priority, run_at ${EXPIRED} AND attempts < max_attempts ${filter}
+    SELECT id, priority, run_at ${EXPIRED} AND lease_expiries + 1 <= max_lease_expiries ${filter}
     ORDER BY priority, run_at, id
     LIMIT ?
   )
@@ -168,12 +171,13 @@ WHERE id IN (
 RETURNING ${JOB_COLUMNS}`,
     poison: `UPDATE processing_jobs
 SET status = 'failed',
-    last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts),
+    lease_expiries = lease_expiries + 1,
+    last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries),
     locked_by = NULL,
     locked_until = NULL,
     updated_at = ?,
     finished_at = ?
-WHERE status = 'processing' AND locked_until <= ? AND attempts >= max_attempts ${filter}
+WHERE status = 'processing' AND locked_until <= ? AND lease_expiries + 1 > max_lease_expiries ${filter}
   AND (priority, run_at, id) < (?, ?, ?)`,
   };
 }
@@ -192,11 +196,11 @@ const FENCE = `id = ? AND lease_token = ? AND status = 'processing'`;
 /**
  * The one fenced write (rule 3): sets the decided `columns` (fixed names from the core's
  * write lists, never input) while the lease holds; `pin` also requires the attempts the
- * decision was made from. Params: the columns' values, id, token [, attempts, max_attempts].
+ * decision was made from. Params: the columns' values, id, token [, attempts, max_attempts, lease_expiries].
  */
 export function fencedWrite(columns: readonly string[], pin: boolean): string {
   return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
-WHERE ${FENCE}${pin ? ' AND attempts = ? AND max_attempts = ?' : ''}
+WHERE ${FENCE}${pin ? ' AND attempts = ? AND max_attempts = ? AND lease_expiries = ?' : ''}
 RETURNING ${JOB_COLUMNS}`;
 }
 
@@ -260,14 +264,17 @@ RETURNING ${STEP_COLUMNS}`;
 
 // ---- expiry and admin ----
 
-/** Every expired lease to retry, or failed when attempts are used up. Params: now, now, now. */
-export const REAP_EXPIRED = `UPDATE processing_jobs
-SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retry' END,
-    last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts),
+/** applyExpire as a SET clause (it reads the old values). Params: now (updated_at), now (finished_at). */
+const EXPIRE_SET = `SET status = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN 'failed' ELSE 'retry' END,
+    lease_expiries = lease_expiries + 1,
+    last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries),
     locked_by = NULL,
     locked_until = NULL,
     updated_at = ?,
-    finished_at = CASE WHEN attempts >= max_attempts THEN ? ELSE finished_at END
+    finished_at = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN ? ELSE finished_at END`;
+
+/** Every expired lease to retry, or failed when its expiry budget is used up (applyExpire). Params: now, now, now. */
+export const REAP_EXPIRED = `UPDATE processing_jobs ${EXPIRE_SET}
 WHERE status = 'processing' AND locked_until <= ?`;
 
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
@@ -324,3 +331,53 @@ RETURNING ${SCHEDULE_COLUMNS}`;
 
 /** Deletes a schedule. Params: name. */
 export const DELETE_SCHEDULE = `DELETE FROM processing_job_schedules WHERE name = ?`;
+
+// ---- worker processes (liveness) ----
+
+const WORKER_COLUMNS = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
+
+/** One worker row. Params: worker_id. */
+export const SELECT_WORKER = `SELECT ${WORKER_COLUMNS} FROM processing_workers WHERE worker_id = ?`;
+
+/** Writes a worker row over whatever held the id. Params: the WORKER_COLUMNS values. */
+export const UPSERT_WORKER = `INSERT OR REPLACE INTO processing_workers (${WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * Marks one worker id's unexpired leases expired, keeping the claim (sweptLockedUntil).
+ * Params: now (locked_until), worker_id, now.
+ */
+export const EXPIRE_LEASES_OF = `UPDATE processing_jobs SET locked_until = ?
+WHERE status = 'processing' AND locked_by = ? AND locked_until > ?`;
+
+/** Processing jobs one worker id holds. Params: worker_id. */
+export const COUNT_HELD_BY = `SELECT COUNT(*) AS n FROM processing_jobs WHERE status = 'processing' AND locked_by = ?`;
+
+/** A renewal (mirrors mayRenew): only that incarnation, only while alive. Params: now, worker_id, incarnation, now. */
+export const RENEW_WORKER = `UPDATE processing_workers SET last_seen_at = ?
+WHERE worker_id = ? AND incarnation = ? AND last_seen_at + liveness_timeout_ms > ?
+RETURNING ${WORKER_COLUMNS}`;
+
+/** Removes one incarnation's row. Params: worker_id, incarnation. */
+export const DELETE_WORKER_INCARNATION = `DELETE FROM processing_workers WHERE worker_id = ? AND incarnation = ?`;
+
+/** Removes a worker row. Params: worker_id. */
+export const DELETE_WORKER = `DELETE FROM processing_workers WHERE worker_id = ?`;
+
+/** Every worker row with the processing jobs it holds. Params: none. */
+export const LIST_WORKERS = `SELECT ${WORKER_COLUMNS},
+  (SELECT COUNT(*) FROM processing_jobs j WHERE j.status = 'processing' AND j.locked_by = w.worker_id) AS jobs_held
+FROM processing_workers w`;
+
+/** The sweep: unexpired leases of dead rows expire now, the claim kept. Params: now, now, now. */
+export const SWEEP_DEAD_WORKERS = `UPDATE processing_jobs SET locked_until = ?
+WHERE status = 'processing' AND locked_until > ?
+  AND locked_by IN (SELECT worker_id FROM processing_workers WHERE last_seen_at + liveness_timeout_ms <= ?)`;
+
+/** An operator's release: applyExpire on every processing job one worker holds. Params: now, now, worker_id. */
+export const REAP_HELD_BY = `UPDATE processing_jobs ${EXPIRE_SET}
+WHERE status = 'processing' AND locked_by = ?`;
+
+/** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */
+export const PRUNE_WORKERS = `DELETE FROM processing_workers
+WHERE last_seen_at + liveness_timeout_ms + ? <= ?
+  AND NOT EXISTS (SELECT 1 FROM processing_jobs j WHERE j.status = 'processing' AND j.locked_by = processing_workers.worker_id)`;

@@ -19,6 +19,8 @@ export const BENCH_MYSQL_URL = process.env.LEASEHOLD_MYSQL_URL ?? 'mysql://root@
 /** A migrated empty store and how to throw it away. */
 export interface BenchStore {
   store: LeaseStore;
+  /** What another process opens to reach the same store (`sqlite:<file>`, `mysql://...`); none in memory. */
+  url?: string;
   dispose(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function openBenchStore(name: BenchStoreName): Promise<BenchStore> 
     await store.migrate();
     return {
       store,
+      url: `sqlite:${join(dir, 'bench.db')}`,
       dispose: async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
@@ -55,6 +58,7 @@ export async function openBenchStore(name: BenchStoreName): Promise<BenchStore> 
   await store.migrate();
   return {
     store,
+    url: u.toString(),
     dispose: async () => {
       await store.close();
       await admin.query(`DROP DATABASE IF EXISTS \`${name_}\``);

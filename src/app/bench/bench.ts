@@ -3,7 +3,9 @@
  * workload W through the real ProcessingWorker; MySQL shows one note row when it is
  * unreachable. Modules load on demand, so `--only memory` never loads a database driver.
  *
- *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql]
+ *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql,recovery]
+ *
+ * `recovery` SIGKILLs real worker processes on SQLite and MySQL and reports kill-to-resume.
  */
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -12,7 +14,7 @@ import { table } from '../cli/format.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
 
 /** The stores the runner knows, in table order. */
-export const BENCH_STORES = ['memory', 'sqlite', 'mysql'] as const;
+export const BENCH_STORES = ['memory', 'sqlite', 'mysql', 'recovery'] as const;
 type StoreName = (typeof BENCH_STORES)[number];
 
 /** One part of the bench for one store: a module and the export to run, given the rows so far. */
@@ -34,9 +36,14 @@ const PARTS: Record<StoreName, Part[]> = {
     { label: 'store', load: async () => (await import('./mysql-bench.js')).runMysqlBench },
     { label: 'worker W', load: async (before) => workerBench('mysql', before) },
   ],
+  // Kill-to-resume on real processes, on each SQL store (`--only recovery`).
+  recovery: [
+    { label: 'sqlite kill-to-resume', load: async () => (await import('./recovery-bench.js')).recoveryBenchFor('sqlite') },
+    { label: 'mysql kill-to-resume', load: async () => (await import('./recovery-bench.js')).recoveryBenchFor('mysql') },
+  ],
 };
 
-async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreBench> {
+async function workerBench(store: 'memory' | 'sqlite' | 'mysql', before: BenchRow[]): Promise<StoreBench> {
   const { workerBenchFor } = await import('./worker-bench.js');
   // The store module's first commit ceiling is measured with the store's default durability.
   const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;

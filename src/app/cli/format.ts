@@ -69,7 +69,8 @@ export function formatJob(job: Job, steps: (StepRecord & { inDoubt?: boolean })[
     ['key', job.key ?? '-'],
     ['uid', job.uid],
     ['priority', String(job.priority)],
-    ['attempts', `${job.attempts}/${job.maxAttempts}`],
+    ['attempts', `${job.attempts} (handler failures allowed: ${job.maxAttempts})`],
+    ['lease expiries', `${job.leaseExpiries}/${job.maxLeaseExpiries}`],
     ['run at', `${formatTime(job.runAt)} (${relative(job.runAt, now)})`],
     ['locked by', job.lockedBy ?? '-'],
     ['locked until', job.lockedUntil === null ? '-' : `${formatTime(job.lockedUntil)} (${relative(job.lockedUntil, now)})`],
@@ -130,9 +131,9 @@ export function formatStatus(r: StatusReport): string {
   );
   out.push('');
   out.push(`active leases: ${r.activeLeases.length}`);
-  if (r.activeLeases.length > 0) out.push(leaseTable(r.activeLeases, 'expires in'));
+  if (r.activeLeases.length > 0) out.push(leaseTable(r.activeLeases, 'expires in', r.now));
   out.push(`expired leases: ${r.expiredLeases.length}${r.expiredLeases.length > 0 ? ' (a worker died or stalled; the next acquire or `leasehold reap` takes them over)' : ''}`);
-  if (r.expiredLeases.length > 0) out.push(leaseTable(r.expiredLeases, 'expired'));
+  if (r.expiredLeases.length > 0) out.push(leaseTable(r.expiredLeases, 'expired', r.now));
   const waiting = r.byStatus.pending + r.byStatus.retry;
   const scope = r.oldestWaitingExact ? '' : ` (among the ${STATUS_SAMPLE} lowest-id waiting jobs of ${waiting})`;
   out.push(
@@ -161,10 +162,18 @@ export function formatStatus(r: StatusReport): string {
   return out.join('\n');
 }
 
-function leaseTable(leases: StatusReport['activeLeases'], col: string): string {
+function leaseTable(leases: StatusReport['activeLeases'], col: string, now: number): string {
   return table(
-    ['id', 'queue', 'worker', 'token', 'attempts', col],
-    leases.map((l) => [l.id, l.queue, l.lockedBy ?? '-', String(l.leaseToken), `${l.attempts}/${l.maxAttempts}`, l.msLeft === null ? '-' : formatDuration(Math.abs(l.msLeft))]),
+    ['id', 'queue', 'worker', 'process', 'token', 'attempts', col],
+    leases.map((l) => [
+      l.id,
+      l.queue,
+      l.lockedBy ?? '-',
+      l.holder === 'unknown' ? '-' : `${l.holder === 'alive' ? 'alive' : 'GONE'}, seen ${formatDuration(now - l.holderLastSeenAt!)} ago`,
+      String(l.leaseToken),
+      `${l.attempts}/${l.maxAttempts}`,
+      l.msLeft === null ? '-' : formatDuration(Math.abs(l.msLeft)),
+    ]),
   );
 }
 

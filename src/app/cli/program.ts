@@ -27,6 +27,7 @@ import { Output, type CliIo } from './output.js';
 import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
 import { addScheduleCommands, scheduleRunCommand } from './schedule-commands.js';
 import { statusCommand } from './status.js';
+import { formatWorkers, releaseWorkerCommand, workersCommand } from './workers.js';
 import { workCommand } from './work.js';
 
 /** Options every command takes. */
@@ -135,8 +136,9 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .option('--key-format <format>', 'spelling of the job\'s idempotency keys: alnum (default, 32 chars) or uuid')
     .option('--priority <n>', 'lower runs first (default 0)')
     .option('--run-at <time>', 'earliest start: ISO date (2026-01-01, or 2026-01-01T09:30:00Z with Z or an offset), epoch ms (digits), or +DURATION (e.g. +10m)')
-    .option('--max-attempts <n>', 'acquisitions allowed before the job fails (default 3)')
-    .action((queue: string, json: string, o: { key?: string; reuseKey?: boolean; keyFormat?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
+    .option('--max-attempts <n>', 'handler failures allowed before the job fails (default 3)')
+    .option('--max-lease-expiries <n>', 'lease expiries (crash, pause, outage) allowed before the job fails (default 10)')
+    .action((queue: string, json: string, o: { key?: string; reuseKey?: boolean; keyFormat?: string; priority?: string; runAt?: string; maxAttempts?: string; maxLeaseExpiries?: string }, cmd: Command) => {
       const job: NewJob = { queue, payload: parseJson(json, 'payload') };
       if (o.key !== undefined) job.key = o.key;
       if (o.reuseKey) job.reuseKey = true;
@@ -147,6 +149,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
       if (o.priority !== undefined) job.priority = parseInteger(o.priority, '--priority', -2147483648, 2147483647);
       if (o.runAt !== undefined) job.runAt = parseTime(o.runAt, '--run-at', Date.now());
       if (o.maxAttempts !== undefined) job.maxAttempts = parseInteger(o.maxAttempts, '--max-attempts', 1, 1_000_000);
+      if (o.maxLeaseExpiries !== undefined) job.maxLeaseExpiries = parseInteger(o.maxLeaseExpiries, '--max-lease-expiries', 0, 1_000_000);
       return run(cmd, false, (store) => enqueueCommand(store, job), (r) => `${r.created ? 'enqueued' : 'exists (key)'} job ${r.job.id} on ${r.job.queue} (${r.job.status})`);
     });
 
@@ -211,8 +214,22 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
 
   program
     .command('reap')
-    .description('move expired leases to retry (or failed when attempts are used up)')
+    .description("move expired leases to retry (or failed once the job's lease-expiry budget is used up)")
     .action((_o, cmd: Command) => run(cmd, false, (store) => reapCommand(store), (r) => `reaped ${r.reaped} expired lease${r.reaped === 1 ? '' : 's'}`));
+
+  program
+    .command('workers')
+    .description('worker processes the store knows: id, host, pid, started, last sign of life, jobs held')
+    .action((_o, cmd: Command) => run(cmd, false, (store) => workersCommand(store), (r, now) => formatWorkers(r.workers, now)));
+
+  program
+    .command('release-worker')
+    .description("release a dead worker's leases now (fenced; its jobs go to retry, counted as lease expiries)")
+    .argument('<workerId>', 'the worker id (its leases\' lockedBy)')
+    .option('--force', 'release even though the process shows a fresh sign of life')
+    .action((workerId: string, o: { force?: boolean }, cmd: Command) =>
+      run(cmd, false, (store) => releaseWorkerCommand(store, workerId, { force: o.force === true }), (r) => `released ${r.released} lease${r.released === 1 ? '' : 's'} of worker ${r.workerId}`),
+    );
 
   program
     .command('prune')

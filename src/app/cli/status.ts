@@ -35,6 +35,14 @@ export interface LeaseView {
   maxAttempts: number;
   lockedUntil: number | null;
   msLeft: number | null;
+  /**
+   * The holder's process: 'alive' (a fresh sign of life), 'gone' (its sign of life ran out:
+   * crashed, killed or cut off; the lease is taken over soon), or 'unknown' (no process row:
+   * a worker without liveness, or one whose row was released).
+   */
+  holder: 'alive' | 'gone' | 'unknown';
+  /** The holder process's last sign of life, when known. */
+  holderLastSeenAt: number | null;
 }
 
 /** The waiting job that has been due longest. */
@@ -85,7 +93,7 @@ export interface StatusReport {
  * clock's time: the CLI passes Date.now(), the system clock its stores use.
  */
 export async function statusCommand(store: LeaseStore, now: number): Promise<StatusReport> {
-  const [stats, active, expired, waiting, failed, schedules] = await Promise.all([
+  const [stats, active, expired, waiting, failed, schedules, workers] = await Promise.all([
     store.stats(),
     store.getActiveLeases(),
     store.getExpiredLeases(),
@@ -94,31 +102,35 @@ export async function statusCommand(store: LeaseStore, now: number): Promise<Sta
     store.list({ status: ['pending', 'retry'], limit: STATUS_SAMPLE }),
     store.list({ status: 'failed', order: 'desc', limit: STATUS_FAILED_SHOWN }),
     store.listSchedules(),
+    store.listWorkers(),
   ]);
+  const byId = new Map(workers.map((w) => [w.workerId, w]));
+  const leaseView = (j: Job): LeaseView => {
+    const w = j.lockedBy === null ? undefined : byId.get(j.lockedBy);
+    return {
+      id: j.id,
+      queue: j.queue,
+      lockedBy: j.lockedBy,
+      leaseToken: j.leaseToken,
+      attempts: j.attempts,
+      maxAttempts: j.maxAttempts,
+      lockedUntil: j.lockedUntil,
+      msLeft: j.lockedUntil === null ? null : j.lockedUntil - now,
+      holder: w === undefined ? 'unknown' : w.alive ? 'alive' : 'gone',
+      holderLastSeenAt: w?.lastSeenAt ?? null,
+    };
+  };
   return {
     now,
     total: stats.total,
     byStatus: stats.byStatus,
     byQueue: stats.byQueue,
-    activeLeases: active.map((j) => leaseView(j, now)),
-    expiredLeases: expired.map((j) => leaseView(j, now)),
+    activeLeases: active.map(leaseView),
+    expiredLeases: expired.map(leaseView),
     oldestWaiting: oldestDue(waiting, now),
     oldestWaitingExact: waiting.length < STATUS_SAMPLE || stats.byStatus.pending + stats.byStatus.retry <= waiting.length,
     failed: failed.map((j) => ({ id: j.id, queue: j.queue, attempts: j.attempts, finishedAt: j.finishedAt, lastError: j.lastError })),
     schedules: schedules.map((s) => ({ name: s.name, cron: s.cron, timeZone: s.timeZone, queue: s.queue, paused: s.paused, nextRun: s.paused ? null : s.nextRunAt })),
-  };
-}
-
-function leaseView(j: Job, now: number): LeaseView {
-  return {
-    id: j.id,
-    queue: j.queue,
-    lockedBy: j.lockedBy,
-    leaseToken: j.leaseToken,
-    attempts: j.attempts,
-    maxAttempts: j.maxAttempts,
-    lockedUntil: j.lockedUntil,
-    msLeft: j.lockedUntil === null ? null : j.lockedUntil - now,
   };
 }
 

@@ -14,6 +14,10 @@
  *   --reconcile    on (default) | off
  *   --batch-completions off (default) | on
  *   --worker-id    default hostname-pid-random
+ *   --liveness-interval-ms / --liveness-timeout-ms   the worker's defaults (1000 / 8000) unless given
+ *   --handles-exit on (default: exit 0 once stopped, below) | off (a signal ends the process as
+ *                  it would without leasehold: the worker raises it again once stopped)
+ * Lines: started, job-started (jobId, attempt, at: epoch ms), completed, lease-lost, error, stopped.
  * @example node --import tsx src/app/demo/worker-process.ts --store sqlite:/tmp/jobs.db --exchange http://127.0.0.1:4000
  */
 import { ProcessingWorker } from '../worker/processing-worker.js';
@@ -39,6 +43,9 @@ async function main(): Promise<void> {
     delayMs: Number(setting('delay-ms', '0')),
   });
   const workerId = process.argv.includes('--worker-id') || process.env.LEASEHOLD_WORKER_ID ? setting('worker-id') : undefined;
+  const livenessIntervalMs = setting('liveness-interval-ms', '');
+  const livenessTimeoutMs = setting('liveness-timeout-ms', '');
+  const handlesExit = setting('handles-exit', 'on') === 'on';
   const worker = new ProcessingWorker({
     store,
     queues: [setting('queue', 'orders')],
@@ -49,12 +56,18 @@ async function main(): Promise<void> {
     pollIntervalMs: Number(setting('poll-ms', '250')),
     shutdownTimeoutMs: 5000,
     batchCompletions: setting('batch-completions', 'off') === 'on',
+    // By default this process exits on its own once stopped (below), after its last line is written.
+    handlesExit,
+    ...(livenessIntervalMs ? { livenessIntervalMs: Number(livenessIntervalMs) } : {}),
+    ...(livenessTimeoutMs ? { livenessTimeoutMs: Number(livenessTimeoutMs) } : {}),
     ...(workerId ? { workerId } : {}),
   });
+  worker.on('job:started', ({ job, attempt }) => line({ event: 'job-started', jobId: job.id, attempt, at: Date.now() }));
   worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));
   worker.on('lease:lost', ({ jobId }) => line({ event: 'lease-lost', jobId }));
   worker.on('worker:error', ({ error, during }) => line({ event: 'error', during, message: String((error as Error)?.message ?? error) }));
   worker.on('worker:stopped', () => {
+    if (!handlesExit) return void line({ event: 'stopped' });
     // Exit once stopped: idle HTTP keep-alive sockets must not hold a stopped worker process open.
     void store.close().then(() => process.stdout.write(`${JSON.stringify({ event: 'stopped' })}\n`, () => process.exit(0)));
   });

@@ -14,6 +14,11 @@ import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
+import { LivenessClient, type LivenessLostError } from './liveness-client.js';
+import { ServiceRunner } from '../services/service-runner.js';
+import { livenessSweeper, workerRowCleanup } from '../services/liveness-services.js';
+import { LIVENESS_DEFAULTS } from '../../domain/liveness.js';
+import { processSignals } from './process-signals.js';
 
 /** Where a worker is in its life. */
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -103,8 +108,10 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private stopPromise: Promise<void> | undefined;
   private forceNow: AbortController | undefined;
   private unsubscribe: (() => void) | undefined;
-  private signalHandlers: { signal: NodeJS.Signals; fn: () => void }[] = [];
+  private releaseSignals: (() => void) | undefined;
   private readonly batcher: CompletionBatcher | undefined;
+  private liveness: LivenessClient | undefined;
+  private services: ServiceRunner | undefined;
 
   /** Validates the options (throws `ValidationError` naming the bad one); starts nothing. */
   constructor(options: WorkerOptions<Q>) {
@@ -128,11 +135,22 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     this.events.off(event, listener);
   }
 
-  /** Reaps expired leases once, then starts claiming. Resolves once the loop is running. */
+  /**
+   * Registers the process (liveness), reaps expired leases once, then starts claiming.
+   * Resolves once the loop is running. Rejects with `WorkerIdInUseError` when a live process
+   * already uses this `workerId`.
+   */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new ValidationError('state', `worker ${this.o.workerId} was already started`);
     this.state = 'running';
-    if (this.o.handleSignals) this.installSignals();
+    try {
+      await this.startLiveness();
+    } catch (error) {
+      this.state = 'stopped';
+      this.stopPromise = Promise.resolve();
+      throw error;
+    }
+    if (this.o.handleSignals) this.releaseSignals = processSignals.add({ stop: (now) => this.stop(now ? { timeoutMs: 0 } : {}), handlesExit: this.o.handlesExit, onError: (error) => this.reportError(error, 'signal') });
     this.unsubscribe = this.o.store.onEnqueue((queue) => {
       if (!this.o.queues || this.o.queues.includes(queue)) this.wakeUp();
     });
@@ -187,6 +205,46 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     };
   }
 
+  /** Registers this process, and starts renewing its sign of life and the liveness services. */
+  private async startLiveness(): Promise<void> {
+    const l = this.o.liveness;
+    if (!l) return;
+    this.liveness = new LivenessClient({
+      store: this.o.store,
+      clock: this.o.clock,
+      workerId: this.o.workerId,
+      ...l,
+      onFenced: (error) => this.livenessFenced(error),
+      onRestored: () => this.wakeUp(),
+      onSuperseded: (why) => this.superseded(why),
+      onError: (error) => this.reportError(error, 'liveness'),
+    });
+    await this.liveness.start();
+    this.services = new ServiceRunner({ clock: this.o.clock, onError: (_name, error) => this.reportError(error, 'liveness') });
+    // A sweep that freed leases wakes the claimer: they are taken over now, not at the next poll.
+    this.services.add(livenessSweeper(this.o.store, l.intervalMs, () => this.wakeUp()));
+    this.services.add(workerRowCleanup(this.o.store, 10 * 60_000, LIVENESS_DEFAULTS.retentionMs));
+    this.services.start();
+  }
+
+  /** No renewal got through in time: every attempt is aborted and released (not charged); nothing is claimed until one does. */
+  private livenessFenced(error: LivenessLostError): void {
+    for (const r of this.running.values()) {
+      r.shuttingDown = true;
+      if (!r.holder.controller.signal.aborted) r.holder.controller.abort(error);
+    }
+    this.wakeUp();
+  }
+
+  /** The store judged this process dead or replaced: its attempts write nothing more (another process may hold their jobs). */
+  private superseded(why: string): void {
+    for (const r of this.running.values()) r.holder.markLost(new LeaseLostError(r.holder.lease.job.id, r.holder.lease.token, `lease on job ${r.holder.lease.job.id} given up: ${why}`));
+    if (this.liveness?.idLost) {
+      this.reportError(this.liveness.idLost, 'liveness');
+      this.stop({ timeoutMs: 0 }).catch((error: unknown) => this.reportError(error, 'liveness'));
+    }
+  }
+
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping.abort(INTERNAL_ABORT);
     this.unsubscribe?.();
@@ -209,10 +267,15 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
       await Promise.all([...this.running.values()].map((r) => r.done));
     }
-    // Listeners stay until here so a second signal can cut the drain short.
-    this.removeSignals();
+    await this.services?.stop();
+    await this.liveness?.stop();
     this.state = 'stopped';
+    // Listeners stay until here so a second signal can cut the drain short; releasing the
+    // last one re-raises the signal that stopped the process, unless the app handles exit.
+    const release = this.releaseSignals;
+    this.releaseSignals = undefined;
     this.events.emit('worker:stopped', { workerId: this.o.workerId, released: this.counts.released });
+    release?.();
   }
 
   private wakeUp(): void {
@@ -225,7 +288,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     while (!this.stopping.signal.aborted) {
       if (this.wake.signal.aborted) this.wake = new AbortController();
       const free = this.o.maxConcurrentJobs - this.running.size;
-      if (free <= 0) {
+      // Fenced (no sign of life got through in time): claim nothing until a renewal does.
+      if (free <= 0 || (this.liveness && !this.liveness.healthy)) {
         await this.waitForWake(undefined);
         continue;
       }
@@ -419,19 +483,17 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
 
   /**
    * Hands a lease this process gave up back to the store (fenced by its token), so a late
-   * extend cannot keep the job idle for a whole lease. It is written as a failed attempt
-   * due now, charged like a lease that ran out: a job that makes its worker lose the lease
-   * every time still ends when its attempts are used up. When a step was begun, the retry
-   * waits until that step's deadline plus the clock margin has passed.
+   * extend cannot keep the job idle for a whole lease. It is written as a lease expiry
+   * (`expireLease`), never a handler failure: a store outage does not use up `maxAttempts`,
+   * while a job that makes its worker lose the lease every time still ends once its expiry
+   * budget is used up. When a step was begun, the retry waits until that step's deadline
+   * plus the clock margin has passed.
    */
   private async handBack(holder: LeaseHolder, job: Job): Promise<void> {
     const now = this.o.clock.now();
     const deadline = holder.latestStepDeadline;
     const retryAt = deadline === undefined ? now : Math.max(now, deadline + DEFAULT_CLOCK_MARGIN_MS);
-    const error = holder.lostReason;
-    const d = decideFailure(job, { now, permanent: false, policy: this.o.backoff, random: this.o.random });
-    const opts = d.status === 'retry' ? { retryAt } : { permanent: true };
-    await holder.handBack((lease) => this.o.store.fail(lease, error, opts), (e) => this.reportError(e, 'fail', job.id));
+    await holder.handBack((lease) => this.o.store.expireLease(lease, { retryAt }), (e) => this.reportError(e, 'fail', job.id));
   }
 
   private async recordFailure(holder: LeaseHolder, job: Job, error: unknown, permanent: boolean): Promise<void> {
@@ -461,23 +523,5 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {
     this.lastError = { message: error instanceof Error ? error.message : String(error), at: this.o.clock.now() };
     this.events.emit('worker:error', jobId === undefined ? { error, during } : { error, during, jobId });
-  }
-
-  private installSignals(): void {
-    let received = 0;
-    const onSignal = (): void => {
-      received++;
-      // First signal: graceful. Second: stop now (abort and release what still runs).
-      this.stop(received > 1 ? { timeoutMs: 0 } : {}).catch((error: unknown) => this.reportError(error, 'signal'));
-    };
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.on(signal, onSignal);
-      this.signalHandlers.push({ signal, fn: onSignal });
-    }
-  }
-
-  private removeSignals(): void {
-    for (const { signal, fn } of this.signalHandlers) process.off(signal, fn);
-    this.signalHandlers = [];
   }
 }

@@ -12,6 +12,8 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 import { SystemClock } from '../../adapters/clocks/system-clock.js';
 import { resolveBackoff } from '../../adapters/common/store-options.js';
 import type { JobContext } from './job-context.js';
+import { LIVENESS_DEFAULTS } from '../../domain/liveness.js';
+import { currentProcessIdentity, type ProcessIdentity } from './process-identity.js';
 
 /**
  * Runs one job. Return a JSON value (or nothing) to complete it; throw to fail the attempt
@@ -100,6 +102,28 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
    * Default false. Worth it with many concurrent short jobs on a SQL store.
    */
   batchCompletions?: boolean;
+  /**
+   * How often the process renews its sign of life in the store, apart from its leases.
+   * Default 1000 ms.
+   */
+  livenessIntervalMs?: number;
+  /**
+   * A process whose sign of life is older than this (by the store's clock) counts as dead:
+   * its leases are taken over at once instead of when they run out. Default 8000 ms, so a
+   * SIGKILLed worker's job runs again within about 10 s while a process stalled for 5 s
+   * keeps its jobs. At least twice `livenessIntervalMs`.
+   */
+  livenessTimeoutMs?: number;
+  /** Register the process and renew its liveness (and sweep dead processes' leases). Default true. */
+  liveness?: boolean;
+  /** Who this process is (host, pid, boot id); for tests. Default: the running process. */
+  processIdentity?: ProcessIdentity;
+  /**
+   * The application ends the process itself after a signal. Default false: after a graceful
+   * stop through SIGTERM/SIGINT the signal is raised again once no other listener remains,
+   * so the process exits as it would have without leasehold.
+   */
+  handlesExit?: boolean;
 }
 
 /** Options with every default applied. */
@@ -124,12 +148,16 @@ export interface ResolvedWorkerOptions {
   handleSignals: boolean;
   random: RandomSource;
   batchCompletions: boolean;
+  /** Undefined when liveness is off. */
+  liveness: { intervalMs: number; timeoutMs: number; marginMs: number; identity: ProcessIdentity } | undefined;
+  handlesExit: boolean;
 }
 
 const KNOWN = new Set([
   'store', 'clock', 'workerId', 'queues', 'handler', 'handlers', 'reconcile', 'inDoubt', 'leaseDurationSeconds',
   'pollIntervalMs', 'maxConcurrentJobs', 'leaseExtensionThresholdPercent', 'backoff', 'jobTimeoutMs',
   'shutdownTimeoutMs', 'handleSignals', 'random', 'batchCompletions',
+  'livenessIntervalMs', 'livenessTimeoutMs', 'liveness', 'processIdentity', 'handlesExit',
 ]);
 
 /** Validates worker options and applies the defaults. Throws `ValidationError` naming the option. */
@@ -177,7 +205,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
   const threshold = o.leaseExtensionThresholdPercent === undefined ? 50 : validateInteger(o.leaseExtensionThresholdPercent, 'leaseExtensionThresholdPercent', 1, 90);
   const inDoubt = o.inDoubt ?? 'rerun';
   if (inDoubt !== 'rerun' && inDoubt !== 'fail') throw new ValidationError('inDoubt', `must be 'rerun' or 'fail', got ${String(inDoubt)}`);
-  for (const k of ['handleSignals', 'batchCompletions'] as const) {
+  for (const k of ['handleSignals', 'batchCompletions', 'liveness', 'handlesExit'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new ValidationError(k, 'must be a boolean');
   }
 
@@ -201,7 +229,21 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     handleSignals: o.handleSignals ?? true,
     random: o.random ?? Math.random,
     batchCompletions: o.batchCompletions ?? false,
+    liveness: o.liveness === false ? undefined : resolveLiveness(o),
+    handlesExit: o.handlesExit ?? false,
   };
+}
+
+function resolveLiveness(o: WorkerOptions): ResolvedWorkerOptions['liveness'] {
+  const intervalMs = o.livenessIntervalMs === undefined ? LIVENESS_DEFAULTS.intervalMs : validateDuration(o.livenessIntervalMs, 'livenessIntervalMs');
+  const timeoutMs = o.livenessTimeoutMs === undefined ? LIVENESS_DEFAULTS.timeoutMs : validateDuration(o.livenessTimeoutMs, 'livenessTimeoutMs');
+  if (timeoutMs < 2 * intervalMs) throw new ValidationError('livenessTimeoutMs', `must be at least twice livenessIntervalMs (${intervalMs} ms), got ${timeoutMs}`);
+  const id = o.processIdentity;
+  if (id !== undefined && (typeof id !== 'object' || id === null || typeof id.isRunning !== 'function')) {
+    throw new ValidationError('processIdentity', 'must be { host, pid, bootId, isRunning(pid) }');
+  }
+  // The margin: a quarter of the timeout, at most 1 s, so a short test timeout still leaves room to renew.
+  return { intervalMs, timeoutMs, marginMs: Math.min(LIVENESS_DEFAULTS.marginMs, Math.floor(timeoutMs / 4)), identity: id ?? currentProcessIdentity() };
 }
 
 /** A `handlers` entry as `{ handle, reconcile? }`, whichever form it was given in. */

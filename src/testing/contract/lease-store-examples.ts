@@ -53,7 +53,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(created).toBe(true);
         expect(job).toMatchObject({
           queue: 'orders', key: null, payload: { orderId: 7, tags: ['a'] }, status: 'pending', priority: 0,
-          runAt: START, attempts: 0, maxAttempts: 3, lockedBy: null, lockedUntil: null, leaseToken: 0,
+          runAt: START, attempts: 0, maxAttempts: 3, leaseExpiries: 0, maxLeaseExpiries: 10, lockedBy: null, lockedUntil: null, leaseToken: 0,
           lastError: null, result: null, createdAt: START, updatedAt: START, finishedAt: null,
         });
         expect(typeof job.id).toBe('string');
@@ -173,6 +173,8 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
           [{ queue: 'q', payload: 'x'.repeat(1024 * 1024) }, 'payload'],
           [{ queue: 'q', payload: 1, maxAttempts: 0 }, 'maxAttempts'],
           [{ queue: 'q', payload: 1, maxAttempts: 1.5 }, 'maxAttempts'],
+          [{ queue: 'q', payload: 1, maxLeaseExpiries: -1 }, 'maxLeaseExpiries'],
+          [{ queue: 'q', payload: 1, maxLeaseExpiries: 0.5 }, 'maxLeaseExpiries'],
           [{ queue: 'q', payload: 1, priority: 0.5 }, 'priority'],
           [{ queue: 'q', payload: 1, runAt: Number.POSITIVE_INFINITY }, 'runAt'],
           [{ queue: 'q', payload: 1, key: '' }, 'key'],
@@ -246,23 +248,32 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(await store.acquire(W2)).toEqual([]);
         clock.advance(1);
         const second = await acquireOne(W2);
-        expect(second.job).toMatchObject({ id: job.id, attempts: 2, leaseToken: 2, lockedBy: 'w2' });
+        expect(second.job).toMatchObject({ id: job.id, attempts: 2, leaseExpiries: 1, leaseToken: 2, lockedBy: 'w2' });
         expect(second.token).toBeGreaterThan(first.token);
-        expect(second.job.lastError).toContain('lease expired');
+        expect(second.job.lastError).toBe('lease expired on attempt 1 (lease expiry 1 of 10 allowed)');
         await expectLeaseLost(store.complete(first));
         expect((await store.get(job.id))?.status).toBe('processing');
       });
 
-      it('fails a job whose leases keep expiring once attempts are used up (poison job)', async () => {
-        const job = await enqueue({ maxAttempts: 2 });
+      it('fails a job whose leases keep expiring once its expiry budget is used up (poison job), whatever maxAttempts says', async () => {
+        const job = await enqueue({ maxAttempts: 1, maxLeaseExpiries: 1 });
         await acquireOne();
         clock.advance(10_000);
-        await acquireOne(W2);
+        expect((await acquireOne(W2)).job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
         clock.advance(10_000);
         expect(await store.acquire(W1)).toEqual([]);
         const after = await store.get(job.id);
-        expect(after).toMatchObject({ status: 'failed', attempts: 2, lockedBy: null, lockedUntil: null, finishedAt: clock.now() });
-        expect(after?.lastError).toContain('lease expired on attempt 2 of 2');
+        expect(after).toMatchObject({ status: 'failed', attempts: 2, leaseExpiries: 2, lockedBy: null, lockedUntil: null, finishedAt: clock.now() });
+        expect(after?.lastError).toMatch(/^lease expired 2 times, more than the job's budget of 1 lease expiries/);
+      });
+
+      it('a budget of 0 lease expiries fails the job at its first expiry; retry resets the count', async () => {
+        const job = await enqueue({ maxLeaseExpiries: 0 });
+        await acquireOne();
+        clock.advance(10_000);
+        expect(await store.reapExpired()).toBe(1);
+        expect(await store.get(job.id)).toMatchObject({ status: 'failed', attempts: 1, leaseExpiries: 1, maxLeaseExpiries: 0 });
+        expect(await store.retry(job.id)).toMatchObject({ status: 'pending', attempts: 0, leaseExpiries: 0 });
       });
 
       it('rejects bad requests naming the field', async () => {
@@ -296,6 +307,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         await expectLeaseLost(store.fail(stale, 'boom'));
         await expectLeaseLost(store.extend(stale, 10_000));
         await expectLeaseLost(store.release(stale));
+        await expectLeaseLost(store.expireLease(stale));
         await expectLeaseLost(store.saveStep(stale, 's', 1));
         await expectLeaseLost(store.beginStep(stale, 's'));
         const [outcome] = await store.completeMany([{ lease: stale }]);
@@ -381,6 +393,22 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(await store.fail(ld, 'x', null as unknown as undefined)).toMatchObject({ status: 'retry' });
       });
 
+      it('expireLease counts a lease expiry, not a handler failure: retry at retryAt, failed once the expiry budget is used up', async () => {
+        const job = await enqueue({ maxAttempts: 1, maxLeaseExpiries: 1 });
+        const first = await acquireOne();
+        const given = await store.expireLease(first, { retryAt: START + 5000 });
+        expect(given).toMatchObject({ id: job.id, status: 'retry', runAt: START + 5000, attempts: 1, leaseExpiries: 1, lockedBy: null, lockedUntil: null });
+        expect(given.lastError).toBe('lease expired on attempt 1 (lease expiry 1 of 1 allowed)');
+        expect(await store.acquire(W1)).toEqual([]);
+        clock.advance(5000);
+        const second = await acquireOne();
+        expect(second.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
+        const ended = await store.expireLease(second);
+        expect(ended).toMatchObject({ status: 'failed', leaseExpiries: 2, finishedAt: clock.now() });
+        await expect(store.expireLease(second)).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.expireLease(second, { retryAt: -1 } as never)).rejects.toMatchObject({ field: 'retryAt' });
+      });
+
       it('release gives the attempt back and makes the job pending', async () => {
         const job = await enqueue();
         const lease = await acquireOne();
@@ -390,9 +418,9 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(again.job).toMatchObject({ attempts: 1, leaseToken: 2 });
       });
 
-      it('reapExpired moves expired leases to retry, or to failed when attempts are used up', async () => {
-        const a = await enqueue({ maxAttempts: 1 });
-        const b = await enqueue({ maxAttempts: 3 });
+      it('reapExpired moves expired leases to retry, or to failed when the expiry budget is used up', async () => {
+        const a = await enqueue({ maxAttempts: 3, maxLeaseExpiries: 0 });
+        const b = await enqueue({ maxAttempts: 1 });
         const c = await enqueue({ queue: 'later' });
         await store.acquire({ ...W1, limit: 2, queues: ['orders'] });
         clock.advance(10_000);
@@ -402,8 +430,8 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(live.job.id).toBe(c.id);
         expect((await store.getActiveLeases()).map((j) => j.id)).toEqual([c.id]);
         expect(await store.reapExpired()).toBe(2);
-        expect(await store.get(a.id)).toMatchObject({ status: 'failed', lockedBy: null });
-        expect(await store.get(b.id)).toMatchObject({ status: 'retry', lockedBy: null, attempts: 1 });
+        expect(await store.get(a.id)).toMatchObject({ status: 'failed', lockedBy: null, leaseExpiries: 1 });
+        expect(await store.get(b.id)).toMatchObject({ status: 'retry', lockedBy: null, attempts: 1, leaseExpiries: 1 });
         expect(await store.reapExpired()).toBe(0);
         expect(await store.getExpiredLeases()).toEqual([]);
       });

@@ -130,6 +130,7 @@ const newJobArb: fc.Arbitrary<NewJob> = fc.record(
     priority: fc.integer({ min: -1, max: 1 }),
     runAt: fc.constantFrom(0, 1_000, 4_000),
     maxAttempts: fc.integer({ min: 1, max: 3 }),
+    maxLeaseExpiries: fc.integer({ min: 0, max: 2 }),
   },
   { requiredKeys: ['queue', 'payload'] },
 );
@@ -194,7 +195,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'beginStep' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -224,6 +225,8 @@ class LeaseWrite extends Cmd {
           return s.fail(lease, `later ${this.arg}`, { retryAt: w.clock.now() + this.arg * 700 });
         case 'release':
           return s.release(lease);
+        case 'expireLease':
+          return s.expireLease(lease, this.arg % 2 === 0 ? undefined : { retryAt: w.clock.now() + this.arg * 700 });
         case 'beginStep':
           return this.arg % 2 === 0 ? s.beginStep(lease, step) : s.beginStep(lease, step, { key: `key-${this.arg}` });
         case 'saveStep':
@@ -429,8 +432,47 @@ class ScheduleCommand extends Cmd {
   }
 }
 
+type WorkerOpName = 'register' | 'replace' | 'renew' | 'unregister' | 'sweep' | 'release' | 'forceRelease' | 'prune' | 'list';
+
+/** The worker process table: registration, renewal, sweeps and operator releases, on both sides. */
+class WorkerOp extends Cmd {
+  constructor(readonly op: WorkerOpName, readonly worker: string, readonly incarnation: string, readonly timeoutMs: number) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const reg = { workerId: this.worker, incarnation: this.incarnation, host: 'host-a', pid: 100, bootId: 'boot-1', livenessTimeoutMs: this.timeoutMs };
+    const call = (s: LeaseStore): Promise<unknown> => {
+      switch (this.op) {
+        case 'register': return s.registerWorker(reg);
+        case 'replace': return s.registerWorker(reg, { replaces: this.incarnation === 'i0' ? 'i1' : 'i0' });
+        case 'renew': return s.renewWorker(this.worker, this.incarnation);
+        case 'unregister': return s.unregisterWorker(this.worker, this.incarnation);
+        case 'sweep': return s.sweepDeadWorkers();
+        case 'release': return s.releaseWorkerLeases(this.worker);
+        case 'forceRelease': return s.releaseWorkerLeases(this.worker, { force: true });
+        case 'prune': return s.pruneWorkers({ olderThanMs: this.timeoutMs });
+        case 'list': return s.listWorkers();
+      }
+    };
+    const m = await outcome(call(w.model));
+    const r = await outcome(call(w.real));
+    expectSame(w, this.toString(), m, r);
+  }
+  toString(): string {
+    return `${this.op}Worker(${this.worker}, ${this.incarnation}, ${this.timeoutMs}ms)`;
+  }
+}
+
 const workerArb = fc.constantFrom(...WORKERS);
 const commandArbs = [
+  fc
+    .tuple(
+      fc.constantFrom<WorkerOpName>('register', 'register', 'replace', 'renew', 'renew', 'unregister', 'sweep', 'sweep', 'release', 'forceRelease', 'prune', 'list'),
+      workerArb,
+      fc.constantFrom('i0', 'i1'),
+      fc.constantFrom(1000, 4000),
+    )
+    .map(([op, wk, inc, ms]) => new WorkerOp(op, wk, inc, ms)),
   fc.array(newJobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
   fc.array(newJobArb, { minLength: 0, maxLength: 4 }).map((j) => new Enqueue(j, true)),
   fc
@@ -445,7 +487,7 @@ const commandArbs = [
     .tuple(
       fc.constantFrom<string>(...WORKERS, 'zombie'),
       fc.nat(5),
-      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'beginStep', 'saveStep'),
+      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'saveStep'),
       fc.nat(4),
     )
     .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),
@@ -473,8 +515,11 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
   const stats = await w.real.stats();
   expect(stats.total).toBe(w.ids.size);
   for (const j of m) {
-    expect(j.attempts).toBeLessThanOrEqual(j.maxAttempts);
-    expect(j.attempts).toBeGreaterThanOrEqual(0);
+    // Handler failures are bounded by maxAttempts, lease expiries by their own budget (+1: the one that ended it).
+    expect(j.attempts - j.leaseExpiries).toBeLessThanOrEqual(j.maxAttempts);
+    expect(j.leaseExpiries).toBeLessThanOrEqual(j.maxLeaseExpiries + 1);
+    expect(j.leaseExpiries).toBeGreaterThanOrEqual(0);
+    expect(j.attempts).toBeGreaterThanOrEqual(j.leaseExpiries);
     if (j.status === 'processing') expect(j.lockedBy).not.toBeNull();
     else expect(j.lockedBy).toBeNull();
     const before = w.last.get(j.id);

@@ -1,0 +1,137 @@
+/**
+ * The real-process liveness scenarios, run on SQLite and MySQL: worker children on a shared
+ * store place orders on the simulated exchange (in this process) while the test kills,
+ * freezes or stops them.
+ */
+import { expect } from 'vitest';
+import type { LeaseStore } from '../../src/ports/lease-store.js';
+import { startSimulatedExchange } from '../../src/app/demo/simulated-exchange.js';
+import { spawnWorkerChild, type WorkerChild } from '../../src/app/bench/worker-child.js';
+
+/** Short liveness for the scenarios where the default is not the point. */
+const FAST = { 'liveness-interval-ms': 200, 'liveness-timeout-ms': 2000 };
+
+async function drained(store: LeaseStore, jobId: string): Promise<void> {
+  // No event crosses from the store to here: poll it (a bound, not a synchronisation).
+  for (let i = 0; i < 400; i++) {
+    if ((await store.get(jobId))?.status === 'done') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job ${jobId} did not finish`);
+}
+
+async function stopAll(children: WorkerChild[]): Promise<void> {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+}
+
+/**
+ * With the default options (300 s lease, liveness 1 s / 8 s): SIGKILL inside the order step,
+ * after the exchange booked the order and before the worker heard back; a replacement under
+ * another workerId (it cannot prove the dead one dead) resumes the job within 10 s, and the
+ * exchange holds one order.
+ */
+export async function killDuringOrderStepResumesWithinTarget(store: LeaseStore, storeUrl: string): Promise<void> {
+  let killedAt = 0;
+  const children: WorkerChild[] = [];
+  const exchange = await startSimulatedExchange({
+    dedupe: false,
+    onPlace: () => {
+      if (killedAt === 0) {
+        killedAt = Date.now();
+        children[0]!.proc.kill('SIGKILL');
+      }
+    },
+  });
+  try {
+    const a = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-a', 'lease-seconds': 300, 'poll-ms': 5000, concurrency: 1, 'delay-ms': 2000 });
+    children.push(a);
+    await a.waitFor((l) => l.event === 'started');
+    const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'BTC', qty: 1 }, key: 'order-1' });
+    await a.waitFor((l) => l.event === 'job-started');
+    // The replacement starts while `a` works (its process start-up is not what the target
+    // measures); `a` is killed inside the exchange call, 2 s into the job.
+    const b = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-b', 'lease-seconds': 300, 'poll-ms': 5000, concurrency: 1 });
+    children.push(b);
+    await a.exited;
+    const resumed = await b.waitFor((l) => l.event === 'job-started' && l.jobId === job.id);
+    await drained(store, job.id);
+    expect(resumed.attempt).toBe(2);
+    expect(resumed.at! - killedAt).toBeLessThan(10_000);
+    expect(exchange.book.accepted.length).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, leaseExpiries: 1 });
+  } finally {
+    await stopAll(children);
+    await exchange.close();
+  }
+}
+
+/** A restart under the same workerId proves its SIGKILLed predecessor dead (same host and boot, pid gone) and resumes at once. */
+export async function sameWorkerIdRestartTakesOverAtOnce(store: LeaseStore, storeUrl: string): Promise<void> {
+  const children: WorkerChild[] = [];
+  let placed = 0;
+  const exchange = await startSimulatedExchange({ dedupe: false, onPlace: () => void (placed++ === 0 && children[0]!.proc.kill('SIGKILL')) });
+  try {
+    const a = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-1', 'lease-seconds': 300, concurrency: 1, ...FAST, 'liveness-timeout-ms': 60_000 });
+    children.push(a);
+    await a.waitFor((l) => l.event === 'started');
+    const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'ETH', qty: 1 }, key: 'order-2' });
+    await a.exited;
+    // A 60 s liveness timeout: only the proof of death can make this quick.
+    const b = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-1', 'lease-seconds': 300, concurrency: 1, ...FAST, 'liveness-timeout-ms': 60_000 });
+    children.push(b);
+    await b.waitFor((l) => l.event === 'started');
+    await drained(store, job.id);
+    expect(exchange.book.accepted.length).toBe(1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, leaseExpiries: 1 });
+  } finally {
+    await stopAll(children);
+    await exchange.close();
+  }
+}
+
+/** SIGSTOP shorter than the liveness timeout, then SIGCONT: the frozen worker keeps its job and completes it; the other never runs it. */
+export async function frozenButAliveKeepsItsJob(store: LeaseStore, storeUrl: string): Promise<void> {
+  const children: WorkerChild[] = [];
+  const exchange = await startSimulatedExchange({ dedupe: false });
+  try {
+    const a = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'frozen', 'lease-seconds': 300, concurrency: 1, 'delay-ms': 1500, ...FAST });
+    children.push(a);
+    await a.waitFor((l) => l.event === 'started');
+    const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'SOL', qty: 1 }, key: 'order-3' });
+    await a.waitFor((l) => l.event === 'job-started' && l.jobId === job.id);
+    // Another worker, ready to take the job over the moment `a` counted as dead.
+    const b = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'other', 'lease-seconds': 300, concurrency: 1, 'poll-ms': 100, ...FAST });
+    children.push(b);
+    await b.waitFor((l) => l.event === 'started');
+    // (SQLite: a process frozen inside a write transaction holds the database lock; the others
+    // wait on busy_timeout, longer than this freeze.)
+    a.proc.kill('SIGSTOP');
+    // Frozen for 1 s: under the 2 s liveness timeout minus its 500 ms margin.
+    await new Promise((r) => setTimeout(r, 1000));
+    a.proc.kill('SIGCONT');
+    await drained(store, job.id);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 1, leaseExpiries: 0 });
+    expect(a.lines.some((l) => l.event === 'completed' && l.jobId === job.id)).toBe(true);
+    expect(b.lines.some((l) => l.event === 'job-started')).toBe(false);
+    expect(exchange.book.accepted.length).toBe(1);
+  } finally {
+    await stopAll(children);
+    await exchange.close();
+  }
+}
+
+/** SIGTERM stops the worker gracefully and the process then ends as Node would without leasehold (signal SIGTERM), store still open. */
+export async function sigtermEndsTheProcess(storeUrl: string): Promise<void> {
+  const exchange = await startSimulatedExchange({ dedupe: false });
+  const child = spawnWorkerChild(storeUrl, exchange.url, { 'handles-exit': 'off', ...FAST });
+  try {
+    await child.waitFor((l) => l.event === 'started');
+    child.proc.kill('SIGTERM');
+    await child.waitFor((l) => l.event === 'stopped');
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  } finally {
+    await stopAll([child]);
+    await exchange.close();
+  }
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, WorkerIdInUseError } from '../src/domain/errors.js';
+import { flush, runUntil } from '../src/app/testing.js';
+import { LivenessLostError } from '../src/app/worker/liveness-client.js';
+import type { ProcessIdentity } from '../src/app/worker/process-identity.js';
+import { controllable, forever, makeWorker, setup, T0 } from './support/worker-fixtures.js';
+
+const HERE: ProcessIdentity = { host: 'host-a', pid: 2000, bootId: 'boot-1', isRunning: () => false };
+const live = { liveness: true, processIdentity: HERE } as const;
+
+describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
+  it('a killed worker\'s job runs again on another worker within 10 s, long before its 300 s lease runs out', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const a = controllable(store);
+    const startedAt: Record<string, number> = {};
+    const handler = (name: string) => async () => {
+      startedAt[name] ??= clock.now();
+      if (name === 'a') await forever();
+      return 'ok';
+    };
+    const wa = makeWorker({ store: a.store, clock, workerId: 'a', ...live, handler: handler('a') });
+    await wa.start();
+    await runUntil(clock, () => startedAt.a !== undefined);
+    clock.advance(500);
+    await flush();
+    a.crash(); // SIGKILL: nothing this process sends arrives any more
+    const killedAt = clock.now();
+    const wb = makeWorker({ store, clock, workerId: 'b', ...live, processIdentity: { ...HERE, pid: 2001 }, handler: handler('b') });
+    await wb.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    expect(startedAt.b! - killedAt).toBeLessThanOrEqual(9000);
+    expect(startedAt.b! - killedAt).toBeGreaterThanOrEqual(7000);
+    expect(await store.get(job.id)).toMatchObject({ attempts: 2, leaseExpiries: 1, lockedBy: null });
+    await wb.stop();
+  });
+
+  it('a process stalled for 5 s (event loop blocked) keeps its job: its late renewal still counts', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const wa = makeWorker({ store, clock, workerId: 'a', ...live, handler: async () => {
+      await gate;
+      return 'kept';
+    } });
+    const wb = makeWorker({ store, clock, workerId: 'b', ...live, processIdentity: { ...HERE, pid: 2001 }, handler: async () => 'stolen' });
+    await wa.start();
+    await wb.start();
+    await runUntil(clock, () => wa.getStatus().running.length === 1);
+    await runUntil(clock, () => false, { until: clock.now() + 999 }); // just before the next renewal
+    clock.advance(5000); // nothing runs for 5 s, then every overdue timer fires at once
+    await flush();
+    await runUntil(clock, () => false, { until: clock.now() + 3000 });
+    release();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    expect(await store.get(job.id)).toMatchObject({ result: 'kept', attempts: 1, leaseExpiries: 0 });
+    await wa.stop();
+    await wb.stop();
+  });
+
+  it('a process whose renewals do not get through fences itself at timeout - margin: signal aborted, no new step, job released uncharged', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const c = controllable(store);
+    let reason: unknown;
+    let stepRan = false;
+    let stepError: unknown;
+    const worker = makeWorker({ store: c.store, clock, workerId: 'a', ...live, handler: async (_j, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      reason = ctx.signal.reason;
+      await ctx.step('place', async () => (stepRan = true)).catch((e: unknown) => (stepError = e));
+    } });
+    await worker.start();
+    await runUntil(clock, () => worker.getStatus().running.length === 1);
+    const cutAt = clock.now();
+    c.down('renewWorker');
+    await runUntil(clock, () => reason !== undefined);
+    // Last renewal got through at most 1 s before the cut; fenced 7 s (8 s - 1 s margin) after it.
+    expect(clock.now() - cutAt).toBeLessThanOrEqual(7000);
+    expect(clock.now() - cutAt).toBeGreaterThan(6000);
+    expect(reason).toBeInstanceOf(LivenessLostError);
+    await runUntil(clock, () => worker.getStatus().running.length === 0);
+    expect(stepRan).toBe(false);
+    expect(stepError).toBeDefined();
+    expect(await store.get(job.id)).toMatchObject({ status: 'pending', attempts: 0, leaseExpiries: 0 });
+    expect(c.calls.acquire).toBe(1);
+    // Nothing is claimed while fenced; once renewals get through again it claims and runs the job.
+    await runUntil(clock, () => false, { until: clock.now() + 20_000 });
+    expect(c.calls.acquire).toBe(1);
+    c.up();
+    await runUntil(clock, () => (c.calls.acquire ?? 0) > 1);
+    expect(await store.get(job.id)).toMatchObject({ status: 'processing', attempts: 1 });
+    await worker.stop({ timeoutMs: 0 });
+  });
+
+  it('a frozen process that wakes after being judged dead completes nothing: fenced by its own clock, superseded by the store', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const a = controllable(store);
+    let lostReason: unknown;
+    const wa = makeWorker({ store: a.store, clock, workerId: 'a', ...live, handler: async (_j, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      lostReason = ctx.signal.reason;
+      return 'late';
+    } });
+    await wa.start();
+    await runUntil(clock, () => wa.getStatus().running.length === 1);
+    const firstIncarnation = (await store.listWorkers())[0]!.incarnation;
+    a.pause(); // SIGSTOP longer than the liveness timeout
+    const wb = makeWorker({ store, clock, workerId: 'b', ...live, processIdentity: { ...HERE, pid: 2001 }, handler: async () => 'taken over' });
+    await wb.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    a.resume();
+    await runUntil(clock, () => wa.getStatus().running.length === 0);
+    // Its own clock says it missed its renewals (a real SIGSTOP wakes the same way), so the
+    // attempt is aborted before any store answer arrives; the store refuses its renewal.
+    expect(lostReason).toBeInstanceOf(LivenessLostError);
+    expect(a.calls.complete ?? 0).toBe(0);
+    await runUntil(clock, () => (a.calls.registerWorker ?? 0) >= 2);
+    expect((await store.listWorkers()).find((w) => w.workerId === 'a')?.incarnation).not.toBe(firstIncarnation);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', result: 'taken over' });
+    await wa.stop();
+    await wb.stop();
+  });
+
+  /** bot-1 holds the job and is SIGKILLed; a restart under bot-1 with `identity` resumes it. */
+  async function restartAfterKill(identity: ProcessIdentity): Promise<{ killedAt: number; lastSeen: number; startedAt: number; job: { attempts: number; leaseExpiries: number } }> {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null });
+    const old = controllable(store);
+    const w1 = makeWorker({ store: old.store, clock, workerId: 'bot-1', ...live, handler: forever });
+    await w1.start();
+    await runUntil(clock, () => w1.getStatus().running.length === 1);
+    const lastSeen = (await store.listWorkers())[0]!.lastSeenAt;
+    old.crash();
+    const killedAt = clock.now();
+    let startedAt: number | undefined;
+    const w2 = makeWorker({ store, clock, workerId: 'bot-1', ...live, processIdentity: identity, handler: async () => {
+      startedAt = clock.now();
+      return 'resumed';
+    } });
+    const starting = w2.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    await starting;
+    await w2.stop();
+    return { killedAt, lastSeen, startedAt: startedAt!, job: (await store.get(job.id))! };
+  }
+
+  it('a restart under the same workerId takes its predecessor\'s leases at once when it can prove it dead (same host and boot, pid gone)', async () => {
+    const r = await restartAfterKill({ ...HERE, pid: 2002, isRunning: () => false });
+    expect(r.startedAt).toBe(r.killedAt);
+    expect(r.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
+  });
+
+  it('a restart that cannot prove its predecessor dead (another boot) waits out the liveness timeout', async () => {
+    const r = await restartAfterKill({ ...HERE, bootId: 'boot-2', pid: 2002 });
+    expect(r.startedAt).toBeGreaterThanOrEqual(r.lastSeen + 8000);
+    expect(r.startedAt).toBeLessThanOrEqual(r.lastSeen + 9000);
+    expect(r.job).toMatchObject({ attempts: 2, leaseExpiries: 1 });
+  });
+
+  it('two live processes with one workerId: the second start is refused with WorkerIdInUseError', async () => {
+    const { clock, store } = setup();
+    const w1 = makeWorker({ store, clock, workerId: 'bot-1', ...live, handler: async () => 'x' });
+    await w1.start();
+    const w2 = makeWorker({ store, clock, workerId: 'bot-1', ...live, processIdentity: { ...HERE, pid: 2002, isRunning: () => true }, handler: async () => 'y' });
+    let refused: unknown;
+    const starting = w2.start().catch((e: unknown) => (refused = e));
+    await runUntil(clock, () => refused !== undefined);
+    await starting;
+    expect(refused).toBeInstanceOf(WorkerIdInUseError);
+    expect(String((refused as Error).message)).toContain('workerId bot-1 is in use by a live process (host host-a, pid 2000');
+    expect(clock.now() - T0).toBeLessThan(8000);
+    expect((await store.listWorkers()).map((w) => w.pid)).toEqual([2000]);
+    await w1.stop();
+    expect(await store.listWorkers()).toEqual([]);
+  });
+});

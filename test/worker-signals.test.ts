@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { ProcessSignals, processSignals } from '../src/app/worker/process-signals.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
+import { runUntil } from '../src/app/testing.js';
 import { setup } from './support/worker-fixtures.js';
 
 /** A stand-in for `process`: listeners, and the signals it would have been sent. */
@@ -43,6 +44,37 @@ describe('signals', () => {
     // Stopped without a signal: the listeners go and nothing is raised.
     expect(process.listenerCount('SIGTERM')).toBe(before.term);
     expect(processSignals.size).toBe(0);
+  });
+
+  it('eleven workers with every default (signals, liveness, sweeper) run jobs in one process without a MaxListenersExceededWarning', async () => {
+    const { clock, store } = setup();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+    const done = new Set<string>();
+    // Defaults throughout: handleSignals and liveness on, one store and one clock shared by all.
+    const workers = Array.from({ length: 11 }, (_, i) =>
+      new ProcessingWorker({ store, clock, workerId: `w${i}`, random: () => 0.5, handler: async (job) => void done.add(job.id) }),
+    );
+    try {
+      for (const w of workers) await w.start();
+      expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
+      expect(process.listenerCount('SIGINT')).toBe(before.int + 1);
+      expect((await store.listWorkers()).map((w) => w.alive)).toEqual(Array(11).fill(true));
+      await store.enqueueMany(Array.from({ length: 33 }, (_, i) => ({ queue: 'q', payload: i })));
+      await runUntil(clock, () => done.size === 33);
+      // Several liveness intervals: renewals, sweeps and polls on every worker.
+      await runUntil(clock, () => false, { until: clock.now() + 12_000 });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      for (const w of workers) await w.stop();
+      process.off('warning', onWarning);
+    }
+    expect(process.listenerCount('SIGTERM')).toBe(before.term);
+    expect(process.listenerCount('SIGINT')).toBe(before.int);
+    expect(await store.listWorkers()).toEqual([]);
   });
 
   it('a signal stops every worker; when the last one has stopped the signal is raised again so the process exits as it would have', async () => {

@@ -82,7 +82,7 @@ export type { BackoffPolicy, RandomSource, FailureDecision } from './domain/retr
 
 // ---- worker processes (liveness) ----
 export { LIVENESS_DEFAULTS } from './domain/liveness.js';
-export type { WorkerRegistration, WorkerProcess, WorkerInfo, RegisterOutcome, RegisterOptions, ReleaseWorkerOptions } from './domain/liveness.js';
+export type { WorkerRegistration, WorkerProcess, WorkerInfo, RegisterOutcome, RegisterOptions, ReleaseWorkerOptions, SweepOutcome } from './domain/liveness.js';
 export type { NotChargedReason } from './domain/lifecycle.js';
 
 // ---- ports, for writing a store or a clock of your own ----

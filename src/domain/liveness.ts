@@ -102,6 +102,30 @@ export function sweptLockedUntil(lockedUntil: number, now: number, holdUntil: nu
   return Math.min(lockedUntil, target);
 }
 
+/**
+ * What `sweepDeadWorkers` reports: what it did, and what a claimer should know to take
+ * leases over as soon as they can be, rather than at its next poll.
+ */
+export interface SweepOutcome {
+  /** Leases of dead processes this sweep marked expired (claim and token kept). */
+  marked: number;
+  /** Processing jobs whose lease has run out (after the sweep): the next acquire takes them over, or fails them as poison. */
+  expired: number;
+  /**
+   * Milliseconds (of the store's clock) until the earliest next expiry the store knows of: a
+   * live process counting as dead unless it renews, or an unexpired lease running out. Null
+   * when there is neither. A sweeper that sleeps no longer than this wakes exactly then.
+   */
+  nextExpiryInMs: number | null;
+}
+
+/** The outcome of a sweep at `now`: `nextAt` are the candidate next expiries (epoch ms, after now; null for none). */
+export function sweepOutcome(marked: number, expired: number, nextAt: readonly (number | null)[], now: number): SweepOutcome {
+  let next: number | null = null;
+  for (const t of nextAt) if (t !== null && t > now && (next === null || t < next)) next = t;
+  return { marked, expired, nextExpiryInMs: next === null ? null : next - now };
+}
+
 /** Checks a registration naming the bad field; returns a clean copy. */
 export function validateWorkerRegistration(input: unknown): WorkerRegistration {
   if (typeof input !== 'object' || input === null) throw new ValidationError('registration', 'must be an object');

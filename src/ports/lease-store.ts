@@ -24,7 +24,7 @@ import type {
   StepRecord,
 } from '../domain/job.js';
 import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
-import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
+import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, SweepOutcome, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -156,9 +156,11 @@ export interface LeaseStore {
   /**
    * Marks the leases of every dead process as expired (lockedUntil = now, never later than it
    * was), keeping the claim: the next acquire takes them over, fenced by the token. Safe to
-   * run from many processes at once. Returns how many leases it marked.
+   * run from many processes at once. Returns how many leases it marked, how many leases are
+   * expired now (whoever marked them, or ran out by themselves), and how long until the next
+   * expiry the store knows of (a live process's sign of life or a lease running out).
    */
-  sweepDeadWorkers(): Promise<number>;
+  sweepDeadWorkers(): Promise<SweepOutcome>;
   /**
    * An operator's release of a worker's leases: each processing job it holds moves on as a
    * reaped one (retry, counted as a lease expiry; failed once the budget is used up), and its

@@ -75,14 +75,17 @@ import {
   isWorkerAlive,
   mayRegister,
   mayRenew,
+  sweepOutcome,
   sweptLockedUntil,
   validateForce,
   validatePruneWorkers,
   validateReplaces,
   validateWorkerRegistration,
+  workerDeadAt,
   type RegisterOptions,
   type RegisterOutcome,
   type ReleaseWorkerOptions,
+  type SweepOutcome,
   type WorkerInfo,
   type WorkerProcess,
   type WorkerRegistration,
@@ -550,11 +553,20 @@ export class InMemoryLeaseStore implements LeaseStore {
     return [...this.workers.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0)).map((w) => this.info(w, now));
   }
 
-  async sweepDeadWorkers(): Promise<number> {
+  async sweepDeadWorkers(): Promise<SweepOutcome> {
     this.open();
     const now = this.now();
     const dead = new Set([...this.workers.values()].filter((w) => !isWorkerAlive(w, now)).map((w) => w.workerId));
-    return dead.size === 0 ? 0 : this.expireLeasesOf(dead, now);
+    const marked = dead.size === 0 ? 0 : this.expireLeasesOf(dead, now);
+    let expired = 0;
+    const next: number[] = [];
+    for (const { job } of this.jobs.values()) {
+      if (job.status !== 'processing') continue;
+      if (isLeaseExpired(job, now)) expired++;
+      else next.push(job.lockedUntil!);
+    }
+    for (const w of this.workers.values()) if (isWorkerAlive(w, now)) next.push(workerDeadAt(w));
+    return sweepOutcome(marked, expired, next, now);
   }
 
   async releaseWorkerLeases(workerId: string, opts: ReleaseWorkerOptions = {}): Promise<number> {

@@ -21,8 +21,9 @@ import {
   type SettledStep,
   type SqlEngine,
   type StepWrite,
+  type SweepRows,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { numOrNull, rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
@@ -404,9 +405,10 @@ export class MysqlEngine implements SqlEngine {
     return rows.map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
   }
 
-  async sweepDeadWorkers(now: number): Promise<number> {
+  async sweepDeadWorkers(now: number): Promise<SweepRows> {
     const ok = await this.autocommit('sweepDeadWorkers', (db) => execute(db, this.q.sweepDeadWorkers, [now, now, now]));
-    return ok.affectedRows;
+    const [r] = await this.autocommit('sweepDeadWorkers', (db) => selectRows(db, this.q.sweepOutlook, [now, now, now]));
+    return { marked: ok.affectedRows, expired: Number(r?.expired ?? 0), nextLeaseEnd: numOrNull(r?.next_lease_end), nextDeath: numOrNull(r?.next_death) };
   }
 
   releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> {

@@ -197,6 +197,15 @@ FROM ${workers} w`,
     sweepDeadWorkers: `UPDATE ${t} SET locked_until = ?
 WHERE status = 'processing' AND locked_until > ?
   AND BINARY locked_by IN (SELECT worker_id FROM ${workers} WHERE last_seen_at + liveness_timeout_ms <= ?)`,
+    /**
+     * After a sweep: how many leases are expired, and the earliest coming expiry (a lease
+     * running out: the first ix_lease entry after now; a worker row's sign of life running
+     * out: a scan of the small worker table). Params: now, now, now.
+     */
+    sweepOutlook: `SELECT
+  (SELECT COUNT(*) FROM ${t} WHERE status = 'processing' AND locked_until <= ?) AS expired,
+  (SELECT MIN(locked_until) FROM ${t} WHERE status = 'processing' AND locked_until > ?) AS next_lease_end,
+  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM ${workers} WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death`,
     /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */
     pruneWorkers: `DELETE FROM ${workers}
 WHERE last_seen_at + liveness_timeout_ms + ? <= ?

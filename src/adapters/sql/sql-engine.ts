@@ -12,6 +12,18 @@ import type { ValidatedNewJob } from '../../domain/validation.js';
 import type { ScheduleWrite } from './sql-schedules.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
 
+/** What a sweep did and found, as the engine reads it (the core turns it into a `SweepOutcome`). */
+export interface SweepRows {
+  /** Leases the sweep marked expired. */
+  marked: number;
+  /** Processing jobs with locked_until <= now. */
+  expired: number;
+  /** The earliest locked_until > now of a processing job, or null. */
+  nextLeaseEnd: number | null;
+  /** The earliest last_seen_at + liveness_timeout_ms > now of a worker row, or null. */
+  nextDeath: number | null;
+}
+
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
 export type WritableField = 'status' | 'runAt' | 'attempts' | 'leaseExpiries' | 'leaseToken' | 'lockedBy' | 'lockedUntil' | 'lastError' | 'result' | 'updatedAt' | 'finishedAt';
 
@@ -224,8 +236,11 @@ export interface SqlEngine {
   unregisterWorker(workerId: string, incarnation: string): Promise<boolean> | boolean;
   /** Every worker row with the processing jobs it holds, by id. */
   workers(): Promise<(WorkerProcess & { jobsHeld: number })[]> | (WorkerProcess & { jobsHeld: number })[];
-  /** Sets locked_until = now on unexpired leases of rows dead at now (last_seen_at + timeout <= now); how many. */
-  sweepDeadWorkers(now: number): Promise<number> | number;
+  /**
+   * Sets locked_until = now on unexpired leases of rows dead at now (last_seen_at + timeout <=
+   * now); then reads what a claimer wants to know. Mirrors the model's `sweepDeadWorkers`.
+   */
+  sweepDeadWorkers(now: number): Promise<SweepRows> | SweepRows;
   /**
    * In one transaction: reads the worker row locked, lets `decide` refuse (it throws), then
    * mirrors `applyExpire` on every processing job the id holds and deletes the row; how many jobs.

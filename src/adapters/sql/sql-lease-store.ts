@@ -66,6 +66,7 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 import {
   isWorkerAlive,
   mayRegister,
+  sweepOutcome,
   validateForce,
   validatePruneWorkers,
   validateReplaces,
@@ -73,6 +74,7 @@ import {
   type RegisterOptions,
   type RegisterOutcome,
   type ReleaseWorkerOptions,
+  type SweepOutcome,
   type WorkerInfo,
   type WorkerProcess,
   type WorkerRegistration,
@@ -445,8 +447,12 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
-  async sweepDeadWorkers(): Promise<number> {
-    return this.run('sweepDeadWorkers', () => this.engine.sweepDeadWorkers(this.now()));
+  async sweepDeadWorkers(): Promise<SweepOutcome> {
+    return this.run('sweepDeadWorkers', async () => {
+      const now = this.now();
+      const r = await this.engine.sweepDeadWorkers(now);
+      return sweepOutcome(r.marked, r.expired, [r.nextLeaseEnd, r.nextDeath], now);
+    });
   }
 
   async releaseWorkerLeases(workerId: string, opts?: ReleaseWorkerOptions): Promise<number> {

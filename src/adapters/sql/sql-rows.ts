@@ -26,7 +26,8 @@ export function text(v: unknown): string {
   return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
 }
 
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A nullable number column as a number or null. */
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const jsonOrNull = (v: unknown): Json | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as Json));
 

@@ -18,8 +18,9 @@ import {
   type SettledStep,
   type SqlEngine,
   type StepWrite,
+  type SweepRows,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { numOrNull, rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -71,6 +72,7 @@ const SQL = {
   deleteWorker: Q.DELETE_WORKER,
   workers: Q.LIST_WORKERS,
   sweep: Q.SWEEP_DEAD_WORKERS,
+  sweepOutlook: Q.SWEEP_OUTLOOK,
   reapHeldBy: Q.REAP_HELD_BY,
   pruneWorkers: Q.PRUNE_WORKERS,
 } as const;
@@ -361,8 +363,15 @@ export class SqliteEngine implements SqlEngine {
     return (this.stmts().workers.all() as SqlRow[]).map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
   }
 
-  sweepDeadWorkers(now: number): number {
-    return this.stmts().sweep.run(now, now, now).changes;
+  sweepDeadWorkers(now: number): SweepRows {
+    const s = this.stmts();
+    return this.db
+      .transaction((): SweepRows => {
+        const marked = s.sweep.run(now, now, now).changes;
+        const r = s.sweepOutlook.get(now, now, now) as SqlRow;
+        return { marked, expired: Number(r.expired), nextLeaseEnd: numOrNull(r.next_lease_end), nextDeath: numOrNull(r.next_death) };
+      })
+      .immediate();
   }
 
   releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): number {

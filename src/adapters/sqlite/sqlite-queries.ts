@@ -373,6 +373,16 @@ export const SWEEP_DEAD_WORKERS = `UPDATE processing_jobs SET locked_until = ?
 WHERE status = 'processing' AND locked_until > ?
   AND locked_by IN (SELECT worker_id FROM processing_workers WHERE last_seen_at + liveness_timeout_ms <= ?)`;
 
+/**
+ * What a claimer wants to know after a sweep: how many leases are expired, and the earliest
+ * coming expiry (a lease running out, a worker row's sign of life running out). Each part
+ * is an index probe or a scan of the small worker table. Params: now, now, now.
+ */
+export const SWEEP_OUTLOOK = `SELECT
+  (SELECT COUNT(*) FROM processing_jobs WHERE status = 'processing' AND locked_until <= ?) AS expired,
+  (SELECT MIN(locked_until) FROM processing_jobs WHERE status = 'processing' AND locked_until > ?) AS next_lease_end,
+  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM processing_workers WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death`;
+
 /** An operator's release: applyExpire on every processing job one worker holds. Params: now, now, worker_id. */
 export const REAP_HELD_BY = `UPDATE processing_jobs ${EXPIRE_SET}
 WHERE status = 'processing' AND locked_by = ?`;

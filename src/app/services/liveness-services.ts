@@ -7,17 +7,24 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 import type { PeriodicService } from './service-runner.js';
 
 /**
- * Every `intervalMs`, marks the leases of processes whose sign of life is too old as
- * expired; `onSwept(n)` is told when it marked any, so a claimer takes them over at once
- * instead of at its next poll.
+ * Marks the leases of processes whose sign of life is too old as expired, every `intervalMs`
+ * or sooner: when the store knows of an earlier expiry (a process about to count as dead, a
+ * lease about to run out), the next sweep runs right then. `onExpired` is told whenever
+ * expired leases appeared since the last sweep (marked by this sweep or another process's,
+ * or run out by themselves), so the claimer takes them over at the earliest known expiry
+ * instead of at its next poll. Leases that stay expired (a queue no worker here serves) do
+ * not wake it again.
  */
-export function livenessSweeper(store: LeaseStore, intervalMs: number, onSwept: (n: number) => void): PeriodicService {
+export function livenessSweeper(store: LeaseStore, intervalMs: number, onExpired: () => void): PeriodicService {
+  let expiredBefore = 0;
   return {
     name: 'liveness-sweeper',
     intervalMs,
     async run() {
-      const n = await store.sweepDeadWorkers();
-      if (n > 0) onSwept(n);
+      const out = await store.sweepDeadWorkers();
+      if (out.marked > 0 || out.expired > expiredBefore) onExpired();
+      expiredBefore = out.expired;
+      return out.nextExpiryInMs === null ? intervalMs : Math.max(1, Math.min(intervalMs, out.nextExpiryInMs));
     },
   };
 }

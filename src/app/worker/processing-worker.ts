@@ -221,7 +221,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     });
     await this.liveness.start();
     this.services = new ServiceRunner({ clock: this.o.clock, onError: (_name, error) => this.reportError(error, 'liveness') });
-    // A sweep that freed leases wakes the claimer: they are taken over now, not at the next poll.
+    // Leases that became claimable wake the claimer: they are taken over at the earliest known
+    // expiry (the sweeper runs then), not at the next poll.
     this.services.add(livenessSweeper(this.o.store, l.intervalMs, () => this.wakeUp()));
     this.services.add(workerRowCleanup(this.o.store, 10 * 60_000, LIVENESS_DEFAULTS.retentionMs));
     this.services.start();

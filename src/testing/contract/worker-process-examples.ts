@@ -81,15 +81,34 @@ export function describeWorkerProcessExamples(name: string, factory: StoreFactor
       const [theirs] = await store.acquire({ workerId: 'bot-2', leaseMs: 300_000 });
       clock.advance(4000);
       await store.renewWorker('bot-2', 'inc-2');
-      expect(await store.sweepDeadWorkers()).toBe(0);
+      // Nothing to mark; the next known expiry is bot-1's death, 4 s away.
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 0, nextExpiryInMs: 4000 });
       clock.advance(4000); // bot-1 last seen 8 s ago: dead; bot-2 renewed 4 s ago
-      expect(await store.sweepDeadWorkers()).toBe(1);
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 1, expired: 1, nextExpiryInMs: 4000 });
       expect(await store.get(mine!.job.id)).toMatchObject({ status: 'processing', lockedBy: 'bot-1', leaseToken: mine!.token, lockedUntil: START + 8000 });
       expect(await store.get(theirs!.job.id)).toMatchObject({ lockedUntil: START + 300_000 });
-      expect(await store.sweepDeadWorkers()).toBe(0);
+      // Already marked: nothing to mark again, the lease is still expired for the next acquire.
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 1, nextExpiryInMs: 4000 });
       const [taken] = await store.acquire({ workerId: 'bot-3', leaseMs: 300_000 });
       expect(taken?.job).toMatchObject({ id: mine!.job.id, attempts: 2, leaseExpiries: 1, lockedBy: 'bot-3' });
       expect(taken!.token).toBeGreaterThan(mine!.token);
+    });
+
+    it('the sweep reports the earliest known expiry: a lease running out, or a live process about to count as dead', async () => {
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 0, nextExpiryInMs: null });
+      await store.enqueue({ queue: 'q', payload: 1 });
+      await store.enqueue({ queue: 'q', payload: 2 });
+      // A worker without a process row (no liveness): only its lease tells when its job is free.
+      await store.acquire({ workerId: 'plain', leaseMs: 3000 });
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 0, nextExpiryInMs: 3000 });
+      clock.advance(1000);
+      await store.registerWorker(REG);
+      await store.acquire({ workerId: 'bot-1', leaseMs: 300_000 });
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 0, nextExpiryInMs: 2000 });
+      clock.advance(2000); // the plain lease ran out by itself; bot-1 dies 6 s later
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 0, expired: 1, nextExpiryInMs: 6000 });
+      clock.advance(6000);
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 1, expired: 2, nextExpiryInMs: null });
     });
 
     it('an operator release refuses a live process unless forced, then reaps its jobs (fenced, counted as expiries) and drops its row', async () => {

@@ -255,4 +255,52 @@ describe('dashboard handler: pages', () => {
     const problems = (await call(port, '/problems')).body;
     expect(problems).toMatch(new RegExp(`id="in-doubt".*href="/jobs/${job.id}".*place-order`, 's'));
   });
+
+  it('settles a step in doubt from the job page: happened with its result, or not; refused while the job is processing', async () => {
+    const { store, clock } = memory();
+    const inDoubt = async (queue: string): Promise<string> => {
+      const { job } = await store.enqueue({ queue, payload: 1 });
+      const [first] = await store.acquire({ workerId: 'w1', leaseMs: 10_000, queues: [queue] });
+      await store.beginStep(first!, 'place-order');
+      clock.advance(11_000);
+      const [second] = await store.acquire({ workerId: 'w2', leaseMs: 10_000, queues: [queue] });
+      await store.release(second!);
+      return job.id;
+    };
+    const a = await inDoubt('a');
+    const b = await inDoubt('b');
+    const port = await serve({ store, token: TOKEN, actions: true });
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const page = (await call(port, `/jobs/${a}`, { headers: auth })).body;
+    expect(page).toContain('data-action="settle-happened"');
+    expect(page).toContain('data-action="settle-not-happened"');
+    const csrf = encodeURIComponent(csrfOf(page)!);
+    const settle = (id: string, body: string) => call(port, `/jobs/${id}/steps/place-order/settle`, { method: 'POST', headers: auth, body: `csrf=${csrf}&${body}` });
+
+    expect((await settle(a, 'happened=maybe')).status).toBe(400);
+    expect((await settle(a, 'happened=yes&result=%7Bnot%20json')).status).toBe(400);
+    expect(await store.getStepRecords(a)).toMatchObject([{ name: 'place-order', state: 'started', settledAt: null }]);
+
+    const ok = await settle(a, `happened=yes&result=${encodeURIComponent('{"orderId":"X-1"}')}`);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe(`/jobs/${a}?done=settle`);
+    expect(await store.getStepRecords(a)).toMatchObject([{ name: 'place-order', state: 'done', result: { orderId: 'X-1' }, settledAt: clock.now() }]);
+    const after = (await call(port, `/jobs/${a}?done=settle`, { headers: auth })).body;
+    expect(after).toContain('settled by hand');
+    expect(after).not.toContain('data-action="settle-happened"');
+    // Settled once: a second answer is refused, and nothing changes.
+    expect((await settle(a, 'happened=no')).status).toBe(409);
+    expect(await store.getStepRecords(a)).toMatchObject([{ state: 'done', result: { orderId: 'X-1' } }]);
+
+    expect((await settle(b, 'happened=no')).status).toBe(303);
+    expect((await store.getStepRecords(b))[0]).toMatchObject({ settledAt: clock.now() });
+
+    // A job some worker holds now shows no settle form, and a forged post is refused.
+    const c = await inDoubt('c');
+    const [held] = await store.acquire({ workerId: 'w3', leaseMs: 10_000, queues: ['c'] });
+    expect(held!.job.id).toBe(c);
+    expect((await call(port, `/jobs/${c}`, { headers: auth })).body).not.toContain('data-action="settle-happened"');
+    expect((await settle(c, 'happened=no')).status).toBe(409);
+    expect((await call(port, '/jobs/999/steps/place-order/settle', { method: 'POST', headers: auth, body: `csrf=${csrf}&happened=no` })).status).toBe(404);
+  });
 });

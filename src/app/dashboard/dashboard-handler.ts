@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
-import { InvalidTransitionError, JobNotFoundError, ValidationError } from '../../domain/errors.js';
-import { JOB_STATUSES, type Job, type JobStatus } from '../../domain/job.js';
+import { InvalidTransitionError, JobNotFoundError, SettleRefusedError, ValidationError } from '../../domain/errors.js';
+import { JOB_STATUSES, type Job, type JobStatus, type Json, type SettleOutcome } from '../../domain/job.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { redact } from '../cli/redact.js';
@@ -178,6 +178,7 @@ async function serve(o: Resolved, req: IncomingMessage, res: ServerResponse): Pr
     const [steps, history] = await Promise.all([o.store.getStepRecords(id), o.store.getAttempts(id)]);
     const done = url.searchParams.get('done');
     if (done === 'retry' || done === 'cancel') ctx.notice = `${done === 'retry' ? 'Retried' : 'Cancelled'}: job ${job.id} is ${job.status}.`;
+    if (done === 'settle') ctx.notice = `Settled: job ${job.id} is ${job.status}; a retry now follows the answer.`;
     return sendPage(res, 200, nonce, jobPage(ctx, job, steps, history));
   }
   if (path === '/problems') {
@@ -238,13 +239,15 @@ async function act(o: Resolved, ctx: PageContext, req: IncomingMessage, res: Ser
   if (cross) return refuse(403, 'Refused', `A cross-site request cannot act on jobs (${cross}).`);
   if (!authorized) return refuse(401, 'Token needed', 'Actions need the token.');
   const m = /^\/jobs\/([^/]+)\/(retry|cancel)$/.exec(path);
-  if (!m) return refuse(404, 'Not found', 'No such action.');
+  const settle = /^\/jobs\/([^/]+)\/steps\/([^/]+)\/settle$/.exec(path);
+  if (!m && !settle) return refuse(404, 'Not found', 'No such action.');
   const body = await readForm(req);
   if (body === null) return refuse(413, 'Refused', 'The form is too large.');
   const csrf = body.get('csrf');
   if (csrf === null || !sameSecret(csrf, formSecret(o.token!))) return refuse(403, 'Refused', 'The form is not from this dashboard.');
-  const id = decodeURIComponent(m[1]!);
-  const action = m[2] as 'retry' | 'cancel';
+  if (settle) return settleAction(o, res, refuse, decodeURIComponent(settle[1]!), decodeURIComponent(settle[2]!), body);
+  const id = decodeURIComponent(m![1]!);
+  const action = m![2] as 'retry' | 'cancel';
   try {
     if (action === 'retry') await o.store.retry(id);
     else await o.store.cancel(id);
@@ -254,6 +257,28 @@ async function act(o: Resolved, ctx: PageContext, req: IncomingMessage, res: Ser
     throw error;
   }
   send(res, 303, 'text/plain; charset=utf-8', '', { location: `${o.base}/jobs/${encodeURIComponent(id)}?done=${action}` });
+}
+
+/** Records a person's answer for a step in doubt, as `leasehold settle` does. */
+async function settleAction(o: Resolved, res: ServerResponse, refuse: (status: number, title: string, message: string) => void, id: string, step: string, body: URLSearchParams): Promise<void> {
+  const happened = body.get('happened');
+  if (happened !== 'yes' && happened !== 'no') return refuse(400, 'Refused', 'happened must be yes or no.');
+  let outcome: SettleOutcome = { happened: false };
+  if (happened === 'yes') {
+    try {
+      outcome = { happened: true, result: JSON.parse(body.get('result') ?? 'null') as Json };
+    } catch {
+      return refuse(400, 'Refused', 'result must be JSON (null, a number, a string in quotes, an object...).');
+    }
+  }
+  try {
+    await o.store.settleStep(id, step, outcome);
+  } catch (error) {
+    if (error instanceof JobNotFoundError) return refuse(404, 'Not found', `No job ${id}.`);
+    if (error instanceof SettleRefusedError || error instanceof ValidationError) return refuse(409, 'Not allowed', error.message);
+    throw error;
+  }
+  send(res, 303, 'text/plain; charset=utf-8', '', { location: `${o.base}/jobs/${encodeURIComponent(id)}?done=settle` });
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {

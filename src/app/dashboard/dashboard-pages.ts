@@ -7,6 +7,7 @@ import { JOB_STATUSES, type AttemptRecord, type Job, type JobStatus, type StepRe
 import { formatDuration } from '../cli/format.js';
 import { clip, html, raw, type Html, type HtmlValue } from './html.js';
 import type { StoreSnapshot } from './store-snapshot.js';
+import { settleRefusal } from '../../domain/steps.js';
 import { expiredLabel, isInDoubt, leaseRanOut, renderTimeline } from './timeline.js';
 
 /** What every page needs to know about the request it answers. */
@@ -207,8 +208,8 @@ ${renderTimeline(job, steps, attempts, ctx.now)}
 ${attempts.length === 0 ? null : html`<table id="attempts"><tr><th>attempt</th><th>worker</th><th>started</th><th>ended</th><th>outcome</th><th>error</th></tr>
 ${attempts.map((a, i) => html`<tr><td class="n">${a.token}</td><td>${a.workerId}</td><td>${time(a.startedAt)}</td><td>${a.endedAt === null ? (leaseRanOut(job, a, ctx.now) ? `lease ran out ${time(job.lockedUntil)}` : 'running') : time(a.endedAt)}</td><td>${a.outcome === 'expired' ? expiredLabel(attempts, i) : a.outcome}</td><td class="bad">${clip(a.error, 100)}</td></tr>`)}</table>`}
 <h2>Steps</h2>
-${steps.length === 0 ? html`<p class="muted">No durable step.</p>` : html`<table id="steps"><tr><th>step</th><th>state</th><th>attempt</th><th>started</th><th>finished</th><th>result</th></tr>
-${steps.map((s) => html`<tr><td>${s.name}</td><td>${isInDoubt(s, job, ctx.now) ? html`<span class="bad">in doubt</span>` : s.state}</td><td class="n">${s.token}</td><td>${time(s.startedAt)}</td><td>${time(s.finishedAt)}</td><td><code>${clip(s.result === null ? null : JSON.stringify(s.result), 100)}</code></td></tr>`)}</table>`}
+${steps.length === 0 ? html`<p class="muted">No durable step.</p>` : html`<table id="steps"><tr><th>step</th><th>state</th><th>attempt</th><th>started</th><th>finished</th><th>result</th><th></th></tr>
+${steps.map((s) => html`<tr><td>${s.name}</td><td>${isInDoubt(s, job, ctx.now) ? html`<span class="bad">in doubt</span>` : s.settledAt !== null ? `${s.state}, settled by hand` : s.state}</td><td class="n">${s.token}</td><td>${time(s.startedAt)}</td><td>${time(s.finishedAt)}</td><td><code>${clip(s.result === null ? null : JSON.stringify(s.result), 100)}</code></td><td>${settleForms(ctx, job, s)}</td></tr>`)}</table>`}
 ${doubt.length > 0 ? html`<p class="bad">${doubt.length} step${doubt.length === 1 ? '' : 's'} in doubt: started by an attempt that no longer holds the job (or whose lease ran out) and never recorded whether its effect happened. Check the exchange before retrying.</p>` : null}
 <h2>Last error</h2>${job.lastError === null ? html`<p class="muted">none</p>` : html`<pre id="last-error">${job.lastError}</pre>`}
 <h2>Payload</h2><pre id="payload">${json(job.payload)}</pre>
@@ -236,6 +237,16 @@ function actionForms(ctx: PageContext, id: string, status: JobStatus): Html | nu
   if (status === 'failed' || status === 'cancelled') out.push(form('retry', 'Retry'));
   if (status === 'pending' || status === 'retry') out.push(form('cancel', 'Cancel'));
   return out.length === 0 ? null : html`${out}`;
+}
+
+/**
+ * A person's answer for a step in doubt, when the store would take it now (the job is not
+ * processing): it happened, with the result the exchange shows, or it did not.
+ */
+function settleForms(ctx: PageContext, job: Job, step: StepRecord): Html | null {
+  if (!ctx.actionSecret || settleRefusal(job, step) !== null) return null;
+  const action = `${ctx.base}/jobs/${encodeURIComponent(job.id)}/steps/${encodeURIComponent(step.name)}/settle`;
+  return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${ctx.actionSecret}"><input type="hidden" name="happened" value="yes"><input name="result" value="null" aria-label="result of ${step.name} (JSON)"><button type="submit" data-action="settle-happened">It happened</button></form> <form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${ctx.actionSecret}"><input type="hidden" name="happened" value="no"><button type="submit" data-action="settle-not-happened">It did not happen</button></form>`;
 }
 
 /** A short page for errors (not found, refused). */

@@ -5,6 +5,7 @@
  * security policy needs no inline styles.
  */
 import type { AttemptRecord, Job, StepRecord } from '../../domain/job.js';
+import { isStepInDoubt } from '../../domain/steps.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -13,9 +14,9 @@ import { html, type Html } from './html.js';
  * step in doubt).
  */
 export function isInDoubt(step: StepRecord, job: Job, now: number): boolean {
-  if (step.state !== 'started') return false;
-  const holding = job.status === 'processing' && step.token === job.leaseToken && job.lockedUntil !== null && job.lockedUntil > now;
-  return !holding;
+  if (isStepInDoubt(job, step)) return true;
+  // Still its holder's on paper, but the lease ran out: shown in doubt, not yet settleable.
+  return step.state === 'started' && step.settledAt === null && job.lockedUntil !== null && job.lockedUntil <= now;
 }
 
 const COLORS: Record<AttemptRecord['outcome'], string> = {

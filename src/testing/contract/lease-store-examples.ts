@@ -1,7 +1,7 @@
 /**
  * Example-based tests of every rule in docs/semantics.md, written once and run against every adapter.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import {
   InvalidTransitionError,
@@ -13,7 +13,7 @@ import {
 } from '../../domain/errors.js';
 import type { Job, Lease, NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, START, type StoreFactory } from './harness.js';
+import { useFreshStore, START, type StoreFactory } from './harness.js';
 import { describeHostileValueExamples } from './lease-store-hostile.js';
 
 const W1 = { workerId: 'w1', leaseMs: 10_000 };
@@ -23,17 +23,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
   describe(`${name}: contract examples`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     const enqueue = async (job: Partial<NewJob> = {}): Promise<Job> =>
       (await store.enqueue({ queue: 'orders', payload: { n: 1 }, ...job })).job;

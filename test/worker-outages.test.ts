@@ -48,7 +48,7 @@ describe('outages are not crashes', () => {
     expect(await store.acquire({ workerId: 'next', leaseMs: 1000 })).toEqual([]);
     const after = await store.get(job.id);
     expect(after).toMatchObject({ status: 'failed', attempts: 3, leaseExpiries: 3 });
-    expect(after?.lastError).toContain('lease expired 3 times, more than the job\'s budget of 2 lease expiries');
+    expect(after?.lastError).toContain('the job\'s lease expired 3 times, more than its budget of 2 lease expiries');
   });
 
   it('handler failures alone spend maxAttempts; expiries in between do not', async () => {

@@ -62,11 +62,12 @@ export function expiryBudgetUsedUp(job: Pick<Job, 'leaseExpiries' | 'maxLeaseExp
 /**
  * The message recorded when a lease expired: `expiries` counts this expiry. When the budget
  * is used up the job fails, and the message says that lease expiries (not handler failures)
- * ended it.
+ * ended it. Both forms start with `LEASE_EXPIRED_PREFIX`, which is how the attempt history
+ * (and SQLite's history trigger) tells an expired attempt from a failed one.
  */
 export function leaseExpiredMessage(attempt: number, expiries: number, maxExpiries: number): string {
   return expiries > maxExpiries
-    ? `lease expired ${expiries} times, more than the job's budget of ${maxExpiries} lease expiries; the job failed without its handler failing (the holder crashed, paused or lost the store each time)`
+    ? `lease expired on attempt ${attempt}: the job's lease expired ${expiries} times, more than its budget of ${maxExpiries} lease expiries; it failed without its handler failing (its holder crashed, paused or lost the store each time)`
     : `lease expired on attempt ${attempt} (lease expiry ${expiries} of ${maxExpiries} allowed)`;
 }
 

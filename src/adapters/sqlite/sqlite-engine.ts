@@ -3,13 +3,14 @@
  * read-then-write in a BEGIN IMMEDIATE transaction (cross-process atomicity), every worker
  * write fenced in SQL and read back with RETURNING.
  */
-import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import { KeyRetiredError } from '../../domain/errors.js';
 import {
   JOB_COLUMN,
   writeOf,
   type ClaimQuery,
+  type FindQuery,
   type CompleteRow,
   type FencedWrite,
   type InsertJob,
@@ -20,7 +21,7 @@ import {
   type StepWrite,
   type SweepRows,
 } from '../sql/sql-engine.js';
-import { numOrNull, rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -59,6 +60,12 @@ const SQL = {
   prunable: Q.SELECT_PRUNABLE,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
+  attempts: Q.SELECT_ATTEMPTS,
+  jobByKey: Q.SELECT_JOB_BY_KEY,
+  throughput: Q.SELECT_THROUGHPUT,
+  pruneCounts: Q.PRUNE_COUNTS,
+  findJobs: Q.FIND_JOBS,
+  findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
   schedule: Q.SELECT_SCHEDULE,
   schedules: Q.LIST_SCHEDULES,
   upsertSchedule: Q.UPSERT_SCHEDULE,
@@ -288,6 +295,30 @@ export class SqliteEngine implements SqlEngine {
     }
     if (forgetBefore !== null) this.stmts().forgetKeys.run(forgetBefore);
     return total;
+  }
+
+  attempts(id: number): AttemptRecord[] {
+    return (this.stmts().attempts.all(id) as SqlRow[]).map(rowToAttempt);
+  }
+
+  throughput(fromMinute: number): ThroughputBucket[] {
+    return (this.stmts().throughput.all(fromMinute) as SqlRow[]).map(rowToBucket);
+  }
+
+  pruneCounts(minute: number): void {
+    this.stmts().pruneCounts.run(minute);
+  }
+
+  findJobs(q: FindQuery): Job[] {
+    const s = this.stmts();
+    const statuses = q.statuses === null ? null : JSON.stringify(q.statuses);
+    const rows = q.queue === null ? s.findJobs.all(q.beforeId, statuses, statuses, q.limit) : s.findJobsInQueue.all(q.queue, q.beforeId, statuses, statuses, q.limit);
+    return (rows as SqlRow[]).map(rowToJob);
+  }
+
+  jobByKey(key: string): Job | undefined {
+    const row = this.stmts().jobByKey.get(key) as SqlRow | undefined;
+    return row && rowToJob(row);
   }
 
   schedule(name: string): Schedule | undefined {

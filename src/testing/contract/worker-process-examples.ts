@@ -2,12 +2,12 @@
  * Example tests of the worker process table (liveness apart from the lease), written once
  * and run against every adapter. Time is the store's clock, driven by the suite's ManualClock.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import { ValidationError, WorkerAliveError } from '../../domain/errors.js';
 import type { WorkerRegistration } from '../../domain/liveness.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, START, type StoreFactory } from './harness.js';
+import { START, useFreshStore, type StoreFactory } from './harness.js';
 
 const REG: WorkerRegistration = { workerId: 'bot-1', incarnation: 'inc-a', host: 'host-a', pid: 4242, bootId: 'boot-1', livenessTimeoutMs: 8000 };
 
@@ -15,17 +15,7 @@ export function describeWorkerProcessExamples(name: string, factory: StoreFactor
   describe(`${name}: contract examples, worker processes`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     it('registers a process, renews its sign of life by the store clock, and lists it with the jobs it holds', async () => {
       expect(await store.registerWorker(REG)).toEqual({ ok: true, worker: { ...REG, startedAt: START, lastSeenAt: START } });

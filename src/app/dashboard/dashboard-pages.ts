@@ -198,7 +198,8 @@ export function jobPage(ctx: PageContext, job: Job, steps: StepRecord[], attempt
 <p>${actionForms(ctx, job.id, job.status)}</p>
 <table class="fields">
 <tr><th>queue</th><td>${job.queue}</td><th>key</th><td>${job.key ?? '-'}</td></tr>
-<tr><th>attempts</th><td>${job.attempts}/${job.maxAttempts}</td><th>lease token</th><td>${job.leaseToken}</td></tr>
+<tr><th>attempts</th><td>${job.attempts} (handler failures allowed: ${job.maxAttempts})</td><th>lease token</th><td>${job.leaseToken}</td></tr>
+<tr><th>lease expiries</th><td>${job.leaseExpiries}/${job.maxLeaseExpiries}</td><th></th><td></td></tr>
 <tr><th>priority</th><td>${job.priority}</td><th>run at</th><td>${time(job.runAt)}</td></tr>
 <tr><th>held by</th><td>${job.lockedBy ?? '-'}</td><th>lease until</th><td>${time(job.lockedUntil)}</td></tr>
 <tr><th>created</th><td>${time(job.createdAt)}</td><th>finished</th><td>${time(job.finishedAt)}</td></tr>

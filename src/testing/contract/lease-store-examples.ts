@@ -603,7 +603,8 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
       });
 
       it('closes an attempt reaped or failed for good, and keeps the history until prune', async () => {
-        const a = await enqueue({ maxAttempts: 1 });
+        // No lease expiry allowed: the reap fails it for good.
+        const a = await enqueue({ maxAttempts: 1, maxLeaseExpiries: 0 });
         await acquireOne(W1);
         clock.advance(10_000);
         expect(await store.reapExpired()).toBe(1);

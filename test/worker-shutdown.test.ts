@@ -67,6 +67,9 @@ describe('shutdown during a store outage', () => {
 });
 
 describe('signals', () => {
+  // handlesExit: without it the worker raises the signal again once stopped (so a real process
+  // exits; test/worker-signals.test.ts and the liveness process tests hold that), which would
+  // end this test process.
   const before = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   afterEach(() => {
     expect(process.listeners('SIGTERM')).toEqual(before.SIGTERM);
@@ -75,7 +78,7 @@ describe('signals', () => {
 
   it('SIGTERM stops gracefully and removes the listeners it added', async () => {
     const { clock, store } = setup();
-    const worker = makeWorker({ store, clock, handleSignals: true, handler: async () => 'ok' });
+    const worker = makeWorker({ store, clock, handleSignals: true, handlesExit: true, handler: async () => 'ok' });
     await worker.start();
     expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM.length + 1);
     expect(process.listenerCount('SIGINT')).toBe(before.SIGINT.length + 1);
@@ -88,7 +91,7 @@ describe('signals', () => {
   it('a second signal stops at once: running jobs are aborted and released without waiting', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });
-    const worker = makeWorker({ store, clock, handleSignals: true, shutdownTimeoutMs: 3_600_000, handler: async () => forever() });
+    const worker = makeWorker({ store, clock, handleSignals: true, handlesExit: true, shutdownTimeoutMs: 3_600_000, handler: async () => forever() });
     await worker.start();
     await runUntil(clock, () => worker.getStatus().running.length === 1);
     const stopped = new Promise<void>((resolve) => worker.on('worker:stopped', () => resolve()));

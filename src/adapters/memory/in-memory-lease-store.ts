@@ -19,8 +19,10 @@ import type {
   NewJob,
   PruneOptions,
   Stats,
+  StepIntent,
   StepRecord,
 } from '../../domain/job.js';
+import { deadlineAfterLease, validateStepDeadline } from '../../domain/step-deadline.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import {
   applyAcquire,
@@ -34,7 +36,7 @@ import {
   assertTransition,
 } from '../../domain/lifecycle.js';
 import { sortSteps } from '../../domain/steps.js';
-import { holdsLease, isEligible, isLeaseExpired, isPoisoned } from '../../domain/lease-rules.js';
+import { deadlineFitsLease, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
   parseJobId,
@@ -78,6 +80,8 @@ interface Rec {
   resultText: string | null;
   idNum: number;
   ver: number;
+  /** The latest step deadline written under the current lease (the job row's), or null. */
+  stepDeadlineAt: number | null;
 }
 
 interface ReadyEntry {
@@ -127,6 +131,10 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.opts = resolveStoreOptions(options, 'InMemoryLeaseStore');
   }
 
+  private get clockMarginMs(): number {
+    return this.opts.clockMarginMs;
+  }
+
   async migrate(): Promise<void> {
     this.open();
   }
@@ -167,15 +175,16 @@ export class InMemoryLeaseStore implements LeaseStore {
       }
       if (!best) break;
       const rec = best.pop()!.rec;
-      if (!isEligible(rec.job, now)) {
+      if (!isEligible(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         // The clock went back since this entry was indexed: put it where it belongs again.
         this.index(rec, now);
         continue;
       }
-      if (isPoisoned(rec.job, now)) {
+      if (isPoisoned(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         this.replace(rec, applyExpire(rec.job, now), now);
         continue;
       }
+      rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
     }
@@ -229,14 +238,23 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.copy(rec);
   }
 
-  async beginStep(lease: Lease, name: string): Promise<void> {
+  async beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void> {
     this.open();
     validateKey(name, 'name');
+    const deadlineAt = validateStepDeadline(intent);
     const rec = this.held(lease);
     const now = this.now();
+    if (deadlineAt !== null && !deadlineFitsLease(deadlineAt, rec.job.lockedUntil)) throw deadlineAfterLease(deadlineAt);
     const steps = this.stepsOf(rec.idNum);
     if (steps.get(name)?.state === 'done') return;
-    steps.set(name, { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null });
+    if (deadlineAt !== null) {
+      rec.stepDeadlineAt = Math.max(rec.stepDeadlineAt ?? deadlineAt, deadlineAt);
+      // The takeover time moved: index the lease again at it.
+      this.replace(rec, rec.job, now);
+    }
+    const record: StepRecord = { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null };
+    if (deadlineAt !== null) record.deadlineAt = deadlineAt;
+    steps.set(name, record);
   }
 
   async saveStep(lease: Lease, name: string, result: Json): Promise<void> {
@@ -246,8 +264,11 @@ export class InMemoryLeaseStore implements LeaseStore {
     const rec = this.held(lease);
     const now = this.now();
     const steps = this.stepsOf(rec.idNum);
-    const startedAt = steps.get(name)?.startedAt ?? now;
-    steps.set(name, { name, state: 'done', result: JSON.parse(text) as Json, token: rec.job.leaseToken, startedAt, finishedAt: now });
+    const prior = steps.get(name);
+    const startedAt = prior?.startedAt ?? now;
+    const record: StepRecord = { name, state: 'done', result: JSON.parse(text) as Json, token: rec.job.leaseToken, startedAt, finishedAt: now };
+    if (prior?.deadlineAt != null) record.deadlineAt = prior.deadlineAt;
+    steps.set(name, record);
   }
 
   async getSteps(jobId: string): Promise<Record<string, Json>> {
@@ -270,7 +291,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.promote(now);
     let n = 0;
     for (const rec of [...this.expired]) {
-      if (isLeaseExpired(rec.job, now)) {
+      if (isLeaseExpired(rec.job, now) && !isHeldBack(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         this.replace(rec, applyExpire(rec.job, now), now);
         n++;
       }
@@ -478,7 +499,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: now,
       finishedAt: null,
     };
-    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0 };
+    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null };
     this.jobs.set(idNum, rec);
     if (v.key !== null) this.keys.set(v.key, rec);
     this.index(rec, now);
@@ -500,7 +521,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       if (j.runAt <= now) this.pushReady(rec);
       else this.delayed.push({ at: j.runAt, idNum: rec.idNum, rec, ver: rec.ver });
     } else if (j.status === 'processing') {
-      this.leases.push({ at: j.lockedUntil!, idNum: rec.idNum, rec, ver: rec.ver });
+      this.leases.push({ at: takeoverAt(j, rec.stepDeadlineAt, this.clockMarginMs), idNum: rec.idNum, rec, ver: rec.ver });
     }
   }
 

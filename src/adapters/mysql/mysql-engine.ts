@@ -6,9 +6,9 @@
  */
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
-import { holdsLease } from '../../domain/lease-rules.js';
+import { deadlineFitsLease, holdsLease } from '../../domain/lease-rules.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
+import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
@@ -146,20 +146,25 @@ export class MysqlEngine implements SqlEngine {
     return completeHeld(this, rows, now);
   }
 
-  writeStep(s: StepWrite): Promise<boolean> {
+  writeStep(s: StepWrite): Promise<StepWriteOutcome> {
     return inTransaction(
       this.pool,
       s.state === 'started' ? 'beginStep' : 'saveStep',
-      async (conn) => {
+      async (conn): Promise<StepWriteOutcome> => {
         const [row] = await selectRows(conn, this.q.selectByIdForUpdate, [s.id]);
-        if (!row || !holdsLease(rowToJob(row), s.token)) return false;
+        const job = row && rowToJob(row);
+        if (!job || !holdsLease(job, s.token)) return 'lost';
+        // As the model: a deadline past the lease is refused before anything is written.
+        if (s.state === 'started' && s.deadlineAt !== null && !deadlineFitsLease(s.deadlineAt, job.lockedUntil)) return 'late';
         const [existing] = await selectRows(conn, this.q.selectStep, [s.id, s.name]);
-        // An intent keeps a step that is done; a result keeps the time its intent was recorded.
-        if (s.state === 'started' && existing?.state === 'done') return true;
+        // An intent keeps a step that is done; a result keeps the time its intent was recorded, and its deadline.
+        if (s.state === 'started' && existing?.state === 'done') return 'ok';
+        if (s.state === 'started' && s.deadlineAt !== null) await execute(conn, this.q.raiseStepDeadline, [s.deadlineAt, s.deadlineAt, s.id]);
         const startedAt = s.state === 'done' && existing !== undefined ? Number(existing.started_at) : s.now;
-        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null];
+        const deadlineAt = s.state === 'started' ? s.deadlineAt : existing === undefined || existing.deadline_at === null ? null : Number(existing.deadline_at);
+        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null, deadlineAt];
         await execute(conn, this.q.upsertStep, [s.id, s.name, ...fields, ...fields]);
-        return true;
+        return 'ok';
       },
       this.tx(),
     );
@@ -169,8 +174,8 @@ export class MysqlEngine implements SqlEngine {
     return (await this.autocommit('getStepRecords', (db) => selectRows(db, this.q.selectSteps, [id]))).map(rowToStep);
   }
 
-  reapExpired(now: number): Promise<number> {
-    return reapExpired(this, now);
+  reapExpired(now: number, deadlineCutoff: number): Promise<number> {
+    return reapExpired(this, now, deadlineCutoff);
   }
 
   updateLocked(id: number, decide: (job: Job) => JobWrite): Promise<Job | undefined> {

@@ -11,7 +11,13 @@ import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js'
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
 /** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
-export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
+/**
+ * The server's time in epoch ms, read in UTC: `UTC_TIMESTAMP(6)` does not go through the
+ * session time zone (whose repeated hour at the end of daylight saving makes
+ * `UNIX_TIMESTAMP(NOW())` ambiguous), and TIMESTAMPDIFF between two naive datetimes converts
+ * nothing. MySQL 8 and MariaDB 10.6+ both accept it.
+ */
+export const SERVER_TIME = "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS ms";
 
 
 /** `?, ?, ?` for n values. */
@@ -23,6 +29,12 @@ export function placeholders(n: number): string {
  * The SQL of one configured table. Built once per store.
  * @example const q = mysqlQueries('processing_jobs'); await conn.query(q.selectById, [id]);
  */
+/**
+ * Expired leases that may be taken over: not held back by a step deadline after the cutoff
+ * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
+ */
+const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
+
 export function mysqlQueries(table: string) {
   const t = `\`${table}\``;
   const steps = `\`${table}_steps\``;
@@ -74,15 +86,19 @@ export function mysqlQueries(table: string) {
      * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
     findExpired: (nQueues: number) =>
-      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
+      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}${
         nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
       } ORDER BY priority, run_at, id LIMIT ?`,
-    /** Locks the found expired rows by primary key, checking again that they still are expired. */
+    /** Locks the found expired rows by primary key, checking again that they still may be taken over. Params: ids..., now, cutoff. */
     lockExpired: (n: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND locked_until <= ? FOR UPDATE SKIP LOCKED`,
-    /** Marks the claimed rows (already locked by this transaction) as held by one worker. */
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND ${TAKEABLE} FOR UPDATE SKIP LOCKED`,
+    /** Marks the claimed rows (already locked by this transaction) as held by one worker; a new lease has no step deadline yet. */
     markClaimed: (n: number) =>
-      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
+      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, step_deadline_at = NULL, updated_at = ? WHERE id IN (${placeholders(n)})`,
+    /** A taken-over lease starts without a step deadline. Params: id. */
+    clearStepDeadline: `UPDATE ${t} SET step_deadline_at = NULL WHERE id = ?`,
+    /** Raises the job row's latest step deadline to a step's (the row is locked). Params: deadline, deadline, id. */
+    raiseStepDeadline: `UPDATE ${t} SET step_deadline_at = GREATEST(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`,
 
     /**
      * The one fenced write (rule 3): sets decided columns (fixed names from the core's write
@@ -108,7 +124,7 @@ export function mysqlQueries(table: string) {
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
     /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
-    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
+    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
     /** Jobs filtered by status and queue, by id (newest first when `desc`). Params: statuses..., [queue,] limit. */
@@ -130,7 +146,7 @@ export function mysqlQueries(table: string) {
      * Writes a step record whole. Upsert with explicit values, not `VALUES(col)`: MySQL 8.0.20
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
-    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?`,
+    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, deadline_at = ?`,
 
     // ---- schedules ----
     selectSchedule: `SELECT ${SCHEDULE_COLUMNS} FROM ${schedules} WHERE name = ?`,

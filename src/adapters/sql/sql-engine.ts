@@ -79,7 +79,11 @@ export interface CompleteRow {
   job: Job;
 }
 
-/** A step write under the fence; `resultText` null for an intent (state 'started'). */
+/**
+ * A step write under the fence; `resultText` null for an intent (state 'started'), whose
+ * `deadlineAt` (null: none) must not be later than the row's `locked_until`; when given it is
+ * recorded with the step and raises the job row's `step_deadline_at` to it.
+ */
 export interface StepWrite {
   id: number;
   token: number;
@@ -87,7 +91,11 @@ export interface StepWrite {
   state: 'started' | 'done';
   resultText: string | null;
   now: number;
+  deadlineAt: number | null;
 }
+
+/** How a step write went: written (or kept, for a step that is done), lease lost, or a deadline later than the lease. */
+export type StepWriteOutcome = 'ok' | 'lost' | 'late';
 
 /** What `list` filters by, validated. */
 export interface ListQuery {
@@ -104,6 +112,11 @@ export interface ClaimQuery {
   limit: number;
   queues: string[] | null;
   now: number;
+  /**
+   * Expired leases whose latest step deadline is after this (now - clockMarginMs) are held
+   * back: not claimed, not poisoned.
+   */
+  deadlineCutoff: number;
 }
 
 /** One dialect of SQL under `SqlLeaseStore`. Each method may throw raw driver errors; the core translates them with `translateError`. */
@@ -124,11 +137,11 @@ export interface SqlEngine {
   /** Completes distinct leases in one round trip where it can; per entry the job as written, or undefined when lost. */
   completeHeld(rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> | (Job | undefined)[];
   /** Writes a step under the fence; false when the lease is lost. An intent keeps a step that is done. */
-  writeStep(s: StepWrite): Promise<boolean> | boolean;
+  writeStep(s: StepWrite): Promise<StepWriteOutcome> | StepWriteOutcome;
   /** Every step record of the job, in any order. */
   steps(id: number): Promise<StepRecord[]> | StepRecord[];
-  /** Mirrors `applyExpire` on every expired lease; returns how many. */
-  reapExpired(now: number): Promise<number> | number;
+  /** Mirrors `applyExpire` on every expired lease not held back by a step deadline after `deadlineCutoff`; returns how many. */
+  reapExpired(now: number, deadlineCutoff: number): Promise<number> | number;
   /**
    * Reads the job locked, asks `decide` for the next state (it may throw, and then nothing is
    * written), writes it and returns the job as written; undefined when no job has the id.

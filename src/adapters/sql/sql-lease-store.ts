@@ -33,12 +33,14 @@ import type {
   NewJob,
   PruneOptions,
   Stats,
+  StepIntent,
   StepRecord,
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { sortSteps } from '../../domain/steps.js';
+import { deadlineAfterLease, validateStepDeadline } from '../../domain/step-deadline.js';
 import {
   parseJobId,
   validateAcquire,
@@ -103,7 +105,7 @@ export class SqlLeaseStore implements LeaseStore {
       const r = validateAcquire(req);
       const now = this.now();
       const queues = r.queues === null ? null : [...new Set(r.queues)];
-      const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now });
+      const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now, deadlineCutoff: now - this.opts.clockMarginMs });
       return jobs.map(leaseOf);
     });
   }
@@ -190,10 +192,11 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
-  async beginStep(lease: Lease, name: string): Promise<void> {
+  async beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void> {
     await this.run('beginStep', async () => {
       validateKey(name, 'name');
-      await this.fencedStep(lease, name, 'started', null);
+      const deadlineAt = validateStepDeadline(intent);
+      await this.fencedStep(lease, name, 'started', null, deadlineAt);
     });
   }
 
@@ -201,7 +204,7 @@ export class SqlLeaseStore implements LeaseStore {
     await this.run('saveStep', async () => {
       validateKey(name, 'name');
       const text = validateJson(result, 'result', this.opts.maxPayloadBytes);
-      await this.fencedStep(lease, name, 'done', text);
+      await this.fencedStep(lease, name, 'done', text, null);
     });
   }
 
@@ -219,7 +222,10 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   async reapExpired(): Promise<number> {
-    return this.run('reapExpired', () => this.engine.reapExpired(this.now()));
+    return this.run('reapExpired', () => {
+      const now = this.now();
+      return this.engine.reapExpired(now, now - this.opts.clockMarginMs);
+    });
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -343,6 +349,8 @@ export class SqlLeaseStore implements LeaseStore {
   protected async run<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
+      // No lease decision before the clock can tell the time (MysqlClock's first reading).
+      if (this.opts.clock.ready) await this.opts.clock.ready();
       if (!this.ready) {
         await this.engine.ready?.();
         this.ready = true;
@@ -368,10 +376,12 @@ export class SqlLeaseStore implements LeaseStore {
     return job;
   }
 
-  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null): Promise<void> {
+  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null, deadlineAt: number | null): Promise<void> {
     const { id, idNum, token } = leaseInput(lease);
-    const held = idNum !== undefined && (await this.engine.writeStep({ id: idNum, token, name, state, resultText, now: this.now() }));
-    if (!held) throw new LeaseLostError(id, token);
+    const outcome = idNum === undefined ? 'lost' : await this.engine.writeStep({ id: idNum, token, name, state, resultText, now: this.now(), deadlineAt });
+    if (outcome === 'lost') throw new LeaseLostError(id, token);
+    // The engine saw the row's lease: the deadline would outlive it.
+    if (outcome === 'late') throw deadlineAfterLease(deadlineAt!);
   }
 
   /** A change to an existing schedule under its row's lock; `ScheduleNotFoundError` when there is none. */

@@ -12,7 +12,7 @@ export const JOB_COLUMNS =
   'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
 
 /** The columns of a step row. */
-export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at';
+export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, deadline_at';
 
 /** A row of the job table as a driver returns it. */
 export type SqlRow = Record<string, unknown>;
@@ -93,7 +93,7 @@ export function rowToJob(row: SqlRow): Job {
 /** A step row as the public StepRecord (a started step has no result). */
 export function rowToStep(row: SqlRow): StepRecord {
   const state = String(row.state) as StepRecord['state'];
-  return {
+  const step: StepRecord = {
     name: text(row.name),
     state,
     result: state === 'done' ? jsonOrNull(row.result) : null,
@@ -101,6 +101,10 @@ export function rowToStep(row: SqlRow): StepRecord {
     startedAt: Number(row.started_at),
     finishedAt: numOrNull(row.finished_at),
   };
+  // Present only when the intent carried one, as in the model.
+  const deadlineAt = numOrNull(row.deadline_at);
+  if (deadlineAt !== null) step.deadlineAt = deadlineAt;
+  return step;
 }
 
 /** A copy that shares no object with `job`. */

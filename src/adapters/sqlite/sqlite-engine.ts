@@ -4,9 +4,10 @@
  * write fenced in SQL and read back with RETURNING.
  */
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import { deadlineFitsLease } from '../../domain/lease-rules.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite } from '../sql/sql-engine.js';
+import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
@@ -31,6 +32,8 @@ const SQL = {
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
   completeMany: Q.COMPLETE_JOBS,
   held: Q.SELECT_HELD,
+  raiseStepDeadline: Q.RAISE_STEP_DEADLINE,
+  stepState: Q.SELECT_STEP_STATE,
   beginStep: Q.BEGIN_STEP,
   saveStep: Q.SAVE_STEP,
   steps: Q.SELECT_STEPS,
@@ -93,13 +96,13 @@ export class SqliteEngine implements SqlEngine {
       c.queues === null ? [s.claim.all, []] : c.queues.length === 1 ? [s.claim.one, [c.queues[0]]] : [s.claim.many, [JSON.stringify(c.queues)]];
     const take = [c.workerId, c.lockedUntil, now, now];
     const claimRows = (limit: number): SqlRow[] => {
-      if (claim.anyExpired.get(now, ...q) === undefined) {
+      if (claim.anyExpired.get(now, c.deadlineCutoff, ...q) === undefined) {
         return (limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, limit)) as SqlRow[];
       }
-      const claimed = (claim.withExpired.all(...take, ...q, now, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
+      const claimed = (claim.withExpired.all(...take, ...q, now, c.deadlineCutoff, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
       const last = claimed.length === limit ? claimed[claimed.length - 1] : undefined;
       const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
-      claim.poison.run(now, now, now, ...q, ...bound);
+      claim.poison.run(now, now, now, c.deadlineCutoff, ...q, ...bound);
       return claimed;
     };
     return this.db
@@ -151,14 +154,22 @@ export class SqliteEngine implements SqlEngine {
     });
   }
 
-  writeStep(w: StepWrite): boolean {
+  writeStep(w: StepWrite): StepWriteOutcome {
     const s = this.stmts();
     return this.db
-      .transaction(() => {
-        if (s.held.get(w.id, w.token) === undefined) return false;
-        if (w.state === 'started') s.beginStep.run(w.id, w.name, w.token, w.now);
-        else s.saveStep.run(w.id, w.name, w.resultText, w.token, w.now, w.now);
-        return true;
+      .transaction((): StepWriteOutcome => {
+        const held = s.held.get(w.id, w.token) as SqlRow | undefined;
+        if (held === undefined) return 'lost';
+        if (w.state === 'done') {
+          s.saveStep.run(w.id, w.name, w.resultText, w.token, w.now, w.now);
+          return 'ok';
+        }
+        // As the model: a deadline past the lease is refused, a step that is done is kept.
+        if (w.deadlineAt !== null && !deadlineFitsLease(w.deadlineAt, held.locked_until === null ? null : Number(held.locked_until))) return 'late';
+        if ((s.stepState.get(w.id, w.name) as SqlRow | undefined)?.state === 'done') return 'ok';
+        if (w.deadlineAt !== null) s.raiseStepDeadline.run(w.deadlineAt, w.deadlineAt, w.id);
+        s.beginStep.run(w.id, w.name, w.token, w.now, w.deadlineAt);
+        return 'ok';
       })
       .immediate();
   }
@@ -168,8 +179,8 @@ export class SqliteEngine implements SqlEngine {
   }
 
   /** Mirrors `applyExpire` on every expired lease, in one statement. */
-  reapExpired(now: number): number {
-    return this.stmts().reap.run(now, now, now).changes;
+  reapExpired(now: number, deadlineCutoff: number): number {
+    return this.stmts().reap.run(now, now, now, deadlineCutoff).changes;
   }
 
   updateLocked(id: number, decide: (job: Job) => JobWrite): Job | undefined {

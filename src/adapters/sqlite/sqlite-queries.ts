@@ -90,7 +90,7 @@ const QUEUE_FILTERS = {
 
 /** The statements of one queue filter. `[, queue]` marks where the filter's parameter goes. */
 export interface ClaimSql {
-  /** Whether any lease in these queues has expired. Params: now [, queue]. */
+  /** Whether any lease in these queues has expired and may be taken over. Params: now, cutoff [, queue]. */
   anyExpired: string;
   /** Claims the next waiting job. Params: worker_id, locked_until, now, now [, queue]. */
   next: string;
@@ -100,14 +100,14 @@ export interface ClaimSql {
    * Claims up to `limit` jobs from both sets, merged in claim order: each set walks its own
    * index. Expired leases with no attempt left are not claimed (see `poison`). A taken-over
    * lease records why, worded by the domain through the registered SQL function.
-   * Params: worker_id, locked_until, now, now [, queue], now [, queue], limit.
+   * Params: worker_id, locked_until, now, now [, queue], now, cutoff [, queue], limit.
    */
   withExpired: string;
   /**
    * The poison rule (rule 2) as the model applies it: expired leases with no attempt left
    * fail when the claim walks past them, that is when they sort before the last job claimed
    * (or all of them when the claim did not fill its limit: pass a bound beyond any priority).
-   * Params: now (updated_at), now (finished_at), now [, queue], bound priority, bound run_at, bound id.
+   * Params: now (updated_at), now (finished_at), now, cutoff [, queue], bound priority, bound run_at, bound id.
    */
   poison: string;
 }
@@ -118,11 +118,18 @@ const TAKE = `SET status = 'processing',
     locked_by = ?,
     locked_until = ?,
     last_error = CASE WHEN status = 'processing' THEN ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts) ELSE last_error END,
+    step_deadline_at = NULL,
     updated_at = ?`;
 
 const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
 
-const EXPIRED = `FROM processing_jobs WHERE status = 'processing' AND locked_until <= ?`;
+/**
+ * Expired leases that may be taken over: not held back by a step deadline after the cutoff
+ * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
+ */
+const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
+
+const EXPIRED = `FROM processing_jobs WHERE ${TAKEABLE}`;
 
 function claimSql(filter: string): ClaimSql {
   return {
@@ -151,7 +158,7 @@ SET status = 'failed',
     locked_until = NULL,
     updated_at = ?,
     finished_at = ?
-WHERE status = 'processing' AND locked_until <= ? AND attempts >= max_attempts ${filter}
+WHERE ${TAKEABLE} AND attempts >= max_attempts ${filter}
   AND (priority, run_at, id) < (?, ?, ?)`,
   };
 }
@@ -199,19 +206,26 @@ WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 }
 
-/** Whether a lease is still held. Params: id, token. */
-export const SELECT_HELD = `SELECT lease_token FROM processing_jobs WHERE ${FENCE}`;
+/** Whether a lease is still held, and until when. Params: id, token. */
+export const SELECT_HELD = `SELECT lease_token, locked_until FROM processing_jobs WHERE ${FENCE}`;
+
+/** Raises the job row's latest step deadline to a step's. Params: deadline, deadline, id. */
+export const RAISE_STEP_DEADLINE = `UPDATE processing_jobs SET step_deadline_at = MAX(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`;
+
+/** A step's state, if it exists. Params: job_id, name. */
+export const SELECT_STEP_STATE = `SELECT state FROM processing_job_steps WHERE job_id = ? AND name = ?`;
 
 // ---- steps ----
 
 /**
- * Records a step's intent; a step already done is kept as it is.
- * Params: job_id, name, token, started_at.
+ * Records a step's intent and its deadline; a step already done is kept as it is.
+ * Params: job_id, name, token, started_at, deadline_at.
  */
-export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at)
-VALUES (?, ?, 'started', NULL, ?, ?, NULL)
+export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at, deadline_at)
+VALUES (?, ?, 'started', NULL, ?, ?, NULL, ?)
 ON CONFLICT (job_id, name) DO UPDATE
-SET state = 'started', result = NULL, token = excluded.token, started_at = excluded.started_at, finished_at = NULL
+SET state = 'started', result = NULL, token = excluded.token, started_at = excluded.started_at, finished_at = NULL,
+    deadline_at = excluded.deadline_at
 WHERE processing_job_steps.state <> 'done'`;
 
 /**
@@ -224,12 +238,12 @@ ON CONFLICT (job_id, name) DO UPDATE
 SET state = 'done', result = excluded.result, token = excluded.token, finished_at = excluded.finished_at`;
 
 /** Every step of a job (the caller sorts them the domain's way). Params: job_id. */
-export const SELECT_STEPS = `SELECT name, state, result, token, started_at, finished_at
+export const SELECT_STEPS = `SELECT name, state, result, token, started_at, finished_at, deadline_at
 FROM processing_job_steps WHERE job_id = ?`;
 
 // ---- expiry and admin ----
 
-/** Every expired lease to retry, or failed when attempts are used up. Params: now, now, now. */
+/** Every expired lease not held back by a step deadline to retry, or failed when attempts are used up. Params: now, now, now, cutoff. */
 export const REAP_EXPIRED = `UPDATE processing_jobs
 SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retry' END,
     last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts),
@@ -237,7 +251,7 @@ SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retry' END,
     locked_until = NULL,
     updated_at = ?,
     finished_at = CASE WHEN attempts >= max_attempts THEN ? ELSE finished_at END
-WHERE status = 'processing' AND locked_until <= ?`;
+WHERE ${TAKEABLE}`;
 
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
 // instead of scanning every row.

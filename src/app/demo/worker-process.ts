@@ -14,6 +14,9 @@
  *   --reconcile    on (default) | off
  *   --batch-completions off (default) | on
  *   --worker-id    default hostname-pid-random
+ *   --announce-ms  off (default) | N: inside the step, print {"event":"sending"} and wait N ms before the order goes out
+ *   --job-timeout-ms  none (default)
+ *   --abortable    on (default) | off: off sends the order without the step's signal (a call that cannot be aborted)
  * @example node --import tsx src/app/demo/worker-process.ts --store sqlite:/tmp/jobs.db --exchange http://127.0.0.1:4000
  */
 import { ProcessingWorker } from '../worker/processing-worker.js';
@@ -34,10 +37,21 @@ const line = (o: Record<string, unknown>): boolean => process.stdout.write(`${JS
 async function main(): Promise<void> {
   const store = await openStore(parseDbSpec(setting('store')), { create: true });
   await store.migrate();
+  const announceMs = setting('announce-ms', 'off');
   const { handler, reconcile } = createOrderHandler({
     exchange: httpExchangeClient(setting('exchange')),
     delayMs: Number(setting('delay-ms', '0')),
+    abortable: setting('abortable', 'on') === 'on',
+    ...(announceMs === 'off'
+      ? {}
+      : {
+          beforeSend: async (jobId: string) => {
+            line({ event: 'sending', jobId });
+            await new Promise((r) => setTimeout(r, Number(announceMs)));
+          },
+        }),
   });
+  const jobTimeout = setting('job-timeout-ms', 'none');
   const workerId = process.argv.includes('--worker-id') || process.env.LEASEHOLD_WORKER_ID ? setting('worker-id') : undefined;
   const worker = new ProcessingWorker({
     store,
@@ -49,6 +63,7 @@ async function main(): Promise<void> {
     pollIntervalMs: Number(setting('poll-ms', '250')),
     shutdownTimeoutMs: 5000,
     batchCompletions: setting('batch-completions', 'off') === 'on',
+    ...(jobTimeout === 'none' ? {} : { jobTimeoutMs: Number(jobTimeout) }),
     ...(workerId ? { workerId } : {}),
   });
   worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));

@@ -327,7 +327,6 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     let unrecordable = false;
     const ctx = createJobContext(job, holder, {
       store: this.o.store,
-      clock: this.o.clock,
       leaseMs: this.o.leaseMs,
       safetyMarginMs: this.o.safetyMarginMs,
       reconcile: this.o.reconcileFor(job.queue),
@@ -419,7 +418,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * waits until that step's deadline plus the clock margin has passed.
    */
   private async handBack(holder: LeaseHolder, job: Job): Promise<void> {
-    const now = this.o.clock.now();
+    // The store's time (from the lease), the clock step deadlines are in.
+    const now = Math.floor(holder.storeNow());
     const deadline = holder.latestStepDeadline;
     const retryAt = deadline === undefined ? now : Math.max(now, deadline + DEFAULT_CLOCK_MARGIN_MS);
     const error = holder.lostReason;

@@ -434,6 +434,50 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
       });
     });
 
+    describe('step deadlines', () => {
+      it('a deadline is recorded with the intent, and refused when later than the lease it is written under', async () => {
+        const job = await enqueue();
+        const lease = await acquireOne(); // lease until START + 10 s
+        await expect(store.beginStep(lease, 'late', { deadlineAt: START + 10_001 })).rejects.toMatchObject({ name: 'ValidationError', field: 'deadlineAt' });
+        await expect(store.beginStep(lease, 'bad', { deadlineAt: 1.5 })).rejects.toBeInstanceOf(ValidationError);
+        expect(await store.getStepRecords(job.id)).toEqual([]);
+        clock.advance(1000);
+        await store.beginStep(lease, 'place', { deadlineAt: START + 10_000 });
+        expect(await store.getStepRecords(job.id)).toEqual([
+          { name: 'place', state: 'started', result: null, token: 1, startedAt: START + 1000, finishedAt: null, deadlineAt: START + 10_000 },
+        ]);
+        await store.saveStep(lease, 'place', 'ok');
+        expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'done', deadlineAt: START + 10_000 });
+      });
+
+      it('after a lease expiry, neither acquire, the poison rule nor reap takes the job before its latest step deadline plus the margin (2 s)', async () => {
+        const job = await enqueue();
+        const poisoned = await enqueue({ maxAttempts: 1 });
+        const [lease, last] = await store.acquire({ ...W1, limit: 2 });
+        await store.beginStep(lease!, 'one', { deadlineAt: START + 4_000 });
+        await store.beginStep(lease!, 'two', { deadlineAt: START + 9_000 });
+        await store.beginStep(last!, 'only', { deadlineAt: START + 9_500 });
+        clock.set(START + 10_000); // both leases ran out; their deadlines plus 2 s have not passed
+        expect((await store.getExpiredLeases()).map((j) => j.id)).toEqual([job.id, poisoned.id]);
+        expect(await store.acquire(W2)).toEqual([]);
+        expect(await store.reapExpired()).toBe(0);
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'processing' });
+        clock.set(START + 10_999);
+        expect(await store.acquire(W2)).toEqual([]);
+        clock.set(START + 11_000);
+        const [taken, ...none] = await store.acquire({ ...W2, limit: 2 });
+        expect(none).toEqual([]);
+        expect(taken).toMatchObject({ token: 2, workerId: 'w2', job: { id: job.id } });
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'processing' }); // 9.5 s + 2 s
+        clock.set(START + 11_500);
+        expect(await store.reapExpired()).toBe(1);
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'failed' });
+        // The new lease starts without a deadline: its expiry alone decides again.
+        clock.set(START + 21_000);
+        expect((await store.acquire(W1))[0]?.token).toBe(3);
+      });
+    });
+
     describe('admin operations', () => {
       it('cancel and manual retry follow the lifecycle; others are INVALID_TRANSITION and change nothing', async () => {
         const a = await enqueue();

@@ -188,7 +188,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'beginStep' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'beginStep' | 'beginStepDeadline' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -220,6 +220,9 @@ class LeaseWrite extends Cmd {
           return s.release(lease);
         case 'beginStep':
           return s.beginStep(lease, step);
+        case 'beginStepDeadline':
+          // Some within the lease, some past it (refused); the held ones hold takeovers back.
+          return s.beginStep(lease, step, { deadlineAt: w.clock.now() + this.arg * 600 });
         case 'saveStep':
           return s.saveStep(lease, step, this.arg === 2 ? { [LONE_LOW]: `😀${LONE_HIGH}\u0000`, deep: nested(255) } : { arg: this.arg });
       }
@@ -235,7 +238,7 @@ class LeaseWrite extends Cmd {
     const stepsR = await w.real.getStepRecords(pair.r.job.id);
     expect(stepsR).toEqual(stepsM);
     // A lease that ended (written to a final or waiting state, or lost) is dropped by a real worker.
-    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'saveStep') this.drop(w, pair);
+    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'beginStepDeadline' && this.op !== 'saveStep') this.drop(w, pair);
     else if (!m.ok) this.drop(w, pair);
   }
   private drop(w: World, pair: LeasePair): void {
@@ -398,7 +401,7 @@ const commandArbs = [
     .tuple(
       fc.constantFrom<string>(...WORKERS, 'zombie'),
       fc.nat(5),
-      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'beginStep', 'saveStep'),
+      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'beginStep', 'beginStepDeadline', 'saveStep'),
       fc.nat(4),
     )
     .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),

@@ -54,6 +54,8 @@ export type {
   EnqueueResult,
   AcquireRequest,
   ListFilter,
+  HeldLease,
+  HeldLeaseFilter,
   Stats,
   StepRecord,
   FailOptions,

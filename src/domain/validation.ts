@@ -326,6 +326,19 @@ export function validateAcquire(req: unknown): { workerId: string; leaseMs: numb
   return { workerId, leaseMs, limit, queues };
 }
 
+/** Checks a `getHeldLeases` filter and applies the defaults (every queue, limit 100). */
+export function validateHeldLeaseFilter(filter: unknown): { queues: string[] | null; limit: number } {
+  if (filter === undefined) return { queues: null, limit: 100 };
+  if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', `must be an object, got ${typeName(filter)}`);
+  const f = filter as Record<string, unknown>;
+  let queues: string[] | null = null;
+  if (f.queues !== undefined) {
+    if (!Array.isArray(f.queues) || f.queues.length === 0) throw new ValidationError('queues', 'must be a non-empty array of queue names');
+    queues = [...new Set(f.queues.map((q, i) => validateName(q, `queues[${i}]`)))];
+  }
+  return { queues, limit: f.limit === undefined ? 100 : validateInteger(f.limit, 'limit', 1, 1_000_000) };
+}
+
 /** Checks a list filter and applies the defaults (limit 100, order 'asc'). */
 export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number; order: 'asc' | 'desc' } {
   if (filter === undefined) return { statuses: null, queue: null, limit: 100, order: 'asc' };

@@ -9,6 +9,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   JobStatus,
   Json,
@@ -73,6 +75,13 @@ export interface LeaseStore {
   getActiveLeases(): Promise<Job[]>;
   /** Processing jobs whose lease has run out (not yet taken over). */
   getExpiredLeases(): Promise<Job[]>;
+  /**
+   * Expired leases that a step deadline still holds back from takeover, in id order, each with
+   * its latest step deadline and the time it may be taken over (by the store's clock and
+   * `clockMarginMs`). A cheap read: a worker that claimed fewer jobs than it asked for uses it
+   * to report the jobs it was held back from.
+   */
+  getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]>;
   /** Counts by queue and status. */
   stats(): Promise<Stats>;
   /** failed|cancelled -> pending, attempts reset. */

@@ -11,6 +11,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   Json,
   JsonCompatible,
@@ -48,6 +50,7 @@ import {
   validatePrune,
   validateDuration,
   validateFailOptions,
+  validateHeldLeaseFilter,
   validateTime,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
@@ -332,6 +335,21 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
     const now = this.now();
     return this.scan((j) => isLeaseExpired(j, now));
+  }
+
+  async getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]> {
+    this.open();
+    const f = validateHeldLeaseFilter(filter);
+    const now = this.now();
+    const out: HeldLease[] = [];
+    // The map holds jobs in insertion order, which is id order.
+    for (const rec of this.jobs.values()) {
+      if (out.length === f.limit) break;
+      if (f.queues !== null && !f.queues.includes(rec.job.queue)) continue;
+      if (rec.stepDeadlineAt === null || !isHeldBack(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) continue;
+      out.push({ job: this.copy(rec), stepDeadlineAt: rec.stepDeadlineAt, takeoverAt: takeoverAt(rec.job, rec.stepDeadlineAt, this.clockMarginMs) });
+    }
+    return out;
   }
 
   async stats(): Promise<Stats> {

@@ -8,7 +8,7 @@ import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import { deadlineFitsLease, holdsLease } from '../../domain/lease-rules.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
+import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type HeldLeaseQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
@@ -211,6 +211,12 @@ export class MysqlEngine implements SqlEngine {
   async leases(kind: 'active' | 'expired', now: number): Promise<Job[]> {
     const sql = kind === 'active' ? this.q.listActive : this.q.listExpired;
     return (await this.autocommit(kind === 'active' ? 'getActiveLeases' : 'getExpiredLeases', (db) => selectRows(db, sql, [now]))).map(rowToJob);
+  }
+
+  async heldLeases(h: HeldLeaseQuery): Promise<{ job: Job; stepDeadlineAt: number }[]> {
+    const sql = this.q.listHeld(h.queues?.length ?? 0);
+    const rows = await this.autocommit('getHeldLeases', (db) => selectRows(db, sql, [h.now, h.deadlineCutoff, ...(h.queues ?? []), h.limit]));
+    return rows.map((row) => ({ job: rowToJob(row), stepDeadlineAt: Number(row.step_deadline_at) }));
   }
 
   async counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> {

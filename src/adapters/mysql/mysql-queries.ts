@@ -127,6 +127,14 @@ export function mysqlQueries(table: string) {
     findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
+    /**
+     * Expired leases that a step deadline after the cutoff still holds back (the ones
+     * `TAKEABLE` leaves out), by id. Params: now, cutoff [, queues...], limit.
+     */
+    listHeld: (nQueues: number) =>
+      `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?${
+        nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
+      } ORDER BY id LIMIT ?`,
     /** Jobs filtered by status and queue, by id (newest first when `desc`). Params: statuses..., [queue,] limit. */
     list: (nStatuses: number, byQueue: boolean, desc: boolean) => {
       const where = [nStatuses > 0 ? `status IN (${placeholders(nStatuses)})` : '', byQueue ? 'queue = ?' : ''].filter(Boolean);

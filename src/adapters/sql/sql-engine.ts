@@ -105,6 +105,15 @@ export interface ListQuery {
   order: 'asc' | 'desc';
 }
 
+/** What `heldLeases` takes: expired at `now`, held by a step deadline after `deadlineCutoff` (now - clockMarginMs). */
+export interface HeldLeaseQuery {
+  now: number;
+  deadlineCutoff: number;
+  /** Distinct queues; null: all. */
+  queues: string[] | null;
+  limit: number;
+}
+
 /** What `claim` takes: the decided lease expiry, and distinct queues (null: all). */
 export interface ClaimQuery {
   workerId: string;
@@ -151,6 +160,8 @@ export interface SqlEngine {
   list(q: ListQuery): Promise<Job[]> | Job[];
   /** Processing jobs whose lease has (expired) or has not (active) run out at `now`, by id. */
   leases(kind: 'active' | 'expired', now: number): Promise<Job[]> | Job[];
+  /** Expired leases whose row's step deadline is after the cutoff (those `claim` and `reapExpired` skip), by id, with that deadline. */
+  heldLeases(q: HeldLeaseQuery): Promise<{ job: Job; stepDeadlineAt: number }[]> | { job: Job; stepDeadlineAt: number }[];
   /** Job counts per queue and status (raw, the core tallies). */
   counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> | { queue: string; status: JobStatus; n: number }[];
   /** Deletes final jobs in `statuses` finished at or before `cutoff`, with their steps; returns how many. */

@@ -25,6 +25,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   Json,
   JsonCompatible,
@@ -41,11 +43,13 @@ import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, as
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { sortSteps } from '../../domain/steps.js';
 import { deadlineAfterLease, validateStepDeadline } from '../../domain/step-deadline.js';
+import { takeoverAt } from '../../domain/lease-rules.js';
 import {
   parseJobId,
   validateAcquire,
   validateDuration,
   validateFailOptions,
+  validateHeldLeaseFilter,
   validateInteger,
   validateJson,
   validateKey,
@@ -245,6 +249,16 @@ export class SqlLeaseStore implements LeaseStore {
 
   async getExpiredLeases(): Promise<Job[]> {
     return this.run('getExpiredLeases', () => this.engine.leases('expired', this.now()));
+  }
+
+  async getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]> {
+    return this.run('getHeldLeases', async () => {
+      const f = validateHeldLeaseFilter(filter);
+      const now = this.now();
+      const margin = this.opts.clockMarginMs;
+      const rows = await this.engine.heldLeases({ now, deadlineCutoff: now - margin, queues: f.queues, limit: f.limit });
+      return rows.map(({ job, stepDeadlineAt }) => ({ job, stepDeadlineAt, takeoverAt: takeoverAt(job, stepDeadlineAt, margin) }));
+    });
   }
 
   async stats(): Promise<Stats> {

@@ -7,7 +7,7 @@ import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job
 import { deadlineFitsLease } from '../../domain/lease-rules.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
+import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type HeldLeaseQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
@@ -29,6 +29,7 @@ const SQL = {
   listDesc: Q.LIST_JOBS_DESC,
   activeLeases: Q.LIST_ACTIVE_LEASES,
   expiredLeases: Q.LIST_EXPIRED_LEASES,
+  heldLeases: Q.LIST_HELD_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
   completeMany: Q.COMPLETE_JOBS,
   held: Q.SELECT_HELD,
@@ -209,6 +210,12 @@ export class SqliteEngine implements SqlEngine {
   leases(kind: 'active' | 'expired', now: number): Job[] {
     const s = this.stmts();
     return ((kind === 'active' ? s.activeLeases : s.expiredLeases).all(now) as SqlRow[]).map(rowToJob);
+  }
+
+  heldLeases(h: HeldLeaseQuery): { job: Job; stepDeadlineAt: number }[] {
+    const queues = h.queues === null ? null : JSON.stringify(h.queues);
+    const rows = this.stmts().heldLeases.all(h.now, h.deadlineCutoff, queues, queues, h.limit) as SqlRow[];
+    return rows.map((row) => ({ job: rowToJob(row), stepDeadlineAt: Number(row.step_deadline_at) }));
   }
 
   counts(): { queue: string; status: JobStatus; n: number }[] {

@@ -69,6 +69,15 @@ WHERE status = 'processing' AND locked_until > ? ORDER BY id`;
 export const LIST_EXPIRED_LEASES = `SELECT ${JOB_COLUMNS} FROM processing_jobs
 WHERE status = 'processing' AND locked_until <= ? ORDER BY id`;
 
+/**
+ * Expired leases that a step deadline after the cutoff (now - clockMarginMs) still holds back:
+ * the ones `TAKEABLE` leaves out. Params: now, cutoff, queues (JSON array or null, twice), limit.
+ */
+export const LIST_HELD_LEASES = `SELECT ${JOB_COLUMNS}, step_deadline_at FROM processing_jobs
+WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?
+  AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
+ORDER BY id LIMIT ?`;
+
 /** Counts by queue and status. */
 export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs GROUP BY queue, status`;
 

@@ -73,6 +73,12 @@ export interface CrashRunReport {
   forcedStops: number;
   /** Placements the exchange refused because their deadline had passed. */
   expiredRequests: number;
+  /**
+   * `lease:held-back` events the workers printed: takeovers a step deadline held back. A figure,
+   * not a promise: it needs a worker left idle while another's hold lasts, and the freeze runs
+   * often stop every worker at once.
+   */
+  heldBack: number;
   takeovers: number;
   spawned: number;
   wallMs: number;
@@ -111,6 +117,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   let spawned = 0;
   let freezes = 0;
   let forcedStops = 0;
+  let heldBack = 0;
   const stopped = new Set<Child>();
   const forceStop = (child: Child): void => {
     if (forcedStops >= (o.maxStops ?? 6) || stopped.has(child) || child.proc.exitCode !== null) return;
@@ -175,6 +182,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
       } else if (msg.event === 'sending' && random() < (o.freezeOnStep ?? 0)) freeze(child);
       else if (msg.event === 'sending' && random() < (o.stopOnStep ?? 0)) setTimeout(() => forceStop(child), 100); // the order is out by then
       else if (msg.event === 'completed' && random() < (o.killOnComplete ?? 0.05)) kill(child);
+      else if (msg.event === 'held-back') heldBack++;
       else if (msg.event === 'fatal') console.error('worker fatal:', msg.message);
     });
     // A killed worker is replaced at once, as a supervisor would.
@@ -223,6 +231,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     freezes,
     forcedStops,
     expiredRequests: exchange.book.expiredRequests,
+    heldBack,
     // Every acquisition after the first is a takeover (a killed worker's job, or a retry).
     takeovers: all.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0),
     spawned,

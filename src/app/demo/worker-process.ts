@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   });
   worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));
   worker.on('lease:lost', ({ jobId }) => line({ event: 'lease-lost', jobId }));
+  worker.on('lease:held-back', ({ job, takeoverAt }) => line({ event: 'held-back', jobId: job.id, lockedBy: job.lockedBy, takeoverAt }));
   worker.on('worker:error', ({ error, during }) => line({ event: 'error', during, message: String((error as Error)?.message ?? error) }));
   worker.on('worker:stopped', () => {
     // Exit once stopped: idle HTTP keep-alive sockets must not hold a stopped worker process open.

@@ -1,7 +1,9 @@
 /**
  * Entry point of one demo worker process: runs a ProcessingWorker that places orders on the
  * simulated exchange, and reports on stdout as JSON lines (`{"event":"started",...}` first,
- * then one line per completed job). Meant to be killed at any moment.
+ * then one line per completed job). Meant to be killed at any moment. A start that fails
+ * (the store cannot be reached or migrated, or its clock cannot be read) prints
+ * `{"event":"fatal",...}` and exits 1, so a supervisor starts another.
  *
  * Settings come from argv (`--name value`) or the environment (LEASEHOLD_<NAME>):
  *   --store        sqlite:<file> | mysql://...          (required; parsed as the CLI's --db)
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  line({ event: 'fatal', message: String((error as Error)?.stack ?? error) });
-  process.exitCode = 1;
+  // Exit rather than return: the store's open pool would keep the process alive, never
+  // working and never replaced by its supervisor. A MySQL worker whose first clock reading
+  // fails (every reading slower than maxRoundTripMs, as on a loaded host) sat idle that way.
+  process.stdout.write(`${JSON.stringify({ event: 'fatal', message: String((error as Error)?.stack ?? error) })}\n`, () => process.exit(1));
 });

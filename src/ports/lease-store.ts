@@ -1,6 +1,6 @@
 /**
  * The storage port. Every adapter (memory, SQLite, MySQL) implements it and is held to the
- * same contract by one suite (test/contract). Semantics: docs/semantics.md (the numbered rules) and the lifecycle in
+ * same contract by one suite (src/testing/contract). Semantics: docs/semantics.md (the numbered rules) and the lifecycle in
  * src/domain/lifecycle.ts.
  */
 import type {

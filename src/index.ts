@@ -14,6 +14,8 @@ export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/proces
 export type { WorkerOptions, Handler, QueueHandler, HandlerMap, QueuePayloads, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
+export { idempotencyKey, legacyIdempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
+export type { IdempotencySource } from './app/idempotency-key.js';
 export { Scheduler } from './app/scheduler/scheduler.js';
 export type { SchedulerOptions, SchedulerRun, ScheduleView } from './app/scheduler/scheduler.js';
 export { CronerCalendar } from './adapters/cron/croner-calendar.js';
@@ -22,7 +24,6 @@ export { scheduleSlotOf, MISSED_POLICIES } from './domain/schedule.js';
 export type { Schedule, ScheduleDefinition, MissedPolicy } from './domain/schedule.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
-export { idempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';
 
 // ---- time: the one clock without a driver (ManualClock is in leasehold/testing, MysqlClock in leasehold/mysql) ----
 export { SystemClock } from './adapters/clocks/system-clock.js';
@@ -38,6 +39,9 @@ export {
   SchemaTooNewError,
   PermanentError,
   StepInDoubtError,
+  KeyRetiredError,
+  SettleRefusedError,
+  ScheduleNotFoundError,
 } from './domain/errors.js';
 export type { LeaseholdErrorCode } from './domain/errors.js';
 
@@ -59,6 +63,10 @@ export type {
   Stats,
   StepRecord,
   FailOptions,
+  RetryOptions,
+  SettleOutcome,
+  StepIntent,
+  IdempotencyKeyFormat,
   PruneOptions,
   CompleteEntry,
   CompleteOutcome,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
-import { cancelCommand, enqueueCommand, listCommand, pruneCommand, reapCommand, retryCommand, showCommand } from '../src/app/cli/commands.js';
+import { cancelCommand, enqueueCommand, listCommand, pruneCommand, reapCommand, retryCommand, settleCommand, showCommand } from '../src/app/cli/commands.js';
 import { exitCodeFor, ExitCode, UsageError } from '../src/app/cli/exit-codes.js';
-import { formatDuration, formatStatus } from '../src/app/cli/format.js';
+import { formatDuration, formatJob, formatStatus } from '../src/app/cli/format.js';
+import { legacyIdempotencyKey } from '../src/app/idempotency-key.js';
 import { parseDbSpec } from '../src/app/cli/open-store.js';
 import { parseDuration, parseStatuses, parseTime } from '../src/app/cli/parse-args.js';
 import { redact } from '../src/app/cli/redact.js';
@@ -138,5 +139,53 @@ describe('CLI argument parsing and error mapping', () => {
     expect(formatDuration(125_000)).toBe('2m 05s');
     expect(formatDuration(-3_000)).toBe('3.0s ago');
     expect(formatDuration(2 * 86_400_000 + 4 * 3_600_000)).toBe('2d 4h');
+  });
+
+  it('show marks a step in doubt in words, in the table and in the JSON; list, settle and retry handle it', async () => {
+    const { clock, store } = setup();
+    const { job } = await enqueueCommand(store, { queue: 'orders', payload: null, maxAttempts: 1 });
+    const [lease] = await store.acquire({ workerId: 'w1', leaseMs: 10_000 });
+    await store.beginStep(lease!, 'confirm', { key: 'k-confirm' });
+    await store.saveStep(lease!, 'confirm', true);
+    await store.beginStep(lease!, 'place', { key: 'client-order-1' });
+    // While its own attempt holds the job the step is running, not in doubt.
+    expect((await showCommand(store, job.id)).inDoubt).toEqual([]);
+    await store.fail(lease!, 'crashed');
+    const shown = await showCommand(store, job.id);
+    expect(shown.inDoubt).toEqual(['place']);
+    expect(shown.steps.map((s) => [s.name, s.inDoubt, s.key])).toEqual([['confirm', false, 'k-confirm'], ['place', true, 'client-order-1']]);
+    const text = formatJob(shown.job, shown.steps, clock.now());
+    expect(text).toMatch(/^place\s+IN DOUBT\s+1\s+client-order-1/m);
+    expect(text).toContain('step place is IN DOUBT');
+    expect(text).toContain(`leasehold settle ${job.id} place --result`);
+    expect((await listCommand(store, { inDoubt: true })).jobs.map((j) => j.id)).toEqual([job.id]);
+    await expect(retryCommand(store, job.id)).rejects.toMatchObject({ code: 'STEP_IN_DOUBT' });
+    const settled = await settleCommand(store, job.id, 'place', { happened: true, result: { orderId: 'X1' } });
+    expect(settled.step).toMatchObject({ state: 'done', result: { orderId: 'X1' }, settledAt: clock.now() });
+    expect(formatJob(job, (await showCommand(store, job.id)).steps, clock.now())).toMatch(/^place\s+done \(settled by hand\)/m);
+    expect((await listCommand(store, { inDoubt: true })).jobs).toEqual([]);
+    expect((await retryCommand(store, job.id)).job.status).toBe('pending');
+  });
+
+  it('retry --force retries a job in doubt; prune keeps keys retired unless told to forget them', async () => {
+    const { clock, store } = setup();
+    const { job } = await enqueueCommand(store, { queue: 'orders', payload: null, maxAttempts: 1, key: 'order-1' });
+    const [lease] = await store.acquire({ workerId: 'w1', leaseMs: 10_000 });
+    await store.beginStep(lease!, 'place');
+    await store.fail(lease!, 'crashed');
+    // A step begun without a recorded key (an older leasehold's): show names the key that version derived.
+    const shown = await showCommand(store, job.id);
+    expect(formatJob(shown.job, shown.steps, clock.now())).toContain(`by its key ${legacyIdempotencyKey(job.id, 'place')} (not recorded`);
+    expect((await retryCommand(store, job.id, { force: true })).job.status).toBe('pending');
+    await store.cancel(job.id);
+    clock.advance(60_000);
+    expect((await pruneCommand(store, { olderThanMs: 1_000 })).pruned).toBe(1);
+    await expect(enqueueCommand(store, { queue: 'orders', payload: null, key: 'order-1' })).rejects.toMatchObject({ code: 'KEY_RETIRED' });
+    expect(exitCodeFor(await enqueueCommand(store, { queue: 'orders', payload: null, key: 'order-1' }).catch((e: unknown) => e))).toBe(ExitCode.FAILED);
+    expect((await enqueueCommand(store, { queue: 'orders', payload: null, key: 'order-1', reuseKey: true })).job.uid).toBe(job.uid);
+    await store.cancel((await store.list({ status: 'pending' }))[0]!.id);
+    clock.advance(60_000);
+    await pruneCommand(store, { olderThanMs: 0, forgetKeysOlderThanMs: 0 });
+    expect((await enqueueCommand(store, { queue: 'orders', payload: null, key: 'order-1' })).job.uid).not.toBe(job.uid);
   });
 });

@@ -2,9 +2,11 @@
  * The command-by-command suite of the `leasehold` CLI, run as a user runs it against one
  * store: cli-sqlite.test.ts and cli-mysql.test.ts call it with their own store.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it, vi } from 'vitest';
+import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
+import { controllable } from './support/worker-fixtures.js';
 import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import type { Clock } from '../src/ports/clock.js';
 import type { LeaseStore } from '../src/ports/lease-store.js';
@@ -19,6 +21,9 @@ export interface CliTarget {
 
 /** Registers the suite (call inside a describe). */
 export function cliSuite(target: CliTarget): void {
+  // Every command is a child process (node + tsx): about 1 s each on an idle machine, several
+  // seconds on a loaded one, so the suite's tests, which run up to a dozen, get more time.
+  vi.setConfig({ testTimeout: 120_000 });
   const dir = target.dir;
   const cli = (...args: string[]) => runCli(['--db', target.db(), ...args]);
 
@@ -173,5 +178,123 @@ export function cliSuite(target: CliTarget): void {
     const r = await cli('work', '--queue', 'q', '--handler', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/exports no `handler` function/);
+  });
+
+  it('an app worker and `leasehold work` share a job in doubt: the same key, so reconcile finds the first order', { timeout: 180_000 }, async () => {
+    // One handler module, used by both: the app worker imports it, `leasehold work` loads it.
+    // The exchange is a file of orders (it does not dedupe); reconcile looks orders up there.
+    const orders = join(dir, `orders-${Date.now()}.jsonl`);
+    const asked = join(dir, `asked-${Date.now()}.jsonl`);
+    const module = join(dir, `shared-handler-${Date.now()}.mjs`);
+    writeFileSync(
+      module,
+      `import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+const read = (f) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+export const handlers = {
+  'shared-q': {
+    handle: async (job, ctx) => ctx.step('place-order', async () => {
+      const order = { id: 'X-' + (read(${JSON.stringify(orders)}).length + 1), clientOrderId: ctx.idempotencyKey('place-order') };
+      appendFileSync(${JSON.stringify(orders)}, JSON.stringify(order) + '\\n');
+      await globalThis.afterPlace?.();
+      return { orderId: order.id };
+    }),
+    reconcile: async (job, step, key) => {
+      appendFileSync(${JSON.stringify(asked)}, JSON.stringify({ step, key }) + '\\n');
+      const o = read(${JSON.stringify(orders)}).find((x) => x.clientOrderId === key);
+      return o ? { found: true, result: { orderId: o.id } } : { found: false };
+    },
+  },
+};
+`,
+    );
+    const { json } = await cli('--json', 'enqueue', 'shared-q', '{}');
+    const jobId: string = json.job.id;
+    const store = target.open();
+    const app = controllable(store);
+    // The app worker dies right after the exchange booked the order: its store calls never arrive again.
+    (globalThis as { afterPlace?: () => Promise<void> }).afterPlace = () => {
+      app.crash();
+      return new Promise(() => {});
+    };
+    try {
+      const { handlers } = (await import(/* @vite-ignore */ module)) as { handlers: never };
+      const worker = new ProcessingWorker({ store: app.store, handlers, queues: ['shared-q'], leaseDurationSeconds: 1, handleSignals: false, maxConcurrentJobs: 4, workerId: 'app-worker' });
+      await worker.start();
+      await vi.waitFor(async () => expect((await store.getExpiredLeases()).map((j) => j.id)).toContain(jobId), { timeout: 15_000, interval: 50 });
+      const child = spawnCli(['--db', target.db(), 'work', '--queue', 'shared-q', '--handler', module]);
+      const output = watchOutput(child);
+      await output.until(new RegExp(`job ${jobId} done`));
+      expect(output.text()).toMatch(new RegExp(`job ${jobId}: step place-order was in doubt \\(key [A-Za-z0-9]{32}\\): reconciled`));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      delete (globalThis as { afterPlace?: unknown }).afterPlace;
+      await store.close();
+    }
+    const placed = readFileSync(orders, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; clientOrderId: string });
+    expect(placed).toHaveLength(1);
+    expect(placed[0]!.clientOrderId).toMatch(/^[A-Za-z0-9]{32}$/);
+    const questions = readFileSync(asked, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string });
+    expect(questions.map((q) => q.key)).toEqual([placed[0]!.clientOrderId]);
+    const shown = (await cli('--json', 'show', jobId)).json;
+    expect(shown.job).toMatchObject({ status: 'done', result: { orderId: placed[0]!.id } });
+    expect(shown.steps).toEqual([expect.objectContaining({ name: 'place-order', state: 'done', key: placed[0]!.clientOrderId, inDoubt: false })]);
+  });
+
+  /** A job whose only attempt began `place-order` under `key` and died before recording it. */
+  const inDoubtJob = async (queue: string, key: string): Promise<string> => {
+    const store = target.open();
+    try {
+      const { job } = await store.enqueue({ queue, payload: null, maxAttempts: 1 });
+      const [lease] = await store.acquire({ workerId: 'crashed', leaseMs: 60_000, queues: [queue] });
+      await store.beginStep(lease!, 'place-order', { key });
+      await store.fail(lease!, 'worker died mid-order');
+      return job.id;
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('show marks a step in doubt; list --in-doubt finds it; retry refuses until settle; retry --force', { timeout: 180_000 }, async () => {
+    const jobId = await inDoubtJob('doubt-q', 'client-key-1');
+    const text = await cli('show', jobId);
+    expect(text.stdout).toMatch(/^place-order\s+IN DOUBT\s+\d+\s+client-key-1/m);
+    expect(text.stdout).toContain('step place-order is IN DOUBT');
+    const shown = (await cli('--json', 'show', jobId)).json;
+    expect(shown.inDoubt).toEqual(['place-order']);
+    expect(shown.steps[0]).toMatchObject({ name: 'place-order', inDoubt: true, key: 'client-key-1', settledAt: null });
+    expect((await cli('--json', 'list', '--in-doubt')).json.jobs.map((j: { id: string }) => j.id)).toContain(jobId);
+    const refused = await cli('--json', 'retry', jobId);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).error.code).toBe('STEP_IN_DOUBT');
+    expect((await cli('settle', jobId, 'place-order')).code).toBe(2);
+    const settled = await cli('--json', 'settle', jobId, 'place-order', '--result', '{"orderId":"X-7"}');
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(settled.json.step).toMatchObject({ state: 'done', result: { orderId: 'X-7' }, key: 'client-key-1' });
+    expect((await cli('--json', 'list', '--in-doubt')).json.jobs.map((j: { id: string }) => j.id)).not.toContain(jobId);
+    expect((await cli('settle', jobId, 'place-order', '--not-happened')).code).toBe(1);
+    expect((await cli('--json', 'retry', jobId)).json.job.status).toBe('pending');
+    // --force: a second job in doubt, retried without settling.
+    const otherId = await inDoubtJob('doubt-q2', 'client-key-2');
+    expect((await cli('retry', otherId)).code).toBe(1);
+    expect((await cli('--json', 'retry', otherId, '--force')).json.job.status).toBe('pending');
+  });
+
+  it('a pruned job\'s key stays retired: enqueue exits 1 with KEY_RETIRED, --reuse-key runs it again with the old uid', { timeout: 180_000 }, async () => {
+    const first = (await cli('--json', 'enqueue', 'retire-q', '{}', '--key', 'retire-me', '--key-format', 'uuid')).json.job;
+    expect(first.idempotencyKeyFormat).toBe('uuid');
+    await cli('cancel', first.id);
+    expect((await cli('--json', 'prune', '--older-than', '0s', '--status', 'cancelled')).json.pruned).toBeGreaterThanOrEqual(1);
+    const again = await cli('--json', 'enqueue', 'retire-q', '{}', '--key', 'retire-me');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stderr).error.code).toBe('KEY_RETIRED');
+    const reused = await cli('--json', 'enqueue', 'retire-q', '{}', '--key', 'retire-me', '--reuse-key');
+    expect(reused.code, reused.stderr).toBe(0);
+    expect(reused.json).toMatchObject({ created: true, job: { uid: first.uid, idempotencyKeyFormat: 'uuid', key: 'retire-me' } });
+    expect((await cli('enqueue', 'retire-q', '{}', '--key-format', 'hex')).code).toBe(2);
+    await cli('cancel', reused.json.job.id);
+    await cli('prune', '--older-than', '0s', '--status', 'cancelled', '--forget-keys-older-than', '0s');
+    expect((await cli('--json', 'enqueue', 'retire-q', '{}', '--key', 'retire-me')).json.job.uid).not.toBe(first.uid);
   });
 }

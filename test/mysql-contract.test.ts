@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import { afterAll } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { describeLeaseStoreExamples } from '../src/testing/contract/lease-store-examples.js';
+import { describeLeaseStoreKeys } from '../src/testing/contract/lease-store-keys.js';
 import { describeLeaseStoreModel } from '../src/testing/contract/lease-store-model.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
@@ -15,6 +16,7 @@ await describeMysql('mysql', () => {
   // its own; the model's hundreds of runs reuse emptied ones (a fresh database per run cost
   // ~100 ms of CREATE/DROP each, a fifth of the suite's time).
   describeLeaseStoreExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeLeaseStoreKeys('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreModel('mysql', recycled.factory);
 });
 

@@ -16,13 +16,13 @@ async function tables(db: string): Promise<string[]> {
   return (rows as { t: string }[]).map((r) => r.t);
 }
 
-/** Every version the migrations folder holds, in order. */
-const ALL_VERSIONS = loadMysqlMigrations('processing_jobs').map((m) => m.version);
-
 async function versions(db: string, table = 'processing_jobs'): Promise<number[]> {
   const [rows] = await adminPool().query(`SELECT version FROM \`${db}\`.\`${table}_schema\` ORDER BY version`);
   return (rows as { version: number }[]).map((r) => r.version);
 }
+
+/** Every migration version the package ships, in order. */
+const ALL_VERSIONS = loadMysqlMigrations('processing_jobs').map((m) => m.version);
 
 await describeMysql('mysql: migrations and schema', () => {
   let db: TestDatabase;
@@ -40,7 +40,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
       expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
@@ -57,6 +57,38 @@ await describeMysql('mysql: migrations and schema', () => {
       expect((await stores[3]!.stats()).total).toBe(1);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('upgrading a database of schema 1: jobs get uids, keys their rows, the database an identity; a repeated 0003 is harmless', async () => {
+    const pool = adminPool();
+    const q = mysqlQueries('processing_jobs');
+    const all = loadMysqlMigrations('processing_jobs');
+    const { migrateMysql } = await import('../src/adapters/mysql/mysql-migrator.js');
+    const conn = mysql.createPool({ uri: db.url, connectionLimit: 1 });
+    try {
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all.filter((m) => m.version === 1) });
+      await pool.query(`INSERT INTO \`${db.name}\`.processing_jobs (queue, job_key, payload, status, run_at, created_at, updated_at) VALUES ('q', 'order-1', '1', 'pending', 0, 0, 0), ('q', NULL, '1', 'pending', 0, 0, 0)`);
+      // Half a run of 0003 (its first ALTER committed, the version not recorded), then the whole.
+      const v3 = all.find((m) => m.version === 3)!;
+      const alter = v3.statements.find((sql) => sql.startsWith('ALTER TABLE `processing_jobs`'))!;
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: [{ ...v3, statements: [alter] }] });
+      await pool.query(`DELETE FROM \`${db.name}\`.processing_jobs_schema WHERE version = 3`);
+    } finally {
+      await conn.end();
+    }
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
+      const [a, b] = await store.list();
+      expect(a!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(b!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(a!.uid).not.toBe(b!.uid);
+      expect(await store.identity()).toMatch(/^[0-9a-f]{32}$/);
+      expect(await store.enqueue({ queue: 'q', payload: 2, key: 'order-1' })).toMatchObject({ created: false, job: { id: a!.id } });
+    } finally {
+      await store.close();
     }
   });
 
@@ -82,7 +114,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

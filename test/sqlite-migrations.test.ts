@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../src/domain/errors.js';
 import { findMigrationsDir, loadMigrations, SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
+import { migrateSqlite } from '../src/adapters/sqlite/sqlite-migrator.js';
 import { runChildrenTogether } from './fixtures/sqlite-children.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -118,5 +119,44 @@ describe('sqlite: migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM upgrade_log').get()).toEqual({ n: 20000 });
     expect(db.prepare('SELECT version FROM leasehold_schema_migrations ORDER BY version').pluck().all()).toEqual([...loadMigrations().map((m) => m.version), version]);
     db.close();
+  });
+
+  it('upgrading a database of schema 1: every job gets a uid, every key a row, the database an identity', async () => {
+    const db = new Database(filename);
+    migrateSqlite(db, loadMigrations().filter((m) => m.version === 1), 0);
+    const insert = db.prepare(`INSERT INTO processing_jobs (queue, job_key, payload, status, run_at, created_at, updated_at) VALUES ('q', ?, '1', 'pending', 0, 0, 0)`);
+    insert.run('order-1');
+    insert.run(null);
+    db.prepare(`INSERT INTO processing_job_steps (job_id, name, state, token, started_at) VALUES (1, 'place', 'started', 1, 0)`).run();
+    db.close();
+    const store = new SqliteLeaseStore({ filename });
+    try {
+      await store.migrate();
+      const [a, b] = await store.list();
+      expect(a!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(b!.uid).toMatch(/^[0-9a-f]{32}$/);
+      expect(a!.uid).not.toBe(b!.uid);
+      expect(a!.idempotencyKeyFormat).toBe('alnum');
+      expect(await store.identity()).toMatch(/^[0-9a-f]{32}$/);
+      // The old key is live in the keys table: a second enqueue dedupes onto its job.
+      expect(await store.enqueue({ queue: 'q', payload: 2, key: 'order-1' })).toMatchObject({ created: false, job: { id: a!.id } });
+      // A step begun before the upgrade has no recorded key (the worker keeps that version's key for it).
+      expect(await store.getStepRecords(a!.id)).toEqual([expect.objectContaining({ name: 'place', key: null, settledAt: null })]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('applies a migration that landed after a higher one was applied', () => {
+    const m = (version: number) => ({ version, name: `${version}-t.sql`, sql: `CREATE TABLE t${version} (x INTEGER);` });
+    const db = new Database(filename);
+    try {
+      migrateSqlite(db, [m(1), m(3)], 0);
+      migrateSqlite(db, [m(1), m(2), m(3)], 0);
+      expect((db.prepare('SELECT version FROM leasehold_schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't2'`).get()).toBeDefined();
+    } finally {
+      db.close();
+    }
   });
 });

@@ -44,8 +44,9 @@ describe('sqlite prune', () => {
     expect((await other.stats()).total).toBe(1);
     expect((await other.get(job.id))?.payload).toBe('between chunks');
     expect(await other.getStepRecords(leases[0]!.job.id)).toEqual([]);
-    // Keys of pruned jobs are free again.
-    expect((await other.enqueue({ queue: 'orders', payload: 1, key: 'k0' })).created).toBe(true);
+    // Keys of pruned jobs stay retired, every chunk's: reuseKey runs one again.
+    for (const key of ['k0', `k${total - 1}`]) await expect(other.enqueue({ queue: 'orders', payload: 1, key })).rejects.toMatchObject({ code: 'KEY_RETIRED', key });
+    expect((await other.enqueue({ queue: 'orders', payload: 1, key: 'k0', reuseKey: true })).created).toBe(true);
     await pruner.close();
     await other.close();
   });

@@ -4,7 +4,7 @@ import { LeaseLostError, PermanentError, StepInDoubtError, ValidationError } fro
 import { InMemoryLeaseStore } from '../src/adapters/memory/in-memory-lease-store.js';
 import { ManualClock } from '../src/adapters/clocks/manual-clock.js';
 import type { Job } from '../src/domain/job.js';
-import { idempotencyKey } from '../src/app/idempotency-key.js';
+import { idempotencyKey, legacyIdempotencyKey } from '../src/app/idempotency-key.js';
 import { OrderBook } from '../src/app/demo/simulated-exchange.js';
 import { flush, runUntil, runUntilIdle } from '../src/app/testing.js';
 import type { JobContext } from '../src/app/worker/job-context.js';
@@ -266,40 +266,82 @@ describe('no step starts once the attempt is aborted', () => {
 });
 
 describe('idempotency keys', () => {
-  it('are at most 36 characters of [A-Za-z0-9_-], stable, and distinct for distinct jobs, steps or namespaces', () => {
-    const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(String);
-    const name = fc.string({ minLength: 1, maxLength: 255 });
+  const uid = fc.stringMatching(/^[0-9a-f]{32}$/);
+  const name = fc.string({ minLength: 1, maxLength: 255 });
+  const source = fc.record({ uid, key: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }), idempotencyKeyFormat: fc.constantFrom('alnum' as const, 'uuid' as const) });
+
+  it('are 32 characters of [A-Za-z0-9] (or a version 8 UUID), stable, and distinct for distinct jobs, keys, steps or databases', () => {
     fc.assert(
-      fc.property(id, name, fc.string({ maxLength: 20 }), (j, s, ns) => {
-        const k = idempotencyKey(j, s, ns);
-        expect(k).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
-        expect(idempotencyKey(j, s, ns)).toBe(k);
+      fc.property(source, uid, name, (job, db, s) => {
+        const k = idempotencyKey(job, db, s);
+        if (job.idempotencyKeyFormat === 'alnum') expect(k).toMatch(/^[A-Za-z0-9]{32}$/);
+        else expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(idempotencyKey(job, db, s)).toBe(k);
       }),
     );
     fc.assert(
-      fc.property(fc.tuple(id, name, fc.string({ maxLength: 5 })), fc.tuple(id, name, fc.string({ maxLength: 5 })), (a, b) => {
-        fc.pre(a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]);
-        expect(idempotencyKey(...a)).not.toBe(idempotencyKey(...b));
+      fc.property(fc.tuple(source, uid, name), fc.tuple(source, uid, name), ([ja, da, sa], [jb, db, sb]) => {
+        jb = { ...jb, idempotencyKeyFormat: ja.idempotencyKeyFormat };
+        // What each job's key depends on: its uid (no key), or its key and the database.
+        const sameSource = ja.key === null ? jb.key === null && ja.uid === jb.uid : ja.key === jb.key && da === db;
+        fc.pre(!sameSource || sa !== sb);
+        expect(idempotencyKey(ja, da, sa)).not.toBe(idempotencyKey(jb, db, sb));
       }),
     );
-    // Fixed vector: the same key in every process and release, or exchanges would see new ids after an upgrade.
-    expect(idempotencyKey('1', 'place-order')).toBe(idempotencyKey('1', 'place-order', ''));
-    expect(idempotencyKey('1', 'place-order')).toMatchInlineSnapshot(`"1WLpWoDv7yVJ2UX33ypZmzMqM09ZzYPP"`);
+    // Fixed vectors: the same key in every process and release, or exchanges would see new ids after an upgrade.
+    const db = '0'.repeat(32);
+    expect(idempotencyKey({ uid: 'a'.repeat(32), key: null, idempotencyKeyFormat: 'alnum' }, db, 'place-order')).toMatchInlineSnapshot(`"ehrQdgnONvhse8H3PB1mJnQzlRhoyDK6"`);
+    expect(idempotencyKey({ uid: 'a'.repeat(32), key: 'order-42', idempotencyKeyFormat: 'alnum' }, db, 'place-order')).toMatchInlineSnapshot(`"YuWYn3GJrIVsH20PzomGvSKbOJQC5piN"`);
+    expect(idempotencyKey({ uid: 'a'.repeat(32), key: 'order-42', idempotencyKeyFormat: 'uuid' }, db, 'place-order')).toMatchInlineSnapshot(`"db96be13-2b20-8e6b-b497-62e51bd498e8"`);
+    // The derivation of leasehold versions that recorded no keys, kept for their steps in doubt.
+    expect(legacyIdempotencyKey('1', 'place-order')).toBe('1WLpWoDv7yVJ2UX33ypZmzMqM09ZzYPP');
   });
 
-  it('ctx.idempotencyKey is the same in every attempt and uses the worker namespace', async () => {
+  it('a keyed job derives from its key and the database, not from its uid: a replayed key in a restored database gets the same key', () => {
+    const db = 'f'.repeat(32);
+    const a = idempotencyKey({ uid: '1'.repeat(32), key: 'order-42', idempotencyKeyFormat: 'alnum' }, db, 'place');
+    expect(idempotencyKey({ uid: '2'.repeat(32), key: 'order-42', idempotencyKeyFormat: 'alnum' }, db, 'place')).toBe(a);
+    expect(idempotencyKey({ uid: '1'.repeat(32), key: 'order-42', idempotencyKeyFormat: 'alnum' }, 'e'.repeat(32), 'place')).not.toBe(a);
+  });
+
+  it('ctx.idempotencyKey is the same in every attempt, and derived from the job alone', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });
     const keys: string[] = [];
-    const worker = makeWorker({ store, clock, idempotencyNamespace: 'prod', handler: async (_j, ctx) => {
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
       keys.push(ctx.idempotencyKey('place'));
       if (keys.length < 2) throw new Error('again');
     } });
     await worker.start();
     await runUntilIdle(store, clock);
-    expect(keys).toEqual([idempotencyKey(job.id, 'place', 'prod'), idempotencyKey(job.id, 'place', 'prod')]);
-    expect(keys[0]).not.toBe(idempotencyKey(job.id, 'place'));
+    const expected = idempotencyKey(job, await store.identity(), 'place');
+    expect(keys).toEqual([expected, expected]);
     await worker.stop();
+  });
+
+  it('refuses the removed idempotencyNamespace option, naming it', () => {
+    const { clock, store } = setup();
+    expect(() => makeWorker({ store, clock, handler: async () => null, ...({ idempotencyNamespace: 'prod' } as object) })).toThrow(/idempotencyNamespace: was removed/);
+  });
+
+  it('two fresh databases give job 1 different keys (ids repeat, uids and identities do not)', async () => {
+    const keysOfJob1: string[] = [];
+    for (let db = 0; db < 2; db++) {
+      const { clock, store } = setup();
+      const { job } = await store.enqueue({ queue: 'q', payload: null });
+      const keyed = await store.enqueue({ queue: 'q', payload: null, key: 'order-42' });
+      expect(job.id).toBe('1');
+      const worker = makeWorker({ store, clock, handler: async (j, ctx) => void keysOfJob1.push(`${j.id}:${ctx.idempotencyKey('place-order')}`) });
+      await worker.start();
+      await runUntilIdle(store, clock);
+      await worker.stop();
+      expect(keyed.job.id).toBe('2');
+    }
+    const byJob = (id: string) => keysOfJob1.filter((k) => k.startsWith(`${id}:`));
+    expect(byJob('1')).toHaveLength(2);
+    expect(new Set(byJob('1')).size).toBe(2);
+    // The same key in two databases is two intents too: the database identity tells them apart.
+    expect(new Set(byJob('2')).size).toBe(2);
   });
 });
 

@@ -14,6 +14,7 @@ export type LeaseholdErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'PERMANENT'
   | 'STEP_IN_DOUBT'
+  | 'KEY_RETIRED'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'SCHEDULE_NOT_FOUND';
@@ -107,9 +108,40 @@ export class PermanentError extends LeaseholdError {
  * could settle it, and the worker's policy is to fail rather than run it again.
  */
 export class StepInDoubtError extends LeaseholdError {
+  readonly jobId: string;
   readonly step: string;
-  constructor(jobId: string, step: string) {
-    super('STEP_IN_DOUBT', `step "${step}" of job ${jobId} started in an earlier attempt and its outcome is unknown (in doubt)`);
+  constructor(jobId: string, step: string, message?: string) {
+    super('STEP_IN_DOUBT', message ?? `step "${step}" of job ${jobId} started in an earlier attempt and its outcome is unknown (in doubt)`);
+    this.jobId = jobId;
+    this.step = step;
+  }
+}
+
+/**
+ * The key was used by a job that has since been pruned: the intent was handled. A producer
+ * replaying its outbox treats this as "already done"; to run the intent again on purpose,
+ * enqueue with `reuseKey: true`. Nothing was written.
+ */
+export class KeyRetiredError extends LeaseholdError {
+  readonly key: string;
+  readonly retiredAt: number;
+  constructor(key: string, retiredAt: number) {
+    super('KEY_RETIRED', `key ${JSON.stringify(key)} was used by a job pruned at ${new Date(retiredAt).toISOString()}; enqueue with reuseKey: true to run it again`);
+    this.key = key;
+    this.retiredAt = retiredAt;
+  }
+}
+
+/**
+ * A person may not settle this step now: the job is processing (its holder may still act),
+ * the step is not in doubt (done, or settled), or its deadline has not passed.
+ */
+export class SettleRefusedError extends LeaseholdError {
+  readonly jobId: string;
+  readonly step: string;
+  constructor(jobId: string, step: string, reason: string) {
+    super('INVALID_TRANSITION', `cannot settle step "${step}" of job ${jobId}: ${reason}`);
+    this.jobId = jobId;
     this.step = step;
   }
 }

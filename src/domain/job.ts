@@ -37,8 +37,16 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  */
 export interface Job<P = Json, R = Json> {
   id: string;
+  /**
+   * Random, written by the store at enqueue and never changed: the job's identity beyond its
+   * id (ids repeat across databases, restores and copies; uids do not). A job that reuses a
+   * retired key keeps the uid of the job that held the key before.
+   */
+  uid: string;
   queue: string;
   key: string | null;
+  /** How `ctx.idempotencyKey` spells this job's keys: fixed at enqueue, so every worker derives the same. */
+  idempotencyKeyFormat: IdempotencyKeyFormat;
   payload: P;
   status: JobStatus;
   priority: number;
@@ -56,12 +64,31 @@ export interface Job<P = Json, R = Json> {
   finishedAt: number | null;
 }
 
+/**
+ * How idempotency keys are spelled: `'alnum'` (default) 32 characters of `[A-Za-z0-9]` (fits
+ * venues that refuse `-` or `_` in client order ids), `'uuid'` the 36-character UUID form
+ * (`xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx`, version 8) for venues that want a UUID.
+ */
+export type IdempotencyKeyFormat = 'alnum' | 'uuid';
+
 /** What `enqueue` takes. Times are epoch ms. */
 export interface NewJob<P = Json> {
   queue: string;
   payload: P;
-  /** Unique key: enqueueing a key that exists returns the existing job, never a second one. */
+  /**
+   * Unique key: enqueueing a key that exists returns the existing job, never a second one. A
+   * key whose job was pruned stays retired: enqueueing it again throws `KeyRetiredError`
+   * unless `reuseKey` is set.
+   */
   key?: string;
+  /**
+   * Enqueue a retired key anyway (the intent really is to run again): the new job takes over
+   * the key, the old job's uid and key format, so it derives the same idempotency keys (the
+   * same client order ids) as the old one. Default false.
+   */
+  reuseKey?: boolean;
+  /** Spelling of this job's idempotency keys. Default 'alnum'. */
+  idempotencyKeyFormat?: IdempotencyKeyFormat;
   /** Lower runs first. Default 0. */
   priority?: number;
   /** Earliest start (epoch ms). Default: now. */
@@ -123,6 +150,11 @@ export interface ListFilter {
   /** Default 100. */
   limit?: number;
   /**
+   * Only jobs with a step in doubt (true) or without one (false): a step that started and never
+   * recorded how it ended, whose attempt no longer holds the job, and that nobody settled.
+   */
+  inDoubt?: boolean;
+  /**
    * By id: 'asc' (default) oldest first, 'desc' newest first. The limit applies after the
    * order, so `{ order: 'desc', limit: 10 }` gives the 10 newest matching jobs.
    */
@@ -145,21 +177,38 @@ export interface StepRecord {
   token: number;
   startedAt: number;
   finishedAt: number | null;
-  /** The idempotency key recorded with the step's intent, when one was. */
-  key?: string | null;
+  /**
+   * The idempotency key recorded when the step began: every later attempt, reconcile and
+   * settle use it. Null for a step begun by a leasehold that did not record keys.
+   */
+  key: string | null;
   /** The step's absolute deadline (epoch ms, store's clock) recorded with its intent, when one was. */
   deadlineAt?: number | null;
+  /** When a person settled the step by hand (`settleStep`); null otherwise. */
+  settledAt: number | null;
 }
 
-/** What a step's intent records besides its name (`beginStep`). */
+/** What `beginStep` records with a step's intent. */
 export interface StepIntent {
-  /** The idempotency key the step's effect carries. */
+  /** The step's idempotency key; kept if the step already has one. */
   key?: string;
   /**
    * The step's absolute deadline, epoch ms in the store's clock: no request of the step is
    * valid after it. The store refuses a deadline later than the lease it is written under.
    */
   deadlineAt?: number;
+}
+
+/**
+ * What a person found out about a step in doubt: it happened (and this is its result, e.g.
+ * the order the exchange has), or it did not (nothing reached the exchange: run it again).
+ */
+export type SettleOutcome = { happened: true; result: Json } | { happened: false };
+
+/** Options of `retry`. */
+export interface RetryOptions {
+  /** Retry even though a step is in doubt (its next attempt asks `reconcile` or the `inDoubt` policy). Default false. */
+  force?: boolean;
 }
 
 /** What `fail` takes besides the lease and the error. */
@@ -175,6 +224,12 @@ export interface PruneOptions {
   olderThanMs: number;
   /** Default: done, failed, cancelled. */
   statuses?: JobStatus[];
+  /**
+   * A pruned job's key stays retired (a tombstone refuses it at enqueue) forever by default;
+   * with this, tombstones retired more than this long ago are forgotten too, and their keys
+   * can be enqueued as new. Only set it longer than any producer may replay a key.
+   */
+  forgetKeysOlderThanMs?: number;
 }
 
 /** One entry of `completeMany`. */

@@ -3,7 +3,7 @@
  * `ValidationError` naming the field, thrown before anything is written.
  */
 import { ValidationError } from './errors.js';
-import { JOB_STATUSES, type JobStatus, type Json, type NewJob } from './job.js';
+import { JOB_STATUSES, type IdempotencyKeyFormat, type JobStatus, type Json, type NewJob } from './job.js';
 
 /** Default payload size limit: 1 MiB of UTF-8 JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -24,6 +24,8 @@ export interface ValidatedNewJob {
   payload: Json;
   payloadText: string;
   key: string | null;
+  reuseKey: boolean;
+  idempotencyKeyFormat: IdempotencyKeyFormat;
   priority: number;
   runAt: number;
   maxAttempts: number;
@@ -299,8 +301,8 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'priority', 'runAt', 'maxAttempts']);
-  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, 'is not a job field (expected queue, payload, key, priority, runAt, maxAttempts)');
+  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts']);
+  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...known].join(', ')})`);
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
   const payloadText = validateJson(job.payload, `${f}payload`, opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
@@ -308,7 +310,10 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
   const priority = job.priority === undefined ? 0 : validateInteger(job.priority, `${f}priority`, INT32_MIN, INT32_MAX);
   const runAt = job.runAt === undefined ? now : validateTime(job.runAt, `${f}runAt`);
   const maxAttempts = job.maxAttempts === undefined ? 3 : validateInteger(job.maxAttempts, `${f}maxAttempts`, 1, 1_000_000);
-  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, priority, runAt, maxAttempts };
+  if (job.reuseKey !== undefined && typeof job.reuseKey !== 'boolean') throw new ValidationError(`${f}reuseKey`, `must be a boolean, got ${show(job.reuseKey)}`);
+  const format = job.idempotencyKeyFormat ?? 'alnum';
+  if (format !== 'alnum' && format !== 'uuid') throw new ValidationError(`${f}idempotencyKeyFormat`, `must be 'alnum' or 'uuid', got ${show(format)}`);
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts };
 }
 
 /** Checks the arguments of `acquire` and applies defaults. */
@@ -340,8 +345,8 @@ export function validateHeldLeaseFilter(filter: unknown): { queues: string[] | n
 }
 
 /** Checks a list filter and applies the defaults (limit 100, order 'asc'). */
-export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number; order: 'asc' | 'desc' } {
-  if (filter === undefined) return { statuses: null, queue: null, limit: 100, order: 'asc' };
+export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number; order: 'asc' | 'desc'; inDoubt: boolean | null } {
+  if (filter === undefined) return { statuses: null, queue: null, limit: 100, order: 'asc', inDoubt: null };
   if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', `must be an object, got ${typeName(filter)}`);
   const f = filter as Record<string, unknown>;
   return {
@@ -349,7 +354,46 @@ export function validateListFilter(filter: unknown): { statuses: JobStatus[] | n
     queue: f.queue === undefined ? null : validateName(f.queue, 'queue'),
     limit: f.limit === undefined ? 100 : validateInteger(f.limit, 'limit', 1, 1_000_000),
     order: validateOrder(f.order),
+    inDoubt: validateOptionalBoolean(f.inDoubt, 'inDoubt'),
   };
+}
+
+function validateOptionalBoolean(value: unknown, field: string): boolean | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'boolean') throw new ValidationError(field, `must be a boolean, got ${show(value)}`);
+  return value;
+}
+
+/** Checks a step's intent: an optional key (a non-empty string of at most 255 characters) and deadline. */
+export function validateStepIntent(intent: unknown): { key: string | null; deadlineAt: number | null } {
+  if (intent === undefined) return { key: null, deadlineAt: null };
+  if (typeof intent !== 'object' || intent === null || Array.isArray(intent)) throw new ValidationError('intent', `must be an object { key?, deadlineAt? }, got ${typeName(intent)}`);
+  const i = intent as Record<string, unknown>;
+  return {
+    key: i.key === undefined ? null : validateKey(i.key, 'intent.key'),
+    // Refused rather than rounded: fn sends this very instant to the exchange.
+    deadlineAt: i.deadlineAt === undefined ? null : validateInteger(i.deadlineAt, 'intent.deadlineAt', 0, 8.64e15),
+  };
+}
+
+/** Checks `retry` options; undefined means none. */
+export function validateRetryOptions(opts: unknown): { force: boolean } {
+  if (opts === undefined) return { force: false };
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ValidationError('options', `must be an object { force? }, got ${typeName(opts)}`);
+  return { force: validateOptionalBoolean((opts as Record<string, unknown>).force, 'force') === true };
+}
+
+/** Checks what `settleStep` takes: `{ happened: true, result }` (result JSON) or `{ happened: false }`. */
+export function validateSettleOutcome(outcome: unknown, maxPayloadBytes: number): { happened: true; resultText: string } | { happened: false } {
+  if (typeof outcome !== 'object' || outcome === null || Array.isArray(outcome)) throw new ValidationError('outcome', `must be { happened: true, result } or { happened: false }, got ${typeName(outcome)}`);
+  const o = outcome as Record<string, unknown>;
+  if (o.happened === false) {
+    if ('result' in o) throw new ValidationError('outcome.result', 'must be absent when happened is false');
+    return { happened: false };
+  }
+  if (o.happened !== true) throw new ValidationError('outcome.happened', `must be true or false, got ${show(o.happened)}`);
+  if (!('result' in o)) throw new ValidationError('outcome.result', 'is required when happened is true (use null for none)');
+  return { happened: true, resultText: validateJson(o.result, 'outcome.result', maxPayloadBytes) };
 }
 
 function validateOrder(value: unknown): 'asc' | 'desc' {
@@ -358,7 +402,7 @@ function validateOrder(value: unknown): 'asc' | 'desc' {
 }
 
 /** Checks prune options; statuses default to the final ones and may only be final. */
-export function validatePrune(opts: unknown): { olderThanMs: number; statuses: JobStatus[] } {
+export function validatePrune(opts: unknown): { olderThanMs: number; statuses: JobStatus[]; forgetKeysOlderThanMs: number | null } {
   if (typeof opts !== 'object' || opts === null) throw new ValidationError('options', `must be an object, got ${typeName(opts)}`);
   const o = opts as Record<string, unknown>;
   if (typeof o.olderThanMs !== 'number' || !Number.isFinite(o.olderThanMs) || o.olderThanMs < 0) {
@@ -368,7 +412,11 @@ export function validatePrune(opts: unknown): { olderThanMs: number; statuses: J
   for (const s of statuses) {
     if (s !== 'done' && s !== 'failed' && s !== 'cancelled') throw new ValidationError('statuses', `may only hold final statuses (done, failed, cancelled), got ${s}`);
   }
-  return { olderThanMs: o.olderThanMs, statuses };
+  const forget = o.forgetKeysOlderThanMs;
+  if (forget !== undefined && (typeof forget !== 'number' || !Number.isFinite(forget) || forget < 0)) {
+    throw new ValidationError('forgetKeysOlderThanMs', `must be a finite number >= 0, got ${show(forget)}`);
+  }
+  return { olderThanMs: o.olderThanMs, statuses, forgetKeysOlderThanMs: forget ?? null };
 }
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;

@@ -19,6 +19,8 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  RetryOptions,
+  SettleOutcome,
   Stats,
   StepIntent,
   StepRecord,
@@ -37,8 +39,15 @@ export interface LeaseStore {
   /** Creates or upgrades the schema; idempotent and safe to run from several processes at once. */
   migrate(): Promise<void>;
   /**
-   * Adds a job, or returns the existing one when its `key` exists (`created: false`). The
-   * payload may be of any JSON-compatible type, interfaces included (`P` is inferred).
+   * The database's identity: random, made once (by the migration that created it; for the
+   * in-memory store, at construction) and never changed. Keyed jobs derive their
+   * idempotency keys from it, so two databases never derive the same client order ids.
+   */
+  identity(): Promise<string>;
+  /**
+   * Adds a job, or returns the existing one when its `key` exists (`created: false`). A key
+   * whose job was pruned is retired: `KeyRetiredError` unless `reuseKey`. The payload may be
+   * of any JSON-compatible type, interfaces included (`P` is inferred).
    */
   enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>>;
   /** Adds many jobs in one round trip; validated whole before anything is written. */
@@ -58,7 +67,10 @@ export interface LeaseStore {
   fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job>;
   /** Gives the job back (pending, attempt not charged). Fenced. */
   release(lease: Lease): Promise<Job>;
-  /** Records that a step is about to run (its intent: key, deadline). Fenced. Keeps an existing result. */
+  /**
+   * Records that a step is about to run (its intent, with the key and deadline it runs
+   * under). Fenced. Keeps an existing result, and a key the step already has.
+   */
   beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void>;
   /** Records a step's result. Fenced. */
   saveStep(lease: Lease, name: string, result: Json): Promise<void>;
@@ -84,11 +96,25 @@ export interface LeaseStore {
   getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]>;
   /** Counts by queue and status. */
   stats(): Promise<Stats>;
-  /** failed|cancelled -> pending, attempts reset. */
-  retry(id: string): Promise<Job>;
+  /**
+   * failed|cancelled -> pending, attempts reset. Refused with `StepInDoubtError` while a step
+   * is in doubt, unless it was settled or `force` is set.
+   */
+  retry(id: string, opts?: RetryOptions): Promise<Job>;
+  /**
+   * A person's answer for a step in doubt: it happened (its result is recorded and no
+   * attempt runs it again) or it did not (the next attempt runs it, under the same key).
+   * Refused (`SettleRefusedError`, code INVALID_TRANSITION) while the job is processing and
+   * for a step that is not in doubt; `JobNotFoundError` for an unknown job.
+   */
+  settleStep(jobId: string, name: string, outcome: SettleOutcome): Promise<StepRecord>;
   /** pending|retry -> cancelled. */
   cancel(id: string): Promise<Job>;
-  /** Deletes final jobs (and their steps) finished more than `olderThanMs` ago. Returns how many. */
+  /**
+   * Deletes final jobs (and their steps) finished more than `olderThanMs` ago; their keys
+   * stay retired (kept as tombstones) unless `forgetKeysOlderThanMs` says otherwise.
+   * Returns how many jobs.
+   */
   prune(opts: PruneOptions): Promise<number>;
   /**
    * Declares a schedule: creates it with its cursor at `nextRunAt`, leaves it unchanged when it

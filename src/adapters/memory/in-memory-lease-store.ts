@@ -4,7 +4,8 @@
  * claim and complete cost O(log n) through three indexes with lazy deletion (an entry is
  * valid only while its `ver` equals the record's; every change bumps `ver`).
  */
-import { JobNotFoundError, LeaseLostError, StoreUnavailableError } from '../../domain/errors.js';
+import { randomBytes } from 'node:crypto';
+import { JobNotFoundError, KeyRetiredError, LeaseLostError, SettleRefusedError, StoreUnavailableError } from '../../domain/errors.js';
 import type {
   AcquireRequest,
   CompleteEntry,
@@ -20,11 +21,13 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  RetryOptions,
+  SettleOutcome,
   Stats,
   StepIntent,
   StepRecord,
 } from '../../domain/job.js';
-import { deadlineAfterLease, validateStepDeadline } from '../../domain/step-deadline.js';
+import { deadlineAfterLease } from '../../domain/step-deadline.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import {
   applyAcquire,
@@ -37,7 +40,7 @@ import {
   applyRelease,
   assertTransition,
 } from '../../domain/lifecycle.js';
-import { sortSteps } from '../../domain/steps.js';
+import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
 import { deadlineFitsLease, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
@@ -51,6 +54,9 @@ import {
   validateDuration,
   validateFailOptions,
   validateHeldLeaseFilter,
+  validateRetryOptions,
+  validateSettleOutcome,
+  validateStepIntent,
   validateTime,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
@@ -87,6 +93,17 @@ interface Rec {
   stepDeadlineAt: number | null;
 }
 
+/**
+ * What the store knows of a key: the job holding it (null once that job was pruned: the key
+ * is retired) and the identity a job that reuses it takes over.
+ */
+interface KeyEntry {
+  uid: string;
+  format: Job['idempotencyKeyFormat'];
+  rec: Rec | null;
+  retiredAt: number | null;
+}
+
 interface ReadyEntry {
   priority: number;
   runAt: number;
@@ -117,7 +134,9 @@ const timeLess = (a: TimeEntry, b: TimeEntry): boolean => (a.at !== b.at ? a.at 
 export class InMemoryLeaseStore implements LeaseStore {
   private readonly opts: ResolvedStoreOptions;
   private readonly jobs = new Map<number, Rec>();
-  private readonly keys = new Map<string, Rec>();
+  /** The keys' own storage: every key ever used, live or retired (a tombstone), until forgotten. */
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly databaseIdentity = randomUid();
   private readonly steps = new Map<number, Map<string, StepRecord>>();
   private readonly ready = new Map<string, BinaryHeap<ReadyEntry>>();
   private readonly delayed = new BinaryHeap<TimeEntry>(timeLess);
@@ -142,10 +161,16 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
   }
 
+  async identity(): Promise<string> {
+    this.open();
+    return this.databaseIdentity;
+  }
+
   async enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>> {
     this.open();
     const now = this.now();
     const v = validateNewJob(job, now, { maxPayloadBytes: this.opts.maxPayloadBytes });
+    this.checkRetired([v]);
     const out = this.insert(v, now);
     if (out.created) this.listeners.notify(v.queue, v.runAt);
     return out as EnqueueResult<P>;
@@ -156,6 +181,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
     const now = this.now();
     const valid = jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `jobs[${i}]` }));
+    this.checkRetired(valid);
     const out = valid.map((v) => this.insert(v, now));
     valid.forEach((v, i) => out[i]!.created && this.listeners.notify(v.queue, v.runAt));
     return out as EnqueueResult<P>[];
@@ -244,19 +270,22 @@ export class InMemoryLeaseStore implements LeaseStore {
   async beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void> {
     this.open();
     validateKey(name, 'name');
-    const deadlineAt = validateStepDeadline(intent);
+    const i = validateStepIntent(intent);
     const rec = this.held(lease);
     const now = this.now();
-    if (deadlineAt !== null && !deadlineFitsLease(deadlineAt, rec.job.lockedUntil)) throw deadlineAfterLease(deadlineAt);
+    if (i.deadlineAt !== null && !deadlineFitsLease(i.deadlineAt, rec.job.lockedUntil)) throw deadlineAfterLease(i.deadlineAt);
     const steps = this.stepsOf(rec.idNum);
-    if (steps.get(name)?.state === 'done') return;
-    if (deadlineAt !== null) {
-      rec.stepDeadlineAt = Math.max(rec.stepDeadlineAt ?? deadlineAt, deadlineAt);
+    const prior = steps.get(name);
+    if (prior?.state === 'done') return;
+    if (i.deadlineAt !== null) {
+      rec.stepDeadlineAt = Math.max(rec.stepDeadlineAt ?? i.deadlineAt, i.deadlineAt);
       // The takeover time moved: index the lease again at it.
       this.replace(rec, rec.job, now);
     }
-    const record: StepRecord = { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null };
-    if (deadlineAt !== null) record.deadlineAt = deadlineAt;
+    // The first key a step ran under stays its key: a later attempt runs it under the same one.
+    const key = prior?.key ?? i.key;
+    const record: StepRecord = { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null, key, settledAt: null };
+    if (i.deadlineAt !== null) record.deadlineAt = i.deadlineAt;
     steps.set(name, record);
   }
 
@@ -268,8 +297,17 @@ export class InMemoryLeaseStore implements LeaseStore {
     const now = this.now();
     const steps = this.stepsOf(rec.idNum);
     const prior = steps.get(name);
-    const startedAt = prior?.startedAt ?? now;
-    const record: StepRecord = { name, state: 'done', result: JSON.parse(text) as Json, token: rec.job.leaseToken, startedAt, finishedAt: now };
+    const record: StepRecord = {
+      name,
+      state: 'done',
+      result: JSON.parse(text) as Json,
+      token: rec.job.leaseToken,
+      startedAt: prior?.startedAt ?? now,
+      finishedAt: now,
+      key: prior?.key ?? null,
+      settledAt: null,
+    };
+    // A result keeps the deadline its intent was recorded with.
     if (prior?.deadlineAt != null) record.deadlineAt = prior.deadlineAt;
     steps.set(name, record);
   }
@@ -320,6 +358,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       if (out.length >= f.limit) break;
       if (f.statuses && !f.statuses.includes(rec.job.status)) continue;
       if (f.queue !== null && rec.job.queue !== f.queue) continue;
+      if (f.inDoubt !== null && this.inDoubtStep(rec) !== undefined !== f.inDoubt) continue;
       out.push(this.copy(rec));
     }
     return out;
@@ -363,14 +402,33 @@ export class InMemoryLeaseStore implements LeaseStore {
     return s;
   }
 
-  async retry(id: string): Promise<Job> {
+  async retry(id: string, opts?: RetryOptions): Promise<Job> {
     this.open();
+    const { force } = validateRetryOptions(opts);
     const rec = this.byId(id);
     assertTransition(id, 'retry', rec.job.status);
+    const doubt = force ? undefined : this.inDoubtStep(rec);
+    if (doubt !== undefined) throw retryRefused(rec.job.id, doubt);
     const now = this.now();
     this.replace(rec, applyManualRetry(rec.job, now), now);
     this.listeners.notify(rec.job.queue, now);
     return this.copy(rec);
+  }
+
+  async settleStep(jobId: string, name: string, outcome: SettleOutcome): Promise<StepRecord> {
+    this.open();
+    validateKey(name, 'name');
+    const o = validateSettleOutcome(outcome, this.opts.maxPayloadBytes);
+    const rec = this.byId(jobId);
+    const step = this.steps.get(rec.idNum)?.get(name);
+    const refusal = settleRefusal(rec.job, step);
+    if (refusal !== null) throw new SettleRefusedError(rec.job.id, name, refusal);
+    const now = this.now();
+    const settled: StepRecord = o.happened
+      ? { ...step!, state: 'done', result: JSON.parse(o.resultText) as Json, finishedAt: now, settledAt: now }
+      : { ...step!, settledAt: now };
+    this.steps.get(rec.idNum)!.set(name, settled);
+    return (await this.getStepRecords(jobId)).find((s) => s.name === name)!;
   }
 
   async cancel(id: string): Promise<Job> {
@@ -385,16 +443,26 @@ export class InMemoryLeaseStore implements LeaseStore {
   async prune(opts: PruneOptions): Promise<number> {
     this.open();
     const p = validatePrune(opts);
-    const cutoff = this.now() - p.olderThanMs;
+    const now = this.now();
+    const cutoff = now - p.olderThanMs;
     let n = 0;
     for (const [idNum, rec] of this.jobs) {
       const j = rec.job;
       if (!p.statuses.includes(j.status) || j.finishedAt === null || j.finishedAt > cutoff) continue;
       this.jobs.delete(idNum);
       this.steps.delete(idNum);
-      if (j.key !== null) this.keys.delete(j.key);
+      // The key stays, retired: enqueueing it again must not make a second job for one intent.
+      const entry = j.key === null ? undefined : this.keys.get(j.key);
+      if (entry) {
+        entry.rec = null;
+        entry.retiredAt = now;
+      }
       rec.ver = -1;
       n++;
+    }
+    if (p.forgetKeysOlderThanMs !== null) {
+      const forgetBefore = now - p.forgetKeysOlderThanMs;
+      for (const [key, entry] of this.keys) if (entry.retiredAt !== null && entry.retiredAt <= forgetBefore) this.keys.delete(key);
     }
     return n;
   }
@@ -492,16 +560,32 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.copy(rec);
   }
 
-  private insert(v: ValidatedNewJob, now: number): EnqueueResult {
-    if (v.key !== null) {
-      const existing = this.keys.get(v.key);
-      if (existing) return { job: this.copy(existing), created: false };
+  /**
+   * Refuses a batch holding a retired key without `reuseKey` before anything is written (a
+   * key revived earlier in the same batch is live for the entries after it).
+   */
+  private checkRetired(valid: ValidatedNewJob[]): void {
+    const revived = new Set<string>();
+    for (const v of valid) {
+      if (v.key === null || revived.has(v.key)) continue;
+      const entry = this.keys.get(v.key);
+      if (!entry || entry.rec !== null) continue;
+      if (!v.reuseKey) throw new KeyRetiredError(v.key, entry.retiredAt!);
+      revived.add(v.key);
     }
+  }
+
+  private insert(v: ValidatedNewJob, now: number): EnqueueResult {
+    const entry = v.key === null ? undefined : this.keys.get(v.key);
+    if (entry?.rec) return { job: this.copy(entry.rec), created: false };
     const idNum = this.nextId++;
     const job: Job = {
       id: String(idNum),
+      // A reused key brings its identity along: the same uid and spelling, so the same keys.
+      uid: entry ? entry.uid : randomUid(),
       queue: v.queue,
       key: v.key,
+      idempotencyKeyFormat: entry ? entry.format : v.idempotencyKeyFormat,
       payload: null,
       status: 'pending',
       priority: v.priority,
@@ -519,7 +603,12 @@ export class InMemoryLeaseStore implements LeaseStore {
     };
     const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null };
     this.jobs.set(idNum, rec);
-    if (v.key !== null) this.keys.set(v.key, rec);
+    if (entry) {
+      entry.rec = rec;
+      entry.retiredAt = null;
+    } else if (v.key !== null) {
+      this.keys.set(v.key, { uid: job.uid, format: job.idempotencyKeyFormat, rec, retiredAt: null });
+    }
     this.index(rec, now);
     return { job: this.copy(rec), created: true };
   }
@@ -587,6 +676,13 @@ export class InMemoryLeaseStore implements LeaseStore {
     return rec;
   }
 
+  /** The name of the job's first step in doubt (in start order), if any. */
+  private inDoubtStep(rec: Rec): string | undefined {
+    const steps = this.steps.get(rec.idNum);
+    if (!steps) return undefined;
+    return sortSteps([...steps.values()]).find((s) => isStepInDoubt(rec.job, s))?.name;
+  }
+
   private stepsOf(idNum: number): Map<string, StepRecord> {
     let m = this.steps.get(idNum);
     if (!m) this.steps.set(idNum, (m = new Map()));
@@ -598,8 +694,10 @@ export class InMemoryLeaseStore implements LeaseStore {
     const j = rec.job;
     return {
       id: j.id,
+      uid: j.uid,
       queue: j.queue,
       key: j.key,
+      idempotencyKeyFormat: j.idempotencyKeyFormat,
       payload: JSON.parse(rec.payloadText) as Json,
       status: j.status,
       priority: j.priority,
@@ -625,7 +723,13 @@ export class InMemoryLeaseStore implements LeaseStore {
 }
 
 
+/** 128 random bits as 32 hex characters: a job's uid, or a database identity. */
+function randomUid(): string {
+  return randomBytes(16).toString('hex');
+}
+
 /** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
+
 function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

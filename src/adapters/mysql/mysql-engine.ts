@@ -7,8 +7,20 @@
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import { deadlineFitsLease, holdsLease } from '../../domain/lease-rules.js';
-import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, type ClaimQuery, type CompleteRow, type FencedWrite, type HeldLeaseQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
+import {
+  JOB_COLUMN,
+  type ClaimQuery,
+  type CompleteRow,
+  type FencedWrite,
+  type HeldLeaseQuery,
+  type InsertJob,
+  type JobWrite,
+  type ListQuery,
+  type SettledStep,
+  type SqlEngine,
+  type StepWrite,
+  type StepWriteOutcome,
+} from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
@@ -91,13 +103,20 @@ export class MysqlEngine implements SqlEngine {
     await migrateMysql({ pool: this.pool, table: this.config.table, queries: this.q, now: () => now });
   }
 
-  async insert(jobs: ValidatedNewJob[], now: number): Promise<EnqueueResult[]> {
-    if (jobs.length === 1) return [await this.autocommit('enqueue', (db) => insertOne(db, this.q, jobs[0]!, now))];
+  async identity(): Promise<string> {
+    const [row] = await this.autocommit('identity', (db) => selectRows(db, this.q.selectIdentity));
+    if (!row) throw new StoreUnavailableError('mysql: the database has no identity row; run migrate()');
+    return String(row.identity);
+  }
+
+  async insert(jobs: InsertJob[], now: number): Promise<EnqueueResult[]> {
+    // A job without a key needs no key row: one autocommit INSERT. Keyed jobs go through the keys table in a transaction.
+    if (jobs.length === 1 && jobs[0]!.key === null) return [await this.autocommit('enqueue', (db) => insertOne(db, this.q, jobs[0]!, now))];
     const step = await this.idStep();
     const keyCount = new Set(jobs.map((v) => v.key)).size;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTransaction(this.pool, 'enqueueMany', (conn) => insertMany(conn, this.q, jobs, now, step, this.chunkBytes), this.tx());
+        return await inTransaction(this.pool, jobs.length === 1 ? 'enqueue' : 'enqueueMany', (conn) => insertMany(conn, this.q, jobs, now, step, true, this.chunkBytes), this.tx());
       } catch (e) {
         // Another process inserted one of these keys between our SELECT and INSERT: the whole
         // batch rolled back; the next attempt finds that key (committed by then, or the
@@ -161,8 +180,11 @@ export class MysqlEngine implements SqlEngine {
         if (s.state === 'started' && existing?.state === 'done') return 'ok';
         if (s.state === 'started' && s.deadlineAt !== null) await execute(conn, this.q.raiseStepDeadline, [s.deadlineAt, s.deadlineAt, s.id]);
         const startedAt = s.state === 'done' && existing !== undefined ? Number(existing.started_at) : s.now;
+        // The first key a step ran under stays its key; a new intent or a result ends a settlement.
+        const known = existing?.idempotency_key;
+        const key = known === null || known === undefined ? s.key : text(known);
         const deadlineAt = s.state === 'started' ? s.deadlineAt : existing === undefined || existing.deadline_at === null ? null : Number(existing.deadline_at);
-        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null, deadlineAt];
+        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null, key, null, deadlineAt];
         await execute(conn, this.q.upsertStep, [s.id, s.name, ...fields, ...fields]);
         return 'ok';
       },
@@ -178,7 +200,7 @@ export class MysqlEngine implements SqlEngine {
     return reapExpired(this, now, deadlineCutoff);
   }
 
-  updateLocked(id: number, decide: (job: Job) => JobWrite): Promise<Job | undefined> {
+  updateLocked(id: number, decide: (job: Job, steps: StepRecord[]) => JobWrite, opts: { withSteps?: boolean } = {}): Promise<Job | undefined> {
     return inTransaction(
       this.pool,
       'updateLocked',
@@ -186,9 +208,28 @@ export class MysqlEngine implements SqlEngine {
         const [row] = await selectRows(conn, this.q.selectByIdForUpdate, [id]);
         if (!row) return undefined;
         const job = rowToJob(row);
-        await this.writeLocked(conn, job, decide(job));
+        const steps = opts.withSteps ? (await selectRows(conn, this.q.selectSteps, [id])).map(rowToStep) : [];
+        await this.writeLocked(conn, job, decide(job, steps));
         const [after] = await selectRows(conn, this.q.selectById, [id]);
         return rowToJob(after!);
+      },
+      this.tx(),
+    );
+  }
+
+  settleStep(id: number, name: string, decide: (job: Job, step: StepRecord | undefined) => SettledStep): Promise<StepRecord | undefined> {
+    return inTransaction(
+      this.pool,
+      'settleStep',
+      async (conn) => {
+        // The job row's lock first, as every step write takes it: no worker step write interleaves.
+        const [row] = await selectRows(conn, this.q.selectByIdForUpdate, [id]);
+        if (!row) return undefined;
+        const [step] = await selectRows(conn, this.q.selectStep, [id, name]);
+        const d = decide(rowToJob(row), step && rowToStep(step));
+        await execute(conn, this.q.settleStep, [d.state, d.resultText, d.finishedAt, d.settledAt, id, name]);
+        const [after] = await selectRows(conn, this.q.selectStep, [id, name]);
+        return rowToStep(after!);
       },
       this.tx(),
     );
@@ -204,7 +245,7 @@ export class MysqlEngine implements SqlEngine {
     const values: unknown[] = [...statuses];
     if (f.queue !== null) values.push(f.queue);
     values.push(f.limit);
-    const sql = this.q.list(statuses.length, f.queue !== null, f.order === 'desc');
+    const sql = this.q.list(statuses.length, f.queue !== null, f.order === 'desc', f.inDoubt);
     return (await this.autocommit('list', (db) => selectRows(db, sql, values))).map(rowToJob);
   }
 
@@ -224,7 +265,7 @@ export class MysqlEngine implements SqlEngine {
     return rows.map((r) => ({ queue: text(r.queue), status: String(r.status) as JobStatus, n: Number(r.n) }));
   }
 
-  async prune(cutoff: number, statuses: JobStatus[]): Promise<number> {
+  async prune(cutoff: number, statuses: JobStatus[], now: number, forgetBefore: number | null): Promise<number> {
     let total = 0;
     // Chunked so a prune of millions of rows never holds millions of locks or one huge undo log.
     for (;;) {
@@ -232,17 +273,28 @@ export class MysqlEngine implements SqlEngine {
         this.pool,
         'prune',
         async (conn) => {
-          const ids = (await selectRows(conn, this.q.selectPrunable(statuses.length), [cutoff, ...statuses, PRUNE_CHUNK])).map((r) => Number(r.id));
-          if (ids.length === 0) return 0;
+          const rows = await selectRows(conn, this.q.selectPrunable(statuses.length), [cutoff, ...statuses, PRUNE_CHUNK]);
+          if (rows.length === 0) return 0;
+          const ids = rows.map((r) => Number(r.id));
+          const keys = rows.flatMap((r) => (r.job_key === null || r.job_key === undefined ? [] : [text(r.job_key)]));
           await execute(conn, this.q.deleteSteps(ids.length), ids);
+          // The keys stay, as tombstones: a replayed key must not make a second job for one intent.
+          if (keys.length > 0) await execute(conn, this.q.retireKeys(keys.length), [now, ...keys]);
           await execute(conn, this.q.deleteJobs(ids.length), ids);
           return ids.length;
         },
         this.tx(),
       );
       total += n;
-      if (n < PRUNE_CHUNK) return total;
+      if (n < PRUNE_CHUNK) break;
     }
+    if (forgetBefore !== null) {
+      for (;;) {
+        const ok = await this.autocommit('prune', (db) => execute(db, this.q.forgetKeys, [forgetBefore, PRUNE_CHUNK]));
+        if (ok.affectedRows < PRUNE_CHUNK) break;
+      }
+    }
+    return total;
   }
 
   async schedule(name: string): Promise<Schedule | undefined> {
@@ -279,12 +331,13 @@ export class MysqlEngine implements SqlEngine {
     }
   }
 
-  fireSchedule(
+  async fireSchedule(
     name: string,
-    jobs: ValidatedNewJob[],
+    jobs: InsertJob[],
     now: number,
     decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
   ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> {
+    const step = await this.idStep();
     return inTransaction(
       this.pool,
       'advanceSchedule',
@@ -294,8 +347,8 @@ export class MysqlEngine implements SqlEngine {
         const [row] = await selectRows(conn, this.q.selectScheduleForUpdate, [name]);
         const before = row && rowToSchedule(row);
         if (!before || !decide(before, null)) return undefined;
-        const out: EnqueueResult[] = [];
-        for (const v of jobs) out.push(await insertOne(conn, this.q, v, now));
+        // Through the keys table like every enqueue: a slot whose job was pruned stays retired.
+        const out = jobs.length === 0 ? [] : await insertMany(conn, this.q, jobs, now, step, false);
         const i = out.length - 1;
         const w = decide(before, i < 0 ? null : { slotAt: jobs[i]!.runAt, jobId: out[i]!.job.id })!;
         await execute(conn, this.q.updateSchedule, [...scheduleValues(w).slice(1), name]);

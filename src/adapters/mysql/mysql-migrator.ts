@@ -10,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { SchemaTooNewError, StoreUnavailableError } from '../../domain/errors.js';
 import { execute, selectRows, type MysqlPoolLike } from './mysql-driver.js';
 import { translateMysqlError } from './mysql-errors.js';
+
+/** ER_DUP_FIELDNAME (1060) and ER_DUP_KEYNAME (1061): an ALTER's column or index exists already. */
+function isAlreadyApplied(e: unknown): boolean {
+  const errno = (e as { errno?: unknown } | null)?.errno;
+  return errno === 1060 || errno === 1061;
+}
 import type { MysqlQueries } from './mysql-queries.js';
 
 /** One migration file. */
@@ -106,7 +112,15 @@ export async function migrateMysql(opts: MigrateOptions): Promise<void> {
       // DDL commits implicitly in MySQL and MariaDB, so a migration cannot be one transaction:
       // each statement is idempotent (IF NOT EXISTS) and the version is recorded last, so a
       // migration interrupted halfway is simply run again.
-      for (const sql of m.statements) await execute(conn, sql);
+      for (const sql of m.statements) {
+        try {
+          await execute(conn, sql);
+        } catch (e) {
+          // MySQL 8 has no ADD COLUMN/INDEX IF NOT EXISTS: an ALTER that committed before the
+          // run was cut short finds its columns there on the next run, which means it is done.
+          if (!isAlreadyApplied(e)) throw e;
+        }
+      }
       await execute(conn, q.recordVersion, [m.version, m.name, opts.now()]);
     }
   } catch (e) {

@@ -10,15 +10,13 @@ import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js'
 /** READ COMMITTED for every transaction of a connection the store's own pool opens. */
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
-/** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
 /**
- * The server's time in epoch ms, read in UTC: `UTC_TIMESTAMP(6)` does not go through the
+ * The server's time in epoch ms (MysqlClock's only use of server time), read in UTC: `UTC_TIMESTAMP(6)` does not go through the
  * session time zone (whose repeated hour at the end of daylight saving makes
  * `UNIX_TIMESTAMP(NOW())` ambiguous), and TIMESTAMPDIFF between two naive datetimes converts
  * nothing. MySQL 8 and MariaDB 10.6+ both accept it.
  */
 export const SERVER_TIME = "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS ms";
-
 
 /** `?, ?, ?` for n values. */
 export function placeholders(n: number): string {
@@ -26,22 +24,28 @@ export function placeholders(n: number): string {
 }
 
 /**
- * The SQL of one configured table. Built once per store.
- * @example const q = mysqlQueries('processing_jobs'); await conn.query(q.selectById, [id]);
- */
-/**
  * Expired leases that may be taken over: not held back by a step deadline after the cutoff
  * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
  */
 const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
 
+/**
+ * The SQL of one configured table. Built once per store.
+ * @example const q = mysqlQueries('processing_jobs'); await conn.query(q.selectById, [id]);
+ */
 export function mysqlQueries(table: string) {
   const t = `\`${table}\``;
   const steps = `\`${table}_steps\``;
   const schema = `\`${table}_schema\``;
   const schedules = `\`${table}_schedules\``;
-  const insertColumns = '(queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
-  const insertRow = "(?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
+  const keys = `\`${table}_keys\``;
+  const identity = `\`${table}_identity\``;
+  const insertColumns = '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)';
+  const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)";
+  const keyRow = '(?, ?, ?, ?, NULL, ?)';
+  // isStepInDoubt in SQL, for the job row aliased j: a step started, not settled, and not the
+  // running attempt's own.
+  const hasStepInDoubt = `EXISTS (SELECT 1 FROM ${steps} s WHERE s.job_id = j.id AND s.state = 'started' AND s.settled_at IS NULL AND NOT (j.status = 'processing' AND j.lease_token = s.token))`;
 
   return {
     /** One new pending job; its id is the driver's insertId. */
@@ -62,8 +66,19 @@ export function mysqlQueries(table: string) {
     selectByIdForUpdate: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = ? FOR UPDATE`,
     selectByIds: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)})`,
     selectByIdsForUpdate: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) FOR UPDATE`,
-    selectByKey: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key = ?`,
-    selectByKeys: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE job_key IN (${placeholders(n)})`,
+    selectIdentity: `SELECT identity FROM ${identity} WHERE id = 1`,
+
+    // ---- the keys' own storage ----
+    /** What is known of n keys, locked: the key rows of live keys and tombstones alike. */
+    selectKeysForUpdate: (n: number) => `SELECT job_key, job_uid, idempotency_key_format, job_id, retired_at FROM ${keys} WHERE job_key IN (${placeholders(n)}) FOR UPDATE`,
+    /** n keys seen for the first time. Params per row: job_key, job_uid, idempotency_key_format, job_id, created_at. */
+    insertKeys: (n: number) => `INSERT INTO ${keys} (job_key, job_uid, idempotency_key_format, job_id, retired_at, created_at) VALUES ${Array(n).fill(keyRow).join(', ')}`,
+    /** A retired key taken over by a new job (reuseKey). Params: job_id, job_key. */
+    reviveKey: `UPDATE ${keys} SET job_id = ?, retired_at = NULL WHERE job_key = ?`,
+    /** The keys of n jobs prune is deleting become tombstones. Params: retired_at, keys... */
+    retireKeys: (n: number) => `UPDATE ${keys} SET job_id = NULL, retired_at = ? WHERE job_key IN (${placeholders(n)})`,
+    /** Forgets up to `limit` tombstones retired at or before a time. Params: forget_before, limit. */
+    forgetKeys: `DELETE FROM ${keys} WHERE retired_at IS NOT NULL AND retired_at <= ? ORDER BY retired_at LIMIT ?`,
 
     /**
      * Waiting jobs of one status (pending or retry) in claim order. FORCE INDEX pins the walk to
@@ -135,16 +150,23 @@ export function mysqlQueries(table: string) {
       `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?${
         nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
       } ORDER BY id LIMIT ?`,
-    /** Jobs filtered by status and queue, by id (newest first when `desc`). Params: statuses..., [queue,] limit. */
-    list: (nStatuses: number, byQueue: boolean, desc: boolean) => {
-      const where = [nStatuses > 0 ? `status IN (${placeholders(nStatuses)})` : '', byQueue ? 'queue = ?' : ''].filter(Boolean);
-      return `SELECT ${JOB_COLUMNS} FROM ${t}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${desc ? ' DESC' : ''} LIMIT ?`;
+    /**
+     * Jobs filtered by status, queue and steps in doubt, by id (newest first when `desc`).
+     * Params: statuses..., [queue,] limit.
+     */
+    list: (nStatuses: number, byQueue: boolean, desc: boolean, inDoubt: boolean | null = null) => {
+      const where = [
+        nStatuses > 0 ? `status IN (${placeholders(nStatuses)})` : '',
+        byQueue ? 'queue = ?' : '',
+        inDoubt === null ? '' : inDoubt ? hasStepInDoubt : `NOT ${hasStepInDoubt}`,
+      ].filter(Boolean);
+      return `SELECT ${JOB_COLUMNS} FROM ${t} j${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${desc ? ' DESC' : ''} LIMIT ?`;
     },
     stats: `SELECT queue, status, COUNT(*) AS n FROM ${t} GROUP BY queue, status`,
 
     /** Final jobs old enough to prune, locked so none is revived while its steps go. */
     selectPrunable: (nStatuses: number) =>
-      `SELECT id FROM ${t} FORCE INDEX (ix_finished) WHERE finished_at <= ? AND status IN (${placeholders(nStatuses)}) ORDER BY finished_at LIMIT ? FOR UPDATE`,
+      `SELECT id, job_key FROM ${t} FORCE INDEX (ix_finished) WHERE finished_at <= ? AND status IN (${placeholders(nStatuses)}) ORDER BY finished_at LIMIT ? FOR UPDATE`,
     deleteJobs: (n: number) => `DELETE FROM ${t} WHERE id IN (${placeholders(n)})`,
     deleteSteps: (n: number) => `DELETE FROM ${steps} WHERE job_id IN (${placeholders(n)})`,
 
@@ -154,7 +176,9 @@ export function mysqlQueries(table: string) {
      * Writes a step record whole. Upsert with explicit values, not `VALUES(col)`: MySQL 8.0.20
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
-    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, deadline_at = ?`,
+    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, idempotency_key = ?, settled_at = ?, deadline_at = ?`,
+    /** A person's settlement of a step. Params: state, result, finished_at, settled_at, job_id, name. */
+    settleStep: `UPDATE ${steps} SET state = ?, result = ?, finished_at = ?, settled_at = ? WHERE job_id = ? AND name = ?`,
 
     // ---- schedules ----
     selectSchedule: `SELECT ${SCHEDULE_COLUMNS} FROM ${schedules} WHERE name = ?`,

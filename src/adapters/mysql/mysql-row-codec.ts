@@ -4,12 +4,11 @@
  * accepts what mysql2 returns (VARBINARY names as Buffers, numbers as strings).
  */
 import type { Job } from '../../domain/job.js';
-import type { ValidatedNewJob } from '../../domain/validation.js';
-import type { JobWrite } from '../sql/sql-engine.js';
+import type { InsertJob, JobWrite } from '../sql/sql-engine.js';
 
-/** Parameters of one row of `insertJob`/`insertJobs`. */
-export function insertValues(v: ValidatedNewJob, now: number): unknown[] {
-  return [v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now];
+/** Parameters of one row of `insertJob`/`insertJobs` (uid and format as decided for the row). */
+export function insertValues(v: InsertJob, now: number): unknown[] {
+  return [v.uid, v.queue, v.key, v.idempotencyKeyFormat, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now];
 }
 
 /** Parameters of `writeLocked`: the decided values, then the guard (the row as it was read). */

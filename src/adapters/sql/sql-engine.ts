@@ -80,7 +80,8 @@ export interface CompleteRow {
 }
 
 /**
- * A step write under the fence; `resultText` null for an intent (state 'started'), whose
+ * A step write under the fence; `resultText` null for an intent (state 'started'). `key` is
+ * the intent's idempotency key: written only where the step has none yet. An intent's
  * `deadlineAt` (null: none) must not be later than the row's `locked_until`; when given it is
  * recorded with the step and raises the job row's `step_deadline_at` to it.
  */
@@ -90,6 +91,7 @@ export interface StepWrite {
   name: string;
   state: 'started' | 'done';
   resultText: string | null;
+  key: string | null;
   now: number;
   deadlineAt: number | null;
 }
@@ -103,6 +105,22 @@ export interface ListQuery {
   queue: string | null;
   limit: number;
   order: 'asc' | 'desc';
+  /** Only jobs with (true) or without (false) a step in doubt (`isStepInDoubt`); null: either. */
+  inDoubt: boolean | null;
+}
+
+/**
+ * A job to insert: validated, with the uid the core drew for it. Where its key is retired and
+ * `reuseKey` is set, the engine gives the job the key's recorded uid and format instead.
+ */
+export type InsertJob = ValidatedNewJob & { uid: string };
+
+/** A decided step row, as `settleStep` writes it back (state, result, finishedAt, settledAt). */
+export interface SettledStep {
+  state: 'started' | 'done';
+  resultText: string | null;
+  finishedAt: number | null;
+  settledAt: number;
 }
 
 /** What `heldLeases` takes: expired at `now`, held by a step deadline after `deadlineCutoff` (now - clockMarginMs). */
@@ -137,8 +155,15 @@ export interface SqlEngine {
   ready?(): Promise<void>;
   /** Applies the dialect's migrations. */
   migrate(now: number): Promise<void> | void;
-  /** Inserts validated jobs in one transaction; a key that exists (or repeats in the batch) returns the job holding it. */
-  insert(jobs: ValidatedNewJob[], now: number): Promise<EnqueueResult[]> | EnqueueResult[];
+  /** The database identity the migration wrote. */
+  identity(): Promise<string> | string;
+  /**
+   * Inserts validated jobs in one transaction, through the keys table: a live key (or one
+   * repeated in the batch) returns the job holding it; a retired key throws `KeyRetiredError`
+   * (nothing of the batch is written) unless `reuseKey`, which revives it for the new job
+   * with the key's uid and format; a new key gets its row.
+   */
+  insert(jobs: InsertJob[], now: number): Promise<EnqueueResult[]> | EnqueueResult[];
   /** The claim (rules 1 and 2): mirrors the in-memory store's acquire; jobs come back in claim order. */
   claim(q: ClaimQuery): Promise<Job[]> | Job[];
   /** The one fenced "write if still held": the job as written, or undefined when the lease is lost. */
@@ -154,8 +179,15 @@ export interface SqlEngine {
   /**
    * Reads the job locked, asks `decide` for the next state (it may throw, and then nothing is
    * written), writes it and returns the job as written; undefined when no job has the id.
+   * With `withSteps`, `decide` also gets the job's steps, read under the same lock (else []).
    */
-  updateLocked(id: number, decide: (job: Job) => JobWrite): Promise<Job | undefined> | Job | undefined;
+  updateLocked(id: number, decide: (job: Job, steps: StepRecord[]) => JobWrite, opts?: { withSteps?: boolean }): Promise<Job | undefined> | Job | undefined;
+  /**
+   * Reads the job and its step `name` locked, asks `decide` for the step's new row (it may
+   * throw, and then nothing is written), writes it and returns the step as written;
+   * undefined when no job has the id.
+   */
+  settleStep(id: number, name: string, decide: (job: Job, step: StepRecord | undefined) => SettledStep): Promise<StepRecord | undefined> | StepRecord | undefined;
   get(id: number): Promise<Job | undefined> | Job | undefined;
   list(q: ListQuery): Promise<Job[]> | Job[];
   /** Processing jobs whose lease has (expired) or has not (active) run out at `now`, by id. */
@@ -164,8 +196,12 @@ export interface SqlEngine {
   heldLeases(q: HeldLeaseQuery): Promise<{ job: Job; stepDeadlineAt: number }[]> | { job: Job; stepDeadlineAt: number }[];
   /** Job counts per queue and status (raw, the core tallies). */
   counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> | { queue: string; status: JobStatus; n: number }[];
-  /** Deletes final jobs in `statuses` finished at or before `cutoff`, with their steps; returns how many. */
-  prune(cutoff: number, statuses: JobStatus[]): Promise<number> | number;
+  /**
+   * Deletes final jobs in `statuses` finished at or before `cutoff`, with their steps, and
+   * retires their keys (tombstones stamped `now`); then forgets tombstones retired at or
+   * before `forgetBefore` (null: none). Returns how many jobs.
+   */
+  prune(cutoff: number, statuses: JobStatus[], now: number, forgetBefore: number | null): Promise<number> | number;
   /** One schedule by name. */
   schedule(name: string): Promise<Schedule | undefined> | Schedule | undefined;
   /** Every schedule, by name (byte order). */
@@ -184,7 +220,7 @@ export interface SqlEngine {
    */
   fireSchedule(
     name: string,
-    jobs: ValidatedNewJob[],
+    jobs: InsertJob[],
     now: number,
     decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
   ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> | { schedule: Schedule; jobs: EnqueueResult[] } | undefined;

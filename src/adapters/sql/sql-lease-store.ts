@@ -5,7 +5,8 @@
  * supplies an `SqlEngine` that runs decided writes; the in-memory store stays the standalone
  * model the contract suite compares this core against.
  */
-import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
+import { randomBytes } from 'node:crypto';
+import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, SettleRefusedError, StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import {
   applyScheduleAdvance,
   applyScheduleDefinition,
@@ -34,6 +35,8 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  RetryOptions,
+  SettleOutcome,
   Stats,
   StepIntent,
   StepRecord,
@@ -41,8 +44,8 @@ import type {
 import { emptyStatusCounts } from '../../domain/job.js';
 import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
-import { sortSteps } from '../../domain/steps.js';
-import { deadlineAfterLease, validateStepDeadline } from '../../domain/step-deadline.js';
+import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
+import { deadlineAfterLease } from '../../domain/step-deadline.js';
 import { takeoverAt } from '../../domain/lease-rules.js';
 import {
   parseJobId,
@@ -56,13 +59,17 @@ import {
   validateListFilter,
   validateNewJob,
   validatePrune,
+  validateRetryOptions,
+  validateSettleOutcome,
+  validateStepIntent,
+  type ValidatedNewJob,
   validateTime,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
 import type { ResolvedStoreOptions } from '../common/store-options.js';
-import { writeOf, type CompleteRow, type JobWrite, type SqlEngine } from './sql-engine.js';
+import { writeOf, type CompleteRow, type InsertJob, type JobWrite, type SqlEngine } from './sql-engine.js';
 
 /**
  * The shared SQL store; `SqliteLeaseStore` and `MysqlLeaseStore` are this class over their
@@ -83,11 +90,15 @@ export class SqlLeaseStore implements LeaseStore {
     await this.run('migrate', () => this.engine.migrate(this.now()));
   }
 
+  async identity(): Promise<string> {
+    return this.run('identity', () => this.engine.identity());
+  }
+
   async enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>> {
     const { valid, out } = await this.run('enqueue', async () => {
       const now = this.now();
       const valid = [validateNewJob(job, now, { maxPayloadBytes: this.opts.maxPayloadBytes })];
-      return { valid, out: await this.engine.insert(valid, now) };
+      return { valid, out: await this.engine.insert(withUids(valid), now) };
     });
     this.notifyCreated(valid, out);
     return out[0]! as EnqueueResult<P>;
@@ -98,7 +109,7 @@ export class SqlLeaseStore implements LeaseStore {
       if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
       const now = this.now();
       const valid = jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `jobs[${i}]` }));
-      return { valid, out: valid.length === 0 ? [] : await this.engine.insert(valid, now) };
+      return { valid, out: valid.length === 0 ? [] : await this.engine.insert(withUids(valid), now) };
     });
     this.notifyCreated(valid, out);
     return out as EnqueueResult<P>[];
@@ -199,8 +210,8 @@ export class SqlLeaseStore implements LeaseStore {
   async beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void> {
     await this.run('beginStep', async () => {
       validateKey(name, 'name');
-      const deadlineAt = validateStepDeadline(intent);
-      await this.fencedStep(lease, name, 'started', null, deadlineAt);
+      const { key, deadlineAt } = validateStepIntent(intent);
+      await this.fencedStep(lease, name, 'started', null, key, deadlineAt);
     });
   }
 
@@ -208,7 +219,7 @@ export class SqlLeaseStore implements LeaseStore {
     await this.run('saveStep', async () => {
       validateKey(name, 'name');
       const text = validateJson(result, 'result', this.opts.maxPayloadBytes);
-      await this.fencedStep(lease, name, 'done', text, null);
+      await this.fencedStep(lease, name, 'done', text, null, null);
     });
   }
 
@@ -273,10 +284,41 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
-  async retry(id: string): Promise<Job> {
-    const job = await this.run('retry', () => this.adminTransition(id, 'retry', (job, now) => writeOf('retry', applyManualRetry(job, now))));
+  async retry(id: string, opts?: RetryOptions): Promise<Job> {
+    const job = await this.run('retry', () => {
+      const { force } = validateRetryOptions(opts);
+      return this.adminTransition(
+        id,
+        'retry',
+        (job, now, steps) => {
+          const doubt = force ? undefined : sortSteps(steps).find((s) => isStepInDoubt(job, s));
+          if (doubt) throw retryRefused(job.id, doubt.name);
+          return writeOf('retry', applyManualRetry(job, now));
+        },
+        !force,
+      );
+    });
     this.listeners.notify(job.queue, job.runAt);
     return job;
+  }
+
+  async settleStep(jobId: string, name: string, outcome: SettleOutcome): Promise<StepRecord> {
+    return this.run('settleStep', async () => {
+      validateKey(name, 'name');
+      const o = validateSettleOutcome(outcome, this.opts.maxPayloadBytes);
+      const idNum = parseJobId(jobId);
+      if (idNum === undefined) throw new JobNotFoundError(jobId);
+      const now = this.now();
+      const step = await this.engine.settleStep(idNum, name, (job, step) => {
+        const refusal = settleRefusal(job, step);
+        if (refusal !== null) throw new SettleRefusedError(job.id, name, refusal);
+        return o.happened
+          ? { state: 'done', resultText: o.resultText, finishedAt: now, settledAt: now }
+          : { state: 'started', resultText: null, finishedAt: null, settledAt: now };
+      });
+      if (!step) throw new JobNotFoundError(jobId);
+      return step;
+    });
   }
 
   async cancel(id: string): Promise<Job> {
@@ -286,7 +328,8 @@ export class SqlLeaseStore implements LeaseStore {
   async prune(opts: PruneOptions): Promise<number> {
     return this.run('prune', () => {
       const p = validatePrune(opts);
-      return this.engine.prune(this.now() - p.olderThanMs, p.statuses);
+      const now = this.now();
+      return this.engine.prune(now - p.olderThanMs, p.statuses, now, p.forgetKeysOlderThanMs === null ? null : now - p.forgetKeysOlderThanMs);
     });
   }
 
@@ -333,7 +376,7 @@ export class SqlLeaseStore implements LeaseStore {
       const a = validateScheduleAdvance(advance);
       const now = this.now();
       const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
-      const out = await this.engine.fireSchedule(n, valid, now, (s, last) => {
+      const out = await this.engine.fireSchedule(n, withUids(valid), now, (s, last) => {
         const next = s && applyScheduleAdvance(s, a, last, now);
         return next && { schedule: next, payloadText: JSON.stringify(next.payload) };
       });
@@ -390,9 +433,9 @@ export class SqlLeaseStore implements LeaseStore {
     return job;
   }
 
-  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null, deadlineAt: number | null): Promise<void> {
+  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null, key: string | null, deadlineAt: number | null): Promise<void> {
     const { id, idNum, token } = leaseInput(lease);
-    const outcome = idNum === undefined ? 'lost' : await this.engine.writeStep({ id: idNum, token, name, state, resultText, now: this.now(), deadlineAt });
+    const outcome = idNum === undefined ? 'lost' : await this.engine.writeStep({ id: idNum, token, name, state, resultText, key, now: this.now(), deadlineAt });
     if (outcome === 'lost') throw new LeaseLostError(id, token);
     // The engine saw the row's lease: the deadline would outlive it.
     if (outcome === 'late') throw deadlineAfterLease(deadlineAt!);
@@ -410,16 +453,29 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   /** A manual transition: checked against the lifecycle table and applied under the row's lock. */
-  private async adminTransition(id: string, action: 'retry' | 'cancel', decide: (job: Job, now: number) => JobWrite): Promise<Job> {
+  private async adminTransition(
+    id: string,
+    action: 'retry' | 'cancel',
+    decide: (job: Job, now: number, steps: StepRecord[]) => JobWrite,
+    withSteps = false,
+  ): Promise<Job> {
     const idNum = parseJobId(id);
     if (idNum === undefined) throw new JobNotFoundError(id);
     const now = this.now();
-    const job = await this.engine.updateLocked(idNum, (job) => {
-      assertTransition(id, action, job.status);
-      return decide(job, now);
-    });
+    const job = await this.engine.updateLocked(
+      idNum,
+      (job, steps) => {
+        assertTransition(id, action, job.status);
+        return decide(job, now, steps);
+      },
+      { withSteps },
+    );
     if (!job) throw new JobNotFoundError(id);
     return job;
   }
 }
 
+/** Each job with a fresh uid: 128 random bits, drawn here so every engine stores the same kind. */
+function withUids(valid: ValidatedNewJob[]): InsertJob[] {
+  return valid.map((v) => ({ ...v, uid: randomBytes(16).toString('hex') }));
+}

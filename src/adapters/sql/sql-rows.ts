@@ -9,10 +9,10 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =
-  'id, queue, job_key, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
 
 /** The columns of a step row. */
-export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, deadline_at';
+export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at';
 
 /** A row of the job table as a driver returns it. */
 export type SqlRow = Record<string, unknown>;
@@ -65,8 +65,10 @@ export function rowToJob(row: SqlRow): Job {
   const result = decodeJson(row.result);
   const job: Job = {
     id: String(row.id),
+    uid: String(row.uid),
     queue: text(row.queue),
     key: row.job_key === null || row.job_key === undefined ? null : text(row.job_key),
+    idempotencyKeyFormat: String(row.idempotency_key_format) as Job['idempotencyKeyFormat'],
     payload: payload.value,
     status: String(row.status) as JobStatus,
     priority: Number(row.priority),
@@ -100,6 +102,8 @@ export function rowToStep(row: SqlRow): StepRecord {
     token: Number(row.token),
     startedAt: Number(row.started_at),
     finishedAt: numOrNull(row.finished_at),
+    key: row.idempotency_key === null || row.idempotency_key === undefined ? null : text(row.idempotency_key),
+    settledAt: numOrNull(row.settled_at),
   };
   // Present only when the intent carried one, as in the model.
   const deadlineAt = numOrNull(row.deadline_at);
@@ -122,11 +126,17 @@ export function completedFromLease(leaseJob: Job, now: number, resultText: strin
 }
 
 /** A job inserted as pending with `id`, built from its validated input. */
-export function insertedJob(id: number, v: { queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number }, now: number): Job {
+export function insertedJob(
+  id: number,
+  v: { uid: string; idempotencyKeyFormat: Job['idempotencyKeyFormat']; queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number },
+  now: number,
+): Job {
   return {
     id: String(id),
+    uid: v.uid,
     queue: v.queue,
     key: v.key,
+    idempotencyKeyFormat: v.idempotencyKeyFormat,
     // validateNewJob parsed this copy for this call alone; nobody else holds it.
     payload: v.payload,
     status: 'pending',

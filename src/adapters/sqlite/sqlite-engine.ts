@@ -6,8 +6,22 @@
 import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
 import { deadlineFitsLease } from '../../domain/lease-rules.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
-import type { ValidatedNewJob } from '../../domain/validation.js';
-import { JOB_COLUMN, writeOf, type ClaimQuery, type CompleteRow, type FencedWrite, type HeldLeaseQuery, type JobWrite, type ListQuery, type SqlEngine, type StepWrite, type StepWriteOutcome } from '../sql/sql-engine.js';
+import { KeyRetiredError } from '../../domain/errors.js';
+import {
+  JOB_COLUMN,
+  writeOf,
+  type ClaimQuery,
+  type CompleteRow,
+  type FencedWrite,
+  type HeldLeaseQuery,
+  type InsertJob,
+  type JobWrite,
+  type ListQuery,
+  type SettledStep,
+  type SqlEngine,
+  type StepWrite,
+  type StepWriteOutcome,
+} from '../sql/sql-engine.js';
 import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
@@ -23,7 +37,10 @@ const AFTER_EVERY_PRIORITY = 2 ** 31;
 
 const SQL = {
   insertJob: Q.INSERT_JOB,
-  jobByKey: Q.SELECT_JOB_BY_KEY,
+  identity: Q.SELECT_IDENTITY,
+  key: Q.SELECT_KEY,
+  insertKey: Q.INSERT_KEY,
+  reviveKey: Q.REVIVE_KEY,
   job: Q.SELECT_JOB,
   list: Q.LIST_JOBS,
   listDesc: Q.LIST_JOBS_DESC,
@@ -34,10 +51,13 @@ const SQL = {
   completeMany: Q.COMPLETE_JOBS,
   held: Q.SELECT_HELD,
   raiseStepDeadline: Q.RAISE_STEP_DEADLINE,
-  stepState: Q.SELECT_STEP_STATE,
   beginStep: Q.BEGIN_STEP,
   saveStep: Q.SAVE_STEP,
   steps: Q.SELECT_STEPS,
+  step: Q.SELECT_STEP,
+  settleStep: Q.SETTLE_STEP,
+  retireKeys: Q.RETIRE_KEYS,
+  forgetKeys: Q.FORGET_KEYS,
   reap: Q.REAP_EXPIRED,
   prunable: Q.SELECT_PRUNABLE,
   pruneSteps: Q.PRUNE_STEPS,
@@ -70,16 +90,25 @@ export class SqliteEngine implements SqlEngine {
     migrateSqlite(this.db, loadMigrations(), now);
   }
 
-  insert(jobs: ValidatedNewJob[], now: number): EnqueueResult[] {
+  identity(): string {
+    return String((this.stmts().identity.get() as SqlRow).identity);
+  }
+
+  insert(jobs: InsertJob[], now: number): EnqueueResult[] {
     const s = this.stmts();
     return this.db
       .transaction(() =>
         jobs.map((v): EnqueueResult => {
           // Looked up first, in the transaction: an `ON CONFLICT DO NOTHING` would burn an
-          // AUTOINCREMENT id, and ids must follow the model's.
-          const existing = v.key === null ? undefined : (s.jobByKey.get(v.key) as SqlRow | undefined);
-          if (existing) return { job: rowToJob(existing), created: false };
-          const row = s.insertJob.get(v.queue, v.key, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as SqlRow;
+          // AUTOINCREMENT id, and ids must follow the model's. A throw rolls the batch back.
+          const known = v.key === null ? undefined : (s.key.get(v.key) as SqlRow | undefined);
+          if (known && known.job_id !== null) return { job: rowToJob(s.job.get(known.job_id) as SqlRow), created: false };
+          if (known && !v.reuseKey) throw new KeyRetiredError(v.key!, Number(known.retired_at));
+          const uid = known ? String(known.job_uid) : v.uid;
+          const format = known ? String(known.idempotency_key_format) : v.idempotencyKeyFormat;
+          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as SqlRow;
+          if (known) s.reviveKey.run(row.id, v.key);
+          else if (v.key !== null) s.insertKey.run(v.key, uid, format, row.id, now);
           return { job: rowToJob(row), created: true };
         }),
       )
@@ -167,9 +196,9 @@ export class SqliteEngine implements SqlEngine {
         }
         // As the model: a deadline past the lease is refused, a step that is done is kept.
         if (w.deadlineAt !== null && !deadlineFitsLease(w.deadlineAt, held.locked_until === null ? null : Number(held.locked_until))) return 'late';
-        if ((s.stepState.get(w.id, w.name) as SqlRow | undefined)?.state === 'done') return 'ok';
+        if ((s.step.get(w.id, w.name) as SqlRow | undefined)?.state === 'done') return 'ok';
         if (w.deadlineAt !== null) s.raiseStepDeadline.run(w.deadlineAt, w.deadlineAt, w.id);
-        s.beginStep.run(w.id, w.name, w.token, w.now, w.deadlineAt);
+        s.beginStep.run(w.id, w.name, w.token, w.now, w.key, w.deadlineAt);
         return 'ok';
       })
       .immediate();
@@ -184,14 +213,27 @@ export class SqliteEngine implements SqlEngine {
     return this.stmts().reap.run(now, now, now, deadlineCutoff).changes;
   }
 
-  updateLocked(id: number, decide: (job: Job) => JobWrite): Job | undefined {
+  updateLocked(id: number, decide: (job: Job, steps: StepRecord[]) => JobWrite, opts: { withSteps?: boolean } = {}): Job | undefined {
     const s = this.stmts();
     return this.db
       .transaction(() => {
         const row = s.job.get(id) as SqlRow | undefined;
         if (!row) return undefined;
-        const w = decide(rowToJob(row));
+        const w = decide(rowToJob(row), opts.withSteps ? this.steps(id) : []);
         return rowToJob(this.write(w, 'byId').get(...w.values, id) as SqlRow);
+      })
+      .immediate();
+  }
+
+  settleStep(id: number, name: string, decide: (job: Job, step: StepRecord | undefined) => SettledStep): StepRecord | undefined {
+    const s = this.stmts();
+    return this.db
+      .transaction(() => {
+        const row = s.job.get(id) as SqlRow | undefined;
+        if (!row) return undefined;
+        const step = s.step.get(id, name) as SqlRow | undefined;
+        const d = decide(rowToJob(row), step && rowToStep(step));
+        return rowToStep(s.settleStep.get(d.state, d.resultText, d.finishedAt, d.settledAt, id, name) as SqlRow);
       })
       .immediate();
   }
@@ -204,7 +246,8 @@ export class SqliteEngine implements SqlEngine {
   list(f: ListQuery): Job[] {
     const statuses = f.statuses === null ? null : JSON.stringify(f.statuses);
     const stmt = f.order === 'asc' ? this.stmts().list : this.stmts().listDesc;
-    return (stmt.all(statuses, statuses, f.queue, f.queue, f.limit) as SqlRow[]).map(rowToJob);
+    const inDoubt = f.inDoubt === null ? null : f.inDoubt ? 1 : 0;
+    return (stmt.all(statuses, statuses, f.queue, f.queue, inDoubt, inDoubt, f.limit) as SqlRow[]).map(rowToJob);
   }
 
   leases(kind: 'active' | 'expired', now: number): Job[] {
@@ -226,9 +269,10 @@ export class SqliteEngine implements SqlEngine {
    * Deletes in chunks of PRUNE_CHUNK jobs, one short write transaction each, and yields between
    * chunks: a prune of a million rows was one 3 s transaction that stalled every other writer.
    * Between chunks the write lock is free, so this process's other work (next turn of the event
-   * loop) and other processes (their busy handler) get in.
+   * loop) and other processes (their busy handler) get in. Each chunk's keys become tombstones
+   * in the chunk's transaction; tombstones older than `forgetBefore` go at the end.
    */
-  async prune(cutoff: number, statuses: JobStatus[]): Promise<number> {
+  async prune(cutoff: number, statuses: JobStatus[], now: number, forgetBefore: number | null): Promise<number> {
     const list = JSON.stringify(statuses);
     let total = 0;
     for (;;) {
@@ -239,13 +283,16 @@ export class SqliteEngine implements SqlEngine {
           if (ids.length === 0) return 0;
           const json = JSON.stringify(ids);
           s.pruneSteps.run(json);
+          s.retireKeys.run(now, json);
           return s.pruneJobs.run(json).changes;
         })
         .immediate();
       total += n;
-      if (n < PRUNE_CHUNK) return total;
+      if (n < PRUNE_CHUNK) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    if (forgetBefore !== null) this.stmts().forgetKeys.run(forgetBefore);
+    return total;
   }
 
   schedule(name: string): Schedule | undefined {
@@ -271,7 +318,7 @@ export class SqliteEngine implements SqlEngine {
 
   fireSchedule(
     name: string,
-    jobs: ValidatedNewJob[],
+    jobs: InsertJob[],
     now: number,
     decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
   ): { schedule: Schedule; jobs: EnqueueResult[] } | undefined {

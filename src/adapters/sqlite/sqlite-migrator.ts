@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaTooNewError } from '../../domain/errors.js';
-import { CREATE_SCHEMA_TABLE, INSERT_SCHEMA_VERSION, SELECT_SCHEMA_VERSION } from './sqlite-queries.js';
+import { CREATE_SCHEMA_TABLE, INSERT_SCHEMA_VERSION, SELECT_SCHEMA_VERSIONS } from './sqlite-queries.js';
 import type { SqliteDatabaseLike } from './sqlite-database.js';
 
 /** One migration file: `NNN-name.sql`, applied in version order. */
@@ -51,11 +51,14 @@ export function migrateSqlite(db: SqliteDatabaseLike, migrations: SqliteMigratio
   const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   db.transaction(() => {
     db.exec(CREATE_SCHEMA_TABLE);
-    const current = (db.prepare(SELECT_SCHEMA_VERSION).get() as { version: number }).version;
+    // Every version is checked on its own, not against the highest: migrations written apart may
+    // land out of order (4 before 3), and a database migrated in between still needs 3.
+    const applied = new Set((db.prepare(SELECT_SCHEMA_VERSIONS).all() as { version: number }[]).map((r) => r.version));
+    const current = Math.max(0, ...applied);
     if (current > known) throw new SchemaTooNewError(current, known);
     const record = db.prepare(INSERT_SCHEMA_VERSION);
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       db.exec(m.sql);
       record.run(m.version, m.name, now);
     }

@@ -4,7 +4,7 @@
  * never `strftime('now')`). Status guards repeat the lifecycle table of src/domain/lifecycle.ts.
  */
 
-import { JOB_COLUMNS } from '../sql/sql-rows.js';
+import { JOB_COLUMNS, STEP_COLUMNS } from '../sql/sql-rows.js';
 import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js';
 
 /** Name of the SQL function (registered on the connection) that words a lease-expired error. */
@@ -19,8 +19,8 @@ export const CREATE_SCHEMA_TABLE = `CREATE TABLE IF NOT EXISTS leasehold_schema_
   applied_at INTEGER NOT NULL
 )`;
 
-/** Highest applied migration version (0 for none). */
-export const SELECT_SCHEMA_VERSION = `SELECT COALESCE(MAX(version), 0) AS version FROM leasehold_schema_migrations`;
+/** Every applied migration version. */
+export const SELECT_SCHEMA_VERSIONS = `SELECT version FROM leasehold_schema_migrations`;
 
 /** Records one applied migration: version, name, applied_at. */
 export const INSERT_SCHEMA_VERSION = `INSERT INTO leasehold_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`;
@@ -30,25 +30,47 @@ export const INSERT_SCHEMA_VERSION = `INSERT INTO leasehold_schema_migrations (v
 /**
  * Inserts a pending job. The caller looks the key up first, in the same transaction: an
  * `ON CONFLICT DO NOTHING` would burn an AUTOINCREMENT id, and ids must follow the model's.
- * Params: queue, job_key, payload, priority, run_at, max_attempts, created_at, updated_at.
+ * Params: uid, queue, job_key, idempotency_key_format, payload, priority, run_at,
+ * max_attempts, created_at, updated_at.
  */
 export const INSERT_JOB = `INSERT INTO processing_jobs
-  (queue, job_key, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)
-VALUES (?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)
+  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)
 RETURNING ${JOB_COLUMNS}`;
 
-/** The job holding a dedupe key. Params: job_key. */
-export const SELECT_JOB_BY_KEY = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE job_key = ?`;
+/** The database identity. */
+export const SELECT_IDENTITY = `SELECT identity FROM leasehold_identity WHERE id = 1`;
+
+// ---- the keys' own storage ----
+
+/** What is known of a key: live (job_id set) or retired (job_id NULL, retired_at set). Params: job_key. */
+export const SELECT_KEY = `SELECT job_uid, idempotency_key_format, job_id, retired_at FROM processing_job_keys WHERE job_key = ?`;
+
+/** A key seen for the first time. Params: job_key, job_uid, idempotency_key_format, job_id, created_at. */
+export const INSERT_KEY = `INSERT INTO processing_job_keys (job_key, job_uid, idempotency_key_format, job_id, retired_at, created_at)
+VALUES (?, ?, ?, ?, NULL, ?)`;
+
+/** A retired key taken over by a new job (reuseKey). Params: job_id, job_key. */
+export const REVIVE_KEY = `UPDATE processing_job_keys SET job_id = ?, retired_at = NULL WHERE job_key = ?`;
 
 /** One job. Params: id. */
 export const SELECT_JOB = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id = ?`;
 
+/**
+ * Whether the job (the outer row of processing_jobs) has a step in doubt: the SQL of
+ * `isStepInDoubt` (started, not settled, and not the running attempt's own).
+ */
+const HAS_STEP_IN_DOUBT = `EXISTS (SELECT 1 FROM processing_job_steps s
+  WHERE s.job_id = processing_jobs.id AND s.state = 'started' AND s.settled_at IS NULL
+    AND NOT (processing_jobs.status = 'processing' AND processing_jobs.lease_token = s.token))`;
+
 const LIST_WHERE = `WHERE (? IS NULL OR status IN (SELECT value FROM json_each(?)))
-  AND (? IS NULL OR queue = ?)`;
+  AND (? IS NULL OR queue = ?)
+  AND (? IS NULL OR ${HAS_STEP_IN_DOUBT} = ?)`;
 
 /**
  * Jobs in id order, filtered. Params: statuses (JSON array or null) twice, queue (or null)
- * twice, limit.
+ * twice, in doubt (1, 0 or null) twice, limit.
  */
 export const LIST_JOBS = `SELECT ${JOB_COLUMNS} FROM processing_jobs
 ${LIST_WHERE}
@@ -221,34 +243,40 @@ export const SELECT_HELD = `SELECT lease_token, locked_until FROM processing_job
 /** Raises the job row's latest step deadline to a step's. Params: deadline, deadline, id. */
 export const RAISE_STEP_DEADLINE = `UPDATE processing_jobs SET step_deadline_at = MAX(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`;
 
-/** A step's state, if it exists. Params: job_id, name. */
-export const SELECT_STEP_STATE = `SELECT state FROM processing_job_steps WHERE job_id = ? AND name = ?`;
-
 // ---- steps ----
 
 /**
- * Records a step's intent and its deadline; a step already done is kept as it is.
- * Params: job_id, name, token, started_at, deadline_at.
+ * Records a step's intent and its deadline; a step already done is kept as it is, and a key
+ * the step already has is kept (the first key a step ran under stays its key). A new intent
+ * ends a settlement. Params: job_id, name, token, started_at, idempotency_key, deadline_at.
  */
-export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at, deadline_at)
-VALUES (?, ?, 'started', NULL, ?, ?, NULL, ?)
+export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at)
+VALUES (?, ?, 'started', NULL, ?, ?, NULL, ?, NULL, ?)
 ON CONFLICT (job_id, name) DO UPDATE
 SET state = 'started', result = NULL, token = excluded.token, started_at = excluded.started_at, finished_at = NULL,
+    idempotency_key = COALESCE(processing_job_steps.idempotency_key, excluded.idempotency_key), settled_at = NULL,
     deadline_at = excluded.deadline_at
 WHERE processing_job_steps.state <> 'done'`;
 
 /**
- * Records a step's result, keeping the time it started when its intent was recorded.
+ * Records a step's result, keeping the time it started and the key it began under.
  * Params: job_id, name, result, token, now (started_at if new), now (finished_at).
  */
 export const SAVE_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at)
 VALUES (?, ?, 'done', ?, ?, ?, ?)
 ON CONFLICT (job_id, name) DO UPDATE
-SET state = 'done', result = excluded.result, token = excluded.token, finished_at = excluded.finished_at`;
+SET state = 'done', result = excluded.result, token = excluded.token, finished_at = excluded.finished_at, settled_at = NULL`;
 
 /** Every step of a job (the caller sorts them the domain's way). Params: job_id. */
-export const SELECT_STEPS = `SELECT name, state, result, token, started_at, finished_at, deadline_at
-FROM processing_job_steps WHERE job_id = ?`;
+export const SELECT_STEPS = `SELECT ${STEP_COLUMNS} FROM processing_job_steps WHERE job_id = ?`;
+
+/** One step of a job. Params: job_id, name. */
+export const SELECT_STEP = `SELECT ${STEP_COLUMNS} FROM processing_job_steps WHERE job_id = ? AND name = ?`;
+
+/** A person's settlement of a step. Params: state, result, finished_at, settled_at, job_id, name. */
+export const SETTLE_STEP = `UPDATE processing_job_steps SET state = ?, result = ?, finished_at = ?, settled_at = ?
+WHERE job_id = ? AND name = ?
+RETURNING ${STEP_COLUMNS}`;
 
 // ---- expiry and admin ----
 
@@ -277,6 +305,16 @@ export const PRUNE_STEPS = `DELETE FROM processing_job_steps WHERE job_id IN (SE
 
 /** The jobs of one prune chunk. Params: ids (JSON array). */
 export const PRUNE_JOBS = `DELETE FROM processing_jobs WHERE id IN (SELECT value FROM json_each(?))`;
+
+/**
+ * Turns the keys of one prune chunk's jobs into tombstones. Looked up by key (the keys table's
+ * primary key), not by job_id, which has no index. Params: now, ids (JSON array).
+ */
+export const RETIRE_KEYS = `UPDATE processing_job_keys SET job_id = NULL, retired_at = ?
+WHERE job_key IN (SELECT job_key FROM processing_jobs WHERE job_key IS NOT NULL AND id IN (SELECT value FROM json_each(?)))`;
+
+/** Forgets tombstones retired at or before a time. Params: forget_before. */
+export const FORGET_KEYS = `DELETE FROM processing_job_keys WHERE retired_at IS NOT NULL AND retired_at <= ?`;
 
 // ---- connection ----
 

@@ -4,7 +4,8 @@
  * them on the in-memory store, and keeps `--json` exactly what the functions return.
  */
 import { JobNotFoundError } from '../../domain/errors.js';
-import type { EnqueueResult, Job, JobStatus, NewJob, StepRecord } from '../../domain/job.js';
+import type { EnqueueResult, Job, JobStatus, NewJob, SettleOutcome, StepRecord } from '../../domain/job.js';
+import { isStepInDoubt } from '../../domain/steps.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** `leasehold migrate`: creates or upgrades the schema (idempotent). */
@@ -23,6 +24,8 @@ export interface ListInput {
   status?: JobStatus[];
   queue?: string;
   limit?: number;
+  /** Only jobs with a step in doubt. */
+  inDoubt?: boolean;
 }
 
 /** `leasehold list`: jobs in id order. */
@@ -31,19 +34,29 @@ export async function listCommand(store: LeaseStore, input: ListInput): Promise<
   if (input.status) filter.status = input.status;
   if (input.queue !== undefined) filter.queue = input.queue;
   if (input.limit !== undefined) filter.limit = input.limit;
+  if (input.inDoubt !== undefined) filter.inDoubt = input.inDoubt;
   return { jobs: await store.list(filter) };
 }
 
-/** `leasehold show <id>`: the job and every step it started, in order. */
-export async function showCommand(store: LeaseStore, id: string): Promise<{ job: Job; steps: StepRecord[] }> {
+/** A step as `show` reports it: the record, and whether it is in doubt (started, never finished, its attempt over, not settled). */
+export type ShownStep = StepRecord & { inDoubt: boolean };
+
+/** `leasehold show <id>`: the job and every step it started, in order, steps in doubt marked. */
+export async function showCommand(store: LeaseStore, id: string): Promise<{ job: Job; steps: ShownStep[]; inDoubt: string[] }> {
   const job = await store.get(id);
   if (!job) throw new JobNotFoundError(id);
-  return { job, steps: await store.getStepRecords(id) };
+  const steps = (await store.getStepRecords(id)).map((s) => ({ ...s, inDoubt: isStepInDoubt(job, s) }));
+  return { job, steps, inDoubt: steps.filter((s) => s.inDoubt).map((s) => s.name) };
 }
 
-/** `leasehold retry <id>`: failed|cancelled -> pending, attempts reset. */
-export async function retryCommand(store: LeaseStore, id: string): Promise<{ job: Job }> {
-  return { job: await store.retry(id) };
+/** `leasehold retry <id> [--force]`: failed|cancelled -> pending, attempts reset; refused while a step is in doubt unless forced. */
+export async function retryCommand(store: LeaseStore, id: string, opts: { force?: boolean } = {}): Promise<{ job: Job }> {
+  return { job: await store.retry(id, opts.force ? { force: true } : undefined) };
+}
+
+/** `leasehold settle <id> <step>`: a person's answer for a step in doubt. */
+export async function settleCommand(store: LeaseStore, id: string, step: string, outcome: SettleOutcome): Promise<{ step: StepRecord }> {
+  return { step: await store.settleStep(id, step, outcome) };
 }
 
 /** `leasehold cancel <id>`: pending|retry -> cancelled. */
@@ -57,6 +70,9 @@ export async function reapCommand(store: LeaseStore): Promise<{ reaped: number }
 }
 
 /** `leasehold prune`: deletes final jobs finished more than `olderThanMs` ago. */
-export async function pruneCommand(store: LeaseStore, input: { olderThanMs: number; statuses?: JobStatus[] }): Promise<{ pruned: number }> {
-  return { pruned: await store.prune(input.statuses ? { olderThanMs: input.olderThanMs, statuses: input.statuses } : { olderThanMs: input.olderThanMs }) };
+export async function pruneCommand(store: LeaseStore, input: { olderThanMs: number; statuses?: JobStatus[]; forgetKeysOlderThanMs?: number }): Promise<{ pruned: number }> {
+  const opts: Parameters<LeaseStore['prune']>[0] = { olderThanMs: input.olderThanMs };
+  if (input.statuses) opts.statuses = input.statuses;
+  if (input.forgetKeysOlderThanMs !== undefined) opts.forgetKeysOlderThanMs = input.forgetKeysOlderThanMs;
+  return { pruned: await store.prune(opts) };
 }

@@ -3,6 +3,7 @@
  * `--json`, which prints the command's result object as is; nothing here is parsed back.
  */
 import { JOB_STATUSES, type Job, type StepRecord } from '../../domain/job.js';
+import { legacyIdempotencyKey } from '../idempotency-key.js';
 import { STATUS_SAMPLE, type StatusReport } from './status.js';
 
 /**
@@ -59,13 +60,14 @@ export function formatJobs(jobs: Job[], now: number): string {
   );
 }
 
-/** One job in full, then its steps. */
-export function formatJob(job: Job, steps: StepRecord[], now: number): string {
+/** One job in full, then its steps (those in doubt marked, with what a person can do about them). */
+export function formatJob(job: Job, steps: (StepRecord & { inDoubt?: boolean })[], now: number): string {
   const fields: [string, string][] = [
     ['id', job.id],
     ['queue', job.queue],
     ['status', job.status],
     ['key', job.key ?? '-'],
+    ['uid', job.uid],
     ['priority', String(job.priority)],
     ['attempts', `${job.attempts}/${job.maxAttempts}`],
     ['run at', `${formatTime(job.runAt)} (${relative(job.runAt, now)})`],
@@ -85,17 +87,31 @@ export function formatJob(job: Job, steps: StepRecord[], now: number): string {
     steps.length === 0
       ? 'steps: none'
       : `steps:\n${table(
-          ['step', 'state', 'token', 'started', 'took', 'result'],
+          ['step', 'state', 'token', 'key', 'started', 'took', 'result'],
           steps.map((s) => [
             s.name,
-            s.state,
+            stepState(s),
             String(s.token),
+            s.key ?? '-',
             formatTime(s.startedAt),
             s.finishedAt === null ? '-' : formatDuration(s.finishedAt - s.startedAt),
             s.result === null ? '-' : JSON.stringify(s.result),
           ]),
         )}`;
-  return `${head}\n\n${stepText}`;
+  const doubts = steps.filter((s) => s.inDoubt);
+  const advice = doubts.map(
+    (s) =>
+      `step ${s.name} is IN DOUBT: it started (token ${s.token}) and never recorded how it ended, so its effect may or may not have happened. ` +
+      `Look it up by its key ${s.key ?? `${legacyIdempotencyKey(job.id, s.name)} (not recorded: begun by an older leasehold, this is the key it derived with the default namespace)`}, then: leasehold settle ${job.id} ${s.name} --result '<json>' if it happened, ` +
+      `or --not-happened if nothing reached the other side.`,
+  );
+  return [`${head}\n\n${stepText}`, ...advice].join('\n\n');
+}
+
+function stepState(s: StepRecord & { inDoubt?: boolean }): string {
+  if (s.inDoubt) return 'IN DOUBT';
+  if (s.settledAt !== null) return s.state === 'done' ? 'done (settled by hand)' : 'settled: not happened';
+  return s.state;
 }
 
 /** The status report for people. */

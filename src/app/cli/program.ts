@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { JobStatus, NewJob } from '../../domain/job.js';
+import type { JobStatus, NewJob, SettleOutcome } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import {
   cancelCommand,
@@ -17,6 +17,7 @@ import {
   pruneCommand,
   reapCommand,
   retryCommand,
+  settleCommand,
   showCommand,
 } from './commands.js';
 import { ExitCode, errorCodeFor, exitCodeFor, UsageError, type ExitCodeValue } from './exit-codes.js';
@@ -129,13 +130,20 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .description('add a job (a job whose --key exists is returned, not duplicated)')
     .argument('<queue>', 'queue name')
     .argument('<json>', `payload as JSON, e.g. '{"orderId":1}'`)
-    .option('--key <key>', 'unique key: one job per key, ever')
+    .option('--key <key>', 'unique key: one job per key, ever (a pruned job\'s key stays retired: exit 1, KEY_RETIRED)')
+    .option('--reuse-key', 'enqueue a retired key anyway: the new job derives the same idempotency keys as the pruned one')
+    .option('--key-format <format>', 'spelling of the job\'s idempotency keys: alnum (default, 32 chars) or uuid')
     .option('--priority <n>', 'lower runs first (default 0)')
     .option('--run-at <time>', 'earliest start: ISO date (2026-01-01, or 2026-01-01T09:30:00Z with Z or an offset), epoch ms (digits), or +DURATION (e.g. +10m)')
     .option('--max-attempts <n>', 'acquisitions allowed before the job fails (default 3)')
-    .action((queue: string, json: string, o: { key?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
+    .action((queue: string, json: string, o: { key?: string; reuseKey?: boolean; keyFormat?: string; priority?: string; runAt?: string; maxAttempts?: string }, cmd: Command) => {
       const job: NewJob = { queue, payload: parseJson(json, 'payload') };
       if (o.key !== undefined) job.key = o.key;
+      if (o.reuseKey) job.reuseKey = true;
+      if (o.keyFormat !== undefined) {
+        if (o.keyFormat !== 'alnum' && o.keyFormat !== 'uuid') throw new UsageError(`--key-format: must be alnum or uuid, got ${JSON.stringify(o.keyFormat)}`);
+        job.idempotencyKeyFormat = o.keyFormat;
+      }
       if (o.priority !== undefined) job.priority = parseInteger(o.priority, '--priority', -2147483648, 2147483647);
       if (o.runAt !== undefined) job.runAt = parseTime(o.runAt, '--run-at', Date.now());
       if (o.maxAttempts !== undefined) job.maxAttempts = parseInteger(o.maxAttempts, '--max-attempts', 1, 1_000_000);
@@ -153,8 +161,10 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .option('--status <statuses>', 'only these statuses, comma-separated (e.g. failed,cancelled)')
     .option('--queue <queue>', 'only this queue')
     .option('--limit <n>', 'at most n jobs (default 100)')
-    .action((o: { status?: string; queue?: string; limit?: string }, cmd: Command) => {
-      const input: { status?: JobStatus[]; queue?: string; limit?: number } = {};
+    .option('--in-doubt', 'only jobs with a step in doubt (started, never finished, its attempt over, not settled)')
+    .action((o: { status?: string; queue?: string; limit?: string; inDoubt?: boolean }, cmd: Command) => {
+      const input: { status?: JobStatus[]; queue?: string; limit?: number; inDoubt?: boolean } = {};
+      if (o.inDoubt) input.inDoubt = true;
       if (o.status !== undefined) input.status = parseStatuses(o.status, '--status');
       if (o.queue !== undefined) input.queue = o.queue;
       if (o.limit !== undefined) input.limit = parseInteger(o.limit, '--limit', 1, 1_000_000);
@@ -163,15 +173,35 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
 
   program
     .command('show')
-    .description('one job in full, with its durable steps')
+    .description('one job in full, with its durable steps (steps in doubt marked, with how to settle them)')
     .argument('<id>', 'job id')
     .action((id: string, _o, cmd: Command) => run(cmd, false, (store) => showCommand(store, id), (r, now) => formatJob(r.job, r.steps, now)));
 
   program
     .command('retry')
-    .description('put a failed or cancelled job back to pending, attempts reset')
+    .description('put a failed or cancelled job back to pending, attempts reset (refused while a step is in doubt: settle it, or --force)')
     .argument('<id>', 'job id')
-    .action((id: string, _o, cmd: Command) => run(cmd, false, (store) => retryCommand(store, id), (r) => `job ${r.job.id} is ${r.job.status}`));
+    .option('--force', 'retry although a step is in doubt: its next attempt asks reconcile, or the worker\'s inDoubt policy, again')
+    .action((id: string, o: { force?: boolean }, cmd: Command) =>
+      run(cmd, false, (store) => retryCommand(store, id, { force: o.force === true }), (r) => `job ${r.job.id} is ${r.job.status}`),
+    );
+
+  program
+    .command('settle')
+    .description('settle a step in doubt by hand: it happened (record its result) or it did not (the next attempt runs it, under the same key)')
+    .argument('<id>', 'job id')
+    .argument('<step>', 'step name')
+    .option('--result <json>', 'it happened, and this is its result (what the step would have returned), e.g. \'{"orderId":"X1"}\'')
+    .option('--not-happened', 'nothing reached the other side: run the step again')
+    .action((id: string, step: string, o: { result?: string; notHappened?: boolean }, cmd: Command) => {
+      if ((o.result === undefined) === (o.notHappened !== true)) throw new UsageError('settle: give exactly one of --result <json> or --not-happened');
+      const outcome: SettleOutcome = o.result === undefined ? { happened: false } : { happened: true, result: parseJson(o.result, '--result') };
+      return run(cmd, false, (store) => settleCommand(store, id, step, outcome), (r) =>
+        r.step.state === 'done'
+          ? `step ${r.step.name} of job ${id} settled: happened, result ${JSON.stringify(r.step.result)}`
+          : `step ${r.step.name} of job ${id} settled: did not happen; its next attempt runs it under key ${r.step.key ?? '(none recorded)'}`,
+      );
+    });
 
   program
     .command('cancel')
@@ -186,13 +216,15 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
 
   program
     .command('prune')
-    .description('delete finished jobs (and their steps) older than a duration')
+    .description('delete finished jobs (and their steps) older than a duration; their keys stay retired')
     .requiredOption('--older-than <duration>', 'finished more than this long ago, e.g. 7d, 12h')
     .option('--status <statuses>', 'only these final statuses (default done,failed,cancelled)')
-    .action((o: { olderThan: string; status?: string }, cmd: Command) => {
+    .option('--forget-keys-older-than <duration>', 'also forget retired keys retired longer ago than that (default: keep them, so a replayed key is refused forever)')
+    .action((o: { olderThan: string; status?: string; forgetKeysOlderThan?: string }, cmd: Command) => {
       const olderThanMs = parseDuration(o.olderThan, '--older-than');
-      const input: { olderThanMs: number; statuses?: JobStatus[] } = { olderThanMs };
+      const input: { olderThanMs: number; statuses?: JobStatus[]; forgetKeysOlderThanMs?: number } = { olderThanMs };
       if (o.status !== undefined) input.statuses = parseStatuses(o.status, '--status');
+      if (o.forgetKeysOlderThan !== undefined) input.forgetKeysOlderThanMs = parseDuration(o.forgetKeysOlderThan, '--forget-keys-older-than');
       return run(cmd, false, (store) => pruneCommand(store, input), (r) => `pruned ${r.pruned} job${r.pruned === 1 ? '' : 's'} finished more than ${formatDuration(olderThanMs)} ago`);
     });
 

@@ -88,6 +88,9 @@ export async function workCommand(o: WorkOptions): Promise<void> {
   worker.on('job:completed', ({ job, durationMs }) => log('job:completed', { jobId: job.id, durationMs }, `job ${job.id} done in ${Math.round(durationMs)} ms`));
   worker.on('job:retry', ({ job, error, runAt }) => log('job:retry', { jobId: job.id, error: msg(error), runAt }, `job ${job.id} failed, will retry: ${msg(error)}`));
   worker.on('job:failed', ({ job, error }) => log('job:failed', { jobId: job.id, error: msg(error) }, `job ${job.id} failed: ${msg(error)}`));
+  worker.on('step:in-doubt', ({ job, step, key, decision }) =>
+    log('step:in-doubt', { jobId: job.id, step, key, decision }, `job ${job.id}: step ${step} was in doubt (key ${key}): ${decision}`),
+  );
   worker.on('lease:lost', ({ jobId }) => log('lease:lost', { jobId }, `job ${jobId}: lease lost (another worker took it over)`));
   worker.on('worker:error', ({ error, during }) => log('worker:error', { during, error: msg(error) }, `worker error during ${during}: ${msg(error)}`));
 

@@ -6,7 +6,8 @@ import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/
 import type { Job, Json, JsonResult, Lease, StepRecord } from '../../domain/job.js';
 import { validateInteger, validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { idempotencyKey } from '../idempotency-key.js';
+import { isStepInDoubt } from '../../domain/steps.js';
+import { idempotencyKey, legacyIdempotencyKey } from '../idempotency-key.js';
 import type { LeaseHolder } from './lease-holder.js';
 import type { InDoubtDecision } from './worker-events.js';
 import type { InDoubtPolicy, ReconcileHook } from './worker-options.js';
@@ -43,7 +44,12 @@ export interface JobContext {
    * then waits for fn, up to the step's deadline.
    */
   step<T>(name: string, fn: (s: StepRun) => Promise<T & JsonResult<T>>, opts?: StepOptions): Promise<T>;
-  /** A key stable across attempts and processes for (this job, `name`): 32 chars of [A-Za-z0-9_-], e.g. a client order id. */
+  /**
+   * The key of (this job, `name`), e.g. a client order id: the key the step recorded when it
+   * began, else derived from the job's identity (never from a worker option), so it is the
+   * same in every attempt, process and worker. 32 characters of `[A-Za-z0-9]`, or a UUID for
+   * a job enqueued with `idempotencyKeyFormat: 'uuid'`.
+   */
   idempotencyKey(name: string): string;
 }
 
@@ -86,7 +92,8 @@ export interface JobContextDeps {
   safetyMarginMs: number;
   reconcile: ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
-  idempotencyNamespace: string;
+  /** The store's database identity (`LeaseStore.identity()`). */
+  identity: string;
   /** Reports a store error a step write will retry through (`worker:error`, during 'step'). */
   onStoreError: (error: unknown) => void;
   /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
@@ -95,13 +102,27 @@ export interface JobContextDeps {
   onInDoubt: (event: { step: string; key: string; decision: InDoubtDecision }) => void;
 }
 
-/** Builds the context of one attempt. Internal to the worker. */
-export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContextDeps): JobContext {
+/**
+ * Builds the context of one attempt. Internal to the worker, which awaits `prepare()` before
+ * the handler runs: a job acquired before has its step records loaded then, so that
+ * `ctx.idempotencyKey` (synchronous) returns a recorded key from the start.
+ */
+export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContextDeps): { ctx: JobContext; prepare: () => Promise<void> } {
   const used = new Set<string>();
   let records: Promise<Map<string, StepRecord>> | undefined;
-  const keyOf = (name: string): string => idempotencyKey(job.id, validateKey(name, 'name'), deps.idempotencyNamespace);
+  let loaded: Map<string, StepRecord> | undefined;
+  const keyOf = (name: string): string => {
+    validateKey(name, 'name');
+    const prior = loaded?.get(name);
+    // A recorded key wins whatever this worker would derive; a step begun by a leasehold that
+    // recorded no keys keeps the key that version derived (with the default namespace).
+    if (prior) return prior.key ?? legacyIdempotencyKey(job.id, name);
+    return idempotencyKey(job, deps.identity, name);
+  };
   const loadRecords = (): Promise<Map<string, StepRecord>> =>
-    (records ??= deps.store.getStepRecords(job.id).then((list) => new Map(list.map((r) => [r.name, r]))));
+    (records ??= deps.store.getStepRecords(job.id).then((list) => (loaded = new Map(list.map((r) => [r.name, r])))));
+  // Token 1 is the job's first acquisition: no step can have been recorded before it.
+  const prepare = async (): Promise<void> => void (holder.lease.token > 1 ? await loadRecords() : (loaded = new Map()));
 
   const defaultDeadlineMs = Math.min(DEFAULT_STEP_DEADLINE_MS, deps.safetyMarginMs);
   const deadlineOf = (opts: StepOptions | undefined): number => {
@@ -126,7 +147,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
 
     const prior = (await loadRecords()).get(name);
     if (prior?.state === 'done') return prior.result as T;
-    if (prior?.state === 'started' && prior.token < holder.lease.token) {
+    if (prior && isStepInDoubt({ status: 'processing', leaseToken: holder.lease.token }, prior)) {
       // In doubt: the step began in an earlier attempt that never recorded how it ended.
       const key = keyOf(name);
       if (deps.reconcile) {
@@ -152,7 +173,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     await holder.ensureTime(deadlineMs);
     // In the store's clock, from the lease (never this host's wall clock): it fits the lease by construction.
     const deadlineAt = Math.floor(holder.storeNow()) + deadlineMs;
-    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { deadlineAt }), deps.onStoreError, { startsStep: true });
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { key: keyOf(name), deadlineAt }), deps.onStoreError, { startsStep: true });
     // Retries may have used up lease time: self-fence again before the effect.
     await holder.ensureTime();
     // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
@@ -188,7 +209,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     return JSON.parse(text) as T;
   }
 
-  return {
+  const ctx: JobContext = {
     get signal() {
       return holder.controller.signal;
     },
@@ -199,4 +220,5 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     step,
     idempotencyKey: keyOf,
   };
+  return { ctx, prepare };
 }

@@ -93,6 +93,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private readonly running = new Map<string, Running>();
   private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0, inDoubt: 0 };
   private lastError: WorkerStatus['lastError'] = null;
+  /** The store's database identity, read once before the first claim (keyed jobs derive their keys from it). */
+  private identity: string | undefined;
   /** Aborted by stop(): ends the loop's waits. */
   private readonly stopping = new AbortController();
   /** Aborted (and replaced) to wake the loop early: enqueue, a free slot. */
@@ -232,6 +234,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       let leases: Lease[];
       const sentAt = monotonicNow(this.o.clock);
       try {
+        this.identity ??= await this.o.store.identity();
         leases = await this.o.store.acquire({ workerId: this.o.workerId, leaseMs: this.o.leaseMs, limit: free, queues: this.o.queues });
         storeFailures = 0;
       } catch (error) {
@@ -353,13 +356,13 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     const handler = this.o.handlerFor(job.queue);
     if (!handler) return { ok: false, error: new PermanentError(`no handler for queue "${job.queue}"`) };
     let unrecordable = false;
-    const ctx = createJobContext(job, holder, {
+    const { ctx, prepare } = createJobContext(job, holder, {
       store: this.o.store,
       leaseMs: this.o.leaseMs,
       safetyMarginMs: this.o.safetyMarginMs,
       reconcile: this.o.reconcileFor(job.queue),
       inDoubt: this.o.inDoubt,
-      idempotencyNamespace: this.o.idempotencyNamespace,
+      identity: this.identity!,
       onStoreError: (error) => this.reportError(error, 'step', job.id),
       onUnrecordable: () => (unrecordable = true),
       onInDoubt: (event) => {
@@ -373,7 +376,10 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       onAbort = () => resolve({ ok: false, error: signal.reason });
       signal.addEventListener('abort', onAbort, { once: true });
     });
-    const ran = (async () => handler(job, ctx))().then(
+    const ran = (async () => {
+      await prepare();
+      return handler(job, ctx);
+    })().then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );

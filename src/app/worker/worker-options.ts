@@ -93,8 +93,6 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   shutdownTimeoutMs?: number;
   /** Stop gracefully on SIGTERM/SIGINT (a second signal stops at once). Default true; turn off when embedding or in tests. */
   handleSignals?: boolean;
-  /** Mixed into every idempotency key, so two databases never derive the same key. Default ''. */
-  idempotencyNamespace?: string;
   /** Uniform [0,1) source for jitter. Default Math.random. */
   random?: RandomSource;
   /**
@@ -124,7 +122,6 @@ export interface ResolvedWorkerOptions {
   jobTimeoutMs: number | undefined;
   shutdownTimeoutMs: number;
   handleSignals: boolean;
-  idempotencyNamespace: string;
   random: RandomSource;
   batchCompletions: boolean;
 }
@@ -132,12 +129,16 @@ export interface ResolvedWorkerOptions {
 const KNOWN = new Set([
   'store', 'clock', 'workerId', 'queues', 'handler', 'handlers', 'reconcile', 'inDoubt', 'leaseDurationSeconds',
   'pollIntervalMs', 'maxConcurrentJobs', 'leaseExtensionThresholdPercent', 'backoff', 'jobTimeoutMs',
-  'shutdownTimeoutMs', 'handleSignals', 'idempotencyNamespace', 'random', 'batchCompletions',
+  'shutdownTimeoutMs', 'handleSignals', 'random', 'batchCompletions',
 ]);
 
 /** Validates worker options and applies the defaults. Throws `ValidationError` naming the option. */
 export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOptions {
   if (typeof input !== 'object' || input === null) throw new ValidationError('options', 'must be an object');
+  if ('idempotencyNamespace' in input) {
+    // Removed, not ignored: a worker option that changed keys is how two workers placed two orders for one job.
+    throw new ValidationError('idempotencyNamespace', 'was removed: idempotency keys now derive from the job alone (its uid, or its key and the database identity), so no worker option can change them; drop the option');
+  }
   for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ValidationError(k, 'is not a worker option');
   const o = input;
   const store = o.store;
@@ -179,8 +180,6 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
   for (const k of ['handleSignals', 'batchCompletions'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new ValidationError(k, 'must be a boolean');
   }
-  const ns = o.idempotencyNamespace ?? '';
-  if (typeof ns !== 'string' || ns.length > 128) throw new ValidationError('idempotencyNamespace', 'must be a string of at most 128 characters');
 
   const handler = o.handler;
   return {
@@ -200,7 +199,6 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     jobTimeoutMs: o.jobTimeoutMs === undefined ? undefined : validateDuration(o.jobTimeoutMs, 'jobTimeoutMs'),
     shutdownTimeoutMs: o.shutdownTimeoutMs === undefined ? 30_000 : validateShutdown(o.shutdownTimeoutMs),
     handleSignals: o.handleSignals ?? true,
-    idempotencyNamespace: ns,
     random: o.random ?? Math.random,
     batchCompletions: o.batchCompletions ?? false,
   };

@@ -2,6 +2,7 @@ import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import type { CommonStoreOptions } from '../../adapters/common/store-options.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { describeLeaseStoreExamples } from './lease-store-examples.js';
+import { describeLeaseStoreKeys } from './lease-store-keys.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
 import { describeScheduleExamples } from './schedule-examples.js';
 import type { StoreFactory } from './harness.js';
@@ -34,6 +35,7 @@ export interface LeaseStoreContractOptions<S extends LeaseStore = LeaseStore> {
 export function describeLeaseStoreContract<S extends LeaseStore>(name: string, make: LeaseStoreContractOptions<S> | StoreFactory): void {
   const factory = typeof make === 'function' ? make : toFactory(make);
   describeLeaseStoreExamples(name, factory);
+  describeLeaseStoreKeys(name, factory);
   describeScheduleExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }

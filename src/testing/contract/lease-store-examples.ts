@@ -420,8 +420,8 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(await store.getSteps(job.id)).toEqual({ 'place-order': { exchangeId: 'X1' } });
         const records = await store.getStepRecords(job.id);
         expect(records).toEqual([
-          { name: 'place-order', state: 'done', result: { exchangeId: 'X1' }, token: 1, startedAt: START, finishedAt: START + 5 },
-          { name: 'notify', state: 'started', result: null, token: 1, startedAt: START + 5, finishedAt: null },
+          { name: 'place-order', state: 'done', result: { exchangeId: 'X1' }, token: 1, startedAt: START, finishedAt: START + 5, key: null, settledAt: null },
+          { name: 'notify', state: 'started', result: null, token: 1, startedAt: START + 5, finishedAt: null, key: null, settledAt: null },
         ]);
         clock.advance(10_000);
         const second = await acquireOne(W2);
@@ -444,7 +444,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         clock.advance(1000);
         await store.beginStep(lease, 'place', { deadlineAt: START + 10_000 });
         expect(await store.getStepRecords(job.id)).toEqual([
-          { name: 'place', state: 'started', result: null, token: 1, startedAt: START + 1000, finishedAt: null, deadlineAt: START + 10_000 },
+          { name: 'place', state: 'started', result: null, token: 1, startedAt: START + 1000, finishedAt: null, key: null, settledAt: null, deadlineAt: START + 10_000 },
         ]);
         await store.saveStep(lease, 'place', 'ok');
         expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'done', deadlineAt: START + 10_000 });
@@ -589,7 +589,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(s.byQueue.b).toMatchObject({ cancelled: 1, pending: 0 });
       });
 
-      it('prune deletes old final jobs and their steps, frees their keys, keeps the rest', async () => {
+      it('prune deletes old final jobs and their steps, retires their keys, keeps the rest', async () => {
         const old = await enqueue({ key: 'old' });
         const l = await acquireOne();
         await store.saveStep(l, 's', 1);
@@ -603,7 +603,8 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         expect(await store.getSteps(old.id)).toEqual({});
         expect(await store.get(waiting.id)).toBeDefined();
         expect(await store.get(recent.id)).toBeDefined();
-        expect((await store.enqueue({ queue: 'orders', payload: 1, key: 'old' })).created).toBe(true);
+        // The key is not freed: one job per key, ever (a replay is refused, see the retired-key examples).
+        expect(((await store.enqueue({ queue: 'orders', payload: 1, key: 'old' }).catch((e: unknown) => e)) as LeaseholdError).code).toBe('KEY_RETIRED');
         expect(await store.prune({ olderThanMs: 0, statuses: ['done'] })).toBe(0);
         expect(await store.prune({ olderThanMs: 0, statuses: ['cancelled'] })).toBe(1);
         const err = await store.prune({ olderThanMs: 0, statuses: ['pending'] }).catch((e: unknown) => e);

@@ -3,6 +3,8 @@
  * claim queries' plans: each must walk an index in claim order, with no filesort, so that
  * FOR UPDATE SKIP LOCKED locks only the rows it claims.
  */
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
@@ -10,6 +12,9 @@ import { loadMysqlMigrations } from '../src/adapters/mysql/mysql-migrator.js';
 import { mysqlQueries } from '../src/adapters/mysql/mysql-queries.js';
 import { SchemaTooNewError, ValidationError } from '../src/domain/errors.js';
 import { adminPool, createTestDatabase, describeMysql, endAdminPool, type TestDatabase } from './support/mysql.js';
+
+/** Every version in migrations/mysql, in order. */
+const VERSIONS = readdirSync(resolve(import.meta.dirname, '../migrations/mysql')).flatMap((f) => /^(\d{4})_/.exec(f) ?? []).filter((_, i) => i % 2 === 1).map(Number).sort((a, b) => a - b);
 
 async function tables(db: string): Promise<string[]> {
   const [rows] = await adminPool().query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [db]);
@@ -40,7 +45,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps']);
       expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
@@ -114,7 +119,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

@@ -26,16 +26,20 @@ describe('package exports', () => {
        const { SqliteLeaseStore } = await import('leasehold/sqlite');
        const { MysqlLeaseStore, MysqlClock } = await import('leasehold/mysql');
        const { ManualClock } = await import('leasehold/testing');
+       const dashboard = await import('leasehold/dashboard');
        const sqlite = new SqliteLeaseStore({ filename: ':memory:' });
        await sqlite.migrate();
        const viaSqlite = (await sqlite.enqueue({ queue: 'q', payload: 1 })).job.status;
        await sqlite.close();
        const store = new InMemoryLeaseStore({ clock: new ManualClock(0) });
        const { job } = await store.enqueue({ queue: 'q', payload: { n: 1 } });
-       console.log(JSON.stringify({ status: job.status, viaSqlite, mysql: typeof MysqlLeaseStore + typeof MysqlClock, errors: typeof root.LeaseLostError, worker: typeof root.ProcessingWorker }));`,
+       const scrape = await dashboard.registerStoreMetrics(store).metrics();
+       const metrics = /leasehold_jobs\{queue="q",status="pending"\} 1/.test(scrape);
+       const pages = typeof dashboard.createDashboardHandler({ store }) + typeof dashboard.startDashboard + typeof dashboard.registerWorkerMetrics;
+       console.log(JSON.stringify({ metrics, pages, status: job.status, viaSqlite, mysql: typeof MysqlLeaseStore + typeof MysqlClock, errors: typeof root.LeaseLostError, worker: typeof root.ProcessingWorker }));`,
     );
     const out = execFileSync(process.execPath, ['check.mjs'], { cwd: dir, encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ status: 'pending', viaSqlite: 'pending', mysql: 'functionfunction', errors: 'function', worker: 'function' });
+    expect(JSON.parse(out)).toEqual({ metrics: true, pages: 'functionfunctionfunction', status: 'pending', viaSqlite: 'pending', mysql: 'functionfunction', errors: 'function', worker: 'function' });
   });
 
   it(

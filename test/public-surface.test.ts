@@ -43,6 +43,7 @@ const SURFACE: Record<string, string[]> = {
   sqlite: ['SqliteLeaseStore', 'findMigrationsDir', 'loadMigrations'],
   mysql: ['MysqlClock', 'MysqlLeaseStore'],
   testing: ['ManualClock', 'describeLeaseStoreContract', 'flush', 'runUntil', 'runUntilIdle'],
+  dashboard: ['JOBS_PAGE_SIZE', 'createDashboardHandler', 'registerStoreMetrics', 'registerWorkerMetrics', 'startDashboard'],
 };
 
 const LOAD: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -51,6 +52,7 @@ const LOAD: Record<string, () => Promise<Record<string, unknown>>> = {
   sqlite: () => import('../src/adapters/sqlite/index.js'),
   mysql: () => import('../src/adapters/mysql/index.js'),
   testing: () => import('../src/testing/index.js'),
+  dashboard: () => import('../src/app/dashboard/index.js'),
 };
 
 it.each(Object.keys(SURFACE))('subpath %s exports exactly its listed names', async (subpath) => {

@@ -51,7 +51,7 @@ describe('sqlite: the claim', () => {
     await store.close();
   });
 
-  it('walks the partial indexes: no claim, poison, reap or prune statement scans the table', async () => {
+  it('walks the partial indexes: no claim, poison, reap, prune or count statement scans the table', async () => {
     const db = new Database(join(dir, 'plan.db'));
     const store = new SqliteLeaseStore({ database: db });
     await store.migrate();
@@ -74,6 +74,7 @@ describe('sqlite: the claim', () => {
       prune: plan(Q.SELECT_PRUNABLE, [1, '["done"]', 1000]),
       pruneJobs: plan(Q.PRUNE_JOBS, ['[1, 2]']),
       pruneSteps: plan(Q.PRUNE_STEPS, ['[1, 2]']),
+      counts: plan(Q.COUNT_BY_QUEUE_AND_STATUS, []),
     };
     for (const [name, p] of Object.entries(plans)) expect(p, name).not.toMatch(/^SCAN processing_jobs$/m);
     // Waiting jobs come out of their index already in claim order: no sort of the whole backlog.
@@ -92,6 +93,9 @@ describe('sqlite: the claim', () => {
     // One chunk is deleted by primary key, never by a scan.
     expect(plans.pruneJobs).toMatch(/SEARCH processing_jobs USING INTEGER PRIMARY KEY/);
     expect(plans.pruneSteps).toMatch(/SEARCH processing_job_steps USING PRIMARY KEY/);
+    // Counts read two covering indexes, never a row: stats stays cheap at 1,000,000 jobs.
+    expect(plans.counts).toMatch(/SCAN processing_jobs USING COVERING INDEX processing_jobs_open_counts/);
+    expect(plans.counts).toMatch(/SCAN processing_jobs USING COVERING INDEX processing_jobs_final_counts/);
     await store.close();
     db.close();
   });

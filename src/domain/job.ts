@@ -245,3 +245,52 @@ export type CompleteOutcome = { ok: true; job: Job } | { ok: false; error: Error
 export function emptyStatusCounts(): Record<JobStatus, number> {
   return { pending: 0, processing: 0, retry: 0, done: 0, failed: 0, cancelled: 0 };
 }
+
+/** How an attempt ended; `running` while its holder still has the job. */
+export type AttemptOutcome = 'running' | 'completed' | 'retry' | 'failed' | 'released' | 'expired';
+
+/**
+ * One attempt of a job: who held the lease (its token), from when until when, and how it
+ * ended. `expired` means its lease ran out and the job was taken over or reaped at `endedAt`.
+ */
+export interface AttemptRecord {
+  /** The lease token of the attempt: 1 for the first acquisition, then increasing. */
+  token: number;
+  workerId: string;
+  startedAt: number;
+  /** null while running (also once its lease ran out, until someone takes the job over). */
+  endedAt: number | null;
+  outcome: AttemptOutcome;
+  /** The error the attempt ended with (failed, retry, expired). */
+  error: string | null;
+}
+
+/** Jobs finished in one minute on one queue (the per-minute counters). */
+export interface ThroughputBucket {
+  /** Start of the minute, epoch ms (a multiple of 60,000). */
+  minute: number;
+  queue: string;
+  completed: number;
+  /** Failed for good (no attempt left, permanent error, lease expired with no attempt left). */
+  failed: number;
+  /** Failed attempts that will run again. */
+  retried: number;
+}
+
+/** What `findJobs` takes: filters, newest first, keyset-paged by id. */
+export interface JobQuery {
+  queue?: string;
+  status?: JobStatus | JobStatus[];
+  /** Exactly this key. */
+  key?: string;
+  /** Only jobs with an id below this one (the `next` of the previous page). */
+  beforeId?: string;
+  /** Default 50. */
+  limit?: number;
+}
+
+/** A page of `findJobs`: newest first; `next` is the `beforeId` of the following page, null on the last. */
+export interface JobPage {
+  jobs: Job[];
+  next: string | null;
+}

@@ -401,6 +401,29 @@ function validateOrder(value: unknown): 'asc' | 'desc' {
   throw new ValidationError('order', `must be 'asc' or 'desc', got ${show(value)}`);
 }
 
+/** Default and largest page of `findJobs`. */
+export const DEFAULT_PAGE = 50;
+
+/** Checks a `findJobs` query. */
+export function validateJobQuery(query: unknown): { statuses: JobStatus[] | null; queue: string | null; key: string | null; beforeId: number | null; limit: number } {
+  if (query === undefined) return { statuses: null, queue: null, key: null, beforeId: null, limit: DEFAULT_PAGE };
+  if (typeof query !== 'object' || query === null) throw new ValidationError('query', `must be an object, got ${typeName(query)}`);
+  const q = query as Record<string, unknown>;
+  let beforeId: number | null = null;
+  if (q.beforeId !== undefined) {
+    const n = typeof q.beforeId === 'string' && /^[1-9]\d{0,15}$/.test(q.beforeId) ? Number(q.beforeId) : NaN;
+    if (!Number.isSafeInteger(n)) throw new ValidationError('beforeId', `must be a job id, got ${show(q.beforeId)}`);
+    beforeId = n;
+  }
+  return {
+    statuses: q.status === undefined ? null : validateStatuses(q.status, 'status'),
+    queue: q.queue === undefined ? null : validateName(q.queue, 'queue'),
+    key: q.key === undefined ? null : validateKey(q.key, 'key'),
+    beforeId,
+    limit: q.limit === undefined ? DEFAULT_PAGE : validateInteger(q.limit, 'limit', 1, MAX_BATCH),
+  };
+}
+
 /** Checks prune options; statuses default to the final ones and may only be final. */
 export function validatePrune(opts: unknown): { olderThanMs: number; statuses: JobStatus[]; forgetKeysOlderThanMs: number | null } {
   if (typeof opts !== 'object' || opts === null) throw new ValidationError('options', `must be an object, got ${typeName(opts)}`);

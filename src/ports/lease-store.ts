@@ -5,6 +5,10 @@
  */
 import type {
   AcquireRequest,
+  AttemptRecord,
+  JobPage,
+  JobQuery,
+  ThroughputBucket,
   CompleteEntry,
   CompleteOutcome,
   EnqueueResult,
@@ -147,6 +151,23 @@ export interface LeaseStore {
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void;
   /** Releases what the store opened (not what it was handed). */
   close(): Promise<void>;
+
+  // The history the dashboard reads, written in the transaction of each change.
+
+  /**
+   * The job's attempts in token order: who held each lease, from when to when, how it ended
+   * (`expired`: its lease ran out and the job was taken over or reaped). Kept until the job is
+   * pruned; [] for an unknown id.
+   */
+  getAttempts(jobId: string): Promise<AttemptRecord[]>;
+  /**
+   * Jobs that left processing for done, failed or retry, per minute and queue, from the minute
+   * of `since` (epoch ms) on, by minute then queue. Kept apart from the jobs: `prune` keeps
+   * at least 7 days of them.
+   */
+  throughput(opts: { since: number }): Promise<ThroughputBucket[]>;
+  /** Jobs matching the query, newest first, keyset-paged by id: pass a page's `next` as the following page's `beforeId`. */
+  findJobs(query: JobQuery): Promise<JobPage>;
 }
 
 export type { JobStatus };

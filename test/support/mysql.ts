@@ -143,6 +143,8 @@ export function recycledMysqlStores(tag: string): {
           const pool = adminPool();
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_steps`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_keys`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_attempts`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_counts`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_schedules`);
           await pool.query(`ALTER TABLE \`${taken.name}\`.processing_jobs AUTO_INCREMENT = 1`);

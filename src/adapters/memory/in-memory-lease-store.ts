@@ -8,6 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { JobNotFoundError, KeyRetiredError, LeaseLostError, SettleRefusedError, StoreUnavailableError } from '../../domain/errors.js';
 import type {
   AcquireRequest,
+  AttemptRecord,
+  JobPage,
+  JobQuery,
+  ThroughputBucket,
   CompleteEntry,
   CompleteOutcome,
   EnqueueResult,
@@ -40,6 +44,7 @@ import {
   applyRelease,
   assertTransition,
 } from '../../domain/lifecycle.js';
+import { attemptEnd, countersKept, minuteOf, throughputField } from '../../domain/history.js';
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
 import { deadlineFitsLease, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
@@ -57,6 +62,7 @@ import {
   validateRetryOptions,
   validateSettleOutcome,
   validateStepIntent,
+  validateJobQuery,
   validateTime,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
@@ -138,6 +144,10 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly databaseIdentity = randomUid();
   private readonly steps = new Map<number, Map<string, StepRecord>>();
+  /** Attempts by job, in token order (kept until the job is pruned). */
+  private readonly attempts = new Map<number, AttemptRecord[]>();
+  /** Per-minute counters by `${minute}|${queue}`, kept apart from the jobs. */
+  private readonly counters = new Map<string, ThroughputBucket>();
   private readonly ready = new Map<string, BinaryHeap<ReadyEntry>>();
   private readonly delayed = new BinaryHeap<TimeEntry>(timeLess);
   private readonly leases = new BinaryHeap<TimeEntry>(timeLess);
@@ -457,6 +467,7 @@ export class InMemoryLeaseStore implements LeaseStore {
         entry.rec = null;
         entry.retiredAt = now;
       }
+      this.attempts.delete(idNum);
       rec.ver = -1;
       n++;
     }
@@ -464,7 +475,51 @@ export class InMemoryLeaseStore implements LeaseStore {
       const forgetBefore = now - p.forgetKeysOlderThanMs;
       for (const [key, entry] of this.keys) if (entry.retiredAt !== null && entry.retiredAt <= forgetBefore) this.keys.delete(key);
     }
+    const keepFrom = countersKept(this.now(), p.olderThanMs);
+    for (const [k, b] of this.counters) if (b.minute < keepFrom) this.counters.delete(k);
     return n;
+  }
+
+  async getAttempts(jobId: string): Promise<AttemptRecord[]> {
+    this.open();
+    const idNum = parseJobId(jobId, 'jobId');
+    return (idNum === undefined ? [] : (this.attempts.get(idNum) ?? [])).map((a) => ({ ...a }));
+  }
+
+  async throughput(opts: { since: number }): Promise<ThroughputBucket[]> {
+    this.open();
+    const from = minuteOf(validateTime(opts?.since, 'since'));
+    return [...this.counters.values()]
+      .filter((b) => b.minute >= from)
+      .map((b) => ({ ...b }))
+      .sort((a, b) => a.minute - b.minute || (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+  }
+
+  async findJobs(query: JobQuery): Promise<JobPage> {
+    this.open();
+    const q = validateJobQuery(query);
+    const out: Job[] = [];
+    const match = (rec: Rec): boolean =>
+      (q.beforeId === null || rec.idNum < q.beforeId) &&
+      (q.statuses === null || q.statuses.includes(rec.job.status)) &&
+      (q.queue === null || rec.job.queue === q.queue);
+    if (q.key !== null) {
+      const rec = this.keys.get(q.key)?.rec;
+      if (rec && match(rec)) out.push(this.copy(rec));
+      return { jobs: out, next: null };
+    }
+    const recs = [...this.jobs.values()];
+    let more = false;
+    for (let i = recs.length - 1; i >= 0; i--) {
+      const rec = recs[i]!;
+      if (!match(rec)) continue;
+      if (out.length === q.limit) {
+        more = true;
+        break;
+      }
+      out.push(this.copy(rec));
+    }
+    return { jobs: out, next: more ? out[out.length - 1]!.id : null };
   }
 
   async saveSchedule(definition: ScheduleDefinition, nextRunAt: number | null): Promise<{ schedule: Schedule; created: boolean; changed: boolean }> {
@@ -615,6 +670,7 @@ export class InMemoryLeaseStore implements LeaseStore {
 
   /** Swaps in the job a transition produced, invalidates old index entries and adds new ones. */
   private replace(rec: Rec, next: Job, now: number): void {
+    this.record(rec, rec.job, next, now);
     rec.job = next;
     rec.ver++;
     this.expired.delete(rec);
@@ -681,6 +737,37 @@ export class InMemoryLeaseStore implements LeaseStore {
     const steps = this.steps.get(rec.idNum);
     if (!steps) return undefined;
     return sortSteps([...steps.values()]).find((s) => isStepInDoubt(rec.job, s))?.name;
+  }
+
+  /**
+   * The history a transition leaves: the attempt it ends (closed with how it ended), the one
+   * it starts, and the per-minute counter of the status it leads to. The SQL stores write the
+   * same rows in the transaction of the change itself.
+   */
+  private record(rec: Rec, prev: Job, next: Job, now: number): void {
+    const end = attemptEnd(prev, next);
+    if (end) {
+      const list = this.attempts.get(rec.idNum);
+      const last = list?.[list.length - 1];
+      if (last && last.token === prev.leaseToken && last.endedAt === null) {
+        last.endedAt = now;
+        last.outcome = end;
+        last.error = end === 'completed' || end === 'released' ? null : next.lastError;
+      }
+    }
+    if (next.status === 'processing' && next.leaseToken !== prev.leaseToken) {
+      let list = this.attempts.get(rec.idNum);
+      if (!list) this.attempts.set(rec.idNum, (list = []));
+      list.push({ token: next.leaseToken, workerId: next.lockedBy ?? '', startedAt: now, endedAt: null, outcome: 'running', error: null });
+    }
+    const field = throughputField(prev, next);
+    if (field) {
+      const minute = minuteOf(now);
+      const k = `${minute}|${next.queue}`;
+      let b = this.counters.get(k);
+      if (!b) this.counters.set(k, (b = { minute, queue: next.queue, completed: 0, failed: 0, retried: 0 }));
+      b[field]++;
+    }
   }
 
   private stepsOf(idNum: number): Map<string, StepRecord> {

@@ -79,8 +79,13 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
     if (fresh.length > 0) {
       const mark: [string, unknown[]] = [e.q.markClaimed(fresh.length), [c.workerId, c.lockedUntil, now, ...fresh]];
-      if (last) await conn.queryAndCommit(...mark);
-      else await conn.many([mark]);
+      // Each fresh claim starts an attempt (takeovers started theirs in writeLocked): one more
+      // statement in the same round trip.
+      const started: [string, unknown[]] = [e.q.startAttempts(fresh.length), fresh.flatMap((id) => {
+        const next = out.find((j) => Number(j.id) === id)!;
+        return [id, next.leaseToken, c.workerId, now];
+      })];
+      await conn.many([mark, started], last);
     }
     if (last) return out;
   }

@@ -3,6 +3,7 @@
  * a COMMIT whose reply was lost (the job is done, but the connection broke before we heard).
  */
 import type { Job } from '../../domain/job.js';
+import { minuteOf } from '../../domain/history.js';
 import { holdsLease } from '../../domain/lease-rules.js';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { CompleteRow } from '../sql/sql-engine.js';
@@ -17,8 +18,13 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
   try {
     if (rows.length === 1) {
       const r = rows[0]!;
+      // One autocommit statement (the hot path, and what lost-reply recovery recognises); its
+      // history follows in a second one, conditioned on the completion having landed. A crash
+      // between the two leaves that attempt open and that completion uncounted, never wrong.
       const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
-      return [ok.affectedRows === 1 ? completedFromLease(r.job, now, r.resultText) : undefined];
+      if (ok.affectedRows !== 1) return [undefined];
+      await writeCompletedHistory(e, rows, now);
+      return [completedFromLease(r.job, now, r.resultText)];
     }
     return await inTransaction(e.pool, 'completeMany', (conn) => completeInTx(e, conn, rows, now), e.tx());
   } catch (error) {
@@ -27,6 +33,8 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
     const found = await landed(e, error, rows, now);
     if (!found) throw error;
+    // A batch's history committed with it; a single completion's is a statement of its own.
+    if (rows.length === 1) await writeCompletedHistory(e, rows, now).catch(() => undefined);
     return found;
   }
 }
@@ -44,7 +52,10 @@ async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], 
       if (ok.affectedRows !== chunk.length) break;
       held += chunk.length;
     }
-    if (held === rows.length) return rows.map((r) => completedFromLease(r.job, now, r.resultText));
+    if (held === rows.length) {
+      await conn.many(completedHistory(e, rows, now));
+      return rows.map((r) => completedFromLease(r.job, now, r.resultText));
+    }
     // Some lease is stale and one statement cannot say which: undo, then decide row by row.
     await conn.restart();
   }
@@ -69,7 +80,27 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
     values.push(now, now, ...chunk.map(([id]) => id));
     await execute(conn, e.q.completeJobs(chunk.length), values);
   }
+  const won = rows.filter((r, i) => out[i] !== undefined);
+  if (won.length > 0) await conn.many(completedHistory(e, won, now));
   return out;
+}
+
+/** The history of completions as autocommit statements of their own (the single complete). */
+async function writeCompletedHistory(e: MysqlEngine, rows: { id: number; token: number }[], now: number): Promise<void> {
+  for (const [sql, values] of completedHistory(e, rows, now)) await e.autocommit('complete', (db) => execute(db, sql, values));
+}
+
+/**
+ * The attempts completions end and the counters they bump, for rows completed at `now`. Both
+ * statements check the job rows are done with those tokens at that time, so an entry whose
+ * lease was lost records nothing.
+ */
+function completedHistory(e: MysqlEngine, rows: { id: number; token: number }[], now: number): [string, unknown[]][] {
+  const pairs = rows.flatMap((r) => [r.id, r.token]);
+  return [
+    [e.q.endCompletedAttempts(rows.length), [now, now, ...pairs]],
+    [e.q.countCompleted(rows.length), [minuteOf(now), now, ...pairs]],
+  ];
 }
 
 /**

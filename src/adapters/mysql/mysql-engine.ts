@@ -5,11 +5,12 @@
  * their own.
  */
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
-import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { deadlineFitsLease, holdsLease } from '../../domain/lease-rules.js';
 import {
   JOB_COLUMN,
   type ClaimQuery,
+  type FindQuery,
   type CompleteRow,
   type FencedWrite,
   type HeldLeaseQuery,
@@ -21,7 +22,8 @@ import {
   type StepWrite,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
+import { rowToAttempt, rowToBucket, rowToJob, rowToStep, text, type SqlRow } from '../sql/sql-rows.js';
+import { applied, historyStatements } from './mysql-history.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
@@ -150,7 +152,12 @@ export class MysqlEngine implements SqlEngine {
           true,
         )) as [MysqlOkPacket, SqlRow[]];
         const job = rows[0] && rowToJob(rows[0]);
-        if (ok.affectedRows === 1) return job;
+        if (ok.affectedRows === 1) {
+          // The attempt it ends (fail, release) and the counter it bumps, in this transaction.
+          const history = job ? historyStatements(this.q, { status: 'processing', leaseToken: w.token }, job, job.updatedAt) : [];
+          if (history.length > 0) await conn.many(history);
+          return job;
+        }
         // Zero rows: the lease is lost, or the write changed nothing (an extend within the same
         // millisecond) on a connection without CLIENT_FOUND_ROWS (mysql2 sets it by default; a
         // handed pool may not). Only the second leaves the row held with the pinned attempts.
@@ -278,6 +285,7 @@ export class MysqlEngine implements SqlEngine {
           const ids = rows.map((r) => Number(r.id));
           const keys = rows.flatMap((r) => (r.job_key === null || r.job_key === undefined ? [] : [text(r.job_key)]));
           await execute(conn, this.q.deleteSteps(ids.length), ids);
+          await execute(conn, this.q.deleteAttempts(ids.length), ids);
           // The keys stay, as tombstones: a replayed key must not make a second job for one intent.
           if (keys.length > 0) await execute(conn, this.q.retireKeys(keys.length), [now, ...keys]);
           await execute(conn, this.q.deleteJobs(ids.length), ids);
@@ -295,6 +303,30 @@ export class MysqlEngine implements SqlEngine {
       }
     }
     return total;
+  }
+
+  async attempts(id: number): Promise<AttemptRecord[]> {
+    return (await this.autocommit('getAttempts', (db) => selectRows(db, this.q.selectAttempts, [id]))).map(rowToAttempt);
+  }
+
+  async throughput(fromMinute: number): Promise<ThroughputBucket[]> {
+    return (await this.autocommit('throughput', (db) => selectRows(db, this.q.selectThroughput, [fromMinute]))).map(rowToBucket);
+  }
+
+  async pruneCounts(minute: number): Promise<void> {
+    await this.autocommit('prune', (db) => execute(db, this.q.pruneCounts, [minute]));
+  }
+
+  async findJobs(f: FindQuery): Promise<Job[]> {
+    const statuses = f.statuses ?? [];
+    const sql = f.queue === null ? this.q.findJobs(statuses.length) : this.q.findJobsInQueue(statuses.length);
+    const values = [...(f.queue === null ? [] : [f.queue]), f.beforeId, ...statuses, f.limit];
+    return (await this.autocommit('findJobs', (db) => selectRows(db, sql, values))).map(rowToJob);
+  }
+
+  async jobByKey(key: string): Promise<Job | undefined> {
+    const [row] = await this.autocommit('findJobs', (db) => selectRows(db, this.q.selectByKey, [key]));
+    return row ? rowToJob(row) : undefined;
   }
 
   async schedule(name: string): Promise<Schedule | undefined> {
@@ -378,10 +410,15 @@ export class MysqlEngine implements SqlEngine {
    */
   async writeLocked(conn: MysqlTx, prev: Job, w: JobWrite): Promise<void> {
     const ok = await execute(conn, this.q.writeLocked(w.fields.map((f) => JOB_COLUMN[f])), lockedWriteValues(w, prev));
-    if (ok.affectedRows === 1) return;
-    const [row] = await selectRows(conn, this.q.selectById, [Number(prev.id)]);
-    const status = w.fields.includes('status') ? w.values[w.fields.indexOf('status')] : prev.status;
-    if (!row || String(row.status) !== status) throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+    if (ok.affectedRows !== 1) {
+      const [row] = await selectRows(conn, this.q.selectById, [Number(prev.id)]);
+      const status = w.fields.includes('status') ? w.values[w.fields.indexOf('status')] : prev.status;
+      if (!row || String(row.status) !== status) throw new StoreUnavailableError(`mysql write of job ${prev.id} matched ${ok.affectedRows} rows`);
+    }
+    // What the change ends, starts and counts (takeover, poison, reap), under the same lock.
+    const next = applied(prev, w);
+    const history = historyStatements(this.q, prev, next, next.updatedAt);
+    if (history.length > 0) await conn.many(history);
   }
 
   /** One autocommit statement, conflicts retried. */

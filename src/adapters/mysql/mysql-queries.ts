@@ -37,6 +37,8 @@ export function mysqlQueries(table: string) {
   const t = `\`${table}\``;
   const steps = `\`${table}_steps\``;
   const schema = `\`${table}_schema\``;
+  const attempts = `\`${table}_attempts\``;
+  const counts = `\`${table}_counts\``;
   const schedules = `\`${table}_schedules\``;
   const keys = `\`${table}_keys\``;
   const identity = `\`${table}_identity\``;
@@ -67,6 +69,8 @@ export function mysqlQueries(table: string) {
     selectByIds: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)})`,
     selectByIdsForUpdate: (n: number) => `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) FOR UPDATE`,
     selectIdentity: `SELECT identity FROM ${identity} WHERE id = 1`,
+    /** The live job holding a key, through the keys table's primary key. Params: key. */
+    selectByKey: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id = (SELECT job_id FROM ${keys} WHERE job_key = ?)`,
 
     // ---- the keys' own storage ----
     /** What is known of n keys, locked: the key rows of live keys and tombstones alike. */
@@ -169,6 +173,37 @@ export function mysqlQueries(table: string) {
       `SELECT id, job_key FROM ${t} FORCE INDEX (ix_finished) WHERE finished_at <= ? AND status IN (${placeholders(nStatuses)}) ORDER BY finished_at LIMIT ? FOR UPDATE`,
     deleteJobs: (n: number) => `DELETE FROM ${t} WHERE id IN (${placeholders(n)})`,
     deleteSteps: (n: number) => `DELETE FROM ${steps} WHERE job_id IN (${placeholders(n)})`,
+
+    // ---- history (migration 0005), written in the transaction of each change ----
+    startAttempts: (n: number) => `INSERT INTO ${attempts} (job_id, token, worker_id, started_at, ended_at, outcome, error) VALUES ${Array(n).fill("(?, ?, ?, ?, NULL, 'running', NULL)").join(', ')}`,
+    endAttempt: `UPDATE ${attempts} SET ended_at = ?, outcome = ?, error = ? WHERE job_id = ? AND token = ? AND ended_at IS NULL`,
+    /**
+     * Counters of one minute and queue. VALUES(col) in ON DUPLICATE KEY UPDATE: MariaDB has no
+     * row alias (AS new), and MySQL 8 still accepts VALUES() (deprecated since 8.0.20, a
+     * warning only).
+     */
+    count: `INSERT INTO ${counts} (minute, queue, completed, failed, retried) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed), failed = failed + VALUES(failed), retried = retried + VALUES(retried)`,
+    /**
+     * The history of completions, conditioned on the completion having landed: the rows are done
+     * with these (id, token) pairs at this time. Sent after the fenced complete in the same
+     * transaction, so a lease lost in between closes and counts nothing.
+     * Params: now, now, then (id, token) pairs.
+     */
+    endCompletedAttempts: (n: number) =>
+      `UPDATE ${attempts} a JOIN ${t} j ON j.id = a.job_id AND j.lease_token = a.token SET a.ended_at = ?, a.outcome = 'completed', a.error = NULL WHERE a.ended_at IS NULL AND j.status = 'done' AND j.finished_at = ? AND (a.job_id, a.token) IN (${Array(n).fill('(?, ?)').join(', ')})`,
+    /** Params: minute, now, then (id, token) pairs. */
+    countCompleted: (n: number) =>
+      `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, queue, COUNT(*), 0, 0 FROM ${t} WHERE status = 'done' AND finished_at = ? AND (id, lease_token) IN (${Array(n).fill('(?, ?)').join(', ')}) GROUP BY queue ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
+    selectAttempts: `SELECT token, worker_id, started_at, ended_at, outcome, error FROM ${attempts} WHERE job_id = ? ORDER BY token`,
+    deleteAttempts: (n: number) => `DELETE FROM ${attempts} WHERE job_id IN (${placeholders(n)})`,
+    selectThroughput: `SELECT minute, queue, completed, failed, retried FROM ${counts} WHERE minute >= ? ORDER BY minute, queue`,
+    pruneCounts: `DELETE FROM ${counts} WHERE minute < ?`,
+    /** Newest first below an id: a backwards walk of the primary key; statuses checked on the rows walked. */
+    findJobs: (nStatuses: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id < ?${nStatuses > 0 ? ` AND status IN (${placeholders(nStatuses)})` : ''} ORDER BY id DESC LIMIT ?`,
+    /** The same within a queue, a backwards walk of (queue, id). */
+    findJobsInQueue: (nStatuses: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_queue_id) WHERE queue = ? AND id < ?${nStatuses > 0 ? ` AND status IN (${placeholders(nStatuses)})` : ''} ORDER BY id DESC LIMIT ?`,
 
     selectSteps: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = ?`,
     selectStep: `SELECT ${STEP_COLUMNS} FROM ${steps} WHERE job_id = ? AND name = ?`,

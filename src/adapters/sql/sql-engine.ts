@@ -6,7 +6,7 @@
  * SQL, its connection and its driver's errors. Two methods keep logic in SQL: `claim` and
  * `reapExpired`, each mirroring a domain function named at its implementation.
  */
-import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import type { ScheduleWrite } from './sql-schedules.js';
@@ -132,6 +132,14 @@ export interface HeldLeaseQuery {
   limit: number;
 }
 
+/** What `findJobs` walks: below `beforeId`, newest first, at most `limit` rows. */
+export interface FindQuery {
+  statuses: JobStatus[] | null;
+  queue: string | null;
+  beforeId: number;
+  limit: number;
+}
+
 /** What `claim` takes: the decided lease expiry, and distinct queues (null: all). */
 export interface ClaimQuery {
   workerId: string;
@@ -202,6 +210,16 @@ export interface SqlEngine {
    * before `forgetBefore` (null: none). Returns how many jobs.
    */
   prune(cutoff: number, statuses: JobStatus[], now: number, forgetBefore: number | null): Promise<number> | number;
+  /** A job's attempts in token order (the history the dialect keeps in the transaction of each change). */
+  attempts(id: number): Promise<AttemptRecord[]> | AttemptRecord[];
+  /** Per-minute counters from `fromMinute` on, by minute then queue. */
+  throughput(fromMinute: number): Promise<ThroughputBucket[]> | ThroughputBucket[];
+  /** Drops per-minute counters of minutes before `minute`. */
+  pruneCounts(minute: number): Promise<void> | void;
+  /** Jobs with an id below `beforeId` matching the filter, newest first. */
+  findJobs(q: FindQuery): Promise<Job[]> | Job[];
+  /** The job holding `key`, if any. */
+  jobByKey(key: string): Promise<Job | undefined> | Job | undefined;
   /** One schedule by name. */
   schedule(name: string): Promise<Schedule | undefined> | Schedule | undefined;
   /** Every schedule, by name (byte order). */

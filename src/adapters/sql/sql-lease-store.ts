@@ -22,6 +22,7 @@ import {
 } from '../../domain/schedule.js';
 import type {
   AcquireRequest,
+  AttemptRecord,
   CompleteEntry,
   CompleteOutcome,
   EnqueueResult,
@@ -29,6 +30,8 @@ import type {
   HeldLease,
   HeldLeaseFilter,
   Job,
+  JobPage,
+  JobQuery,
   Json,
   JsonCompatible,
   Lease,
@@ -40,6 +43,7 @@ import type {
   Stats,
   StepIntent,
   StepRecord,
+  ThroughputBucket,
 } from '../../domain/job.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import { applyCancel, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
@@ -47,6 +51,7 @@ import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
 import { deadlineAfterLease } from '../../domain/step-deadline.js';
 import { takeoverAt } from '../../domain/lease-rules.js';
+import { countersKept, minuteOf } from '../../domain/history.js';
 import {
   parseJobId,
   validateAcquire,
@@ -58,6 +63,7 @@ import {
   validateKey,
   validateListFilter,
   validateNewJob,
+  validateJobQuery,
   validatePrune,
   validateRetryOptions,
   validateSettleOutcome,
@@ -326,10 +332,38 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   async prune(opts: PruneOptions): Promise<number> {
-    return this.run('prune', () => {
+    return this.run('prune', async () => {
       const p = validatePrune(opts);
       const now = this.now();
-      return this.engine.prune(now - p.olderThanMs, p.statuses, now, p.forgetKeysOlderThanMs === null ? null : now - p.forgetKeysOlderThanMs);
+      const n = await this.engine.prune(now - p.olderThanMs, p.statuses, now, p.forgetKeysOlderThanMs === null ? null : now - p.forgetKeysOlderThanMs);
+      await this.engine.pruneCounts(countersKept(now, p.olderThanMs));
+      return n;
+    });
+  }
+
+  async getAttempts(jobId: string): Promise<AttemptRecord[]> {
+    return this.run('getAttempts', () => {
+      const idNum = parseJobId(jobId, 'jobId');
+      return idNum === undefined ? [] : this.engine.attempts(idNum);
+    });
+  }
+
+  async throughput(opts: { since: number }): Promise<ThroughputBucket[]> {
+    return this.run('throughput', () => this.engine.throughput(minuteOf(validateTime(opts?.since, 'since'))));
+  }
+
+  async findJobs(query: JobQuery): Promise<JobPage> {
+    return this.run('findJobs', async () => {
+      const q = validateJobQuery(query);
+      if (q.key !== null) {
+        // A key names one job: read it by its unique index, then apply the other filters.
+        const job = await this.engine.jobByKey(q.key);
+        const ok = job && (q.beforeId === null || Number(job.id) < q.beforeId) && (q.statuses === null || q.statuses.includes(job.status)) && (q.queue === null || job.queue === q.queue);
+        return { jobs: ok ? [job] : [], next: null };
+      }
+      const rows = await this.engine.findJobs({ statuses: q.statuses, queue: q.queue, beforeId: q.beforeId ?? Number.MAX_SAFE_INTEGER, limit: q.limit + 1 });
+      const jobs = rows.slice(0, q.limit);
+      return { jobs, next: rows.length > q.limit ? jobs[jobs.length - 1]!.id : null };
     });
   }
 

@@ -3,7 +3,7 @@
  * what a value arrives as (numbers as strings from a pool with bigNumberStrings, VARBINARY
  * names as Buffers from mysql2), so every column passes through `Number` or `text`.
  */
-import type { Job, JobStatus, Json, StepRecord } from '../../domain/job.js';
+import type { AttemptOutcome, AttemptRecord, Job, JobStatus, Json, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
 
@@ -153,4 +153,21 @@ export function insertedJob(
     updatedAt: now,
     finishedAt: null,
   };
+}
+
+/** An attempt row (token, worker_id, started_at, ended_at, outcome, error) as an AttemptRecord. */
+export function rowToAttempt(row: SqlRow): AttemptRecord {
+  return {
+    token: Number(row.token),
+    workerId: text(row.worker_id),
+    startedAt: Number(row.started_at),
+    endedAt: numOrNull(row.ended_at),
+    outcome: String(row.outcome) as AttemptOutcome,
+    error: row.error === null || row.error === undefined ? null : text(row.error),
+  };
+}
+
+/** A counter row (minute, queue, completed, failed, retried) as a ThroughputBucket. */
+export function rowToBucket(row: SqlRow): ThroughputBucket {
+  return { minute: Number(row.minute), queue: text(row.queue), completed: Number(row.completed), failed: Number(row.failed), retried: Number(row.retried) };
 }

@@ -3,7 +3,7 @@
  * read-then-write in a BEGIN IMMEDIATE transaction (cross-process atomicity), every worker
  * write fenced in SQL and read back with RETURNING.
  */
-import type { EnqueueResult, Job, JobStatus, StepRecord } from '../../domain/job.js';
+import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { deadlineFitsLease } from '../../domain/lease-rules.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import { KeyRetiredError } from '../../domain/errors.js';
@@ -11,6 +11,7 @@ import {
   JOB_COLUMN,
   writeOf,
   type ClaimQuery,
+  type FindQuery,
   type CompleteRow,
   type FencedWrite,
   type HeldLeaseQuery,
@@ -22,7 +23,7 @@ import {
   type StepWrite,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
+import { rowToAttempt, rowToBucket, rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
@@ -62,6 +63,12 @@ const SQL = {
   prunable: Q.SELECT_PRUNABLE,
   pruneSteps: Q.PRUNE_STEPS,
   pruneJobs: Q.PRUNE_JOBS,
+  attempts: Q.SELECT_ATTEMPTS,
+  jobByKey: Q.SELECT_JOB_BY_KEY,
+  throughput: Q.SELECT_THROUGHPUT,
+  pruneCounts: Q.PRUNE_COUNTS,
+  findJobs: Q.FIND_JOBS,
+  findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
   schedule: Q.SELECT_SCHEDULE,
   schedules: Q.LIST_SCHEDULES,
   upsertSchedule: Q.UPSERT_SCHEDULE,
@@ -293,6 +300,30 @@ export class SqliteEngine implements SqlEngine {
     }
     if (forgetBefore !== null) this.stmts().forgetKeys.run(forgetBefore);
     return total;
+  }
+
+  attempts(id: number): AttemptRecord[] {
+    return (this.stmts().attempts.all(id) as SqlRow[]).map(rowToAttempt);
+  }
+
+  throughput(fromMinute: number): ThroughputBucket[] {
+    return (this.stmts().throughput.all(fromMinute) as SqlRow[]).map(rowToBucket);
+  }
+
+  pruneCounts(minute: number): void {
+    this.stmts().pruneCounts.run(minute);
+  }
+
+  findJobs(q: FindQuery): Job[] {
+    const s = this.stmts();
+    const statuses = q.statuses === null ? null : JSON.stringify(q.statuses);
+    const rows = q.queue === null ? s.findJobs.all(q.beforeId, statuses, statuses, q.limit) : s.findJobsInQueue.all(q.queue, q.beforeId, statuses, statuses, q.limit);
+    return (rows as SqlRow[]).map(rowToJob);
+  }
+
+  jobByKey(key: string): Job | undefined {
+    const row = this.stmts().jobByKey.get(key) as SqlRow | undefined;
+    return row && rowToJob(row);
   }
 
   schedule(name: string): Schedule | undefined {

@@ -56,6 +56,9 @@ export const REVIVE_KEY = `UPDATE processing_job_keys SET job_id = ?, retired_at
 /** One job. Params: id. */
 export const SELECT_JOB = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id = ?`;
 
+/** The live job holding a key, through the keys table's primary key. Params: key. */
+export const SELECT_JOB_BY_KEY = `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id = (SELECT job_id FROM processing_job_keys WHERE job_key = ?)`;
+
 /**
  * Whether the job (the outer row of processing_jobs) has a step in doubt: the SQL of
  * `isStepInDoubt` (started, not settled, and not the running attempt's own).
@@ -100,8 +103,10 @@ WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?
   AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
 ORDER BY id LIMIT ?`;
 
-/** Counts by queue and status. */
-export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs GROUP BY queue, status`;
+/** Counts by queue and status, open and final rows apart so each half reads one covering index. */
+export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE finished_at IS NULL GROUP BY queue, status
+UNION ALL
+SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE finished_at IS NOT NULL GROUP BY queue, status`;
 
 // ---- acquire ----
 //
@@ -315,6 +320,32 @@ WHERE job_key IN (SELECT job_key FROM processing_jobs WHERE job_key IS NOT NULL 
 
 /** Forgets tombstones retired at or before a time. Params: forget_before. */
 export const FORGET_KEYS = `DELETE FROM processing_job_keys WHERE retired_at IS NOT NULL AND retired_at <= ?`;
+
+// ---- history (written by the triggers of migration 005) ----
+
+/** A job's attempts in token order. Params: job id. */
+export const SELECT_ATTEMPTS = `SELECT token, worker_id, started_at, ended_at, outcome, error
+FROM processing_job_attempts WHERE job_id = ? ORDER BY token`;
+
+/** Per-minute counters from a minute on. Params: first minute (epoch ms). */
+export const SELECT_THROUGHPUT = `SELECT minute, queue, completed, failed, retried
+FROM processing_job_counts WHERE minute >= ? ORDER BY minute, queue`;
+
+/** Drops counters of minutes before one. Params: minute (epoch ms). */
+export const PRUNE_COUNTS = `DELETE FROM processing_job_counts WHERE minute < ?`;
+
+// Newest first below an id: a backwards walk of the primary key, so a page costs the rows it
+// walks, not the table; queue and status are checked on those rows. No (queue, id) index: the
+// planner would take it for the claim of one queue instead of the partial waiting index.
+/** Params: before id, statuses (JSON array or null) twice, limit. */
+export const FIND_JOBS = `SELECT ${JOB_COLUMNS} FROM processing_jobs
+WHERE id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+ORDER BY id DESC LIMIT ?`;
+
+/** Params: queue, before id, statuses (JSON array or null) twice, limit. */
+export const FIND_JOBS_IN_QUEUE = `SELECT ${JOB_COLUMNS} FROM processing_jobs
+WHERE queue = ? AND id < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+ORDER BY id DESC LIMIT ?`;
 
 // ---- connection ----
 

@@ -28,6 +28,7 @@ import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from
 import { addScheduleCommands, scheduleRunCommand } from './schedule-commands.js';
 import { statusCommand } from './status.js';
 import { workCommand } from './work.js';
+import { dashboardCommand, metricsText } from './dashboard-command.js';
 
 /** Options every command takes. */
 interface GlobalOptions {
@@ -245,6 +246,34 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
       return workCommand({ db, queues, handlerPath: o.handler, concurrency, leaseMs, json: g.json === true, out, cwd: io.cwd ?? process.cwd() });
     });
 
+  program
+    .command('dashboard')
+    .description('serve the web dashboard (read-only unless --actions) until SIGINT/SIGTERM')
+    .option('--port <n>', 'port (default 4000)')
+    .option('--host <address>', 'address to bind (default 127.0.0.1); beyond loopback every page needs the token')
+    .option('--actions', 'allow retry and cancel from the pages (they need the token)')
+    .option('--token <token>', 'access token, at least 16 characters (env LEASEHOLD_DASHBOARD_TOKEN); generated and printed when needed')
+    .action((o: { port?: string; host?: string; actions?: boolean; token?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
+      const port = o.port === undefined ? 4000 : parseInteger(o.port, '--port', 0, 65535);
+      const token = o.token ?? io.env.LEASEHOLD_DASHBOARD_TOKEN;
+      if (token !== undefined && token.length < 16) throw new UsageError('--token: use at least 16 characters');
+      return dashboardCommand({ db, port, host: o.host ?? '127.0.0.1', actions: o.actions === true, token, metricsOnly: false, json: g.json === true, out });
+    });
+
+  program
+    .command('metrics')
+    .description('print the store metrics in the Prometheus text format; with --port, serve them at /metrics')
+    .option('--port <n>', 'serve GET /metrics on this port until SIGINT/SIGTERM')
+    .option('--host <address>', 'address to bind with --port (default 127.0.0.1)')
+    .action((o: { port?: string; host?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (o.port === undefined) return run(cmd, false, (store) => metricsText(store), (text) => text.trimEnd());
+      const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
+      const port = parseInteger(o.port, '--port', 0, 65535);
+      return dashboardCommand({ db, port, host: o.host ?? '127.0.0.1', actions: false, token: undefined, metricsOnly: true, json: g.json === true, out });
+    });
   addScheduleCommands(
     program,
     (cmd, fn, text) => run(cmd, false, fn, text),

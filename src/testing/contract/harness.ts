@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import type { CommonStoreOptions } from '../../adapters/common/store-options.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -20,6 +21,26 @@ export async function freshStore(factory: StoreFactory): Promise<MadeStore & { c
   const clock = new ManualClock(START);
   const made = await factory({ clock, random: () => 0.5 });
   return { ...made, clock };
+}
+
+/**
+ * Gives each test of the enclosing describe a fresh store (handed to `use` before the test)
+ * and disposes of it after.
+ * @example
+ * let store: LeaseStore; let clock: ManualClock;
+ * useFreshStore(factory, (made) => ({ store, clock } = made));
+ */
+export function useFreshStore(factory: StoreFactory, use: (made: { store: LeaseStore; clock: ManualClock }) => void): void {
+  let dispose: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const made = await freshStore(factory);
+    dispose = made.dispose;
+    use(made);
+  });
+  afterEach(async () => {
+    await dispose?.();
+    dispose = undefined;
+  });
 }
 
 /** Where every contract test's clock starts: 2026-01-01T00:00:00Z. */

@@ -1,7 +1,7 @@
 /**
  * Example-based tests of every rule in docs/semantics.md, written once and run against every adapter.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import {
   InvalidTransitionError,
@@ -13,7 +13,7 @@ import {
 } from '../../domain/errors.js';
 import type { Job, Lease, NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, START, type StoreFactory } from './harness.js';
+import { useFreshStore, START, type StoreFactory } from './harness.js';
 import { describeHostileValueExamples } from './lease-store-hostile.js';
 
 const W1 = { workerId: 'w1', leaseMs: 10_000 };
@@ -23,17 +23,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
   describe(`${name}: contract examples`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     const enqueue = async (job: Partial<NewJob> = {}): Promise<Job> =>
       (await store.enqueue({ queue: 'orders', payload: { n: 1 }, ...job })).job;
@@ -626,6 +616,110 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
       it('a closed store refuses work with StoreUnavailableError', async () => {
         await store.close();
         await expect(store.enqueue({ queue: 'q', payload: 1 })).rejects.toBeInstanceOf(StoreUnavailableError);
+      });
+    });
+    describe('history: attempts, per-minute counters, keyset pages', () => {
+      const need = <T>(m: T | undefined, name: string): T => {
+        if (!m) throw new Error(`${name}: every store keeps the history`);
+        return m;
+      };
+      const attemptsOf = (id: string) => need(store.getAttempts, 'getAttempts').call(store, id);
+      const throughput = (since: number) => need(store.throughput, 'throughput').call(store, { since });
+      const findJobs = (q: Parameters<NonNullable<LeaseStore['findJobs']>>[0]) => need(store.findJobs, 'findJobs').call(store, q);
+
+      it('records each attempt: who held it, from when to when, and how it ended', async () => {
+        const job = await enqueue({ maxAttempts: 5 });
+        expect(await attemptsOf(job.id)).toEqual([]);
+        const l1 = await acquireOne(W1);
+        clock.advance(1_000);
+        await store.extend(l1, 10_000);
+        await store.fail(l1, new Error('exchange busy'), { retryAt: clock.now() });
+        const l2 = await acquireOne(W2);
+        clock.advance(11_000); // w2's lease runs out; w1 takes the job over
+        const l3 = await acquireOne(W1);
+        clock.advance(500);
+        await store.release(l3);
+        const l4 = await acquireOne(W2);
+        clock.advance(250);
+        await store.complete(l4, { ok: true });
+        const t = START;
+        expect(await attemptsOf(job.id)).toEqual([
+          { token: 1, workerId: 'w1', startedAt: t, endedAt: t + 1_000, outcome: 'retry', error: expect.stringContaining('exchange busy') },
+          { token: 2, workerId: 'w2', startedAt: t + 1_000, endedAt: t + 12_000, outcome: 'expired', error: expect.stringMatching(/^lease expired on attempt 2 of 5/) },
+          { token: 3, workerId: 'w1', startedAt: t + 12_000, endedAt: t + 12_500, outcome: 'released', error: null },
+          { token: 4, workerId: 'w2', startedAt: t + 12_500, endedAt: t + 12_750, outcome: 'completed', error: null },
+        ]);
+        expect(l2.token).toBe(2);
+        expect(await attemptsOf('999999')).toEqual([]);
+        expect(await attemptsOf('not-an-id')).toEqual([]);
+      });
+
+      it('closes an attempt reaped or failed for good, and keeps the history until prune', async () => {
+        const a = await enqueue({ maxAttempts: 1 });
+        await acquireOne(W1);
+        clock.advance(10_000);
+        expect(await store.reapExpired()).toBe(1);
+        const b = await enqueue({ maxAttempts: 1 });
+        const lb = await acquireOne(W2);
+        await store.fail(lb, new Error('no funds'));
+        expect(await attemptsOf(a.id)).toMatchObject([{ token: 1, outcome: 'expired', endedAt: START + 10_000 }]);
+        expect(await attemptsOf(b.id)).toMatchObject([{ token: 1, workerId: 'w2', outcome: 'failed', error: expect.stringContaining('no funds') }]);
+        await store.retry(b.id);
+        const again = await acquireOne(W1);
+        expect(again.token).toBe(2);
+        expect((await attemptsOf(b.id)).map((x) => [x.token, x.outcome])).toEqual([[1, 'failed'], [2, 'running']]);
+        await store.complete(again);
+        clock.advance(60_000);
+        expect(await store.prune({ olderThanMs: 1 })).toBe(2);
+        expect(await attemptsOf(a.id)).toEqual([]);
+        expect(await attemptsOf(b.id)).toEqual([]);
+      });
+
+      it('counts completed, failed and retried jobs per minute and queue, and prune keeps the counts', async () => {
+        const minute = START; // START is on a minute
+        for (let i = 0; i < 3; i++) await enqueue({ queue: 'orders', maxAttempts: 2 });
+        await enqueue({ queue: 'mail', maxAttempts: 1 });
+        const [o1, o2, o3] = await store.acquire({ ...W1, limit: 3, queues: ['orders'] });
+        await store.complete(o1!);
+        await store.completeMany([{ lease: o2! }]);
+        await store.fail(o3!, new Error('busy'), { retryAt: START + 120_000 });
+        clock.advance(61_000);
+        const m = await acquireOne({ ...W2, queues: ['mail'] });
+        await store.fail(m, new Error('smtp'));
+        expect(await throughput(START)).toEqual([
+          { minute, queue: 'orders', completed: 2, failed: 0, retried: 1 },
+          { minute: minute + 60_000, queue: 'mail', completed: 0, failed: 1, retried: 0 },
+        ]);
+        expect(await throughput(START + 60_000)).toEqual([{ minute: minute + 60_000, queue: 'mail', completed: 0, failed: 1, retried: 0 }]);
+        clock.advance(3_600_000);
+        expect(await store.prune({ olderThanMs: 1 })).toBe(3);
+        expect((await throughput(START)).map((b) => b.queue)).toEqual(['orders', 'mail']);
+        await expect(throughput(Number.NaN)).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('pages jobs newest first by id, filtered by queue, status and key', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await enqueue({ queue: i % 2 === 0 ? 'even' : 'odd', key: `k${i}` })).id);
+        const l = await acquireOne({ ...W1, queues: ['odd'] });
+        await store.complete(l);
+        const p1 = await findJobs({ limit: 3 });
+        expect(p1.jobs.map((j) => j.id)).toEqual([ids[6], ids[5], ids[4]]);
+        const p2 = await findJobs({ limit: 3, beforeId: p1.next! });
+        expect(p2.jobs.map((j) => j.id)).toEqual([ids[3], ids[2], ids[1]]);
+        const p3 = await findJobs({ limit: 3, beforeId: p2.next! });
+        expect(p3).toEqual({ jobs: [expect.objectContaining({ id: ids[0] })], next: null });
+        expect((await findJobs({ queue: 'even' })).jobs.map((j) => j.id)).toEqual([ids[6], ids[4], ids[2], ids[0]]);
+        expect((await findJobs({ queue: 'odd', status: 'done' })).jobs.map((j) => j.id)).toEqual([ids[1]]);
+        expect((await findJobs({ status: ['done', 'pending'], limit: 6 })).next).toBe(ids[1]);
+        expect((await findJobs({ key: 'k3' })).jobs.map((j) => j.id)).toEqual([ids[3]]);
+        expect((await findJobs({ key: 'k3', queue: 'even' })).jobs).toEqual([]);
+        expect((await findJobs({ key: 'nope' })).jobs).toEqual([]);
+        expect((await findJobs({})).jobs).toHaveLength(7);
+        const p = (await findJobs({ key: 'k2' })).jobs[0]!;
+        expect(p).toEqual(await store.get(ids[2]!));
+        for (const bad of [{ beforeId: 'x' }, { limit: 0 }, { status: 'nope' }, { queue: '' }, { key: '' }]) {
+          await expect(findJobs(bad as never)).rejects.toBeInstanceOf(ValidationError);
+        }
       });
     });
   });

@@ -4,13 +4,13 @@
  * the depth limit, and values JSON cannot carry exactly. Each is either kept byte for byte or
  * refused up front with a ValidationError naming the field, and nothing is written.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { Json, Lease, NewJob } from '../../domain/job.js';
 import { MAX_JSON_DEPTH } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, type StoreFactory } from './harness.js';
+import { useFreshStore, type StoreFactory } from './harness.js';
 
 /** Half of an emoji: what `'😀 order'.slice(0, 1)` leaves. */
 export const LONE_HIGH = '😀 order'.slice(0, 1);
@@ -46,17 +46,7 @@ export function describeHostileValueExamples(name: string, factory: StoreFactory
   describe(`${name}: hostile values`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     const W = { workerId: 'w1', leaseMs: 10_000 };
     const acquireOne = async (req: { workerId: string; leaseMs: number; queues?: string[] } = W): Promise<Lease> => {

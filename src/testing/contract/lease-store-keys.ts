@@ -2,12 +2,12 @@
  * Example tests of job identity, retired keys, steps in doubt and settling them, run against
  * every adapter as part of the contract.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import { JobNotFoundError, KeyRetiredError, LeaseholdError, SettleRefusedError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Lease, NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, START, type StoreFactory } from './harness.js';
+import { freshStore, useFreshStore, START, type StoreFactory } from './harness.js';
 
 const W1 = { workerId: 'w1', leaseMs: 10_000 };
 
@@ -15,17 +15,7 @@ export function describeLeaseStoreKeys(name: string, factory: StoreFactory): voi
   describe(`${name}: contract examples: identity, retired keys, steps in doubt`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     const enqueue = async (job: Partial<NewJob> = {}): Promise<Job> => (await store.enqueue({ queue: 'orders', payload: { n: 1 }, ...job })).job;
     const acquireOne = async (): Promise<Lease> => {

@@ -55,6 +55,8 @@ interface World {
   issued: Set<string>;
   /** Statuses after the previous command, by model id. */
   last: Map<string, Job['status']>;
+  /** Status and token after the previous command, by model id: a change means new history to compare. */
+  lastSeen: Map<string, string>;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; name: string };
@@ -497,6 +499,25 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
   // Which expired leases a step deadline holds back, and until when, as the model says.
   const heldR = (await w.real.getHeldLeases()).map((h) => ({ ...h, job: normal(w, h.job) }));
   expect(heldR).toEqual(await w.model.getHeldLeases());
+  await checkHistory(w, m);
+}
+
+/**
+ * The history agrees with the model's: the attempts of every job whose status or token moved
+ * in this command, the per-minute counters, and the first page of newest jobs.
+ */
+async function checkHistory(w: World, m: Job[]): Promise<void> {
+  const real = w.real as Required<Pick<LeaseStore, 'getAttempts' | 'throughput' | 'findJobs'>>;
+  for (const j of m) {
+    const seen = `${j.status}#${j.leaseToken}`;
+    if (w.lastSeen.get(j.id) === seen) continue;
+    w.lastSeen.set(j.id, seen);
+    expect(await real.getAttempts(w.ids.get(j.id)!), `attempts of job ${j.id}`).toEqual(await w.model.getAttempts(j.id));
+  }
+  expect(await real.throughput({ since: 0 }), 'per-minute counters').toEqual(await w.model.throughput({ since: 0 }));
+  const page = await real.findJobs({ limit: 3 });
+  const modelPage = await w.model.findJobs({ limit: 3 });
+  expect({ jobs: page.jobs.map((j) => normal(w, j)), next: page.next === null ? null : w.back.get(page.next) }, 'newest jobs').toEqual(modelPage);
   const schedules = (await w.real.listSchedules()).map((s) => ({ ...s, lastJobId: s.lastJobId === null ? null : (w.back.get(s.lastJobId) ?? `unmapped:${s.lastJobId}`) }));
   expect(schedules).toEqual(await w.model.listSchedules());
 }
@@ -522,6 +543,7 @@ export async function checkAgainstModel(factory: StoreFactory, opts: { numRuns: 
         zombies: [],
         issued: new Set(),
         last: new Map(),
+        lastSeen: new Map(),
       };
       try {
         await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);

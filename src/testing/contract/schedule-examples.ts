@@ -2,12 +2,12 @@
  * Contract examples of the schedule operations, run against every adapter: declaring,
  * re-declaring, pausing, resuming, advancing the cursor only from where it was read, removing.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
 import { ScheduleNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ScheduleDefinition } from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { freshStore, START, type StoreFactory } from './harness.js';
+import { useFreshStore, START, type StoreFactory } from './harness.js';
 
 const DEF: ScheduleDefinition = { name: 'rebalance', cron: '0 * * * *', timeZone: 'Europe/Berlin', queue: 'orders', payload: { account: 'main' } };
 const HOUR = 3_600_000;
@@ -16,17 +16,7 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
   describe(`${name}: contract examples, schedules`, () => {
     let store: LeaseStore;
     let clock: ManualClock;
-    let dispose: () => Promise<void>;
-
-    beforeEach(async () => {
-      const made = await freshStore(factory);
-      store = made.store;
-      clock = made.clock;
-      dispose = made.dispose;
-    });
-    afterEach(async () => {
-      await dispose();
-    });
+    useFreshStore(factory, (made) => ({ store, clock } = made));
 
     it('creates a schedule with its defaults and its cursor, and lists schedules by name', async () => {
       const { schedule, created, changed } = await store.saveSchedule(DEF, START + HOUR);

@@ -64,6 +64,8 @@ export type {
   EnqueueResult,
   AcquireRequest,
   ListFilter,
+  HeldLease,
+  HeldLeaseFilter,
   Stats,
   StepRecord,
   FailOptions,

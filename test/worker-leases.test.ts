@@ -320,3 +320,53 @@ describe('an extend that hangs (the store neither answers nor errors)', () => {
     await worker.stop();
   });
 });
+
+describe('a takeover held back by a step deadline', () => {
+  it('emits lease:held-back once per held lease, then takes the job over when the hold ends', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'orders', payload: null });
+    // Another process took the job, began its order step with a deadline, and froze.
+    const [frozen] = await store.acquire({ workerId: 'frozen', leaseMs: 10_000 });
+    await store.beginStep(frozen!, 'place-order', { deadlineAt: T0 + 9_500 });
+    const held: { at: number; jobId: string; lockedBy: string | null; token: number; stepDeadlineAt: number; takeoverAt: number }[] = [];
+    let startedAt: number | undefined;
+    const worker = makeWorker({ store, clock, leaseDurationSeconds: 10, pollIntervalMs: 250, handler: async () => 'placed' });
+    worker.on('lease:held-back', ({ job: j, stepDeadlineAt, takeoverAt }) =>
+      held.push({ at: clock.now(), jobId: j.id, lockedBy: j.lockedBy, token: j.leaseToken, stepDeadlineAt, takeoverAt }));
+    worker.on('job:started', () => (startedAt = clock.now()));
+    await worker.start();
+    await runUntil(clock, async () => (await store.get(job.id))?.status === 'done');
+    // The lease ran out at 10 s; the deadline (9.5 s) plus the 2 s margin held it until 11.5 s,
+    // across several polls, and the event came once, from the first poll after the expiry.
+    expect(held).toEqual([{ at: expect.any(Number), jobId: job.id, lockedBy: 'frozen', token: 1, stepDeadlineAt: T0 + 9_500, takeoverAt: T0 + 11_500 }]);
+    expect(held[0]!.at).toBeGreaterThanOrEqual(T0 + 10_000);
+    expect(held[0]!.at).toBeLessThan(T0 + 10_500);
+    expect(startedAt).toBeGreaterThanOrEqual(T0 + 11_500);
+    expect(await store.get(job.id)).toMatchObject({ status: 'done', attempts: 2, result: 'placed' });
+    await worker.stop();
+  });
+
+  it('asks the store for held leases only while someone listens, and only in its own queues', async () => {
+    const { clock, store } = setup();
+    await store.enqueue({ queue: 'orders', payload: null });
+    await store.enqueue({ queue: 'reports', payload: null });
+    for (const [lease] of [await store.acquire({ workerId: 'frozen', leaseMs: 10_000, queues: ['orders'] }), await store.acquire({ workerId: 'frozen', leaseMs: 10_000, queues: ['reports'] })]) {
+      await store.beginStep(lease!, 'step', { deadlineAt: T0 + 9_000 });
+    }
+    const c = controllable(store);
+    const worker = makeWorker({ store: c.store, clock, queues: ['orders'], pollIntervalMs: 250, handler: async () => 'ok' });
+    await worker.start();
+    await runUntil(clock, () => false, { until: T0 + 10_400 });
+    expect(c.calls.getHeldLeases ?? 0).toBe(0);
+    const queues: string[] = [];
+    const off = worker.on('lease:held-back', ({ job }) => queues.push(job.queue));
+    await runUntil(clock, () => queues.length > 0, { until: T0 + 10_900 });
+    expect(queues).toEqual(['orders']);
+    off();
+    const asked = c.calls.getHeldLeases!;
+    expect(asked).toBeGreaterThan(0);
+    await runUntil(clock, () => false, { until: T0 + 10_990 });
+    expect(c.calls.getHeldLeases).toBe(asked);
+    await worker.stop();
+  });
+});

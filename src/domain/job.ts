@@ -135,6 +135,28 @@ export interface AcquireRequest {
   queues?: string[];
 }
 
+/**
+ * An expired lease that a step deadline still holds back from takeover: its holder wrote a
+ * step deadline under it, and no worker takes the job over (claim, poison rule, reap) before
+ * that deadline plus the store's `clockMarginMs`. What `getHeldLeases` reports.
+ */
+export interface HeldLease {
+  /** The job, still `processing` under its holder's token. */
+  job: Job;
+  /** The latest step deadline written under the holder's lease (epoch ms, the store's clock). */
+  stepDeadlineAt: number;
+  /** The first instant at which the job may be taken over (epoch ms, the store's clock). */
+  takeoverAt: number;
+}
+
+/** Filter for `getHeldLeases`. */
+export interface HeldLeaseFilter {
+  /** Only these queues. Default: every queue. */
+  queues?: string[];
+  /** Default 100. */
+  limit?: number;
+}
+
 /** Filter for `list`. */
 export interface ListFilter {
   status?: JobStatus | JobStatus[];

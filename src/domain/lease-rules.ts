@@ -10,15 +10,53 @@ export function isLeaseExpired(job: Job, now: number): boolean {
   return job.status === 'processing' && job.lockedUntil !== null && job.lockedUntil <= now;
 }
 
-/** Whether `acquire` at `now` may hand this job out (rule 1). */
-export function isEligible(job: Job, now: number): boolean {
-  if (job.status === 'pending' || job.status === 'retry') return job.runAt <= now;
-  return isLeaseExpired(job, now);
+/** How far apart two clocks (a worker's, the store's, the exchange's) are allowed to be, by default. */
+export const DEFAULT_CLOCK_MARGIN_MS = 2_000;
+
+/**
+ * When a processing job may be taken over: once its lease ran out, and not before the latest
+ * step deadline of its current attempt (`stepDeadlineAt`, null when none) plus `marginMs` has
+ * passed, so no new owner reconciles or reruns a step whose request may still be valid.
+ */
+export function takeoverAt(job: Job, stepDeadlineAt: number | null, marginMs: number): number {
+  const lease = job.lockedUntil ?? Number.NEGATIVE_INFINITY;
+  return stepDeadlineAt === null ? lease : Math.max(lease, stepDeadlineAt + marginMs);
 }
 
-/** An expired job whose lease-expiry budget is used up fails instead of being handed out again (rule 2). */
-export function isPoisoned(job: Job, now: number): boolean {
-  return isLeaseExpired(job, now) && job.leaseExpiries + 1 > job.maxLeaseExpiries;
+/** An expired lease that a step deadline still holds back at `now` (not yet takeable). */
+export function isHeldBack(job: Job, now: number, stepDeadlineAt: number | null, marginMs: number): boolean {
+  return isLeaseExpired(job, now) && takeoverAt(job, stepDeadlineAt, marginMs) > now;
+}
+
+/**
+ * Whether `acquire` at `now` may hand this job out (rule 1). A processing job's step
+ * deadline, when given, holds its takeover back (see {@link takeoverAt}).
+ */
+export function isEligible(job: Job, now: number, stepDeadlineAt: number | null = null, marginMs = DEFAULT_CLOCK_MARGIN_MS): boolean {
+  if (job.status === 'pending' || job.status === 'retry') return job.runAt <= now;
+  return isLeaseExpired(job, now) && takeoverAt(job, stepDeadlineAt, marginMs) <= now;
+}
+
+/**
+ * An expired (and no longer held back) job whose lease-expiry budget is used up fails instead
+ * of being handed out again (rule 2).
+ */
+export function isPoisoned(job: Job, now: number, stepDeadlineAt: number | null = null, marginMs = DEFAULT_CLOCK_MARGIN_MS): boolean {
+  return job.status === 'processing' && isEligible(job, now, stepDeadlineAt, marginMs) && job.leaseExpiries + 1 > job.maxLeaseExpiries;
+}
+
+/**
+ * When a job taken from its holder other than by a takeover (an operator's release of a dead
+ * worker's leases) may run again: not before the latest step deadline of that lease plus
+ * `marginMs`, as a takeover would wait; undefined when no step deadline holds it (run now).
+ */
+export function heldRetryAt(stepDeadlineAt: number | null, marginMs: number, now: number): number | undefined {
+  return stepDeadlineAt !== null && stepDeadlineAt + marginMs > now ? stepDeadlineAt + marginMs : undefined;
+}
+
+/** Whether a step deadline may be written under a lease that runs until `lockedUntil`. */
+export function deadlineFitsLease(deadlineAt: number, lockedUntil: number | null): boolean {
+  return lockedUntil !== null && deadlineAt <= lockedUntil;
 }
 
 /** Claim order: priority, then runAt, then id (ids are increasing integers as strings). */

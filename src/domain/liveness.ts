@@ -109,12 +109,16 @@ export function sweptLockedUntil(lockedUntil: number, now: number, holdUntil: nu
 export interface SweepOutcome {
   /** Leases of dead processes this sweep marked expired (claim and token kept). */
   marked: number;
-  /** Processing jobs whose lease has run out (after the sweep): the next acquire takes them over, or fails them as poison. */
+  /**
+   * Processing jobs whose lease has run out and that no step deadline holds back (after the
+   * sweep): the next acquire takes them over, or fails them as poison.
+   */
   expired: number;
   /**
    * Milliseconds (of the store's clock) until the earliest next expiry the store knows of: a
-   * live process counting as dead unless it renews, or an unexpired lease running out. Null
-   * when there is neither. A sweeper that sleeps no longer than this wakes exactly then.
+   * live process counting as dead unless it renews, an unexpired lease running out, or a
+   * held-back lease becoming takeable. Null when there is none. A sweeper that sleeps no
+   * longer than this wakes exactly then.
    */
   nextExpiryInMs: number | null;
 }

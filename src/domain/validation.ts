@@ -334,6 +334,19 @@ export function validateAcquire(req: unknown): { workerId: string; leaseMs: numb
   return { workerId, leaseMs, limit, queues };
 }
 
+/** Checks a `getHeldLeases` filter and applies the defaults (every queue, limit 100). */
+export function validateHeldLeaseFilter(filter: unknown): { queues: string[] | null; limit: number } {
+  if (filter === undefined) return { queues: null, limit: 100 };
+  if (typeof filter !== 'object' || filter === null) throw new ValidationError('filter', `must be an object, got ${typeName(filter)}`);
+  const f = filter as Record<string, unknown>;
+  let queues: string[] | null = null;
+  if (f.queues !== undefined) {
+    if (!Array.isArray(f.queues) || f.queues.length === 0) throw new ValidationError('queues', 'must be a non-empty array of queue names');
+    queues = [...new Set(f.queues.map((q, i) => validateName(q, `queues[${i}]`)))];
+  }
+  return { queues, limit: f.limit === undefined ? 100 : validateInteger(f.limit, 'limit', 1, 1_000_000) };
+}
+
 /** Checks a list filter and applies the defaults (limit 100, order 'asc'). */
 export function validateListFilter(filter: unknown): { statuses: JobStatus[] | null; queue: string | null; limit: number; order: 'asc' | 'desc'; inDoubt: boolean | null } {
   if (filter === undefined) return { statuses: null, queue: null, limit: 100, order: 'asc', inDoubt: null };
@@ -361,7 +374,8 @@ export function validateStepIntent(intent: unknown): { key: string | null; deadl
   const i = intent as Record<string, unknown>;
   return {
     key: i.key === undefined ? null : validateKey(i.key, 'intent.key'),
-    deadlineAt: i.deadlineAt === undefined ? null : validateTime(i.deadlineAt, 'intent.deadlineAt'),
+    // Refused rather than rounded: fn sends this very instant to the exchange.
+    deadlineAt: i.deadlineAt === undefined ? null : validateInteger(i.deadlineAt, 'intent.deadlineAt', 0, 8.64e15),
   };
 }
 

@@ -15,4 +15,9 @@ export interface Clock {
    * left). Optional: `now()` is used when absent.
    */
   monotonic?(): number;
+  /**
+   * Resolves once `now()` may be read (a clock that reads a server's time first reads it).
+   * Optional: a store awaits it before each operation, so no lease decision is made before.
+   */
+  ready?(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * The storage port. Every adapter (memory, SQLite, MySQL) implements it and is held to the
- * same contract by one suite (test/contract). Semantics: docs/semantics.md (the numbered rules) and the lifecycle in
+ * same contract by one suite (src/testing/contract). Semantics: docs/semantics.md (the numbered rules) and the lifecycle in
  * src/domain/lifecycle.ts.
  */
 import type {
@@ -13,6 +13,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   JobStatus,
   Json,
@@ -96,6 +98,13 @@ export interface LeaseStore {
   getActiveLeases(): Promise<Job[]>;
   /** Processing jobs whose lease has run out (not yet taken over). */
   getExpiredLeases(): Promise<Job[]>;
+  /**
+   * Expired leases that a step deadline still holds back from takeover, in id order, each with
+   * its latest step deadline and the time it may be taken over (by the store's clock and
+   * `clockMarginMs`). A cheap read: a worker that claimed fewer jobs than it asked for uses it
+   * to report the jobs it was held back from.
+   */
+  getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]>;
   /** Counts by queue and status. */
   stats(): Promise<Stats>;
   /**
@@ -167,7 +176,8 @@ export interface LeaseStore {
   sweepDeadWorkers(): Promise<SweepOutcome>;
   /**
    * An operator's release of a worker's leases: each processing job it holds moves on as a
-   * reaped one (retry, counted as a lease expiry; failed once the budget is used up), and its
+   * reaped one (retry, counted as a lease expiry; failed once the budget is used up), its retry
+   * due no earlier than its lease's latest step deadline plus `clockMarginMs`, and its
    * row goes, so the process, if it wakes, finds itself superseded. Refused with
    * `WorkerAliveError` while the process shows a fresh sign of life, unless `force`.
    * Returns how many jobs it released.

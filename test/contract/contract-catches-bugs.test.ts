@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryLeaseStore } from '../../src/adapters/memory/in-memory-lease-store.js';
 import { LeaseLostError } from '../../src/domain/errors.js';
-import type { AcquireRequest, EnqueueResult, Job, Json, JsonCompatible, Lease, NewJob } from '../../src/domain/job.js';
+import type { AcquireRequest, EnqueueResult, HeldLease, Job, Json, JsonCompatible, Lease, NewJob } from '../../src/domain/job.js';
 import type { StoreFactory } from '../../src/testing/contract/harness.js';
 import { checkAgainstModel } from '../../src/testing/contract/lease-store-model.js';
 
@@ -45,6 +45,13 @@ class HandsOutTwiceAfterRelease extends InMemoryLeaseStore {
   }
 }
 
+/** Holds takeovers back, but reports no held lease: a worker would never hear of a hold. */
+class HidesHeldLeases extends InMemoryLeaseStore {
+  override async getHeldLeases(): Promise<HeldLease[]> {
+    return [];
+  }
+}
+
 /** What the SQL stores did with a lone surrogate in a key: kept U+FFFD instead (issue 11). */
 class KeepsReplacementCharacters extends InMemoryLeaseStore {
   override enqueue<P = Json>(job: NewJob<P & JsonCompatible<P>>): Promise<EnqueueResult<P>> {
@@ -58,6 +65,7 @@ const mutants: [string, new (o: ConstructorParameters<typeof InMemoryLeaseStore>
   ['never reaps expired leases', NeverReaps],
   ['hands a released lease out again', HandsOutTwiceAfterRelease],
   ['keeps another key than it was given', KeepsReplacementCharacters],
+  ['reports no lease its step deadline holds back', HidesHeldLeases],
 ];
 
 describe('the model-based contract catches broken adapters', () => {

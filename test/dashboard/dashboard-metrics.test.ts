@@ -180,4 +180,19 @@ describe('worker metrics', () => {
     await worker.stop();
     expect(await valueOf(registry, 'leasehold_worker_leases_lost_total', { queue: 'orders' })).toBe(1);
   });
+
+  it('counts a takeover held back by a step deadline under its queue, once per held lease', async () => {
+    const { clock, store } = setup();
+    const registry = new Registry();
+    await store.enqueue({ queue: 'orders', payload: 1 });
+    const [frozen] = await store.acquire({ workerId: 'frozen', leaseMs: 10_000 });
+    await store.beginStep(frozen!, 'place', { deadlineAt: T0 + 9_500 });
+    const worker = makeWorker({ store, clock, pollIntervalMs: 250, leaseDurationSeconds: 10, handler: async () => 'placed' });
+    registerWorkerMetrics(worker, registry, { clock });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(await valueOf(registry, 'leasehold_worker_takeovers_held_back_total', { queue: 'orders' })).toBe(1);
+    expect(await valueOf(registry, 'leasehold_worker_takeovers_total', { queue: 'orders' })).toBe(1);
+  });
 });

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { LeaseStore } from '../../src/ports/lease-store.js';
-import { startSimulatedExchange } from '../../src/app/demo/simulated-exchange.js';
+import { startSimulatedExchange, type ExchangeMode } from '../../src/app/demo/simulated-exchange.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = resolve(ROOT, 'src/app/demo/worker-process.ts');
@@ -19,13 +19,36 @@ export interface CrashRunOptions {
   store: LeaseStore;
   /** What the children open: sqlite:<file> or mysql://... */
   storeUrl: string;
-  dedupe: boolean;
+  /** The exchange's behaviour; `dedupe` is the shorthand of old (true: 'dedupe', false: 'none'). */
+  dedupe?: boolean;
+  exchange?: ExchangeMode;
   reconcile: boolean;
+  /**
+   * SIGSTOP a worker on this share of its steps, right after the step's intent is recorded and
+   * before its order goes out, and SIGCONT it `freezeMs` later (past its lease). Default 0.
+   */
+  freezeOnStep?: number;
+  freezeMs?: number;
+  maxFreezes?: number;
+  /** More arguments for every worker process (e.g. `--job-timeout-ms 200`). */
+  workerArgs?: string[];
+  /** Prefix every other worker's command (the 1st, 3rd, ... spawned) with this (e.g. `['faketime', '-f', '+3s']`). */
+  wrapWorker?: string[];
+  /**
+   * On this share of steps, stop the worker at once while its order is in flight: SIGTERM,
+   * then a second SIGTERM (`stop({ timeoutMs: 0 })`) right after. Default 0.
+   */
+  stopOnStep?: number;
+  maxStops?: number;
+  /** The exchange answers each placement this long after booking it. Default 0. */
+  exchangeAnswerDelayMs?: number;
   /** Children batch their completions (completeMany). Default false. */
   batchCompletions?: boolean;
   jobs?: number;
   workers?: number;
   concurrency?: number;
+  /** Workers' lease. Default 1 s. */
+  leaseSeconds?: number;
   /** Kill the placing worker on this share of placements. */
   killOnPlace?: number;
   /** Kill a worker on this share of its completion lines (between jobs, or just after a completion). */
@@ -45,6 +68,17 @@ export interface CrashRunReport {
   placementsPerJob: { mean: number; max: number };
   kills: number;
   killsInsidePlacement: number;
+  freezes: number;
+  /** Forced stops with an order in flight. */
+  forcedStops: number;
+  /** Placements the exchange refused because their deadline had passed. */
+  expiredRequests: number;
+  /**
+   * `lease:held-back` events the workers printed: takeovers a step deadline held back. A figure,
+   * not a promise: it needs a worker left idle while another's hold lasts, and the freeze runs
+   * often stop every worker at once.
+   */
+  heldBack: number;
   takeovers: number;
   spawned: number;
   wallMs: number;
@@ -81,7 +115,30 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   let kills = 0;
   let killsInsidePlacement = 0;
   let spawned = 0;
+  let freezes = 0;
+  let forcedStops = 0;
+  let heldBack = 0;
+  const stopped = new Set<Child>();
+  const forceStop = (child: Child): void => {
+    if (forcedStops >= (o.maxStops ?? 6) || stopped.has(child) || child.proc.exitCode !== null) return;
+    forcedStops++;
+    stopped.add(child);
+    child.proc.kill('SIGTERM');
+    // The second signal: stop now (abort and hand back what still runs).
+    setTimeout(() => child.proc.kill('SIGTERM'), 20);
+  };
   let finished = false;
+  const frozen = new Set<Child>();
+  const thaw = (child: Child): void => {
+    if (frozen.delete(child)) child.proc.kill('SIGCONT');
+  };
+  const freeze = (child: Child): void => {
+    if (freezes >= (o.maxFreezes ?? 24) || frozen.has(child) || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    freezes++;
+    frozen.add(child);
+    child.proc.kill('SIGSTOP');
+    setTimeout(() => thaw(child), o.freezeMs ?? 3000);
+  };
 
   const kill = (child: Child): boolean => {
     if (kills >= maxKills || child.proc.exitCode !== null || child.proc.signalCode !== null) return false;
@@ -91,7 +148,8 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
   };
 
   const exchange = await startSimulatedExchange({
-    dedupe: o.dedupe,
+    mode: o.exchange ?? (o.dedupe ? 'dedupe' : 'none'),
+    answerDelayMs: o.exchangeAnswerDelayMs ?? 0,
     onPlace: (req) => {
       const child = byWorkerId.get(String(req.placedBy));
       // SIGKILL lands before this request is answered: the order is booked, its worker never learns.
@@ -101,13 +159,14 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
 
   const spawnWorker = (): void => {
     spawned++;
-    const proc = spawn(
-      process.execPath,
-      ['--import', 'tsx', ENTRY, '--store', o.storeUrl, '--exchange', exchange.url, '--concurrency', String(o.concurrency ?? 4),
-        '--lease-seconds', '1', '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
-        '--batch-completions', o.batchCompletions ? 'on' : 'off'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const args = ['--import', 'tsx', ENTRY, '--store', o.storeUrl, '--exchange', exchange.url, '--concurrency', String(o.concurrency ?? 4),
+      '--lease-seconds', String(o.leaseSeconds ?? 1), '--poll-ms', '100', '--delay-ms', '5', '--reconcile', o.reconcile ? 'on' : 'off',
+      '--batch-completions', o.batchCompletions ? 'on' : 'off',
+      ...((o.freezeOnStep ?? 0) > 0 || (o.stopOnStep ?? 0) > 0 ? ['--announce-ms', '50'] : []), ...(o.workerArgs ?? [])];
+    const [cmd, ...pre] = spawned % 2 === 1 ? (o.wrapWorker ?? []) : [];
+    const proc = cmd === undefined
+      ? spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(cmd, [...pre, process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     const child: Child = { proc, workerId: undefined, exited: new Promise((r) => proc.once('exit', () => r())) };
     children.add(child);
     createInterface({ input: proc.stdout! }).on('line', (text) => {
@@ -120,12 +179,16 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
       if (msg.event === 'started' && msg.workerId) {
         child.workerId = msg.workerId;
         byWorkerId.set(msg.workerId, child);
-      } else if (msg.event === 'completed' && random() < (o.killOnComplete ?? 0.05)) kill(child);
+      } else if (msg.event === 'sending' && random() < (o.freezeOnStep ?? 0)) freeze(child);
+      else if (msg.event === 'sending' && random() < (o.stopOnStep ?? 0)) setTimeout(() => forceStop(child), 100); // the order is out by then
+      else if (msg.event === 'completed' && random() < (o.killOnComplete ?? 0.05)) kill(child);
+      else if (msg.event === 'held-back') heldBack++;
       else if (msg.event === 'fatal') console.error('worker fatal:', msg.message);
     });
     // A killed worker is replaced at once, as a supervisor would.
     void child.exited.then(() => {
       children.delete(child);
+      frozen.delete(child);
       if (!finished) spawnWorker();
     });
   };
@@ -143,6 +206,7 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     }
   } finally {
     finished = true;
+    for (const c of [...frozen]) thaw(c);
     for (const c of children) c.proc.kill('SIGTERM');
     // A bound, not a synchronisation: a worker that ignores SIGTERM for 10 s is killed.
     const stragglers = setTimeout(() => { for (const c of children) c.proc.kill('SIGKILL'); }, 10_000);
@@ -164,6 +228,10 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     placementsPerJob: { mean: Math.round((placementCalls / jobs) * 1000) / 1000, max: Math.max(...calls) },
     kills,
     killsInsidePlacement,
+    freezes,
+    forcedStops,
+    expiredRequests: exchange.book.expiredRequests,
+    heldBack,
     // Every acquisition after the first is a takeover (a killed worker's job, or a retry).
     takeovers: all.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0),
     spawned,
@@ -189,4 +257,98 @@ export async function expectOneOrderPerJob(label: string, o: { store: LeaseStore
   expect(report.jobsWithTwoOrders).toBe(0);
   expect(report.kills).toBeGreaterThan(0);
   expect(report.killsInsidePlacement).toBeGreaterThan(0);
+}
+
+/**
+ * Freezes (SIGSTOP, then SIGCONT past the lease) inside the step, after its intent is
+ * recorded and before its order goes out, with no kills: with an exchange that dedupes
+ * permanently, or one that refuses a request past the step's deadline, every job ends done
+ * with exactly one order, across at least 20 freezes.
+ */
+export async function expectOneOrderPerJobAcrossFreezes(label: string, o: { store: LeaseStore; storeUrl: string; exchange: 'dedupe' | 'deadline' }): Promise<void> {
+  const report = await runCrashScenario({
+    store: o.store,
+    storeUrl: o.storeUrl,
+    seed: crashSeed(),
+    exchange: o.exchange,
+    reconcile: o.exchange === 'deadline',
+    jobs: 30,
+    workers: 5,
+    concurrency: 3,
+    killOnPlace: 0,
+    killOnComplete: 0,
+    freezeOnStep: 0.8,
+    freezeMs: 3000,
+    maxFreezes: 20,
+    // The woken worker sends without checking its signal (its own timer fired first, as in
+    // the field): only the exchange stands between it and a second order.
+    workerArgs: ['--abortable', 'off'],
+    deadlineMs: 150_000,
+  });
+  console.log(`freeze ${label} exchange=${o.exchange}`, JSON.stringify(report));
+  expect(report.freezes).toBeGreaterThanOrEqual(20);
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
+}
+
+/**
+ * Skewed clocks: every other worker process runs with its system clock 3 s ahead (Debian's
+ * `faketime`), with no `clock` option, on leases of 1 s and an exchange that answers 200 ms
+ * after booking. The store judges leases by the database server's clock, so no worker takes
+ * a live lease over: every job ends done with exactly one order.
+ */
+export async function expectOneOrderPerJobWithSkew(label: string, o: { store: LeaseStore; storeUrl: string; exchange: 'dedupe' | 'deadline' }): Promise<void> {
+  const report = await runCrashScenario({
+    store: o.store,
+    storeUrl: o.storeUrl,
+    seed: crashSeed(),
+    exchange: o.exchange,
+    reconcile: true,
+    jobs: 24,
+    workers: 4,
+    concurrency: 2,
+    killOnPlace: 0,
+    killOnComplete: 0,
+    wrapWorker: ['faketime', '-f', '+3s'],
+    exchangeAnswerDelayMs: 200,
+    deadlineMs: 90_000,
+  });
+  console.log(`skew ${label} exchange=${o.exchange}`, JSON.stringify(report));
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
+}
+
+/**
+ * The worker overlapping itself (one process, no dedupe, no reconcile): a `jobTimeoutMs`
+ * shorter than an exchange call that cannot be aborted (the exchange answers 400 ms after
+ * booking), or a forced stop (two SIGTERMs) while an order is in flight. The attempt waits
+ * for its step fn before failing or handing the job back, so every job ends done with one order.
+ */
+export async function expectNoOverlap(label: string, o: { store: LeaseStore; storeUrl: string; fault: 'timeout' | 'forced-stop' }): Promise<void> {
+  const report = await runCrashScenario({
+    store: o.store,
+    storeUrl: o.storeUrl,
+    seed: crashSeed(),
+    exchange: 'none',
+    reconcile: false,
+    jobs: 16,
+    workers: 3,
+    concurrency: 2,
+    killOnPlace: 0,
+    killOnComplete: 0,
+    exchangeAnswerDelayMs: 400,
+    // 30 s leases give steps a 6 s deadline (the default for a short lease: its safety margin),
+    // well past the 400 ms call even on a loaded machine: the attempt waits the call out.
+    leaseSeconds: 30,
+    workerArgs: ['--abortable', 'off', ...(o.fault === 'timeout' ? ['--job-timeout-ms', '100'] : [])],
+    ...(o.fault === 'forced-stop' ? { stopOnStep: 0.5, maxStops: 5 } : {}),
+    deadlineMs: 90_000,
+  });
+  console.log(`overlap ${label} fault=${o.fault}`, JSON.stringify(report));
+  if (o.fault === 'forced-stop') expect(report.forcedStops).toBeGreaterThan(0);
+  expect(report.done).toBe(report.jobs);
+  expect(report.acceptedOrders).toBe(report.jobs);
+  expect(report.jobsWithTwoOrders).toBe(0);
 }

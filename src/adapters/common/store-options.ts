@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy, type RandomSource } from '../../domain/retry-policy.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validateInteger } from '../../domain/validation.js';
 import { ValidationError } from '../../domain/errors.js';
+import { DEFAULT_CLOCK_MARGIN_MS } from '../../domain/lease-rules.js';
 import { SystemClock } from '../clocks/system-clock.js';
 
 /** Options every store takes. */
@@ -14,6 +15,12 @@ export interface CommonStoreOptions {
   random?: RandomSource;
   /** Largest payload or result, in bytes of UTF-8 JSON. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * How far apart clocks (workers', the store's, the exchange's) may be: after a lease expiry
+   * the job is taken over only once its latest step deadline plus this margin has passed.
+   * Default 2000 ms; 0 to 60000.
+   */
+  clockMarginMs?: number;
 }
 
 /** The common options with every default filled in, as a store uses them. */
@@ -22,10 +29,11 @@ export interface ResolvedStoreOptions {
   backoff: BackoffPolicy;
   random: RandomSource;
   maxPayloadBytes: number;
+  clockMarginMs: number;
 }
 
 /** The names of the options every store takes. */
-export const COMMON_STORE_OPTIONS = ['clock', 'backoff', 'random', 'maxPayloadBytes'] as const;
+export const COMMON_STORE_OPTIONS = ['clock', 'backoff', 'random', 'maxPayloadBytes', 'clockMarginMs'] as const;
 
 /**
  * Validates the common options and fills in defaults. Like the worker's options, an option the
@@ -48,6 +56,7 @@ export function resolveStoreOptions(opts: CommonStoreOptions | undefined, store:
     random: opts.random ?? Math.random,
     maxPayloadBytes:
       opts.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : validateInteger(opts.maxPayloadBytes, 'maxPayloadBytes', 1, 64 * 1024 * 1024),
+    clockMarginMs: opts.clockMarginMs === undefined ? DEFAULT_CLOCK_MARGIN_MS : validateInteger(opts.clockMarginMs, 'clockMarginMs', 0, 60_000),
   };
 }
 

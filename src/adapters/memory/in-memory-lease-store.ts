@@ -16,6 +16,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   Json,
   JsonCompatible,
@@ -29,6 +31,7 @@ import type {
   StepIntent,
   StepRecord,
 } from '../../domain/job.js';
+import { deadlineAfterLease } from '../../domain/step-deadline.js';
 import { emptyStatusCounts } from '../../domain/job.js';
 import {
   applyAcquire,
@@ -43,7 +46,7 @@ import {
 } from '../../domain/lifecycle.js';
 import { attemptEnd, countersKept, minuteOf, throughputField } from '../../domain/history.js';
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
-import { holdsLease, isEligible, isLeaseExpired, isPoisoned } from '../../domain/lease-rules.js';
+import { deadlineFitsLease, heldRetryAt, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import {
   parseJobId,
@@ -55,6 +58,7 @@ import {
   validatePrune,
   validateDuration,
   validateFailOptions,
+  validateHeldLeaseFilter,
   validateRetryOptions,
   validateSettleOutcome,
   validateStepIntent,
@@ -111,6 +115,8 @@ interface Rec {
   resultText: string | null;
   idNum: number;
   ver: number;
+  /** The latest step deadline written under the current lease (the job row's), or null. */
+  stepDeadlineAt: number | null;
 }
 
 /**
@@ -178,6 +184,10 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.opts = resolveStoreOptions(options, 'InMemoryLeaseStore');
   }
 
+  private get clockMarginMs(): number {
+    return this.opts.clockMarginMs;
+  }
+
   async migrate(): Promise<void> {
     this.open();
   }
@@ -225,15 +235,16 @@ export class InMemoryLeaseStore implements LeaseStore {
       }
       if (!best) break;
       const rec = best.pop()!.rec;
-      if (!isEligible(rec.job, now)) {
+      if (!isEligible(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         // The clock went back since this entry was indexed: put it where it belongs again.
         this.index(rec, now);
         continue;
       }
-      if (isPoisoned(rec.job, now)) {
+      if (isPoisoned(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         this.replace(rec, applyExpire(rec.job, now), now);
         continue;
       }
+      rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
     }
@@ -302,12 +313,20 @@ export class InMemoryLeaseStore implements LeaseStore {
     const i = validateStepIntent(intent);
     const rec = this.held(lease);
     const now = this.now();
+    if (i.deadlineAt !== null && !deadlineFitsLease(i.deadlineAt, rec.job.lockedUntil)) throw deadlineAfterLease(i.deadlineAt);
     const steps = this.stepsOf(rec.idNum);
     const prior = steps.get(name);
     if (prior?.state === 'done') return;
+    if (i.deadlineAt !== null) {
+      rec.stepDeadlineAt = Math.max(rec.stepDeadlineAt ?? i.deadlineAt, i.deadlineAt);
+      // The takeover time moved: index the lease again at it.
+      this.replace(rec, rec.job, now);
+    }
     // The first key a step ran under stays its key: a later attempt runs it under the same one.
     const key = prior?.key ?? i.key;
-    steps.set(name, { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null, key, settledAt: null });
+    const record: StepRecord = { name, state: 'started', result: null, token: rec.job.leaseToken, startedAt: now, finishedAt: null, key, settledAt: null };
+    if (i.deadlineAt !== null) record.deadlineAt = i.deadlineAt;
+    steps.set(name, record);
   }
 
   async saveStep(lease: Lease, name: string, result: Json): Promise<void> {
@@ -318,7 +337,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     const now = this.now();
     const steps = this.stepsOf(rec.idNum);
     const prior = steps.get(name);
-    steps.set(name, {
+    const record: StepRecord = {
       name,
       state: 'done',
       result: JSON.parse(text) as Json,
@@ -327,7 +346,10 @@ export class InMemoryLeaseStore implements LeaseStore {
       finishedAt: now,
       key: prior?.key ?? null,
       settledAt: null,
-    });
+    };
+    // A result keeps the deadline its intent was recorded with.
+    if (prior?.deadlineAt != null) record.deadlineAt = prior.deadlineAt;
+    steps.set(name, record);
   }
 
   async getSteps(jobId: string): Promise<Record<string, Json>> {
@@ -350,7 +372,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.promote(now);
     let n = 0;
     for (const rec of [...this.expired]) {
-      if (isLeaseExpired(rec.job, now)) {
+      if (isLeaseExpired(rec.job, now) && !isHeldBack(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         this.replace(rec, applyExpire(rec.job, now), now);
         n++;
       }
@@ -394,6 +416,21 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.scan((j) => isLeaseExpired(j, now));
   }
 
+  async getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]> {
+    this.open();
+    const f = validateHeldLeaseFilter(filter);
+    const now = this.now();
+    const out: HeldLease[] = [];
+    // The map holds jobs in insertion order, which is id order.
+    for (const rec of this.jobs.values()) {
+      if (out.length === f.limit) break;
+      if (f.queues !== null && !f.queues.includes(rec.job.queue)) continue;
+      if (rec.stepDeadlineAt === null || !isHeldBack(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) continue;
+      out.push({ job: this.copy(rec), stepDeadlineAt: rec.stepDeadlineAt, takeoverAt: takeoverAt(rec.job, rec.stepDeadlineAt, this.clockMarginMs) });
+    }
+    return out;
+  }
+
   async stats(): Promise<Stats> {
     this.open();
     const s: Stats = { total: 0, byStatus: emptyStatusCounts(), byQueue: {} };
@@ -424,9 +461,9 @@ export class InMemoryLeaseStore implements LeaseStore {
     const o = validateSettleOutcome(outcome, this.opts.maxPayloadBytes);
     const rec = this.byId(jobId);
     const step = this.steps.get(rec.idNum)?.get(name);
-    const refusal = settleRefusal(rec.job, step);
-    if (refusal !== null) throw new SettleRefusedError(rec.job.id, name, refusal);
     const now = this.now();
+    const refusal = settleRefusal(rec.job, step, now, this.clockMarginMs);
+    if (refusal !== null) throw new SettleRefusedError(rec.job.id, name, refusal);
     const settled: StepRecord = o.happened
       ? { ...step!, state: 'done', result: JSON.parse(o.resultText) as Json, finishedAt: now, settledAt: now }
       : { ...step!, settledAt: now };
@@ -615,10 +652,13 @@ export class InMemoryLeaseStore implements LeaseStore {
     const marked = dead.size === 0 ? 0 : this.expireLeasesOf(dead, now);
     let expired = 0;
     const next: number[] = [];
-    for (const { job } of this.jobs.values()) {
+    for (const { job, stepDeadlineAt } of this.jobs.values()) {
       if (job.status !== 'processing') continue;
-      if (isLeaseExpired(job, now)) expired++;
-      else next.push(job.lockedUntil!);
+      // A lease a step deadline holds back is not takeable yet: it will be at its takeoverAt.
+      if (isLeaseExpired(job, now)) {
+        if (isHeldBack(job, now, stepDeadlineAt, this.clockMarginMs)) next.push(takeoverAt(job, stepDeadlineAt, this.clockMarginMs));
+        else expired++;
+      } else next.push(job.lockedUntil!);
     }
     for (const w of this.workers.values()) if (isWorkerAlive(w, now)) next.push(workerDeadAt(w));
     return sweepOutcome(marked, expired, next, now);
@@ -634,7 +674,8 @@ export class InMemoryLeaseStore implements LeaseStore {
     let n = 0;
     for (const rec of this.jobs.values()) {
       if (rec.job.status !== 'processing' || rec.job.lockedBy !== workerId) continue;
-      this.replace(rec, applyExpire(rec.job, now), now);
+      // Its step's request may still be valid until the deadline plus the margin: not run before.
+      this.replace(rec, applyExpire(rec.job, now, heldRetryAt(rec.stepDeadlineAt, this.clockMarginMs, now)), now);
       n++;
     }
     this.workers.delete(workerId);
@@ -737,7 +778,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: now,
       finishedAt: null,
     };
-    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0 };
+    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null };
     this.jobs.set(idNum, rec);
     if (entry) {
       entry.rec = rec;
@@ -765,7 +806,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       if (j.runAt <= now) this.pushReady(rec);
       else this.delayed.push({ at: j.runAt, idNum: rec.idNum, rec, ver: rec.ver });
     } else if (j.status === 'processing') {
-      this.leases.push({ at: j.lockedUntil!, idNum: rec.idNum, rec, ver: rec.ver });
+      this.leases.push({ at: takeoverAt(j, rec.stepDeadlineAt, this.clockMarginMs), idNum: rec.idNum, rec, ver: rec.ver });
     }
   }
 

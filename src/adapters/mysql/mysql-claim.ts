@@ -25,9 +25,9 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const [pending, retry, expiredIds] = (await conn.many([
       selectWaiting(e, 'pending', queues, now, need),
       selectWaiting(e, 'retry', queues, now, need),
-      [e.q.findExpired(queues?.length ?? 0), [now, ...(queues ?? []), need]],
+      [e.q.findExpired(queues?.length ?? 0), [now, c.deadlineCutoff, ...(queues ?? []), need]],
     ])) as SqlRow[][];
-    const expired = (await lockExpired(e, conn, expiredIds!, now)).map(rowToJob).sort(compareClaimOrder);
+    const expired = (await lockExpired(e, conn, expiredIds!, now, c.deadlineCutoff)).map(rowToJob).sort(compareClaimOrder);
     // A list that came back full may hide more rows; the expired one counts as full when its
     // unlocked read did, even if another claimer took some of them since.
     const sources = [
@@ -70,7 +70,10 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const leaseMs = c.lockedUntil - now;
     for (const job of claimed) {
       const next = applyAcquire(job, c.workerId, now, leaseMs);
-      if (job.status === 'processing') await e.writeLocked(conn, job, writeOf('acquire', next));
+      if (job.status === 'processing') {
+        await e.writeLocked(conn, job, writeOf('acquire', next));
+        await conn.many([[e.q.clearStepDeadline, [Number(job.id)]]]);
+      }
       out.push(next);
     }
     const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
@@ -89,12 +92,12 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
 }
 
 /** Mirrors `applyExpire` on every expired lease, row by row under its lock; returns how many. */
-export function reapExpired(e: MysqlEngine, now: number): Promise<number> {
+export function reapExpired(e: MysqlEngine, now: number, deadlineCutoff: number): Promise<number> {
   return inTransaction(
     e.pool,
     'reapExpired',
     async (conn) => {
-      const rows = await lockExpired(e, conn, await selectRows(conn, e.q.findAllExpired, [now]), now);
+      const rows = await lockExpired(e, conn, await selectRows(conn, e.q.findAllExpired, [now, deadlineCutoff]), now, deadlineCutoff);
       for (const row of rows) {
         const job = rowToJob(row);
         await e.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
@@ -106,10 +109,10 @@ export function reapExpired(e: MysqlEngine, now: number): Promise<number> {
 }
 
 /** Locks the expired rows found without locks, skipping any another claimer holds. */
-async function lockExpired(e: MysqlEngine, conn: MysqlTx, found: SqlRow[], now: number): Promise<SqlRow[]> {
+async function lockExpired(e: MysqlEngine, conn: MysqlTx, found: SqlRow[], now: number, deadlineCutoff: number): Promise<SqlRow[]> {
   if (found.length === 0) return [];
   const ids = found.map((r) => Number(r.id));
-  return selectRows(conn, e.q.lockExpired(ids.length), [...ids, now]);
+  return selectRows(conn, e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]);
 }
 
 function selectWaiting(e: MysqlEngine, status: 'pending' | 'retry', queues: string[] | null, now: number, limit: number): [string, unknown[]] {

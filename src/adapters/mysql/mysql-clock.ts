@@ -14,39 +14,51 @@ import { SERVER_TIME } from './mysql-queries.js';
 
 /** Options of {@link MysqlClock}. */
 export type MysqlClockOptions = {
-  /** How often to measure the offset again, in ms. Default 60000. */
+  /** How often to read the server's time again, in ms. Default 60000. */
   refreshMs?: number;
-  /** Host clock and monotonic source, replaceable in tests. Default Date.now / performance.now. */
+  /** A reading whose round trip took longer than this is ignored (its midpoint is too uncertain). Default 1000 ms. */
+  maxRoundTripMs?: number;
+  /** Host wall clock (only for `offset`, a diagnostic) and monotonic source, replaceable in tests. Default Date.now / performance.now. */
   hostNow?: () => number;
   monotonicNow?: () => number;
 } & ({ uri: string; pool?: undefined } | { pool: MysqlPoolLike; uri?: undefined });
 
+/** Readings tried before `start()` gives up when every one took too long. */
+const START_ATTEMPTS = 5;
+
 /**
- * Server time as host time plus an offset measured with `SELECT UNIX_TIMESTAMP(NOW(3))*1000`,
- * corrected by half the round trip, and measured again every `refreshMs` (an unref'd timer, so
- * it never keeps the process alive). Use it when worker hosts' clocks may drift apart (no NTP,
- * VMs resumed from suspend): a host running ahead would otherwise take over live leases early.
- * The fence keeps a skewed worker harmless either way; this keeps it useful. `now()` never
- * waits on the network; before `start()` it is the host's time.
- * Default refresh: 60 s.
+ * The database server's time, so that every worker on every host judges leases by one clock
+ * (the default clock of `MysqlLeaseStore`). It reads the server's UTC time (`UTC_TIMESTAMP(6)`,
+ * never through the session time zone, which repeats an hour when daylight saving ends) and
+ * anchors it on this process's monotonic clock: between readings `now()` is the last reading
+ * plus the monotonic time since, so a step of the host's wall clock never moves it. A reading
+ * whose round trip took longer than `maxRoundTripMs` is ignored. Before the first reading
+ * `now()` throws: no lease decision is made on a guess. Readings repeat every `refreshMs` on an
+ * unref'd timer; `now()` never goes backwards.
+ * Default refresh: 60 s; round-trip bound: 1 s.
  * @example
  * const clock = await new MysqlClock({ uri }).start();
- * const store = new MysqlLeaseStore({ uri, clock });
+ * const store = new MysqlLeaseStore({ uri, clock }); // the same as the store's default
  * // on shutdown: clock.stop();
  */
 export class MysqlClock implements Clock {
   private readonly pool: MysqlPoolLike;
   private readonly ownsPool: boolean;
   private readonly refreshMs: number;
+  private readonly maxRoundTripMs: number;
   private readonly hostNow: () => number;
   private readonly monotonicNow: () => number;
-  private offsetMs = 0;
+  /** The last good reading: server time (ms) at a monotonic instant (the round trip's midpoint). */
+  private anchor: { serverMs: number; mono: number } | undefined;
+  private lastNow = Number.NEGATIVE_INFINITY;
+  private starting: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastError: unknown;
 
   constructor(options: MysqlClockOptions) {
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object with uri or pool');
     this.refreshMs = options.refreshMs === undefined ? 60_000 : validateInteger(options.refreshMs, 'refreshMs', 100, 86_400_000);
+    this.maxRoundTripMs = options.maxRoundTripMs === undefined ? 1000 : validateInteger(options.maxRoundTripMs, 'maxRoundTripMs', 1, 60_000);
     this.hostNow = options.hostNow ?? Date.now;
     this.monotonicNow = options.monotonicNow ?? (() => performance.now());
     const source = validateMysqlSource(options);
@@ -59,29 +71,87 @@ export class MysqlClock implements Clock {
     }
   }
 
-  /** Measures the offset, then keeps it fresh. Rejects with StoreUnavailableError when the server cannot be reached. */
+  /**
+   * Reads the server's time (retrying a reading that took too long), then keeps it fresh.
+   * Rejects with StoreUnavailableError when the server cannot be reached or every reading was
+   * too slow. Idempotent.
+   */
   async start(): Promise<this> {
-    await this.measure();
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => {
-        // A failed refresh keeps the last offset: drift is slow, and the store reports outages itself.
-        this.measure().catch((e: unknown) => (this.lastError = e));
-      }, this.refreshMs);
-      this.timer.unref();
-    }
+    await this.ready();
     return this;
   }
 
-  /** Stops refreshing and closes the pool the clock opened. The last offset stays in use. */
+  /** Resolves once the server's time has been read (reading it first if needed); the store awaits it before every operation. */
+  ready(): Promise<void> {
+    if (this.anchor !== undefined && this.timer !== undefined) return Promise.resolve();
+    this.starting ??= this.firstReading().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Stops refreshing and closes the pool the clock opened. The last reading stays in use. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
 
-  /** Measures the server offset once; returns it (server minus host, ms). */
+  /** Reads the server's time once; returns the offset (server minus host wall clock, ms). Rejects when the round trip took too long. */
   async measure(): Promise<number> {
-    const sentHost = this.hostNow();
+    const took = await this.read();
+    if (took !== undefined) throw this.tooSlow(took);
+    return this.offset;
+  }
+
+  /** Server minus host wall clock, in ms, by the last reading (a diagnostic; leases never use the host's wall clock). */
+  get offset(): number {
+    return this.anchor === undefined ? 0 : Math.round(this.serverNow() - this.hostNow());
+  }
+
+  /** The error of the last failed refresh, cleared by the next good one. */
+  get refreshError(): unknown {
+    return this.lastError;
+  }
+
+  now(): number {
+    if (this.anchor === undefined) throw new StoreUnavailableError('mysql clock: the server time has not been read yet (await clock.start() first)');
+    // Readings move the anchor by a few ms either way; the time handed out never goes back.
+    this.lastNow = Math.max(this.lastNow, Math.round(this.serverNow()));
+    return this.lastNow;
+  }
+
+  monotonic(): number {
+    return this.monotonicNow();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return abortableDelay(ms, signal);
+  }
+
+  private serverNow(): number {
+    const a = this.anchor!;
+    return a.serverMs + (this.monotonicNow() - a.mono);
+  }
+
+  private async firstReading(): Promise<void> {
+    if (this.anchor === undefined) {
+      let slowest = 0;
+      for (let i = 0; i < START_ATTEMPTS && this.anchor === undefined; i++) slowest = Math.max(slowest, (await this.read()) ?? 0);
+      if (this.anchor === undefined) throw this.tooSlow(slowest);
+    }
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => {
+        // A failed or slow refresh keeps the last reading: the monotonic clock carries it.
+        this.read().then(
+          (took) => (this.lastError = took === undefined ? undefined : this.tooSlow(took)),
+          (e: unknown) => (this.lastError = e),
+        );
+      }, this.refreshMs);
+      this.timer.unref();
+    }
+  }
+
+  /** One reading: anchors it and returns undefined, or returns the round trip when it was too long to trust. */
+  private async read(): Promise<number | undefined> {
     const sent = this.monotonicNow();
     let rows;
     try {
@@ -92,31 +162,13 @@ export class MysqlClock implements Clock {
     const roundTrip = this.monotonicNow() - sent;
     const server = Number(rows[0]?.ms);
     if (!Number.isFinite(server)) throw new StoreUnavailableError('mysql clock: the server returned no time');
+    if (roundTrip > this.maxRoundTripMs) return roundTrip;
     // The server read its clock about half-way through the round trip.
-    this.offsetMs = Math.round(server - (sentHost + roundTrip / 2));
-    this.lastError = undefined;
-    return this.offsetMs;
+    this.anchor = { serverMs: server, mono: sent + roundTrip / 2 };
+    return undefined;
   }
 
-  /** Server minus host, in ms, as last measured. */
-  get offset(): number {
-    return this.offsetMs;
-  }
-
-  /** The error of the last failed refresh, cleared by the next good one. */
-  get refreshError(): unknown {
-    return this.lastError;
-  }
-
-  now(): number {
-    return Math.round(this.hostNow() + this.offsetMs);
-  }
-
-  monotonic(): number {
-    return this.monotonicNow();
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return abortableDelay(ms, signal);
+  private tooSlow(roundTripMs: number): StoreUnavailableError {
+    return new StoreUnavailableError(`mysql clock: reading the server time took ${Math.round(roundTripMs)} ms, more than maxRoundTripMs (${this.maxRoundTripMs})`);
   }
 }

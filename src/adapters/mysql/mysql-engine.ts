@@ -6,7 +6,7 @@
  */
 import { StoreUnavailableError, ValidationError } from '../../domain/errors.js';
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
-import { holdsLease } from '../../domain/lease-rules.js';
+import { deadlineFitsLease, heldRetryAt, holdsLease } from '../../domain/lease-rules.js';
 import { applyExpire } from '../../domain/lifecycle.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
 import {
@@ -16,6 +16,7 @@ import {
   type FindQuery,
   type CompleteRow,
   type FencedWrite,
+  type HeldLeaseQuery,
   type InsertJob,
   type JobWrite,
   type ListQuery,
@@ -23,6 +24,7 @@ import {
   type SqlEngine,
   type StepWrite,
   type SweepRows,
+  type StepWriteOutcome,
 } from '../sql/sql-engine.js';
 import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { applied, historyStatements } from './mysql-history.js';
@@ -174,23 +176,28 @@ export class MysqlEngine implements SqlEngine {
     return completeHeld(this, rows, now);
   }
 
-  writeStep(s: StepWrite): Promise<boolean> {
+  writeStep(s: StepWrite): Promise<StepWriteOutcome> {
     return inTransaction(
       this.pool,
       s.state === 'started' ? 'beginStep' : 'saveStep',
-      async (conn) => {
+      async (conn): Promise<StepWriteOutcome> => {
         const [row] = await selectRows(conn, this.q.selectByIdForUpdate, [s.id]);
-        if (!row || !holdsLease(rowToJob(row), s.token)) return false;
+        const job = row && rowToJob(row);
+        if (!job || !holdsLease(job, s.token)) return 'lost';
+        // As the model: a deadline past the lease is refused before anything is written.
+        if (s.state === 'started' && s.deadlineAt !== null && !deadlineFitsLease(s.deadlineAt, job.lockedUntil)) return 'late';
         const [existing] = await selectRows(conn, this.q.selectStep, [s.id, s.name]);
-        // An intent keeps a step that is done; a result keeps the time its intent was recorded.
-        if (s.state === 'started' && existing?.state === 'done') return true;
+        // An intent keeps a step that is done; a result keeps the time its intent was recorded, and its deadline.
+        if (s.state === 'started' && existing?.state === 'done') return 'ok';
+        if (s.state === 'started' && s.deadlineAt !== null) await execute(conn, this.q.raiseStepDeadline, [s.deadlineAt, s.deadlineAt, s.id]);
         const startedAt = s.state === 'done' && existing !== undefined ? Number(existing.started_at) : s.now;
         // The first key a step ran under stays its key; a new intent or a result ends a settlement.
         const known = existing?.idempotency_key;
         const key = known === null || known === undefined ? s.key : text(known);
-        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null, key, null];
+        const deadlineAt = s.state === 'started' ? s.deadlineAt : existing === undefined || existing.deadline_at === null ? null : Number(existing.deadline_at);
+        const fields = [s.state, s.resultText, s.token, startedAt, s.state === 'done' ? s.now : null, key, null, deadlineAt];
         await execute(conn, this.q.upsertStep, [s.id, s.name, ...fields, ...fields]);
-        return true;
+        return 'ok';
       },
       this.tx(),
     );
@@ -200,8 +207,8 @@ export class MysqlEngine implements SqlEngine {
     return (await this.autocommit('getStepRecords', (db) => selectRows(db, this.q.selectSteps, [id]))).map(rowToStep);
   }
 
-  reapExpired(now: number): Promise<number> {
-    return reapExpired(this, now);
+  reapExpired(now: number, deadlineCutoff: number): Promise<number> {
+    return reapExpired(this, now, deadlineCutoff);
   }
 
   updateLocked(id: number, decide: (job: Job, steps: StepRecord[]) => JobWrite, opts: { withSteps?: boolean } = {}): Promise<Job | undefined> {
@@ -256,6 +263,12 @@ export class MysqlEngine implements SqlEngine {
   async leases(kind: 'active' | 'expired', now: number): Promise<Job[]> {
     const sql = kind === 'active' ? this.q.listActive : this.q.listExpired;
     return (await this.autocommit(kind === 'active' ? 'getActiveLeases' : 'getExpiredLeases', (db) => selectRows(db, sql, [now]))).map(rowToJob);
+  }
+
+  async heldLeases(h: HeldLeaseQuery): Promise<{ job: Job; stepDeadlineAt: number }[]> {
+    const sql = this.q.listHeld(h.queues?.length ?? 0);
+    const rows = await this.autocommit('getHeldLeases', (db) => selectRows(db, sql, [h.now, h.deadlineCutoff, ...(h.queues ?? []), h.limit]));
+    return rows.map((row) => ({ job: rowToJob(row), stepDeadlineAt: Number(row.step_deadline_at) }));
   }
 
   async counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> {
@@ -437,13 +450,19 @@ export class MysqlEngine implements SqlEngine {
     return rows.map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
   }
 
-  async sweepDeadWorkers(now: number): Promise<SweepRows> {
+  async sweepDeadWorkers(now: number, deadlineCutoff: number): Promise<SweepRows> {
     const ok = await this.autocommit('sweepDeadWorkers', (db) => execute(db, this.q.sweepDeadWorkers, [now, now, now]));
-    const [r] = await this.autocommit('sweepDeadWorkers', (db) => selectRows(db, this.q.sweepOutlook, [now, now, now]));
-    return { marked: ok.affectedRows, expired: Number(r?.expired ?? 0), nextLeaseEnd: numOrNull(r?.next_lease_end), nextDeath: numOrNull(r?.next_death) };
+    const [r] = await this.autocommit('sweepDeadWorkers', (db) => selectRows(db, this.q.sweepOutlook, [now, deadlineCutoff, now, now, now, deadlineCutoff]));
+    return {
+      marked: ok.affectedRows,
+      expired: Number(r?.expired ?? 0),
+      nextLeaseEnd: numOrNull(r?.next_lease_end),
+      nextDeath: numOrNull(r?.next_death),
+      nextHeldDeadline: numOrNull(r?.next_held_deadline),
+    };
   }
 
-  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> {
+  releaseWorker(workerId: string, now: number, marginMs: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> {
     return inTransaction(
       this.pool,
       'releaseWorkerLeases',
@@ -453,7 +472,8 @@ export class MysqlEngine implements SqlEngine {
         const rows = await selectRows(conn, this.q.lockHeldBy, [workerId, workerId]);
         for (const row of rows) {
           const job = rowToJob(row);
-          await this.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
+          const retryAt = heldRetryAt(numOrNull(row.step_deadline_at), marginMs, now);
+          await this.writeLocked(conn, job, writeOf('expireHeld', applyExpire(job, now, retryAt)));
         }
         await execute(conn, this.q.deleteWorker, [workerId]);
         return rows.length;

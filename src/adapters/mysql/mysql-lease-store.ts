@@ -10,6 +10,7 @@ import { SqlLeaseStore } from '../sql/sql-lease-store.js';
 import { DEFAULT_TX_RETRY, type MysqlPoolLike, type TxRetryPolicy } from './mysql-driver.js';
 import { MysqlEngine } from './mysql-engine.js';
 import { openMysqlPool, validateMysqlSource } from './mysql-pool.js';
+import { MysqlClock } from './mysql-clock.js';
 import { mysqlQueries } from './mysql-queries.js';
 
 /** Options of {@link MysqlLeaseStore}: a `uri` (the store opens and closes its pool) or a `pool` you own. */
@@ -30,7 +31,9 @@ export type MysqlLeaseStoreOptions = CommonStoreOptions & {
 
 /**
  * A LeaseStore on MySQL 8 or MariaDB 10.6+ through mysql2.
- * Default table `processing_jobs`, default pool of 10 connections when given a `uri`.
+ * Default table `processing_jobs`, default pool of 10 connections when given a `uri`, and
+ * leases judged by the server's clock (a {@link MysqlClock} over the store's pool) unless you
+ * pass `clock`.
  * @example
  * const store = new MysqlLeaseStore({ uri: 'mysql://app@db:3306/app', clock: await new MysqlClock({ uri }).start() });
  * await store.migrate();
@@ -41,6 +44,7 @@ export class MysqlLeaseStore extends SqlLeaseStore {
     if (typeof options !== 'object' || options === null) throw new ValidationError('options', 'must be an object with uri or pool');
     const opts = resolveStoreOptions(options, 'MysqlLeaseStore', ['uri', 'pool', 'table', 'connectionLimit', 'conflictRetry', 'multipleStatements']);
     validateOptionObject(options.conflictRetry, 'conflictRetry', ['attempts', 'baseDelayMs']);
+    const ownClock = options.clock === undefined;
     const table = validateTableName(options.table ?? 'processing_jobs', 'table');
     const conflictRetry = {
       attempts: options.conflictRetry?.attempts === undefined ? DEFAULT_TX_RETRY.attempts : validateInteger(options.conflictRetry.attempts, 'conflictRetry.attempts', 1, 100),
@@ -53,6 +57,21 @@ export class MysqlLeaseStore extends SqlLeaseStore {
       source.pool ??
       openMysqlPool(source.uri, options.connectionLimit === undefined ? 10 : validateInteger(options.connectionLimit, 'connectionLimit', 1, 1000));
     const multiStatements = options.multipleStatements ?? ownsPool;
-    super(new MysqlEngine({ pool, source: ownsPool ? 'uri' : 'pool', maxPayloadBytes: opts.maxPayloadBytes, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }), opts);
+    // Leases are judged by the server's time unless the caller gives a clock: one time for
+    // every host, whatever their own clocks say.
+    const clock = ownClock ? new MysqlClock({ pool }) : undefined;
+    super(
+      new MysqlEngine({ pool, source: ownsPool ? 'uri' : 'pool', maxPayloadBytes: opts.maxPayloadBytes, ownsPool, table, q: mysqlQueries(table), conflictRetry, multiStatements }),
+      clock ? { ...opts, clock } : opts,
+    );
+    this.ownClock = clock;
+  }
+
+  private readonly ownClock: MysqlClock | undefined;
+
+  /** Closes the pool the store opened, and stops the refreshes of the clock it made. */
+  override async close(): Promise<void> {
+    await this.ownClock?.stop();
+    await super.close();
   }
 }

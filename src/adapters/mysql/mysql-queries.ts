@@ -10,14 +10,24 @@ import { SCHEDULE_COLUMN_LIST, SCHEDULE_COLUMNS } from '../sql/sql-schedules.js'
 /** READ COMMITTED for every transaction of a connection the store's own pool opens. */
 export const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
-/** Server time in epoch ms, to millisecond precision: MysqlClock's only use of server time. */
-export const SERVER_TIME = 'SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms';
-
+/**
+ * The server's time in epoch ms (MysqlClock's only use of server time), read in UTC: `UTC_TIMESTAMP(6)` does not go through the
+ * session time zone (whose repeated hour at the end of daylight saving makes
+ * `UNIX_TIMESTAMP(NOW())` ambiguous), and TIMESTAMPDIFF between two naive datetimes converts
+ * nothing. MySQL 8 and MariaDB 10.6+ both accept it.
+ */
+export const SERVER_TIME = "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS ms";
 
 /** `?, ?, ?` for n values. */
 export function placeholders(n: number): string {
   return n <= 0 ? '' : '?' + ', ?'.repeat(n - 1);
 }
+
+/**
+ * Expired leases that may be taken over: not held back by a step deadline after the cutoff
+ * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
+ */
+const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
 
 /**
  * The SQL of one configured table. Built once per store.
@@ -101,15 +111,19 @@ export function mysqlQueries(table: string) {
      * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
     findExpired: (nQueues: number) =>
-      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?${
+      `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}${
         nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
       } ORDER BY priority, run_at, id LIMIT ?`,
-    /** Locks the found expired rows by primary key, checking again that they still are expired. */
+    /** Locks the found expired rows by primary key, checking again that they still may be taken over. Params: ids..., now, cutoff. */
     lockExpired: (n: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND locked_until <= ? FOR UPDATE SKIP LOCKED`,
-    /** Marks the claimed rows (already locked by this transaction) as held by one worker. */
+      `SELECT ${JOB_COLUMNS} FROM ${t} WHERE id IN (${placeholders(n)}) AND ${TAKEABLE} FOR UPDATE SKIP LOCKED`,
+    /** Marks the claimed rows (already locked by this transaction) as held by one worker; a new lease has no step deadline yet. */
     markClaimed: (n: number) =>
-      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (${placeholders(n)})`,
+      `UPDATE ${t} SET status = 'processing', attempts = attempts + 1, lease_token = lease_token + 1, locked_by = ?, locked_until = ?, step_deadline_at = NULL, updated_at = ? WHERE id IN (${placeholders(n)})`,
+    /** A taken-over lease starts without a step deadline. Params: id. */
+    clearStepDeadline: `UPDATE ${t} SET step_deadline_at = NULL WHERE id = ?`,
+    /** Raises the job row's latest step deadline to a step's (the row is locked). Params: deadline, deadline, id. */
+    raiseStepDeadline: `UPDATE ${t} SET step_deadline_at = GREATEST(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`,
 
     /**
      * The one fenced write (rule 3): sets decided columns (fixed names from the core's write
@@ -135,9 +149,17 @@ export function mysqlQueries(table: string) {
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
     /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
-    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ?`,
+    findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,
     listExpired: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until <= ? ORDER BY id`,
+    /**
+     * Expired leases that a step deadline after the cutoff still holds back (the ones
+     * `TAKEABLE` leaves out), by id. Params: now, cutoff [, queues...], limit.
+     */
+    listHeld: (nQueues: number) =>
+      `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} FORCE INDEX (ix_lease) WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?${
+        nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
+      } ORDER BY id LIMIT ?`,
     /**
      * Jobs filtered by status, queue and steps in doubt, by id (newest first when `desc`).
      * Params: statuses..., [queue,] limit.
@@ -195,7 +217,7 @@ export function mysqlQueries(table: string) {
      * Writes a step record whole. Upsert with explicit values, not `VALUES(col)`: MySQL 8.0.20
      * deprecates VALUES() in ON DUPLICATE KEY UPDATE for a row alias that MariaDB lacks.
      */
-    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, idempotency_key = ?, settled_at = ?`,
+    upsertStep: `INSERT INTO ${steps} (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = ?, result = ?, token = ?, started_at = ?, finished_at = ?, idempotency_key = ?, settled_at = ?, deadline_at = ?`,
     /** A person's settlement of a step. Params: state, result, finished_at, settled_at, job_id, name. */
     settleStep: `UPDATE ${steps} SET state = ?, result = ?, finished_at = ?, settled_at = ? WHERE job_id = ? AND name = ?`,
 
@@ -221,8 +243,8 @@ export function mysqlQueries(table: string) {
     /** Marks one id's unexpired leases expired, the claim kept. Params: now, worker_id, worker_id, now. */
     expireLeasesOf: `UPDATE ${t} SET locked_until = ? WHERE ${heldBy} AND locked_until > ?`,
     countHeldBy: `SELECT COUNT(*) AS n FROM ${t} WHERE ${heldBy}`,
-    /** Every processing job one id holds, locked, for an operator's release. Params: worker_id, worker_id. */
-    lockHeldBy: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE ${heldBy} ORDER BY id FOR UPDATE`,
+    /** Every processing job one id holds, locked, with its step deadline, for an operator's release. Params: worker_id, worker_id. */
+    lockHeldBy: `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} WHERE ${heldBy} ORDER BY id FOR UPDATE`,
     /** A renewal (mirrors mayRenew). Params: now, worker_id, incarnation, now. */
     renewWorker: `UPDATE ${workers} SET last_seen_at = ? WHERE worker_id = ? AND incarnation = ? AND last_seen_at + liveness_timeout_ms > ?`,
     listWorkers: `SELECT ${workerColumns.split(', ').map((c) => `w.${c}`).join(', ')},
@@ -233,14 +255,16 @@ FROM ${workers} w`,
 WHERE status = 'processing' AND locked_until > ?
   AND BINARY locked_by IN (SELECT worker_id FROM ${workers} WHERE last_seen_at + liveness_timeout_ms <= ?)`,
     /**
-     * After a sweep: how many leases are expired, and the earliest coming expiry (a lease
+     * After a sweep: how many leases are takeable, and the earliest coming expiry (a lease
      * running out: the first ix_lease entry after now; a worker row's sign of life running
-     * out: a scan of the small worker table). Params: now, now, now.
+     * out: a scan of the small worker table; a held-back lease's step deadline passing: the
+     * expired range of ix_lease). Params: now, cutoff, now, now, now, cutoff.
      */
     sweepOutlook: `SELECT
-  (SELECT COUNT(*) FROM ${t} WHERE status = 'processing' AND locked_until <= ?) AS expired,
+  (SELECT COUNT(*) FROM ${t} WHERE ${TAKEABLE}) AS expired,
   (SELECT MIN(locked_until) FROM ${t} WHERE status = 'processing' AND locked_until > ?) AS next_lease_end,
-  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM ${workers} WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death`,
+  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM ${workers} WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death,
+  (SELECT MIN(step_deadline_at) FROM ${t} WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?) AS next_held_deadline`,
     /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */
     pruneWorkers: `DELETE FROM ${workers}
 WHERE last_seen_at + liveness_timeout_ms + ? <= ?

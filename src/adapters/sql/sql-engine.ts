@@ -16,12 +16,14 @@ import type { WorkerProcess } from '../../domain/liveness.js';
 export interface SweepRows {
   /** Leases the sweep marked expired. */
   marked: number;
-  /** Processing jobs with locked_until <= now. */
+  /** Processing jobs with locked_until <= now that no step deadline holds back (step_deadline_at <= the cutoff, or none). */
   expired: number;
   /** The earliest locked_until > now of a processing job, or null. */
   nextLeaseEnd: number | null;
   /** The earliest last_seen_at + liveness_timeout_ms > now of a worker row, or null. */
   nextDeath: number | null;
+  /** The earliest step_deadline_at of an expired lease it holds back (after the cutoff), or null; the core adds the margin. */
+  nextHeldDeadline: number | null;
 }
 
 /** A job field a write may set. Its column is `JOB_COLUMN[field]`. */
@@ -97,7 +99,9 @@ export interface CompleteRow {
 
 /**
  * A step write under the fence; `resultText` null for an intent (state 'started'). `key` is
- * the intent's idempotency key: written only where the step has none yet.
+ * the intent's idempotency key: written only where the step has none yet. An intent's
+ * `deadlineAt` (null: none) must not be later than the row's `locked_until`; when given it is
+ * recorded with the step and raises the job row's `step_deadline_at` to it.
  */
 export interface StepWrite {
   id: number;
@@ -107,7 +111,11 @@ export interface StepWrite {
   resultText: string | null;
   key: string | null;
   now: number;
+  deadlineAt: number | null;
 }
+
+/** How a step write went: written (or kept, for a step that is done), lease lost, or a deadline later than the lease. */
+export type StepWriteOutcome = 'ok' | 'lost' | 'late';
 
 /** What `list` filters by, validated. */
 export interface ListQuery {
@@ -133,6 +141,15 @@ export interface SettledStep {
   settledAt: number;
 }
 
+/** What `heldLeases` takes: expired at `now`, held by a step deadline after `deadlineCutoff` (now - clockMarginMs). */
+export interface HeldLeaseQuery {
+  now: number;
+  deadlineCutoff: number;
+  /** Distinct queues; null: all. */
+  queues: string[] | null;
+  limit: number;
+}
+
 /** What `findJobs` walks: below `beforeId`, newest first, at most `limit` rows. */
 export interface FindQuery {
   statuses: JobStatus[] | null;
@@ -148,6 +165,11 @@ export interface ClaimQuery {
   limit: number;
   queues: string[] | null;
   now: number;
+  /**
+   * Expired leases whose latest step deadline is after this (now - clockMarginMs) are held
+   * back: not claimed, not poisoned.
+   */
+  deadlineCutoff: number;
 }
 
 /** One dialect of SQL under `SqlLeaseStore`. Each method may throw raw driver errors; the core translates them with `translateError`. */
@@ -175,11 +197,11 @@ export interface SqlEngine {
   /** Completes distinct leases in one round trip where it can; per entry the job as written, or undefined when lost. */
   completeHeld(rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> | (Job | undefined)[];
   /** Writes a step under the fence; false when the lease is lost. An intent keeps a step that is done. */
-  writeStep(s: StepWrite): Promise<boolean> | boolean;
+  writeStep(s: StepWrite): Promise<StepWriteOutcome> | StepWriteOutcome;
   /** Every step record of the job, in any order. */
   steps(id: number): Promise<StepRecord[]> | StepRecord[];
-  /** Mirrors `applyExpire` on every expired lease; returns how many. */
-  reapExpired(now: number): Promise<number> | number;
+  /** Mirrors `applyExpire` on every expired lease not held back by a step deadline after `deadlineCutoff`; returns how many. */
+  reapExpired(now: number, deadlineCutoff: number): Promise<number> | number;
   /**
    * Reads the job locked, asks `decide` for the next state (it may throw, and then nothing is
    * written), writes it and returns the job as written; undefined when no job has the id.
@@ -196,6 +218,8 @@ export interface SqlEngine {
   list(q: ListQuery): Promise<Job[]> | Job[];
   /** Processing jobs whose lease has (expired) or has not (active) run out at `now`, by id. */
   leases(kind: 'active' | 'expired', now: number): Promise<Job[]> | Job[];
+  /** Expired leases whose row's step deadline is after the cutoff (those `claim` and `reapExpired` skip), by id, with that deadline. */
+  heldLeases(q: HeldLeaseQuery): Promise<{ job: Job; stepDeadlineAt: number }[]> | { job: Job; stepDeadlineAt: number }[];
   /** Job counts per queue and status (raw, the core tallies). */
   counts(): Promise<{ queue: string; status: JobStatus; n: number }[]> | { queue: string; status: JobStatus; n: number }[];
   /**
@@ -256,14 +280,16 @@ export interface SqlEngine {
   workers(): Promise<(WorkerProcess & { jobsHeld: number })[]> | (WorkerProcess & { jobsHeld: number })[];
   /**
    * Sets locked_until = now on unexpired leases of rows dead at now (last_seen_at + timeout <=
-   * now); then reads what a claimer wants to know. Mirrors the model's `sweepDeadWorkers`.
+   * now); then reads what a claimer wants to know, leases held back by a step deadline after
+   * `deadlineCutoff` (now - clockMarginMs) apart. Mirrors the model's `sweepDeadWorkers`.
    */
-  sweepDeadWorkers(now: number): Promise<SweepRows> | SweepRows;
+  sweepDeadWorkers(now: number, deadlineCutoff: number): Promise<SweepRows> | SweepRows;
   /**
    * In one transaction: reads the worker row locked, lets `decide` refuse (it throws), then
-   * mirrors `applyExpire` on every processing job the id holds and deletes the row; how many jobs.
+   * mirrors `applyExpire` on every processing job the id holds, retrying at `heldRetryAt` (its
+   * row's step deadline plus `marginMs`, when later than now), and deletes the row; how many jobs.
    */
-  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> | number;
+  releaseWorker(workerId: string, now: number, marginMs: number, decide: (existing: WorkerProcess | undefined) => void): Promise<number> | number;
   /** Deletes rows with last_seen_at + timeout + olderThanMs <= now that hold no processing job; how many. */
   pruneWorkers(now: number, olderThanMs: number): Promise<number> | number;
   /** Releases what the engine opened. */

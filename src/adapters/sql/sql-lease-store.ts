@@ -27,6 +27,8 @@ import type {
   CompleteOutcome,
   EnqueueResult,
   FailOptions,
+  HeldLease,
+  HeldLeaseFilter,
   Job,
   JobPage,
   JobQuery,
@@ -47,13 +49,15 @@ import { emptyStatusCounts } from '../../domain/job.js';
 import { applyCancel, applyExpire, applyExtend, applyFail, applyManualRetry, applyRelease, assertTransition } from '../../domain/lifecycle.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
-import { holdsLease } from '../../domain/lease-rules.js';
+import { deadlineAfterLease } from '../../domain/step-deadline.js';
+import { holdsLease, takeoverAt } from '../../domain/lease-rules.js';
 import { countersKept, minuteOf } from '../../domain/history.js';
 import {
   parseJobId,
   validateAcquire,
   validateDuration,
   validateFailOptions,
+  validateHeldLeaseFilter,
   validateInteger,
   validateJson,
   validateKey,
@@ -139,7 +143,7 @@ export class SqlLeaseStore implements LeaseStore {
       const r = validateAcquire(req);
       const now = this.now();
       const queues = r.queues === null ? null : [...new Set(r.queues)];
-      const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now });
+      const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now, deadlineCutoff: now - this.opts.clockMarginMs });
       return jobs.map(leaseOf);
     });
   }
@@ -248,8 +252,8 @@ export class SqlLeaseStore implements LeaseStore {
   async beginStep(lease: Lease, name: string, intent?: StepIntent): Promise<void> {
     await this.run('beginStep', async () => {
       validateKey(name, 'name');
-      const { key } = validateStepIntent(intent);
-      await this.fencedStep(lease, name, 'started', null, key);
+      const { key, deadlineAt } = validateStepIntent(intent);
+      await this.fencedStep(lease, name, 'started', null, key, deadlineAt);
     });
   }
 
@@ -257,7 +261,7 @@ export class SqlLeaseStore implements LeaseStore {
     await this.run('saveStep', async () => {
       validateKey(name, 'name');
       const text = validateJson(result, 'result', this.opts.maxPayloadBytes);
-      await this.fencedStep(lease, name, 'done', text, null);
+      await this.fencedStep(lease, name, 'done', text, null, null);
     });
   }
 
@@ -275,7 +279,10 @@ export class SqlLeaseStore implements LeaseStore {
   }
 
   async reapExpired(): Promise<number> {
-    return this.run('reapExpired', () => this.engine.reapExpired(this.now()));
+    return this.run('reapExpired', () => {
+      const now = this.now();
+      return this.engine.reapExpired(now, now - this.opts.clockMarginMs);
+    });
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -295,6 +302,16 @@ export class SqlLeaseStore implements LeaseStore {
 
   async getExpiredLeases(): Promise<Job[]> {
     return this.run('getExpiredLeases', () => this.engine.leases('expired', this.now()));
+  }
+
+  async getHeldLeases(filter?: HeldLeaseFilter): Promise<HeldLease[]> {
+    return this.run('getHeldLeases', async () => {
+      const f = validateHeldLeaseFilter(filter);
+      const now = this.now();
+      const margin = this.opts.clockMarginMs;
+      const rows = await this.engine.heldLeases({ now, deadlineCutoff: now - margin, queues: f.queues, limit: f.limit });
+      return rows.map(({ job, stepDeadlineAt }) => ({ job, stepDeadlineAt, takeoverAt: takeoverAt(job, stepDeadlineAt, margin) }));
+    });
   }
 
   async stats(): Promise<Stats> {
@@ -335,7 +352,7 @@ export class SqlLeaseStore implements LeaseStore {
       if (idNum === undefined) throw new JobNotFoundError(jobId);
       const now = this.now();
       const step = await this.engine.settleStep(idNum, name, (job, step) => {
-        const refusal = settleRefusal(job, step);
+        const refusal = settleRefusal(job, step, now, this.opts.clockMarginMs);
         if (refusal !== null) throw new SettleRefusedError(job.id, name, refusal);
         return o.happened
           ? { state: 'done', resultText: o.resultText, finishedAt: now, settledAt: now }
@@ -484,8 +501,9 @@ export class SqlLeaseStore implements LeaseStore {
   async sweepDeadWorkers(): Promise<SweepOutcome> {
     return this.run('sweepDeadWorkers', async () => {
       const now = this.now();
-      const r = await this.engine.sweepDeadWorkers(now);
-      return sweepOutcome(r.marked, r.expired, [r.nextLeaseEnd, r.nextDeath], now);
+      const margin = this.opts.clockMarginMs;
+      const r = await this.engine.sweepDeadWorkers(now, now - margin);
+      return sweepOutcome(r.marked, r.expired, [r.nextLeaseEnd, r.nextDeath, r.nextHeldDeadline === null ? null : r.nextHeldDeadline + margin], now);
     });
   }
 
@@ -494,7 +512,7 @@ export class SqlLeaseStore implements LeaseStore {
       validateName(workerId, 'workerId');
       const force = validateForce(opts);
       const now = this.now();
-      return this.engine.releaseWorker(workerId, now, (w) => {
+      return this.engine.releaseWorker(workerId, now, this.opts.clockMarginMs, (w) => {
         if (w && isWorkerAlive(w, now) && !force) throw new WorkerAliveError(workerId, w.lastSeenAt);
       });
     });
@@ -520,6 +538,8 @@ export class SqlLeaseStore implements LeaseStore {
   protected async run<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
+      // No lease decision before the clock can tell the time (MysqlClock's first reading).
+      if (this.opts.clock.ready) await this.opts.clock.ready();
       if (!this.ready) {
         await this.engine.ready?.();
         this.ready = true;
@@ -545,10 +565,12 @@ export class SqlLeaseStore implements LeaseStore {
     return job;
   }
 
-  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null, key: string | null): Promise<void> {
+  private async fencedStep(lease: Lease, name: string, state: 'started' | 'done', resultText: string | null, key: string | null, deadlineAt: number | null): Promise<void> {
     const { id, idNum, token } = leaseInput(lease);
-    const held = idNum !== undefined && (await this.engine.writeStep({ id: idNum, token, name, state, resultText, key, now: this.now() }));
-    if (!held) throw new LeaseLostError(id, token);
+    const outcome = idNum === undefined ? 'lost' : await this.engine.writeStep({ id: idNum, token, name, state, resultText, key, now: this.now(), deadlineAt });
+    if (outcome === 'lost') throw new LeaseLostError(id, token);
+    // The engine saw the row's lease: the deadline would outlive it.
+    if (outcome === 'late') throw deadlineAfterLease(deadlineAt!);
   }
 
   /** A change to an existing schedule under its row's lock; `ScheduleNotFoundError` when there is none. */

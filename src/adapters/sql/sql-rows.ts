@@ -13,7 +13,7 @@ export const JOB_COLUMNS =
   'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
 
 /** The columns of a step row. */
-export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at';
+export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at';
 
 /** A row of the job table as a driver returns it. */
 export type SqlRow = Record<string, unknown>;
@@ -99,7 +99,7 @@ export function rowToJob(row: SqlRow): Job {
 /** A step row as the public StepRecord (a started step has no result). */
 export function rowToStep(row: SqlRow): StepRecord {
   const state = String(row.state) as StepRecord['state'];
-  return {
+  const step: StepRecord = {
     name: text(row.name),
     state,
     result: state === 'done' ? jsonOrNull(row.result) : null,
@@ -109,6 +109,10 @@ export function rowToStep(row: SqlRow): StepRecord {
     key: row.idempotency_key === null || row.idempotency_key === undefined ? null : text(row.idempotency_key),
     settledAt: numOrNull(row.settled_at),
   };
+  // Present only when the intent carried one, as in the model.
+  const deadlineAt = numOrNull(row.deadline_at);
+  if (deadlineAt !== null) step.deadlineAt = deadlineAt;
+  return step;
 }
 
 /** A copy that shares no object with `job`. */

@@ -4,6 +4,7 @@
  * write fenced in SQL and read back with RETURNING.
  */
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
+import { deadlineFitsLease } from '../../domain/lease-rules.js';
 import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
 import { KeyRetiredError } from '../../domain/errors.js';
 import {
@@ -13,6 +14,7 @@ import {
   type FindQuery,
   type CompleteRow,
   type FencedWrite,
+  type HeldLeaseQuery,
   type InsertJob,
   type JobWrite,
   type ListQuery,
@@ -20,6 +22,7 @@ import {
   type SqlEngine,
   type StepWrite,
   type SweepRows,
+  type StepWriteOutcome,
 } from '../sql/sql-engine.js';
 import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
@@ -46,9 +49,11 @@ const SQL = {
   listDesc: Q.LIST_JOBS_DESC,
   activeLeases: Q.LIST_ACTIVE_LEASES,
   expiredLeases: Q.LIST_EXPIRED_LEASES,
+  heldLeases: Q.LIST_HELD_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
   completeMany: Q.COMPLETE_JOBS,
   held: Q.SELECT_HELD,
+  raiseStepDeadline: Q.RAISE_STEP_DEADLINE,
   beginStep: Q.BEGIN_STEP,
   saveStep: Q.SAVE_STEP,
   steps: Q.SELECT_STEPS,
@@ -80,7 +85,7 @@ const SQL = {
   workers: Q.LIST_WORKERS,
   sweep: Q.SWEEP_DEAD_WORKERS,
   sweepOutlook: Q.SWEEP_OUTLOOK,
-  reapHeldBy: Q.REAP_HELD_BY,
+  releaseHeldBy: Q.RELEASE_HELD_BY,
   pruneWorkers: Q.PRUNE_WORKERS,
 } as const;
 
@@ -142,13 +147,13 @@ export class SqliteEngine implements SqlEngine {
       c.queues === null ? [s.claim.all, []] : c.queues.length === 1 ? [s.claim.one, [c.queues[0]]] : [s.claim.many, [JSON.stringify(c.queues)]];
     const take = [c.workerId, c.lockedUntil, now, now];
     const claimRows = (limit: number): SqlRow[] => {
-      if (claim.anyExpired.get(now, ...q) === undefined) {
+      if (claim.anyExpired.get(now, c.deadlineCutoff, ...q) === undefined) {
         return (limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, limit)) as SqlRow[];
       }
-      const claimed = (claim.withExpired.all(...take, ...q, now, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
+      const claimed = (claim.withExpired.all(...take, ...q, now, c.deadlineCutoff, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
       const last = claimed.length === limit ? claimed[claimed.length - 1] : undefined;
       const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
-      claim.poison.run(now, now, now, ...q, ...bound);
+      claim.poison.run(now, now, now, c.deadlineCutoff, ...q, ...bound);
       return claimed;
     };
     return this.db
@@ -200,14 +205,22 @@ export class SqliteEngine implements SqlEngine {
     });
   }
 
-  writeStep(w: StepWrite): boolean {
+  writeStep(w: StepWrite): StepWriteOutcome {
     const s = this.stmts();
     return this.db
-      .transaction(() => {
-        if (s.held.get(w.id, w.token) === undefined) return false;
-        if (w.state === 'started') s.beginStep.run(w.id, w.name, w.token, w.now, w.key);
-        else s.saveStep.run(w.id, w.name, w.resultText, w.token, w.now, w.now);
-        return true;
+      .transaction((): StepWriteOutcome => {
+        const held = s.held.get(w.id, w.token) as SqlRow | undefined;
+        if (held === undefined) return 'lost';
+        if (w.state === 'done') {
+          s.saveStep.run(w.id, w.name, w.resultText, w.token, w.now, w.now);
+          return 'ok';
+        }
+        // As the model: a deadline past the lease is refused, a step that is done is kept.
+        if (w.deadlineAt !== null && !deadlineFitsLease(w.deadlineAt, held.locked_until === null ? null : Number(held.locked_until))) return 'late';
+        if ((s.step.get(w.id, w.name) as SqlRow | undefined)?.state === 'done') return 'ok';
+        if (w.deadlineAt !== null) s.raiseStepDeadline.run(w.deadlineAt, w.deadlineAt, w.id);
+        s.beginStep.run(w.id, w.name, w.token, w.now, w.key, w.deadlineAt);
+        return 'ok';
       })
       .immediate();
   }
@@ -217,8 +230,8 @@ export class SqliteEngine implements SqlEngine {
   }
 
   /** Mirrors `applyExpire` on every expired lease, in one statement. */
-  reapExpired(now: number): number {
-    return this.stmts().reap.run(now, now, now).changes;
+  reapExpired(now: number, deadlineCutoff: number): number {
+    return this.stmts().reap.run(now, now, now, deadlineCutoff).changes;
   }
 
   updateLocked(id: number, decide: (job: Job, steps: StepRecord[]) => JobWrite, opts: { withSteps?: boolean } = {}): Job | undefined {
@@ -261,6 +274,12 @@ export class SqliteEngine implements SqlEngine {
   leases(kind: 'active' | 'expired', now: number): Job[] {
     const s = this.stmts();
     return ((kind === 'active' ? s.activeLeases : s.expiredLeases).all(now) as SqlRow[]).map(rowToJob);
+  }
+
+  heldLeases(h: HeldLeaseQuery): { job: Job; stepDeadlineAt: number }[] {
+    const queues = h.queues === null ? null : JSON.stringify(h.queues);
+    const rows = this.stmts().heldLeases.all(h.now, h.deadlineCutoff, queues, queues, h.limit) as SqlRow[];
+    return rows.map((row) => ({ job: rowToJob(row), stepDeadlineAt: Number(row.step_deadline_at) }));
   }
 
   counts(): { queue: string; status: JobStatus; n: number }[] {
@@ -394,24 +413,30 @@ export class SqliteEngine implements SqlEngine {
     return (this.stmts().workers.all() as SqlRow[]).map((r) => ({ ...rowToWorker(r), jobsHeld: Number(r.jobs_held) }));
   }
 
-  sweepDeadWorkers(now: number): SweepRows {
+  sweepDeadWorkers(now: number, deadlineCutoff: number): SweepRows {
     const s = this.stmts();
     return this.db
       .transaction((): SweepRows => {
         const marked = s.sweep.run(now, now, now).changes;
-        const r = s.sweepOutlook.get(now, now, now) as SqlRow;
-        return { marked, expired: Number(r.expired), nextLeaseEnd: numOrNull(r.next_lease_end), nextDeath: numOrNull(r.next_death) };
+        const r = s.sweepOutlook.get(now, deadlineCutoff, now, now, now, deadlineCutoff) as SqlRow;
+        return {
+          marked,
+          expired: Number(r.expired),
+          nextLeaseEnd: numOrNull(r.next_lease_end),
+          nextDeath: numOrNull(r.next_death),
+          nextHeldDeadline: numOrNull(r.next_held_deadline),
+        };
       })
       .immediate();
   }
 
-  releaseWorker(workerId: string, now: number, decide: (existing: WorkerProcess | undefined) => void): number {
+  releaseWorker(workerId: string, now: number, marginMs: number, decide: (existing: WorkerProcess | undefined) => void): number {
     const s = this.stmts();
     return this.db
       .transaction(() => {
         const found = s.worker.get(workerId) as SqlRow | undefined;
         decide(found && rowToWorker(found));
-        const n = s.reapHeldBy.run(now, now, workerId).changes;
+        const n = s.releaseHeldBy.run(marginMs, now, marginMs, now, now, workerId).changes;
         s.deleteWorker.run(workerId);
         return n;
       })

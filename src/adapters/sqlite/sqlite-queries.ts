@@ -94,6 +94,15 @@ WHERE status = 'processing' AND locked_until > ? ORDER BY id`;
 export const LIST_EXPIRED_LEASES = `SELECT ${JOB_COLUMNS} FROM processing_jobs
 WHERE status = 'processing' AND locked_until <= ? ORDER BY id`;
 
+/**
+ * Expired leases that a step deadline after the cutoff (now - clockMarginMs) still holds back:
+ * the ones `TAKEABLE` leaves out. Params: now, cutoff, queues (JSON array or null, twice), limit.
+ */
+export const LIST_HELD_LEASES = `SELECT ${JOB_COLUMNS}, step_deadline_at FROM processing_jobs
+WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?
+  AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
+ORDER BY id LIMIT ?`;
+
 /** Counts by queue and status, open and final rows apart so each half reads one covering index. */
 export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE finished_at IS NULL GROUP BY queue, status
 UNION ALL
@@ -117,7 +126,7 @@ const QUEUE_FILTERS = {
 
 /** The statements of one queue filter. `[, queue]` marks where the filter's parameter goes. */
 export interface ClaimSql {
-  /** Whether any lease in these queues has expired. Params: now [, queue]. */
+  /** Whether any lease in these queues has expired and may be taken over. Params: now, cutoff [, queue]. */
   anyExpired: string;
   /** Claims the next waiting job. Params: worker_id, locked_until, now, now [, queue]. */
   next: string;
@@ -128,14 +137,14 @@ export interface ClaimSql {
    * index. Expired leases whose expiry budget is used up are not claimed (see `poison`). A
    * taken-over lease counts an expiry and records why, worded by the domain through the
    * registered SQL function.
-   * Params: worker_id, locked_until, now, now [, queue], now [, queue], limit.
+   * Params: worker_id, locked_until, now, now [, queue], now, cutoff [, queue], limit.
    */
   withExpired: string;
   /**
    * The poison rule (rule 2) as the model applies it: expired leases whose expiry budget is
    * used up fail when the claim walks past them, that is when they sort before the last job claimed
    * (or all of them when the claim did not fill its limit: pass a bound beyond any priority).
-   * Params: now (updated_at), now (finished_at), now [, queue], bound priority, bound run_at, bound id.
+   * Params: now (updated_at), now (finished_at), now, cutoff [, queue], bound priority, bound run_at, bound id.
    */
   poison: string;
 }
@@ -148,11 +157,18 @@ const TAKE = `SET status = 'processing',
     -- A takeover counts a lease expiry (SET reads the old values: this is applyAcquire).
     lease_expiries = CASE WHEN status = 'processing' THEN lease_expiries + 1 ELSE lease_expiries END,
     last_error = CASE WHEN status = 'processing' THEN ${LEASE_EXPIRED_MESSAGE_FN}(attempts, lease_expiries + 1, max_lease_expiries) ELSE last_error END,
+    step_deadline_at = NULL,
     updated_at = ?`;
 
 const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
 
-const EXPIRED = `FROM processing_jobs WHERE status = 'processing' AND locked_until <= ?`;
+/**
+ * Expired leases that may be taken over: not held back by a step deadline after the cutoff
+ * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
+ */
+const TAKEABLE = `status = 'processing' AND locked_until <= ? AND (step_deadline_at IS NULL OR step_deadline_at <= ?)`;
+
+const EXPIRED = `FROM processing_jobs WHERE ${TAKEABLE}`;
 
 function claimSql(filter: string): ClaimSql {
   return {
@@ -182,7 +198,7 @@ SET status = 'failed',
     locked_until = NULL,
     updated_at = ?,
     finished_at = ?
-WHERE status = 'processing' AND locked_until <= ? AND lease_expiries + 1 > max_lease_expiries ${filter}
+WHERE ${TAKEABLE} AND lease_expiries + 1 > max_lease_expiries ${filter}
   AND (priority, run_at, id) < (?, ?, ?)`,
   };
 }
@@ -230,21 +246,25 @@ WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 }
 
-/** Whether a lease is still held. Params: id, token. */
-export const SELECT_HELD = `SELECT lease_token FROM processing_jobs WHERE ${FENCE}`;
+/** Whether a lease is still held, and until when. Params: id, token. */
+export const SELECT_HELD = `SELECT lease_token, locked_until FROM processing_jobs WHERE ${FENCE}`;
+
+/** Raises the job row's latest step deadline to a step's. Params: deadline, deadline, id. */
+export const RAISE_STEP_DEADLINE = `UPDATE processing_jobs SET step_deadline_at = MAX(COALESCE(step_deadline_at, ?), ?) WHERE id = ?`;
 
 // ---- steps ----
 
 /**
- * Records a step's intent; a step already done is kept as it is, and a key the step already
- * has is kept (the first key a step ran under stays its key). A new intent ends a settlement.
- * Params: job_id, name, token, started_at, idempotency_key.
+ * Records a step's intent and its deadline; a step already done is kept as it is, and a key
+ * the step already has is kept (the first key a step ran under stays its key). A new intent
+ * ends a settlement. Params: job_id, name, token, started_at, idempotency_key, deadline_at.
  */
-export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at)
-VALUES (?, ?, 'started', NULL, ?, ?, NULL, ?, NULL)
+export const BEGIN_STEP = `INSERT INTO processing_job_steps (job_id, name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at)
+VALUES (?, ?, 'started', NULL, ?, ?, NULL, ?, NULL, ?)
 ON CONFLICT (job_id, name) DO UPDATE
 SET state = 'started', result = NULL, token = excluded.token, started_at = excluded.started_at, finished_at = NULL,
-    idempotency_key = COALESCE(processing_job_steps.idempotency_key, excluded.idempotency_key), settled_at = NULL
+    idempotency_key = COALESCE(processing_job_steps.idempotency_key, excluded.idempotency_key), settled_at = NULL,
+    deadline_at = excluded.deadline_at
 WHERE processing_job_steps.state <> 'done'`;
 
 /**
@@ -278,9 +298,12 @@ const EXPIRE_SET = `SET status = CASE WHEN lease_expiries + 1 > max_lease_expiri
     updated_at = ?,
     finished_at = CASE WHEN lease_expiries + 1 > max_lease_expiries THEN ? ELSE finished_at END`;
 
-/** Every expired lease to retry, or failed when its expiry budget is used up (applyExpire). Params: now, now, now. */
+/**
+ * Every expired lease not held back by a step deadline to retry, or failed when its expiry
+ * budget is used up (applyExpire). Params: now, now, now, cutoff.
+ */
 export const REAP_EXPIRED = `UPDATE processing_jobs ${EXPIRE_SET}
-WHERE status = 'processing' AND locked_until <= ?`;
+WHERE ${TAKEABLE}`;
 
 // `finished_at IS NOT NULL` repeats the partial index's WHERE so prune searches that index
 // instead of scanning every row.
@@ -405,17 +428,26 @@ WHERE status = 'processing' AND locked_until > ?
   AND locked_by IN (SELECT worker_id FROM processing_workers WHERE last_seen_at + liveness_timeout_ms <= ?)`;
 
 /**
- * What a claimer wants to know after a sweep: how many leases are expired, and the earliest
- * coming expiry (a lease running out, a worker row's sign of life running out). Each part
- * is an index probe or a scan of the small worker table. Params: now, now, now.
+ * What a claimer wants to know after a sweep: how many leases are takeable, and the earliest
+ * coming expiry (a lease running out, a worker row's sign of life running out, a held-back
+ * lease's step deadline passing). Each part walks the partial lease index or scans the small
+ * worker table. Params: now, cutoff, now, now, now, cutoff.
  */
 export const SWEEP_OUTLOOK = `SELECT
-  (SELECT COUNT(*) FROM processing_jobs WHERE status = 'processing' AND locked_until <= ?) AS expired,
+  (SELECT COUNT(*) FROM processing_jobs WHERE ${TAKEABLE}) AS expired,
   (SELECT MIN(locked_until) FROM processing_jobs WHERE status = 'processing' AND locked_until > ?) AS next_lease_end,
-  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM processing_workers WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death`;
+  (SELECT MIN(last_seen_at + liveness_timeout_ms) FROM processing_workers WHERE last_seen_at + liveness_timeout_ms > ?) AS next_death,
+  (SELECT MIN(step_deadline_at) FROM processing_jobs WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?) AS next_held_deadline`;
 
-/** An operator's release: applyExpire on every processing job one worker holds. Params: now, now, worker_id. */
-export const REAP_HELD_BY = `UPDATE processing_jobs ${EXPIRE_SET}
+/**
+ * An operator's release: applyExpire on every processing job one worker holds, retrying a
+ * job whose step deadline (plus the margin) is still ahead no earlier than then (heldRetryAt).
+ * Params: margin, now, margin (run_at), now (updated_at), now (finished_at), worker_id.
+ */
+export const RELEASE_HELD_BY = `UPDATE processing_jobs
+SET run_at = CASE WHEN lease_expiries + 1 <= max_lease_expiries AND step_deadline_at IS NOT NULL AND step_deadline_at + ? > ?
+      THEN step_deadline_at + ? ELSE run_at END,
+    ${EXPIRE_SET.slice('SET '.length)}
 WHERE status = 'processing' AND locked_by = ?`;
 
 /** Rows dead for longer than the retention that hold no lease. Params: olderThanMs, now. */

@@ -225,7 +225,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
 
   program
     .command('release-worker')
-    .description("release a dead worker's leases now (fenced; its jobs go to retry, counted as lease expiries)")
+    .description("release a dead worker's leases now (fenced; its jobs go to retry, counted as lease expiries, not before an open step's deadline plus the clock margin)")
     .argument('<workerId>', 'the worker id (its leases\' lockedBy)')
     .option('--force', 'release even though the process shows a fresh sign of life')
     .action((workerId: string, o: { force?: boolean }, cmd: Command) =>

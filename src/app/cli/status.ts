@@ -90,7 +90,8 @@ export interface StatusReport {
 /**
  * Builds the status report at `now` (epoch ms), which `msLeft` and `waitingMs` are measured
  * from. Which leases count as expired is the store's call, by its own clock, so pass that
- * clock's time: the CLI passes Date.now(), the system clock its stores use.
+ * clock's time. The CLI passes Date.now(): the SQLite store's clock; the MySQL store judges by
+ * the server's, so there `msLeft` is off by the host's offset from the server.
  */
 export async function statusCommand(store: LeaseStore, now: number): Promise<StatusReport> {
   const [stats, active, expired, waiting, failed, schedules, workers] = await Promise.all([

@@ -49,6 +49,7 @@ export function registerWorkerMetrics(worker: MetricsWorker, registry: Registry,
   const retried = counter('jobs_retried_total', 'Failed attempts that will run again.');
   const lost = counter('leases_lost_total', 'Attempts that lost their lease (expired and taken over, or the store refused the token).');
   const takeovers = counter('takeovers_total', "Attempts started on a job whose previous holder's lease had run out.");
+  const heldBack = counter('takeovers_held_back_total', "Expired leases this worker could have taken over, held back by their holder's step deadline (once per lease).");
   const inDoubt = counter('steps_in_doubt_total', 'Steps found in doubt (started in an earlier attempt, never recorded), by what the worker decided.', ['queue', 'decision']);
   const errors = counter('errors_total', 'Store or listener errors the worker carried on through, by where they happened.', ['during']);
   const duration = histogram('job_duration_seconds', 'How long an attempt ran, by how it ended.', ['queue', 'outcome']);
@@ -88,6 +89,7 @@ export function registerWorkerMetrics(worker: MetricsWorker, registry: Registry,
       lost.inc({ queue: r?.queue ?? 'unknown' });
     }),
     worker.on('step:in-doubt', ({ job, decision }) => inDoubt.inc({ queue: job.queue, decision })),
+    worker.on('lease:held-back', ({ job }) => heldBack.inc({ queue: job.queue })),
     worker.on('worker:error', ({ during }) => errors.inc({ during })),
   ];
   return () => {

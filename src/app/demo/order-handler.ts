@@ -42,6 +42,10 @@ export interface OrderHandlerOptions {
   delayMs?: number;
   /** How to wait; default real timers. Tests pass a ManualClock's sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called inside the step, after its intent is recorded and before the order is sent (the crash tests freeze the process there). */
+  beforeSend?: (jobId: string) => Promise<void> | void;
+  /** Pass the step's signal to the exchange call. Default true; false models a call that cannot be aborted. */
+  abortable?: boolean;
 }
 
 /**
@@ -58,10 +62,11 @@ export function createOrderHandler(opts: OrderHandlerOptions): { handler: Handle
   const handler: Handler = async (job, ctx) => {
     if (delayMs > 0) await sleep(delayMs, ctx.signal);
     const order = await ctx.step('place-order', async (s) => {
+      await opts.beforeSend?.(job.id);
       // The same client id and the same deadline on every send of this step.
       const out = await opts.exchange.place(
         { clientOrderId: s.idempotencyKey, deadlineAt: s.deadlineAt, jobId: job.id, placedBy: ctx.lease.workerId, payload: job.payload },
-        s.signal,
+        opts.abortable === false ? undefined : s.signal,
       );
       // Refused as too late: nothing was placed; the attempt fails and a later one places anew.
       if (out.status === 'expired') throw new Error(`the exchange refused the order: its deadline ${String(out.deadlineAt)} had passed at ${out.now}`);

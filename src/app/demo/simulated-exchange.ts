@@ -57,6 +57,8 @@ export interface ExchangeOptions {
   /** The exchange's clock (for `deadline`), epoch ms. Default Date.now. */
   now?: () => number;
   onPlace?: (req: Record<string, unknown>) => void;
+  /** Over HTTP: answer a placement this long after booking it (a slow venue). Default 0. */
+  answerDelayMs?: number;
 }
 
 /** What a placement returns. */
@@ -193,7 +195,9 @@ export async function startSimulatedExchange(opts: ExchangeOptions = {}): Promis
         const b = body as { clientOrderId?: unknown };
         if (typeof b?.clientOrderId !== 'string' || b.clientOrderId === '') return reply(400, { error: 'clientOrderId is required' });
         const out = book.place(b as { clientOrderId: string });
-        reply(out.status === 'accepted' ? 201 : out.status === 'duplicate' ? 409 : 422, out);
+        const send = (): void => reply(out.status === 'accepted' ? 201 : out.status === 'duplicate' ? 409 : 422, out);
+        if (opts.answerDelayMs) setTimeout(send, opts.answerDelayMs);
+        else send();
       },
       () => reply(400, { error: 'body must be JSON' }),
     );

@@ -1,7 +1,9 @@
 /**
  * Entry point of one demo worker process: runs a ProcessingWorker that places orders on the
  * simulated exchange, and reports on stdout as JSON lines (`{"event":"started",...}` first,
- * then one line per completed job). Meant to be killed at any moment.
+ * then one line per completed job). Meant to be killed at any moment. A start that fails
+ * (the store cannot be reached or migrated, or its clock cannot be read) prints
+ * `{"event":"fatal",...}` and exits 1, so a supervisor starts another.
  *
  * Settings come from argv (`--name value`) or the environment (LEASEHOLD_<NAME>):
  *   --store        sqlite:<file> | mysql://...          (required; parsed as the CLI's --db)
@@ -17,7 +19,11 @@
  *   --liveness-interval-ms / --liveness-timeout-ms   the worker's defaults (1000 / 8000) unless given
  *   --handles-exit on (default: exit 0 once stopped, below) | off (a signal ends the process as
  *                  it would without leasehold: the worker raises it again once stopped)
- * Lines: started, job-started (jobId, attempt, at: epoch ms), completed, lease-lost, error, stopped.
+ *   --announce-ms  off (default) | N: inside the step, print {"event":"sending"} and wait N ms before the order goes out
+ *   --job-timeout-ms  none (default)
+ *   --abortable    on (default) | off: off sends the order without the step's signal (a call that cannot be aborted)
+ * Lines: started, job-started (jobId, attempt, at: epoch ms), sending, completed, lease-lost,
+ * held-back, error, stopped.
  * @example node --import tsx src/app/demo/worker-process.ts --store sqlite:/tmp/jobs.db --exchange http://127.0.0.1:4000
  */
 import { ProcessingWorker } from '../worker/processing-worker.js';
@@ -38,10 +44,21 @@ const line = (o: Record<string, unknown>): boolean => process.stdout.write(`${JS
 async function main(): Promise<void> {
   const store = await openStore(parseDbSpec(setting('store')), { create: true });
   await store.migrate();
+  const announceMs = setting('announce-ms', 'off');
   const { handler, reconcile } = createOrderHandler({
     exchange: httpExchangeClient(setting('exchange')),
     delayMs: Number(setting('delay-ms', '0')),
+    abortable: setting('abortable', 'on') === 'on',
+    ...(announceMs === 'off'
+      ? {}
+      : {
+          beforeSend: async (jobId: string) => {
+            line({ event: 'sending', jobId });
+            await new Promise((r) => setTimeout(r, Number(announceMs)));
+          },
+        }),
   });
+  const jobTimeout = setting('job-timeout-ms', 'none');
   const workerId = process.argv.includes('--worker-id') || process.env.LEASEHOLD_WORKER_ID ? setting('worker-id') : undefined;
   const livenessIntervalMs = setting('liveness-interval-ms', '');
   const livenessTimeoutMs = setting('liveness-timeout-ms', '');
@@ -60,11 +77,13 @@ async function main(): Promise<void> {
     handlesExit,
     ...(livenessIntervalMs ? { livenessIntervalMs: Number(livenessIntervalMs) } : {}),
     ...(livenessTimeoutMs ? { livenessTimeoutMs: Number(livenessTimeoutMs) } : {}),
+    ...(jobTimeout === 'none' ? {} : { jobTimeoutMs: Number(jobTimeout) }),
     ...(workerId ? { workerId } : {}),
   });
   worker.on('job:started', ({ job, attempt }) => line({ event: 'job-started', jobId: job.id, attempt, at: Date.now() }));
   worker.on('job:completed', ({ job }) => line({ event: 'completed', jobId: job.id, attempts: job.attempts }));
   worker.on('lease:lost', ({ jobId }) => line({ event: 'lease-lost', jobId }));
+  worker.on('lease:held-back', ({ job, takeoverAt }) => line({ event: 'held-back', jobId: job.id, lockedBy: job.lockedBy, takeoverAt }));
   worker.on('worker:error', ({ error, during }) => line({ event: 'error', during, message: String((error as Error)?.message ?? error) }));
   worker.on('worker:stopped', () => {
     if (!handlesExit) return void line({ event: 'stopped' });
@@ -76,6 +95,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  line({ event: 'fatal', message: String((error as Error)?.stack ?? error) });
-  process.exitCode = 1;
+  // Exit rather than return: the store's open pool would keep the process alive, never
+  // working and never replaced by its supervisor. A MySQL worker whose first clock reading
+  // fails (every reading slower than maxRoundTripMs, as on a loaded host) sat idle that way.
+  process.stdout.write(`${JSON.stringify({ event: 'fatal', message: String((error as Error)?.stack ?? error) })}\n`, () => process.exit(1));
 });

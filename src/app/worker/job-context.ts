@@ -5,7 +5,6 @@
 import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Json, JsonResult, Lease, StepRecord } from '../../domain/job.js';
 import { validateInteger, validateJson, validateKey } from '../../domain/validation.js';
-import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { isStepInDoubt } from '../../domain/steps.js';
 import { idempotencyKey, legacyIdempotencyKey } from '../idempotency-key.js';
@@ -89,8 +88,6 @@ export const DEFAULT_STEP_DEADLINE_MS = 10_000;
 /** What a context needs from its worker. */
 export interface JobContextDeps {
   store: LeaseStore;
-  /** The worker's clock (the store's): step deadlines are read from it. */
-  clock: Clock;
   leaseMs: number;
   safetyMarginMs: number;
   reconcile: ReconcileHook | undefined;
@@ -174,7 +171,8 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
 
     // The deadline must fall within the lease it is written under: extend first when less is left.
     await holder.ensureTime(deadlineMs);
-    const deadlineAt = deps.clock.now() + deadlineMs;
+    // In the store's clock, from the lease (never this host's wall clock): it fits the lease by construction.
+    const deadlineAt = Math.floor(holder.storeNow()) + deadlineMs;
     await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { key: keyOf(name), deadlineAt }), deps.onStoreError, { startsStep: true });
     // Retries may have used up lease time: self-fence again before the effect.
     await holder.ensureTime();

@@ -125,7 +125,7 @@ export class LeaseHolder {
     if (this.steps.size === 0) return false;
     this.move('waiting');
     while (this.steps.size > 0) {
-      const left = Math.max(...[...this.steps].map((s) => s.deadlineAt)) - this.deps.clock.now();
+      const left = Math.max(...[...this.steps].map((s) => s.deadlineAt)) - this.storeNow();
       if (left <= 0) return true;
       const cancel = new AbortController();
       await Promise.race([Promise.all([...this.steps].map((s) => s.settled)), waitOn(this.deps.clock, left, cancel.signal)]);
@@ -159,6 +159,16 @@ export class LeaseHolder {
     );
     await Promise.race([sent, waitOn(this.deps.clock, this.deps.leaseMs, cancel.signal)]);
     cancel.abort(INTERNAL_ABORT);
+  }
+
+  /**
+   * The store's time as this process can know it: the last grant's expiry (store's clock)
+   * less the lease time left (monotonic, counted from just before that grant was asked for).
+   * Never ahead of the store by more than a round trip, and immune to this host's wall clock
+   * being skewed or stepped: step deadlines are computed and waited out on it.
+   */
+  storeNow(): number {
+    return this.current.expiresAt - this.remainingMs();
   }
 
   /** Lease time left by this process's monotonic clock, counted from the last grant. */

@@ -4,7 +4,7 @@
  * written through the lease's gate, so a lost lease writes nothing more.
  */
 import { LeaseholdError, LeaseLostError, PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
-import type { Job, Json, Lease } from '../../domain/job.js';
+import type { HeldLease, Job, Json, Lease } from '../../domain/job.js';
 import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
 import type { AttemptPhase } from './attempt-phase.js';
@@ -112,6 +112,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private readonly batcher: CompletionBatcher | undefined;
   private liveness: LivenessClient | undefined;
   private services: ServiceRunner | undefined;
+  /** Held leases already reported by `lease:held-back` (`${jobId}#${token}`), as of the last read. */
+  private heldReported = new Set<string>();
 
   /** Validates the options (throws `ValidationError` naming the bad one); starts nothing. */
   constructor(options: WorkerOptions<Q>) {
@@ -309,9 +311,35 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
       for (const lease of leases) this.run(lease, sentAt);
       if (leases.length === free) continue;
+      await this.reportHeldBack();
       // Fewer than asked: the queue is empty for now. Poll with jitter so workers spread out.
       await this.waitForWake(Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random()))));
     }
+  }
+
+  /**
+   * After a claim that came back short: emits `lease:held-back` for each lease in this worker's
+   * queues that a step deadline holds back, once per lease. The store decided the holds; this
+   * only reads them, and only when someone listens (no extra round trip otherwise).
+   */
+  private async reportHeldBack(): Promise<void> {
+    if (!this.events.has('lease:held-back')) return;
+    let held: HeldLease[];
+    try {
+      held = await this.o.store.getHeldLeases(this.o.queues ? { queues: this.o.queues } : undefined);
+    } catch (error) {
+      // Only a report is lost: the claim goes on as before.
+      this.reportError(error, 'acquire');
+      return;
+    }
+    const now = new Set<string>();
+    for (const h of held) {
+      const key = `${h.job.id}#${h.job.leaseToken}`;
+      now.add(key);
+      if (!this.heldReported.has(key)) this.events.emit('lease:held-back', h);
+    }
+    // Kept to the leases still held, so the set never outgrows one read.
+    this.heldReported = now;
   }
 
   /** Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early unless `wakeable` is false. */
@@ -395,7 +423,6 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     let unrecordable = false;
     const { ctx, prepare } = createJobContext(job, holder, {
       store: this.o.store,
-      clock: this.o.clock,
       leaseMs: this.o.leaseMs,
       safetyMarginMs: this.o.safetyMarginMs,
       reconcile: this.o.reconcileFor(job.queue),
@@ -491,7 +518,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * plus the clock margin has passed.
    */
   private async handBack(holder: LeaseHolder, job: Job): Promise<void> {
-    const now = this.o.clock.now();
+    // The store's time (from the lease), the clock step deadlines are in.
+    const now = Math.floor(holder.storeNow());
     const deadline = holder.latestStepDeadline;
     const retryAt = deadline === undefined ? now : Math.max(now, deadline + DEFAULT_CLOCK_MARGIN_MS);
     await holder.handBack((lease) => this.o.store.expireLease(lease, { retryAt }), (e) => this.reportError(e, 'fail', job.id));

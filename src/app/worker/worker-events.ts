@@ -2,7 +2,7 @@
  * The worker's typed events, emitted through {@link SafeEmitter.emit}, which keeps a throwing
  * listener from breaking the worker (graphile-worker's safeEmit).
  */
-import type { Job, Json, Lease } from '../../domain/job.js';
+import type { HeldLease, Job, Json, Lease } from '../../domain/job.js';
 
 /** What each worker event carries. */
 export interface WorkerEvents {
@@ -29,6 +29,14 @@ export interface WorkerEvents {
    * `StepInDoubtError`, for a person to settle).
    */
   'step:in-doubt': { job: Job; step: string; key: string; decision: InDoubtDecision };
+  /**
+   * This worker claimed fewer jobs than it had room for while an expired lease in its queues
+   * was held back from takeover by its holder's step deadline: the job stays with the earlier
+   * holder (whose request may still reach the exchange) until `takeoverAt`, and is claimed
+   * after that. Once per held lease (job and token), and only while someone listens: the
+   * worker then reads the store's held leases after each claim that came back short.
+   */
+  'lease:held-back': HeldLease;
   /** `stop()` finished: nothing runs and no lease is held. */
   'worker:stopped': { workerId: string; released: number };
 }
@@ -56,6 +64,11 @@ export class SafeEmitter {
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener as (payload: never) => void);
     return () => this.off(event, listener);
+  }
+
+  /** Whether `event` has a listener: a worker does work that only an event needs only then. */
+  has(event: keyof WorkerEvents): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
   }
 
   /** Removes a listener added with `on`. */

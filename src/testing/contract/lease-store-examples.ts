@@ -452,6 +452,86 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
       });
     });
 
+    describe('step deadlines', () => {
+      it('a deadline is recorded with the intent, and refused when later than the lease it is written under', async () => {
+        const job = await enqueue();
+        const lease = await acquireOne(); // lease until START + 10 s
+        await expect(store.beginStep(lease, 'late', { deadlineAt: START + 10_001 })).rejects.toMatchObject({ name: 'ValidationError', field: 'deadlineAt' });
+        await expect(store.beginStep(lease, 'bad', { deadlineAt: 1.5 })).rejects.toBeInstanceOf(ValidationError);
+        expect(await store.getStepRecords(job.id)).toEqual([]);
+        clock.advance(1000);
+        await store.beginStep(lease, 'place', { deadlineAt: START + 10_000 });
+        expect(await store.getStepRecords(job.id)).toEqual([
+          { name: 'place', state: 'started', result: null, token: 1, startedAt: START + 1000, finishedAt: null, key: null, settledAt: null, deadlineAt: START + 10_000 },
+        ]);
+        await store.saveStep(lease, 'place', 'ok');
+        expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'done', deadlineAt: START + 10_000 });
+      });
+
+      it('after a lease expiry, neither acquire, the poison rule nor reap takes the job before its latest step deadline plus the margin (2 s)', async () => {
+        const job = await enqueue();
+        const poisoned = await enqueue({ maxLeaseExpiries: 0 });
+        const [lease, last] = await store.acquire({ ...W1, limit: 2 });
+        await store.beginStep(lease!, 'one', { deadlineAt: START + 4_000 });
+        await store.beginStep(lease!, 'two', { deadlineAt: START + 9_000 });
+        await store.beginStep(last!, 'only', { deadlineAt: START + 9_500 });
+        clock.set(START + 10_000); // both leases ran out; their deadlines plus 2 s have not passed
+        expect((await store.getExpiredLeases()).map((j) => j.id)).toEqual([job.id, poisoned.id]);
+        expect((await store.getHeldLeases()).map((h) => [h.job.id, h.stepDeadlineAt, h.takeoverAt])).toEqual([
+          [job.id, START + 9_000, START + 11_000],
+          [poisoned.id, START + 9_500, START + 11_500],
+        ]);
+        expect(await store.acquire(W2)).toEqual([]);
+        expect(await store.reapExpired()).toBe(0);
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'processing' });
+        clock.set(START + 10_999);
+        expect(await store.acquire(W2)).toEqual([]);
+        clock.set(START + 11_000);
+        expect((await store.getHeldLeases()).map((h) => h.job.id)).toEqual([poisoned.id]);
+        const [taken, ...none] = await store.acquire({ ...W2, limit: 2 });
+        expect(none).toEqual([]);
+        expect(taken).toMatchObject({ token: 2, workerId: 'w2', job: { id: job.id } });
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'processing' }); // 9.5 s + 2 s
+        clock.set(START + 11_500);
+        expect(await store.reapExpired()).toBe(1);
+        expect(await store.get(poisoned.id)).toMatchObject({ status: 'failed' });
+        // The new lease starts without a deadline: its expiry alone decides again.
+        clock.set(START + 21_000);
+        expect(await store.getHeldLeases()).toEqual([]);
+        expect((await store.acquire(W1))[0]?.token).toBe(3);
+      });
+
+      it('getHeldLeases reports only expired leases a deadline holds, as the holder left them, filtered by queue and limited', async () => {
+        const a = await enqueue({ queue: 'a' });
+        const b = await enqueue({ queue: 'b' });
+        const c = await enqueue({ queue: 'a' });
+        const live = await enqueue({ queue: 'a' });
+        const [la, lb, lc] = await store.acquire({ ...W1, limit: 3 });
+        await store.beginStep(la!, 'place', { deadlineAt: START + 9_000 });
+        await store.beginStep(lb!, 'place', { deadlineAt: START + 8_500 });
+        await store.beginStep(lc!, 'place'); // no deadline: nothing holds it
+        clock.set(START + 9_999);
+        expect(await store.getHeldLeases()).toEqual([]); // not expired yet
+        const [ll] = await store.acquire({ ...W2, leaseMs: 60_000 });
+        expect(ll?.job.id).toBe(live.id);
+        await store.beginStep(ll!, 'place', { deadlineAt: START + 20_000 }); // live: not held, just held
+        clock.set(START + 10_000);
+        const held = await store.getHeldLeases();
+        expect(held.map((h) => h.job.id)).toEqual([a.id, b.id]);
+        expect(held[0]).toEqual({ job: await store.get(a.id), stepDeadlineAt: START + 9_000, takeoverAt: START + 11_000 });
+        expect(held[0]!.job).toMatchObject({ status: 'processing', lockedBy: 'w1', leaseToken: 1 });
+        expect((await store.getHeldLeases({ queues: ['a'] })).map((h) => h.job.id)).toEqual([a.id]);
+        expect((await store.getHeldLeases({ queues: ['b', 'b'] })).map((h) => h.job.id)).toEqual([b.id]);
+        expect((await store.getHeldLeases({ limit: 1 })).map((h) => h.job.id)).toEqual([a.id]);
+        await expect(store.getHeldLeases({ queues: [] })).rejects.toMatchObject({ name: 'ValidationError', field: 'queues' });
+        await expect(store.getHeldLeases({ limit: 0 })).rejects.toMatchObject({ name: 'ValidationError', field: 'limit' });
+        // The hold of b ends first (8.5 s + 2 s): c (no deadline) and b are taken over, a is not.
+        clock.set(START + 10_500);
+        expect((await store.acquire({ ...W2, limit: 3 })).map((l) => l.job.id)).toEqual([b.id, c.id]);
+        expect((await store.getHeldLeases()).map((h) => h.job.id)).toEqual([a.id]);
+      });
+    });
+
     describe('admin operations', () => {
       it('cancel and manual retry follow the lifecycle; others are INVALID_TRANSITION and change nothing', async () => {
         const a = await enqueue();

@@ -197,7 +197,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'beginStepDeadline' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -231,6 +231,9 @@ class LeaseWrite extends Cmd {
           return s.expireLease(lease, this.arg % 2 === 0 ? undefined : { retryAt: w.clock.now() + this.arg * 700 });
         case 'beginStep':
           return this.arg % 2 === 0 ? s.beginStep(lease, step) : s.beginStep(lease, step, { key: `key-${this.arg}` });
+        case 'beginStepDeadline':
+          // Some within the lease, some past it (refused); the held ones hold takeovers back.
+          return s.beginStep(lease, step, { key: `key-${this.arg}`, deadlineAt: w.clock.now() + this.arg * 600 });
         case 'saveStep':
           return s.saveStep(lease, step, this.arg === 2 ? { [LONE_LOW]: `😀${LONE_HIGH}\u0000`, deep: nested(255) } : { arg: this.arg });
       }
@@ -246,7 +249,7 @@ class LeaseWrite extends Cmd {
     const stepsR = await w.real.getStepRecords(pair.r.job.id);
     expect(stepsR).toEqual(stepsM);
     // A lease that ended (written to a final or waiting state, or lost) is dropped by a real worker.
-    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'saveStep') this.drop(w, pair);
+    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'beginStepDeadline' && this.op !== 'saveStep') this.drop(w, pair);
     else if (!m.ok) this.drop(w, pair);
   }
   private drop(w: World, pair: LeasePair): void {
@@ -489,7 +492,7 @@ const commandArbs = [
     .tuple(
       fc.constantFrom<string>(...WORKERS, 'zombie'),
       fc.nat(5),
-      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'saveStep'),
+      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'beginStepDeadline', 'saveStep'),
       fc.nat(4),
     )
     .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),
@@ -538,6 +541,9 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
     if (j && j.status === 'processing' && j.leaseToken === pair.m.token) live.set(j.id, (live.get(j.id) ?? 0) + 1);
   }
   for (const [id, n] of live) expect(n, `job ${id} has ${n} live leases`).toBeLessThanOrEqual(1);
+  // Which expired leases a step deadline holds back, and until when, as the model says.
+  const heldR = (await w.real.getHeldLeases()).map((h) => ({ ...h, job: normal(w, h.job) }));
+  expect(heldR).toEqual(await w.model.getHeldLeases());
   await checkHistory(w, m);
 }
 

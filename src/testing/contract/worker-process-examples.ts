@@ -101,6 +101,34 @@ export function describeWorkerProcessExamples(name: string, factory: StoreFactor
       expect(await store.sweepDeadWorkers()).toEqual({ marked: 1, expired: 2, nextExpiryInMs: null });
     });
 
+    it('an open step deadline holds a dead worker\'s job back: the sweep does not count it takeable, and an operator release retries it no earlier than deadline + margin', async () => {
+      await store.registerWorker(REG);
+      const { job } = await store.enqueue({ queue: 'q', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'bot-1', leaseMs: 300_000 });
+      await store.beginStep(lease!, 'place', { key: 'k-1', deadlineAt: START + 20_000 });
+      clock.advance(8000); // bot-1 counts as dead; its step's request is valid until START + 20 s
+      // Marked expired, but held back until the deadline plus the default 2 s margin.
+      expect(await store.sweepDeadWorkers()).toEqual({ marked: 1, expired: 0, nextExpiryInMs: 14_000 });
+      expect(await store.acquire({ workerId: 'other', leaseMs: 1000 })).toEqual([]);
+      expect(await store.releaseWorkerLeases('bot-1')).toBe(1);
+      expect(await store.get(job.id)).toMatchObject({ status: 'retry', runAt: START + 22_000, leaseExpiries: 1, lockedBy: null });
+      clock.set(START + 21_999);
+      expect(await store.acquire({ workerId: 'other', leaseMs: 1000 })).toEqual([]);
+      clock.set(START + 22_000);
+      expect((await store.acquire({ workerId: 'other', leaseMs: 1000 }))[0]?.job).toMatchObject({ id: job.id, attempts: 2 });
+    });
+
+    it('an operator release of a job whose step deadline has passed retries it at once', async () => {
+      await store.registerWorker(REG);
+      const { job } = await store.enqueue({ queue: 'q', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'bot-1', leaseMs: 300_000 });
+      await store.beginStep(lease!, 'place', { key: 'k-1', deadlineAt: START + 3000 });
+      clock.advance(8000);
+      expect(await store.releaseWorkerLeases('bot-1')).toBe(1);
+      expect(await store.get(job.id)).toMatchObject({ status: 'retry', runAt: START, leaseExpiries: 1 });
+      expect((await store.acquire({ workerId: 'other', leaseMs: 1000 }))[0]?.job.id).toBe(job.id);
+    });
+
     it('an operator release refuses a live process unless forced, then reaps its jobs (fenced, counted as expiries) and drops its row', async () => {
       await store.registerWorker(REG);
       await store.enqueue({ queue: 'q', payload: 1 });

@@ -3,7 +3,7 @@
  * workload W through the real ProcessingWorker; MySQL shows one note row when it is
  * unreachable. Modules load on demand, so `--only memory` never loads a database driver.
  *
- *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql,recovery]
+ *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql,recovery,peer]
  *
  * `recovery` SIGKILLs real worker processes on SQLite and MySQL and reports kill-to-resume.
  */
@@ -13,8 +13,12 @@ import { redact } from '../cli/redact.js';
 import { table } from '../cli/format.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
 
-/** The stores the runner knows, in table order. */
-export const BENCH_STORES = ['memory', 'sqlite', 'mysql', 'recovery'] as const;
+/**
+ * The stores the runner knows, in table order; `recovery` (kill-to-resume on real processes,
+ * SQLite and MySQL); and `peer`: graphile-worker on PostgreSQL beside leasehold's MySQL worker
+ * in the same run (needs both servers).
+ */
+export const BENCH_STORES = ['memory', 'sqlite', 'mysql', 'recovery', 'peer'] as const;
 type StoreName = (typeof BENCH_STORES)[number];
 
 /** One part of the bench for one store: a module and the export to run, given the rows so far. */
@@ -41,6 +45,7 @@ const PARTS: Record<StoreName, Part[]> = {
     { label: 'sqlite kill-to-resume', load: async () => (await import('./recovery-bench.js')).recoveryBenchFor('sqlite') },
     { label: 'mysql kill-to-resume', load: async () => (await import('./recovery-bench.js')).recoveryBenchFor('mysql') },
   ],
+  peer: [{ label: 'graphile-worker vs leasehold MySQL', load: async () => (await import('./peer-bench.js')).runPeerBench }],
 };
 
 async function workerBench(store: 'memory' | 'sqlite' | 'mysql', before: BenchRow[]): Promise<StoreBench> {
@@ -61,10 +66,27 @@ async function mysqlUnreachable(): Promise<string | undefined> {
   }
 }
 
+async function peerUnreachable(): Promise<string | undefined> {
+  try {
+    const { peerProblem, BENCH_PG_URL } = await import('./peer-bench.js');
+    const problem = await peerProblem();
+    return problem === undefined ? undefined : `PostgreSQL or graphile-worker not available at ${BENCH_PG_URL} (${problem}); set PG_URL`;
+  } catch (error) {
+    return `peer bench unavailable: ${firstLine(error)}`;
+  }
+}
+
 /** Runs the selected stores' benches and returns every row, skips included as note rows. */
 export async function runBench(opts: { quick: boolean; only: StoreName[]; progress: (text: string) => void }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const store of opts.only) {
+    if (store === 'peer') {
+      const problem = (await mysqlUnreachable()) ?? (await peerUnreachable());
+      if (problem !== undefined) {
+        rows.push({ store, scenario: '(all)', value: NaN, unit: '', note: redact(`not measured: ${problem}`) });
+        continue;
+      }
+    }
     if (store === 'mysql') {
       const problem = await mysqlUnreachable();
       if (problem !== undefined) {

@@ -197,7 +197,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'beginStepDeadline' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'beginStepDeadline' | 'stallInStep' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -234,6 +234,9 @@ class LeaseWrite extends Cmd {
         case 'beginStepDeadline':
           // Some within the lease, some past it (refused); the held ones hold takeovers back.
           return s.beginStep(lease, step, { key: `key-${this.arg}`, deadlineAt: w.clock.now() + this.arg * 600 });
+        case 'stallInStep':
+          // A deadline near the lease's end; the holder then stalls (below) just past its lease.
+          return s.beginStep(lease, step, { key: `key-${this.arg}`, deadlineAt: lease.expiresAt - this.arg * 300 });
         case 'saveStep':
           return s.saveStep(lease, step, this.arg === 2 ? { [LONE_LOW]: `😀${LONE_HIGH}\u0000`, deep: nested(255) } : { arg: this.arg });
       }
@@ -245,11 +248,15 @@ class LeaseWrite extends Cmd {
       pair.m = m.value as Lease;
       pair.r = r.value as Lease;
     }
+    // Stalled just past the lease, inside the hold the step's deadline plus the margin makes:
+    // the next commands meet a held-back takeover, which is rare to land in by chance.
+    const stallUntil = pair.m.expiresAt + this.arg * 100;
+    if (this.op === 'stallInStep' && m.ok && r.ok && stallUntil > w.clock.now()) w.clock.set(stallUntil);
     const stepsM = await w.model.getStepRecords(pair.m.job.id);
     const stepsR = await w.real.getStepRecords(pair.r.job.id);
     expect(stepsR).toEqual(stepsM);
     // A lease that ended (written to a final or waiting state, or lost) is dropped by a real worker.
-    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'beginStepDeadline' && this.op !== 'saveStep') this.drop(w, pair);
+    if (this.op !== 'extend' && this.op !== 'beginStep' && this.op !== 'beginStepDeadline' && this.op !== 'stallInStep' && this.op !== 'saveStep') this.drop(w, pair);
     else if (!m.ok) this.drop(w, pair);
   }
   private drop(w: World, pair: LeasePair): void {
@@ -469,6 +476,15 @@ class WorkerOp extends Cmd {
 }
 
 const workerArb = fc.constantFrom(...WORKERS);
+const leaseWriteArb = fc
+  .tuple(
+    fc.constantFrom<string>(...WORKERS, 'zombie'),
+    fc.nat(5),
+    fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'beginStepDeadline', 'stallInStep', 'saveStep'),
+    fc.nat(4),
+  )
+  .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg));
+
 const commandArbs = [
   fc
     .tuple(
@@ -488,14 +504,11 @@ const commandArbs = [
       fc.constantFrom(1000, 3000),
     )
     .map(([wk, n, q, ms]) => new Acquire(wk, n, q, ms)),
-  fc
-    .tuple(
-      fc.constantFrom<string>(...WORKERS, 'zombie'),
-      fc.nat(5),
-      fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'beginStepDeadline', 'saveStep'),
-      fc.nat(4),
-    )
-    .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),
+  // Drawn three times as often as the others: lease writes (zombies' included, steps with
+  // deadlines) are what the fence and the held takeovers are about, and they need a lease in hand.
+  leaseWriteArb,
+  leaseWriteArb,
+  leaseWriteArb,
   workerArb.map((wk) => new CompleteAll(wk)),
   workerArb.map((wk) => new Crash(wk)),
   fc.constantFrom(0, 400, 1000, 2500, 5000).map((ms) => new Advance(ms)),

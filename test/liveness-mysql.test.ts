@@ -14,8 +14,10 @@ await describeMysql('liveness: real worker processes on MySQL', () => {
   afterEach(async () => dispose());
   afterAll(endAdminPool);
 
-  it('SIGKILL inside the order step with the defaults: another worker resumes the job within 10 s, one order', { timeout: 60_000 }, () =>
-    S.killDuringOrderStepResumesWithinTarget(store, db.url));
+  it('SIGKILL with no step open, defaults: another worker resumes the job within 10 s, one order', { timeout: 60_000 }, () =>
+    S.killOutsideAStepResumesWithinTarget(store, db.url));
+  it('SIGKILL inside the order step, defaults: the takeover waits for the step deadline plus the margin, then resumes; one order', { timeout: 60_000 }, () =>
+    S.killDuringOrderStepResumesAfterTheStepDeadline(store, db.url));
   it('a restart under the same workerId takes its dead predecessor\'s lease at once', { timeout: 60_000 }, () =>
     S.sameWorkerIdRestartTakesOverAtOnce(store, db.url));
   it('a worker frozen (SIGSTOP) for less than the liveness timeout keeps its job', { timeout: 60_000 }, () =>

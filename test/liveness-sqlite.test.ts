@@ -19,8 +19,10 @@ describe('liveness: real worker processes on SQLite', () => {
   });
   afterEach(async () => store.close());
 
-  it('SIGKILL inside the order step with the defaults: another worker resumes the job within 10 s, one order', { timeout: 60_000 }, () =>
-    S.killDuringOrderStepResumesWithinTarget(store, `sqlite:${file}`));
+  it('SIGKILL with no step open, defaults: another worker resumes the job within 10 s, one order', { timeout: 60_000 }, () =>
+    S.killOutsideAStepResumesWithinTarget(store, `sqlite:${file}`));
+  it('SIGKILL inside the order step, defaults: the takeover waits for the step deadline plus the margin, then resumes; one order', { timeout: 60_000 }, () =>
+    S.killDuringOrderStepResumesAfterTheStepDeadline(store, `sqlite:${file}`));
   it('a restart under the same workerId takes its dead predecessor\'s lease at once', { timeout: 60_000 }, () =>
     S.sameWorkerIdRestartTakesOverAtOnce(store, `sqlite:${file}`));
   it('a worker frozen (SIGSTOP) for less than the liveness timeout keeps its job', { timeout: 60_000 }, () =>

@@ -96,10 +96,21 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   /** Uniform [0,1) source for jitter. Default Math.random. */
   random?: RandomSource;
   /**
-   * Write completions that are ready in the same event-loop turn with one `completeMany`.
-   * Default false. Worth it with many concurrent short jobs on a SQL store.
+   * Write completions like a group commit: those ready in the same event-loop turn go in one
+   * `completeMany`, and those that arrive while one is out go in the next (a lone one is a
+   * plain `complete`). No timer delays any. Default true.
    */
   batchCompletions?: boolean;
+  /**
+   * Leases claimed ahead of the free slots and kept in a local buffer, so a slot that frees
+   * starts its next job without a round trip, and claims go in batches. A buffered lease that
+   * has not started by the time its first extension would be due is handed back unstarted
+   * (its attempt not charged), and so is the whole buffer at `stop()`. Priority holds within
+   * what this worker has not claimed yet: a more urgent job enqueued later waits behind at
+   * most `prefetch` buffered jobs of each worker. Default `maxConcurrentJobs` when that is
+   * above 1, else 0 (a one-slot worker's jobs are usually long: a buffered one would only wait).
+   */
+  prefetch?: number;
 }
 
 /** Options with every default applied. */
@@ -124,12 +135,13 @@ export interface ResolvedWorkerOptions {
   handleSignals: boolean;
   random: RandomSource;
   batchCompletions: boolean;
+  prefetch: number;
 }
 
 const KNOWN = new Set([
   'store', 'clock', 'workerId', 'queues', 'handler', 'handlers', 'reconcile', 'inDoubt', 'leaseDurationSeconds',
   'pollIntervalMs', 'maxConcurrentJobs', 'leaseExtensionThresholdPercent', 'backoff', 'jobTimeoutMs',
-  'shutdownTimeoutMs', 'handleSignals', 'random', 'batchCompletions',
+  'shutdownTimeoutMs', 'handleSignals', 'random', 'batchCompletions', 'prefetch',
 ]);
 
 /** Validates worker options and applies the defaults. Throws `ValidationError` naming the option. */
@@ -182,6 +194,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
   }
 
   const handler = o.handler;
+  const maxConcurrentJobs = o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000);
   return {
     store,
     clock: o.clock ?? new SystemClock(),
@@ -192,7 +205,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     inDoubt,
     leaseMs,
     pollIntervalMs: o.pollIntervalMs === undefined ? 5000 : validateDuration(o.pollIntervalMs, 'pollIntervalMs'),
-    maxConcurrentJobs: o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000),
+    maxConcurrentJobs,
     extendAfterMs: Math.floor((leaseMs * threshold) / 100),
     safetyMarginMs: safetyMargin(leaseMs),
     backoff: resolveBackoff(o.backoff, 'backoff'),
@@ -200,7 +213,8 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     shutdownTimeoutMs: o.shutdownTimeoutMs === undefined ? 30_000 : validateShutdown(o.shutdownTimeoutMs),
     handleSignals: o.handleSignals ?? true,
     random: o.random ?? Math.random,
-    batchCompletions: o.batchCompletions ?? false,
+    batchCompletions: o.batchCompletions ?? true,
+    prefetch: o.prefetch === undefined ? (maxConcurrentJobs > 1 ? maxConcurrentJobs : 0) : validateInteger(o.prefetch, 'prefetch', 0, 10_000),
   };
 }
 

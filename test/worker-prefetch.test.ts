@@ -116,19 +116,63 @@ describe('worker: claiming ahead (prefetch)', () => {
     expect((await store.list({ status: 'done' })).length).toBe(2);
   });
 
-  it('is off for a one-slot worker by default; a bad value names the field', async () => {
+  it('is off by default; a bad value names the field', async () => {
     const { clock, store } = setup();
     await store.enqueue({ queue: 'orders', payload: 1 });
     await store.enqueue({ queue: 'orders', payload: 2 });
     const held = gate();
-    const worker = makeWorker({ store, clock, handler: async () => held.wait });
+    const worker = makeWorker({ store, clock, maxConcurrentJobs: 1, handler: async () => held.wait });
     await worker.start();
     await flush();
     expect((await store.stats()).byStatus).toMatchObject({ processing: 1, pending: 1 });
+    expect(worker.getStatus().prefetched).toBe(0);
     held.open();
     await runUntilIdle(store, clock);
     await worker.stop();
     expect(() => makeWorker({ store, clock, handler: async () => undefined, prefetch: -1 })).toThrow(expect.objectContaining({ field: 'prefetch' }));
     expect(() => makeWorker({ store, clock, handler: async () => undefined, prefetch: 1.5 })).toThrow(expect.objectContaining({ field: 'prefetch' }));
+  });
+
+  it('a claim slower than the start bound still starts the jobs for its free slots (only buffered ones are handed back)', async () => {
+    const { clock, store } = setup();
+    for (let i = 0; i < 3; i++) await store.enqueue({ queue: 'orders', payload: i });
+    const acquire = store.acquire.bind(store);
+    let claims = 0;
+    store.acquire = async (req) => {
+      const leases = await acquire(req);
+      claims++;
+      clock.advance(6_000); // the round trip took more than half of the 10 s lease
+      return leases;
+    };
+    const started: unknown[] = [];
+    const worker = makeWorker({ store, clock, maxConcurrentJobs: 1, prefetch: 2, leaseDurationSeconds: 10, handler: async (job) => void started.push(job.payload) });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(started).toEqual([0, 1, 2]);
+    expect(claims).toBeLessThan(10);
+    expect((await store.list({ status: 'done' })).map((j) => j.attempts)).toEqual([1, 1, 1]);
+  });
+
+  it('stop() is not held up by a hand-back that never answers: it waits at most the lease time left', async () => {
+    const { clock, store } = setup();
+    for (let i = 0; i < 3; i++) await store.enqueue({ queue: 'orders', payload: i });
+    store.release = () => new Promise(() => {});
+    const worker = makeWorker({ store, clock, maxConcurrentJobs: 1, prefetch: 2, leaseDurationSeconds: 10, handler: async () => undefined });
+    const stopped = gate();
+    worker.on('worker:stopped', () => stopped.open());
+    let running = true;
+    const ran = gate();
+    // The first job runs; stop while the other two sit in the buffer.
+    worker.on('job:started', () => ran.open());
+    await worker.start();
+    await ran.wait;
+    const stopping = worker.stop().then(() => (running = false));
+    await runUntil(clock, () => !running, { until: clock.now() + 10_000 });
+    await stopping;
+    await stopped.wait;
+    expect(worker.getStatus().state).toBe('stopped');
+    // Nobody answered the releases: the two buffered leases simply run out, nothing else.
+    expect((await store.stats()).byStatus).toMatchObject({ done: 1, processing: 2 });
   });
 });

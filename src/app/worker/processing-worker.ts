@@ -109,8 +109,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private unsubscribe: (() => void) | undefined;
   private signalHandlers: { signal: NodeJS.Signals; fn: () => void }[] = [];
   private readonly batcher: CompletionBatcher | undefined;
-  /** The last claim came back short: freed slots wait for the poll or an enqueue to claim again. */
-  private drained = false;
+  /** Hand-backs of stale buffered leases still out: stop() waits for them. */
+  private readonly handingBack = new Set<Promise<void>>();
   /** False after buffered leases went back unstarted, until a slot frees. */
   private claimAhead = true;
   /** Running attempts whose slot was freed (only their outcome's write is out: HOLDS_SLOT). */
@@ -206,7 +206,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     this.stopping.abort(INTERNAL_ABORT);
     this.unsubscribe?.();
     await this.loopDone;
-    await this.handBackBuffered(this.buffer.splice(0));
+    // Beside the drain, not before it: a release that never answers must not hold up the
+    // shutdown deadline of the running attempts.
+    const handedBack = this.handBackBuffered(this.buffer.splice(0));
     if (this.running.size > 0) {
       const drained = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
       const deadline = new AbortController();
@@ -225,6 +227,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
       await Promise.all([...this.running.values()].map((r) => r.done));
     }
+    await handedBack;
+    await Promise.all([...this.handingBack]);
     // Listeners stay until here so a second signal can cut the drain short.
     this.removeSignals();
     this.state = 'stopped';
@@ -271,18 +275,22 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         await this.handBackBuffered(leases.map((lease) => ({ lease, grantedAt: sentAt })));
         break;
       }
-      for (const lease of leases) this.buffer.push({ lease, grantedAt: sentAt });
+      // The free slots take theirs straight from the claim (however long it took); only the
+      // rest wait in the buffer, where the start bound applies.
+      let room = this.o.maxConcurrentJobs - this.slotsTaken();
+      for (const lease of leases) {
+        if (room > 0 && this.buffer.length === 0) {
+          room--;
+          this.run(lease, sentAt);
+        } else this.buffer.push({ lease, grantedAt: monotonicNow(this.o.clock) });
+      }
       this.startBuffered();
       if (leases.length === want) continue;
-      // Fewer than asked: nothing more is due now. A freed slot does not claim again before
-      // the poll or an enqueue (no empty claim per finished job).
-      this.drained = true;
       await this.reportHeldBack();
       // Fewer than asked: the queue is empty for now. Poll with jitter so workers spread out.
       const poll = Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random())));
       const due = this.untilOldestBufferedDue();
       await this.waitForWake(due === undefined ? poll : Math.min(poll, due));
-      this.drained = false;
     }
   }
 
@@ -299,7 +307,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     let stale = 0;
     while (stale < this.buffer.length && now - this.buffer[stale]!.grantedAt >= this.o.extendAfterMs) stale++;
     if (stale > 0) {
-      void this.handBackBuffered(this.buffer.splice(0, stale));
+      const out = this.handBackBuffered(this.buffer.splice(0, stale));
+      this.handingBack.add(out);
+      void out.finally(() => this.handingBack.delete(out));
       // The slots are not turning over: claim ahead again only once one frees.
       this.claimAhead = false;
     }
@@ -323,15 +333,26 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     return Math.max(1, oldest.grantedAt + this.o.extendAfterMs - monotonicNow(this.o.clock));
   }
 
-  /** Releases leases that never started (attempt not charged); a failed release only lets the lease run out. */
+  /**
+   * Releases leases that never started, so another worker may take them at once (the claim
+   * counted an attempt; the release gives it back). Each release waits at most as long as
+   * its lease has left: past that, the lease has run out anyway.
+   */
   private async handBackBuffered(entries: { lease: Lease; grantedAt: number }[]): Promise<void> {
     await Promise.all(
-      entries.map(async ({ lease }) => {
+      entries.map(async ({ lease, grantedAt }) => {
+        const left = Math.max(1, grantedAt + this.o.leaseMs - monotonicNow(this.o.clock));
+        const give = new AbortController();
         try {
-          await this.o.store.release(lease);
-          this.counts.released++;
+          const released = await Promise.race([
+            this.o.store.release(lease).then(() => true),
+            waitOn(this.o.clock, left, give.signal).then(() => false),
+          ]);
+          if (released) this.counts.released++;
         } catch (error) {
           if (!(error instanceof LeaseLostError)) this.reportError(error, 'release', lease.job.id);
+        } finally {
+          give.abort(INTERNAL_ABORT);
         }
       }),
     );
@@ -403,7 +424,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         // A freed slot starts the next buffered lease at once, even while a claim is out.
         this.claimAhead = true;
         this.startBuffered();
-        if (!this.drained) this.wakeUp();
+        // Woken once per attempt: here, or when its slot was freed early.
+        if (!entry.slotFreed) this.wakeUp();
       });
   }
 
@@ -434,13 +456,13 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       else if (!holder.isLost) {
         holder.beginSettling();
         // Only the outcome's write is out now: its slot goes to the next job.
-        if (!HOLDS_SLOT[holder.phase] && !entry.slotFreed) {
+        if (this.o.prefetch > 0 && !HOLDS_SLOT[holder.phase] && !entry.slotFreed) {
           entry.slotFreed = true;
           this.slotsFreed++;
           this.claimAhead = true;
+          this.startBuffered();
+          this.wakeUp();
         }
-        this.startBuffered();
-        if (!this.drained) this.wakeUp();
         await this.settle(entry, job, outcome, startedAt);
       }
     } finally {

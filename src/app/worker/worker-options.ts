@@ -103,12 +103,13 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   batchCompletions?: boolean;
   /**
    * Leases claimed ahead of the free slots and kept in a local buffer, so a slot that frees
-   * starts its next job without a round trip, and claims go in batches. A buffered lease that
-   * has not started by the time its first extension would be due is handed back unstarted
-   * (its attempt not charged), and so is the whole buffer at `stop()`. Priority holds within
-   * what this worker has not claimed yet: a more urgent job enqueued later waits behind at
-   * most `prefetch` buffered jobs of each worker. Default `maxConcurrentJobs` when that is
-   * above 1, else 0 (a one-slot worker's jobs are usually long: a buffered one would only wait).
+   * starts its next job without a round trip, claims go in batches, and a slot is given to
+   * the next job once only the outcome's write is out. For many short jobs on a SQL store.
+   * The costs: each claim counts an attempt (a clean hand-back gives it back, but a buffered
+   * job of a worker that crashed is charged like a running one), and a busy worker keeps its
+   * buffered jobs from idle workers for up to half a lease. A buffered lease not started by
+   * the time its first extension would be due is handed back unstarted, and so is the whole
+   * buffer at `stop()`. Default 0 (off).
    */
   prefetch?: number;
 }
@@ -194,7 +195,6 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
   }
 
   const handler = o.handler;
-  const maxConcurrentJobs = o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000);
   return {
     store,
     clock: o.clock ?? new SystemClock(),
@@ -205,7 +205,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     inDoubt,
     leaseMs,
     pollIntervalMs: o.pollIntervalMs === undefined ? 5000 : validateDuration(o.pollIntervalMs, 'pollIntervalMs'),
-    maxConcurrentJobs,
+    maxConcurrentJobs: o.maxConcurrentJobs === undefined ? 1 : validateInteger(o.maxConcurrentJobs, 'maxConcurrentJobs', 1, 10_000),
     extendAfterMs: Math.floor((leaseMs * threshold) / 100),
     safetyMarginMs: safetyMargin(leaseMs),
     backoff: resolveBackoff(o.backoff, 'backoff'),
@@ -214,7 +214,7 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     handleSignals: o.handleSignals ?? true,
     random: o.random ?? Math.random,
     batchCompletions: o.batchCompletions ?? true,
-    prefetch: o.prefetch === undefined ? (maxConcurrentJobs > 1 ? maxConcurrentJobs : 0) : validateInteger(o.prefetch, 'prefetch', 0, 10_000),
+    prefetch: o.prefetch === undefined ? 0 : validateInteger(o.prefetch, 'prefetch', 0, 10_000),
   };
 }
 

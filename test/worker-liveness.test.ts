@@ -131,6 +131,25 @@ describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
     await worker.stop({ timeoutMs: 0 });
   });
 
+  it('a fenced worker hands its claimed-ahead leases back unstarted and starts none of them', async () => {
+    const { clock, store } = setup();
+    for (let i = 0; i < 3; i++) await store.enqueue({ queue: 'q', payload: i });
+    const c = controllable(store);
+    const started: string[] = [];
+    const worker = makeWorker({ store: c.store, clock, workerId: 'a', ...live, prefetch: 2, handler: async (job, ctx) => {
+      started.push(job.id);
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+    } });
+    await worker.start();
+    await runUntil(clock, () => started.length === 1 && worker.getStatus().prefetched === 2);
+    c.down('renewWorker');
+    await runUntil(clock, async () => (await store.list({ status: 'pending' })).length === 3);
+    // The running one was aborted and released, the buffered two went back unstarted: none charged.
+    expect(started).toHaveLength(1);
+    expect((await store.list()).map((j) => [j.status, j.attempts])).toEqual([['pending', 0], ['pending', 0], ['pending', 0]]);
+    await worker.stop({ timeoutMs: 0 });
+  });
+
   it('a frozen process that wakes after being judged dead completes nothing: fenced by its own clock, superseded by the store', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });

@@ -4,6 +4,7 @@ import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import { describeLeaseStoreExamples } from '../src/testing/contract/lease-store-examples.js';
 import { describeLeaseStoreKeys } from '../src/testing/contract/lease-store-keys.js';
 import { describeLeaseStoreModel } from '../src/testing/contract/lease-store-model.js';
+import { describeConcurrencyExamples } from '../src/testing/contract/concurrency-examples.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
 await describeMysql('mysql', () => {
@@ -17,6 +18,7 @@ await describeMysql('mysql', () => {
   // ~100 ms of CREATE/DROP each, a fifth of the suite's time).
   describeLeaseStoreExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreKeys('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeConcurrencyExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreModel('mysql', recycled.factory);
 });
 

@@ -29,6 +29,9 @@ export interface ValidatedNewJob {
   priority: number;
   runAt: number;
   maxAttempts: number;
+  /** Jobs sharing it hold at most `concurrencyLimit` leases at once; null: none. */
+  concurrencyKey: string | null;
+  concurrencyLimit: number;
 }
 
 /**
@@ -301,7 +304,7 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts']);
+  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'concurrencyKey', 'concurrencyLimit']);
   for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...known].join(', ')})`);
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
@@ -313,8 +316,14 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
   if (job.reuseKey !== undefined && typeof job.reuseKey !== 'boolean') throw new ValidationError(`${f}reuseKey`, `must be a boolean, got ${show(job.reuseKey)}`);
   const format = job.idempotencyKeyFormat ?? 'alnum';
   if (format !== 'alnum' && format !== 'uuid') throw new ValidationError(`${f}idempotencyKeyFormat`, `must be 'alnum' or 'uuid', got ${show(format)}`);
-  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts };
+  const concurrencyKey = job.concurrencyKey === undefined || job.concurrencyKey === null ? null : validateKey(job.concurrencyKey, `${f}concurrencyKey`);
+  const concurrencyLimit = job.concurrencyLimit === undefined ? 1 : validateInteger(job.concurrencyLimit, `${f}concurrencyLimit`, 1, MAX_CONCURRENCY_LIMIT);
+  if (concurrencyKey === null && job.concurrencyLimit !== undefined) throw new ValidationError(`${f}concurrencyLimit`, 'needs a concurrencyKey');
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts, concurrencyKey, concurrencyLimit };
 }
+
+/** The largest `concurrencyLimit` a job may carry. */
+export const MAX_CONCURRENCY_LIMIT = 1_000_000;
 
 /** Checks the arguments of `acquire` and applies defaults. */
 export function validateAcquire(req: unknown): { workerId: string; leaseMs: number; limit: number; queues: string[] | null } {

@@ -48,6 +48,7 @@ import { attemptEnd, countersKept, minuteOf, throughputField } from '../../domai
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
 import { deadlineFitsLease, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
+import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
 import {
   parseJobId,
   validateAcquire,
@@ -97,6 +98,15 @@ interface Rec {
   ver: number;
   /** The latest step deadline written under the current lease (the job row's), or null. */
   stepDeadlineAt: number | null;
+  /** Held back by its concurrency key: out of the ready heaps until the claim's wake step frees it. */
+  blocked: boolean;
+}
+
+/** A concurrency key's state: its leases (processing jobs), its blocked jobs and the limit of the one blocked last. */
+interface KeyGate {
+  holders: number;
+  blocked: Set<Rec>;
+  limit: number;
 }
 
 /**
@@ -156,6 +166,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly listeners = new EnqueueListeners();
   /** Schedules by name; payloads kept as JSON text, like jobs'. */
   private readonly schedules = new Map<string, { s: Schedule; payloadText: string }>();
+  /** Concurrency keys with leases or blocked jobs. */
+  private readonly gates = new Map<string, KeyGate>();
   private nextId = 1;
   private closed = false;
 
@@ -202,6 +214,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     const r = validateAcquire(req);
     const now = this.now();
     this.promote(now);
+    this.wake(now);
     const heaps: BinaryHeap<ReadyEntry>[] = [];
     if (r.queues === null) heaps.push(...this.ready.values());
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
@@ -221,6 +234,16 @@ export class InMemoryLeaseStore implements LeaseStore {
       }
       if (isPoisoned(rec.job, now, rec.stepDeadlineAt, this.clockMarginMs)) {
         this.replace(rec, applyExpire(rec.job, now), now);
+        continue;
+      }
+      const key = rec.job.concurrencyKey;
+      if (key !== undefined && isConcurrencyBlocked(rec.job, this.gates.get(key)?.holders ?? 0)) {
+        // Held back, uncharged: nothing of the job changes, it only leaves the walk.
+        const gate = this.gate(key);
+        gate.blocked.add(rec);
+        gate.limit = rec.job.concurrencyLimit ?? 1;
+        rec.blocked = true;
+        rec.ver++;
         continue;
       }
       rec.stepDeadlineAt = null;
@@ -656,7 +679,11 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: now,
       finishedAt: null,
     };
-    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null };
+    if (v.concurrencyKey !== null) {
+      job.concurrencyKey = v.concurrencyKey;
+      job.concurrencyLimit = v.concurrencyLimit;
+    }
+    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null, blocked: false };
     this.jobs.set(idNum, rec);
     if (entry) {
       entry.rec = rec;
@@ -671,6 +698,18 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Swaps in the job a transition produced, invalidates old index entries and adds new ones. */
   private replace(rec: Rec, next: Job, now: number): void {
     this.record(rec, rec.job, next, now);
+    const key = next.concurrencyKey;
+    if (key !== undefined) {
+      const was = rec.job.status === 'processing';
+      const is = next.status === 'processing';
+      if (was !== is) this.gate(key).holders += is ? 1 : -1;
+      // Any write to a blocked job (cancel) takes it out of its key's blocked set.
+      if (rec.blocked) {
+        rec.blocked = false;
+        this.gates.get(key)?.blocked.delete(rec);
+      }
+      this.dropIdleGate(key);
+    }
     rec.job = next;
     rec.ver++;
     this.expired.delete(rec);
@@ -681,6 +720,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private index(rec: Rec, now: number): void {
     const j = rec.job;
     if (j.status === 'pending' || j.status === 'retry') {
+      if (rec.blocked) return;
       if (j.runAt <= now) this.pushReady(rec);
       else this.delayed.push({ at: j.runAt, idNum: rec.idNum, rec, ver: rec.ver });
     } else if (j.status === 'processing') {
@@ -707,6 +747,40 @@ export class InMemoryLeaseStore implements LeaseStore {
         this.expired.add(e.rec);
       }
     }
+  }
+
+  /**
+   * The claim's wake step (see src/domain/concurrency.ts): each key with blocked jobs frees the
+   * first `limit - holders` of them, in claim order, back to the ready heaps.
+   */
+  private wake(now: number): void {
+    for (const [key, gate] of this.gates) {
+      let free = slotsFree(gate.limit, gate.holders);
+      if (free === 0 || gate.blocked.size === 0) continue;
+      const order = [...gate.blocked].sort((a, b) => (readyLess(this.readyOf(a), this.readyOf(b)) ? -1 : 1));
+      for (const rec of order) {
+        if (free-- === 0) break;
+        gate.blocked.delete(rec);
+        rec.blocked = false;
+        this.index(rec, now);
+      }
+      this.dropIdleGate(key);
+    }
+  }
+
+  private readyOf(rec: Rec): ReadyEntry {
+    return { priority: rec.job.priority, runAt: rec.job.runAt, idNum: rec.idNum, rec, ver: rec.ver };
+  }
+
+  private gate(key: string): KeyGate {
+    let g = this.gates.get(key);
+    if (!g) this.gates.set(key, (g = { holders: 0, blocked: new Set(), limit: 1 }));
+    return g;
+  }
+
+  private dropIdleGate(key: string): void {
+    const g = this.gates.get(key);
+    if (g && g.holders === 0 && g.blocked.size === 0) this.gates.delete(key);
   }
 
   private validTop(h: BinaryHeap<ReadyEntry>): ReadyEntry | undefined {
@@ -799,6 +873,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       createdAt: j.createdAt,
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
+      ...(j.concurrencyKey === undefined ? {} : { concurrencyKey: j.concurrencyKey, concurrencyLimit: j.concurrencyLimit! }),
     };
   }
 

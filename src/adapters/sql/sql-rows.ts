@@ -9,7 +9,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =
-  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at, concurrency_key, concurrency_limit';
 
 /** The columns of a step row. */
 export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at';
@@ -84,6 +84,10 @@ export function rowToJob(row: SqlRow): Job {
     updatedAt: Number(row.updated_at),
     finishedAt: numOrNull(row.finished_at),
   };
+  if (row.concurrency_key !== null && row.concurrency_key !== undefined) {
+    job.concurrencyKey = text(row.concurrency_key);
+    job.concurrencyLimit = Number(row.concurrency_limit);
+  }
   const problem = payload.problem === undefined ? (result.problem === undefined ? undefined : `its result ${result.problem}`) : `its payload ${payload.problem}`;
   if (problem === undefined) return job;
   const reason = `job ${job.id} cannot be decoded: ${problem}`;
@@ -128,10 +132,10 @@ export function completedFromLease(leaseJob: Job, now: number, resultText: strin
 /** A job inserted as pending with `id`, built from its validated input. */
 export function insertedJob(
   id: number,
-  v: { uid: string; idempotencyKeyFormat: Job['idempotencyKeyFormat']; queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number },
+  v: { uid: string; idempotencyKeyFormat: Job['idempotencyKeyFormat']; queue: string; key: string | null; payload: Json; priority: number; runAt: number; maxAttempts: number; concurrencyKey: string | null; concurrencyLimit: number },
   now: number,
 ): Job {
-  return {
+  const job: Job = {
     id: String(id),
     uid: v.uid,
     queue: v.queue,
@@ -153,6 +157,11 @@ export function insertedJob(
     updatedAt: now,
     finishedAt: null,
   };
+  if (v.concurrencyKey !== null) {
+    job.concurrencyKey = v.concurrencyKey;
+    job.concurrencyLimit = v.concurrencyLimit;
+  }
+  return job;
 }
 
 /** An attempt row (token, worker_id, started_at, ended_at, outcome, error) as an AttemptRecord. */

@@ -5,7 +5,9 @@
  */
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { deadlineFitsLease } from '../../domain/lease-rules.js';
-import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
+import { applyComplete, applyExpire, applyUndecodable } from '../../domain/lifecycle.js';
+import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
+import { isPoisoned } from '../../domain/lease-rules.js';
 import { KeyRetiredError } from '../../domain/errors.js';
 import {
   JOB_COLUMN,
@@ -23,7 +25,7 @@ import {
   type StepWrite,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { rowToAttempt, rowToBucket, rowToJob, rowToStep, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
+import { rowToAttempt, rowToBucket, rowToJob, rowToStep, text, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import { translateSqliteError, type SqliteDatabaseLike, type SqliteStatementLike } from './sqlite-database.js';
@@ -69,6 +71,14 @@ const SQL = {
   pruneCounts: Q.PRUNE_COUNTS,
   findJobs: Q.FIND_JOBS,
   findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
+  anyKeyed: Q.ANY_KEYED,
+  countHolders: Q.COUNT_HOLDERS,
+  takeJobs: Q.TAKE_JOBS,
+  blockJobs: Q.BLOCK_JOBS,
+  markSemaphore: Q.MARK_SEMAPHORE,
+  blockedSemaphores: Q.BLOCKED_SEMAPHORES,
+  unblockJobs: Q.UNBLOCK_JOBS,
+  clearSemaphore: Q.CLEAR_SEMAPHORE,
   schedule: Q.SELECT_SCHEDULE,
   schedules: Q.LIST_SCHEDULES,
   upsertSchedule: Q.UPSERT_SCHEDULE,
@@ -113,7 +123,7 @@ export class SqliteEngine implements SqlEngine {
           if (known && !v.reuseKey) throw new KeyRetiredError(v.key!, Number(known.retired_at));
           const uid = known ? String(known.job_uid) : v.uid;
           const format = known ? String(known.idempotency_key_format) : v.idempotencyKeyFormat;
-          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now) as SqlRow;
+          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, now, now, v.concurrencyKey, v.concurrencyLimit) as SqlRow;
           if (known) s.reviveKey.run(row.id, v.key);
           else if (v.key !== null) s.insertKey.run(v.key, uid, format, row.id, now);
           return { job: rowToJob(row), created: true };
@@ -144,6 +154,7 @@ export class SqliteEngine implements SqlEngine {
     };
     return this.db
       .transaction((): Job[] => {
+        if (s.anyKeyed.get() !== undefined) return this.claimKeyed(c, claim, q);
         const jobs: Job[] = [];
         // A row that cannot be decoded is failed here, in the claim's transaction, and the claim
         // goes on for the rest of the limit: it never blocks the queue, nor fails the claim.
@@ -166,6 +177,61 @@ export class SqliteEngine implements SqlEngine {
         return jobs;
       })
       .immediate();
+  }
+
+  /**
+   * The claim while concurrency keys are in use (inside the claim's transaction): the wake
+   * step, then the model's walk over candidates read in claim order, row by row: a poisoned
+   * or undecodable row fails, a waiting job of a full key is blocked, the rest are claimed in
+   * one statement. See src/domain/concurrency.ts.
+   */
+  private claimKeyed(c: ClaimQuery, claim: ClaimStatements, q: unknown[]): Job[] {
+    const s = this.stmts();
+    const { now } = c;
+    const holders = new Map<string, number>();
+    const holdersOf = (key: string): number => {
+      let n = holders.get(key);
+      if (n === undefined) holders.set(key, (n = Number((s.countHolders.get(key) as SqlRow).n)));
+      return n;
+    };
+    for (const sem of s.blockedSemaphores.all() as SqlRow[]) {
+      const key = text(sem.concurrency_key);
+      const free = slotsFree(Number(sem.concurrency_limit), holdersOf(key));
+      if (free === 0) continue;
+      if (s.unblockJobs.run(key, free).changes < free) s.clearSemaphore.run(key);
+    }
+    const jobs: Job[] = [];
+    for (;;) {
+      const need = c.limit - jobs.length;
+      const rows = (claim.candidates.all(now, ...q, now, c.deadlineCutoff, ...q, need) as SqlRow[]).sort(compareRowClaimOrder);
+      const take: number[] = [];
+      const block: Job[] = [];
+      for (const job of rows.map(rowToJob)) {
+        const key = job.concurrencyKey;
+        const reason = undecodableReason(job);
+        if (reason !== undefined || isPoisoned(job, now)) {
+          // Counted before the write, which the count would otherwise already see.
+          const left = key !== undefined && job.status === 'processing' ? holdersOf(key) - 1 : undefined;
+          const w = writeOf('expire', reason !== undefined ? applyUndecodable(job, now, reason) : applyExpire(job, now));
+          this.write(w, 'byId').get(...w.values, Number(job.id));
+          if (left !== undefined) holders.set(key!, left);
+        } else if (key !== undefined && isConcurrencyBlocked(job, holdersOf(key))) {
+          block.push(job);
+        } else {
+          take.push(Number(job.id));
+          if (key !== undefined && job.status !== 'processing') holders.set(key, holdersOf(key) + 1);
+        }
+      }
+      if (block.length > 0) {
+        s.blockJobs.run(JSON.stringify(block.map((j) => Number(j.id))));
+        for (const j of block) s.markSemaphore.run(j.concurrencyKey, j.concurrencyLimit);
+      }
+      if (take.length > 0) {
+        const taken = (s.takeJobs.all(c.workerId, c.lockedUntil, now, JSON.stringify(take)) as SqlRow[]).sort(compareRowClaimOrder);
+        jobs.push(...taken.map(rowToJob));
+      }
+      if (rows.length < need || take.length === rows.length) return jobs;
+    }
   }
 
   writeIfHeld(w: FencedWrite): Job | undefined {

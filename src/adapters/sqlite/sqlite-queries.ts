@@ -31,11 +31,11 @@ export const INSERT_SCHEMA_VERSION = `INSERT INTO leasehold_schema_migrations (v
  * Inserts a pending job. The caller looks the key up first, in the same transaction: an
  * `ON CONFLICT DO NOTHING` would burn an AUTOINCREMENT id, and ids must follow the model's.
  * Params: uid, queue, job_key, idempotency_key_format, payload, priority, run_at,
- * max_attempts, created_at, updated_at.
+ * max_attempts, created_at, updated_at, concurrency_key, concurrency_limit.
  */
 export const INSERT_JOB = `INSERT INTO processing_jobs
-  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?)
+  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)
+VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?, ?, ?)
 RETURNING ${JOB_COLUMNS}`;
 
 /** The database identity. */
@@ -146,6 +146,13 @@ export interface ClaimSql {
    * Params: now (updated_at), now (finished_at), now, cutoff [, queue], bound priority, bound run_at, bound id.
    */
   poison: string;
+  /**
+   * The claim where concurrency keys are in use: up to `limit` candidates from both sets in
+   * claim order, read (not yet claimed) so the engine can hold back jobs of a full key, fail
+   * poisoned leases and claim the rest, as the model walks. The caller sorts them.
+   * Params: now [, queue], now, cutoff [, queue], limit.
+   */
+  candidates: string;
 }
 
 const TAKE = `SET status = 'processing',
@@ -157,7 +164,8 @@ const TAKE = `SET status = 'processing',
     step_deadline_at = NULL,
     updated_at = ?`;
 
-const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
+// `blocked = 0` repeats the claim indexes' WHERE: jobs a concurrency key holds back are not in them.
+const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND blocked = 0 AND run_at <= ?`;
 
 /**
  * Expired leases that may be taken over: not held back by a step deadline after the cutoff
@@ -187,6 +195,15 @@ WHERE id IN (
   )
 )
 RETURNING ${JOB_COLUMNS}`,
+    candidates: `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id IN (
+  SELECT id FROM (
+    SELECT id, priority, run_at ${WAITING} ${filter}
+    UNION ALL
+    SELECT id, priority, run_at ${EXPIRED} ${filter}
+    ORDER BY priority, run_at, id
+    LIMIT ?
+  )
+)`,
     poison: `UPDATE processing_jobs
 SET status = 'failed',
     last_error = ${LEASE_EXPIRED_MESSAGE_FN}(attempts, max_attempts),
@@ -198,6 +215,37 @@ WHERE ${TAKEABLE} AND attempts >= max_attempts ${filter}
   AND (priority, run_at, id) < (?, ?, ?)`,
   };
 }
+
+// ---- concurrency keys (src/domain/concurrency.ts) ----
+
+/** Whether any open job carries a concurrency key: if none, the claim takes its cheaper statements. */
+export const ANY_KEYED = `SELECT 1 FROM processing_jobs WHERE concurrency_key IS NOT NULL AND finished_at IS NULL LIMIT 1`;
+
+/** The leases a key holds. Params: concurrency_key. */
+export const COUNT_HOLDERS = `SELECT COUNT(*) AS n FROM processing_jobs
+WHERE concurrency_key = ? AND status = 'processing' AND concurrency_key IS NOT NULL AND finished_at IS NULL`;
+
+/** Claims the chosen candidates (read in this transaction). Params: worker_id, locked_until, now, JSON array of ids. */
+export const TAKE_JOBS = `UPDATE processing_jobs ${TAKE}
+WHERE id IN (SELECT value FROM json_each(?))
+RETURNING ${JOB_COLUMNS}`;
+
+/** Holds waiting jobs back: out of the claim indexes, nothing else changed. Params: JSON array of ids. */
+export const BLOCK_JOBS = `UPDATE processing_jobs SET blocked = 1 WHERE id IN (SELECT value FROM json_each(?))`;
+
+/** Marks a key as having blocked jobs, with the limit of the one blocked last. Params: concurrency_key, concurrency_limit. */
+export const MARK_SEMAPHORE = `INSERT INTO processing_job_semaphores (concurrency_key, concurrency_limit, blocked) VALUES (?, ?, 1)
+ON CONFLICT (concurrency_key) DO UPDATE SET concurrency_limit = excluded.concurrency_limit, blocked = 1`;
+
+/** Keys that may have blocked jobs. */
+export const BLOCKED_SEMAPHORES = `SELECT concurrency_key, concurrency_limit FROM processing_job_semaphores WHERE blocked = 1`;
+
+/** Frees a key's first blocked jobs in claim order. Params: concurrency_key, how many. */
+export const UNBLOCK_JOBS = `UPDATE processing_jobs SET blocked = 0 WHERE id IN (
+  SELECT id FROM processing_jobs WHERE blocked = 1 AND concurrency_key = ? ORDER BY priority, run_at, id LIMIT ?)`;
+
+/** A key left with no blocked job. Params: concurrency_key. */
+export const CLEAR_SEMAPHORE = `UPDATE processing_job_semaphores SET blocked = 0 WHERE concurrency_key = ?`;
 
 /** Claim statements from every queue. */
 export const CLAIM_ALL: ClaimSql = claimSql(QUEUE_FILTERS.all);
@@ -237,7 +285,9 @@ RETURNING ${JOB_COLUMNS.replace(/(\w+)/g, 'processing_jobs.$1')}`;
 
 /** Sets decided `columns` on one job the caller read in this transaction. Params: the values, id. */
 export function writeJob(columns: readonly string[]): string {
-  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+  // Every such write (cancel, manual retry, a failed undecodable row) takes the job out of
+  // its key's blocked jobs: it is final, or waiting afresh.
+  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}, blocked = 0
 WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 }

@@ -5,6 +5,7 @@ import { describeLeaseStoreExamples } from './lease-store-examples.js';
 import { describeLeaseStoreKeys } from './lease-store-keys.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
 import { describeScheduleExamples } from './schedule-examples.js';
+import { describeConcurrencyExamples } from './concurrency-examples.js';
 import type { StoreFactory } from './harness.js';
 
 export type { StoreFactory, MadeStore } from './harness.js';
@@ -37,6 +38,7 @@ export function describeLeaseStoreContract<S extends LeaseStore>(name: string, m
   describeLeaseStoreExamples(name, factory);
   describeLeaseStoreKeys(name, factory);
   describeScheduleExamples(name, factory);
+  describeConcurrencyExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }
 

@@ -104,7 +104,7 @@ abstract class Cmd implements fc.AsyncCommand<World, World> {
   }
 }
 
-const newJobArb: fc.Arbitrary<NewJob> = fc.record(
+const baseJobArb: fc.Arbitrary<NewJob> = fc.record(
   {
     queue: fc.constantFrom(...QUEUES),
     payload: fc.oneof(
@@ -135,6 +135,21 @@ const newJobArb: fc.Arbitrary<NewJob> = fc.record(
   },
   { requiredKeys: ['queue', 'payload'] },
 );
+
+/** Names of concurrency keys; one is shared by every queue's jobs. */
+const CONCURRENCY_KEYS = ['acct-1', 'acct 😀\u0000'] as const;
+
+/** A job, some with a concurrency key (and a limit, or the default), a few with a limit alone (refused alike). */
+const newJobArb: fc.Arbitrary<NewJob> = fc
+  .tuple(
+    baseJobArb,
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 4, arbitrary: fc.record({ concurrencyKey: fc.constantFrom(...CONCURRENCY_KEYS), concurrencyLimit: fc.constantFrom(1, 2) }, { requiredKeys: ['concurrencyKey'] }) },
+      { weight: 1, arbitrary: fc.constant({ concurrencyLimit: 2 }) },
+    ),
+  )
+  .map(([job, c]) => (c === undefined ? job : { ...job, ...c }));
 
 function withTime(w: World, j: NewJob): NewJob {
   return j.runAt === undefined ? j : { ...j, runAt: w.clock.now() + j.runAt };
@@ -169,6 +184,23 @@ class Enqueue extends Cmd {
   }
   toString(): string {
     return `${this.many ? 'enqueueMany' : 'enqueue'}(${JSON.stringify(this.jobs)})`;
+  }
+}
+
+/** A backlog on one concurrency key: n jobs of one key and limit, in one batch. */
+class KeyedBacklog extends Cmd {
+  constructor(readonly key: string, readonly limit: number, readonly n: number, readonly queue: string) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const jobs = Array.from({ length: this.n }, (_, i): NewJob => ({ queue: this.queue, payload: { backlog: i }, concurrencyKey: this.key, concurrencyLimit: this.limit, priority: i % 2 }));
+    const m = await outcome(w.model.enqueueMany(jobs));
+    const r = await outcome(w.real.enqueueMany(jobs));
+    if (m.ok && r.ok) m.value.forEach((mi, i) => mapCreated(w, mi, r.value[i]!));
+    expectSame(w, this.toString(), m, r, (world, v) => v.map((x) => ({ created: x.created, job: normal(world, x.job) })));
+  }
+  toString(): string {
+    return `backlog(${JSON.stringify(this.key)}, limit ${this.limit}, ${this.n} jobs, ${this.queue})`;
   }
 }
 
@@ -454,6 +486,7 @@ const commandArbs = [
       fc.nat(4),
     )
     .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg)),
+  fc.tuple(fc.constantFrom(...CONCURRENCY_KEYS), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 5 }), fc.constantFrom(...QUEUES)).map(([k, l, n, q]) => new KeyedBacklog(k, l, n, q)),
   workerArb.map((wk) => new CompleteAll(wk)),
   workerArb.map((wk) => new Crash(wk)),
   fc.constantFrom(0, 400, 1000, 2500, 5000).map((ms) => new Advance(ms)),
@@ -496,6 +529,14 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
     if (j && j.status === 'processing' && j.leaseToken === pair.m.token) live.set(j.id, (live.get(j.id) ?? 0) + 1);
   }
   for (const [id, n] of live) expect(n, `job ${id} has ${n} live leases`).toBeLessThanOrEqual(1);
+  // A concurrency key never holds more leases than its jobs' limit (the largest, when they differ).
+  const perKey = new Map<string, { n: number; limit: number }>();
+  for (const j of m) {
+    if (j.status !== 'processing' || j.concurrencyKey === undefined) continue;
+    const k = perKey.get(j.concurrencyKey) ?? { n: 0, limit: 0 };
+    perKey.set(j.concurrencyKey, { n: k.n + 1, limit: Math.max(k.limit, j.concurrencyLimit!) });
+  }
+  for (const [key, { n, limit }] of perKey) expect(n, `concurrency key ${key} holds ${n} leases`).toBeLessThanOrEqual(limit);
   // Which expired leases a step deadline holds back, and until when, as the model says.
   const heldR = (await w.real.getHeldLeases()).map((h) => ({ ...h, job: normal(w, h.job) }));
   expect(heldR).toEqual(await w.model.getHeldLeases());

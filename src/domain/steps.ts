@@ -19,13 +19,19 @@ export function isStepInDoubt(job: Pick<Job, 'status' | 'leaseToken'>, step: Pic
 
 /**
  * Why a person may not settle this step now, or null when they may: only a step in doubt of a
- * job that is not processing (a holder that is still processing could yet act on it).
+ * job that is not processing (a holder that is still processing could yet act on it), once
+ * the step's deadline plus `marginMs` has passed at `now` (before that, a holder that is only
+ * paused could still send the request, and the exchange would still take it).
  */
-export function settleRefusal(job: Pick<Job, 'status' | 'leaseToken'>, step: StepRecord | undefined): string | null {
+export function settleRefusal(job: Pick<Job, 'status' | 'leaseToken'>, step: StepRecord | undefined, now: number, marginMs: number): string | null {
   if (job.status === 'processing') return 'the job is processing (its holder may still act); settle it once that attempt has ended';
   if (!step) return 'the job has no step of that name';
   if (step.settledAt !== null) return `the step was settled already (as ${step.state === 'done' ? 'having happened' : 'not having happened'})`;
   if (step.state === 'done') return 'the step is done, not in doubt';
+  const deadline = step.deadlineAt ?? null;
+  if (deadline !== null && now < deadline + marginMs) {
+    return `the step's deadline (${new Date(deadline).toISOString()}) plus the clock margin has not passed: a paused holder could still send its request; settle it from ${new Date(deadline + marginMs).toISOString()}`;
+  }
   return null;
 }
 

@@ -454,9 +454,9 @@ export class InMemoryLeaseStore implements LeaseStore {
     const o = validateSettleOutcome(outcome, this.opts.maxPayloadBytes);
     const rec = this.byId(jobId);
     const step = this.steps.get(rec.idNum)?.get(name);
-    const refusal = settleRefusal(rec.job, step);
-    if (refusal !== null) throw new SettleRefusedError(rec.job.id, name, refusal);
     const now = this.now();
+    const refusal = settleRefusal(rec.job, step, now, this.clockMarginMs);
+    if (refusal !== null) throw new SettleRefusedError(rec.job.id, name, refusal);
     const settled: StepRecord = o.happened
       ? { ...step!, state: 'done', result: JSON.parse(o.resultText) as Json, finishedAt: now, settledAt: now }
       : { ...step!, settledAt: now };

@@ -316,7 +316,7 @@ export class SqlLeaseStore implements LeaseStore {
       if (idNum === undefined) throw new JobNotFoundError(jobId);
       const now = this.now();
       const step = await this.engine.settleStep(idNum, name, (job, step) => {
-        const refusal = settleRefusal(job, step);
+        const refusal = settleRefusal(job, step, now, this.opts.clockMarginMs);
         if (refusal !== null) throw new SettleRefusedError(job.id, name, refusal);
         return o.happened
           ? { state: 'done', resultText: o.resultText, finishedAt: now, settledAt: now }

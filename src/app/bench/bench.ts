@@ -11,8 +11,11 @@ import { redact } from '../cli/redact.js';
 import { table } from '../cli/format.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
 
-/** The stores the runner knows, in table order. */
-export const BENCH_STORES = ['memory', 'sqlite', 'mysql'] as const;
+/**
+ * The stores the runner knows, in table order, and `peer`: graphile-worker on PostgreSQL
+ * beside leasehold's MySQL worker in the same run (needs both servers).
+ */
+export const BENCH_STORES = ['memory', 'sqlite', 'mysql', 'peer'] as const;
 type StoreName = (typeof BENCH_STORES)[number];
 
 /** One part of the bench for one store: a module and the export to run, given the rows so far. */
@@ -34,9 +37,10 @@ const PARTS: Record<StoreName, Part[]> = {
     { label: 'store', load: async () => (await import('./mysql-bench.js')).runMysqlBench },
     { label: 'worker W', load: async (before) => workerBench('mysql', before) },
   ],
+  peer: [{ label: 'graphile-worker vs leasehold MySQL', load: async () => (await import('./peer-bench.js')).runPeerBench }],
 };
 
-async function workerBench(store: StoreName, before: BenchRow[]): Promise<StoreBench> {
+async function workerBench(store: Exclude<StoreName, 'peer'>, before: BenchRow[]): Promise<StoreBench> {
   const { workerBenchFor } = await import('./worker-bench.js');
   // The store module's first commit ceiling is measured with the store's default durability.
   const ceiling = before.find((r) => r.store === store && r.unit === 'commits/s')?.value;
@@ -54,10 +58,27 @@ async function mysqlUnreachable(): Promise<string | undefined> {
   }
 }
 
+async function peerUnreachable(): Promise<string | undefined> {
+  try {
+    const { peerProblem, BENCH_PG_URL } = await import('./peer-bench.js');
+    const problem = await peerProblem();
+    return problem === undefined ? undefined : `PostgreSQL or graphile-worker not available at ${BENCH_PG_URL} (${problem}); set PG_URL`;
+  } catch (error) {
+    return `peer bench unavailable: ${firstLine(error)}`;
+  }
+}
+
 /** Runs the selected stores' benches and returns every row, skips included as note rows. */
 export async function runBench(opts: { quick: boolean; only: StoreName[]; progress: (text: string) => void }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const store of opts.only) {
+    if (store === 'peer') {
+      const problem = (await mysqlUnreachable()) ?? (await peerUnreachable());
+      if (problem !== undefined) {
+        rows.push({ store, scenario: '(all)', value: NaN, unit: '', note: redact(`not measured: ${problem}`) });
+        continue;
+      }
+    }
     if (store === 'mysql') {
       const problem = await mysqlUnreachable();
       if (problem !== undefined) {

@@ -7,6 +7,7 @@ import { JOB_STATUSES, type AttemptRecord, type Job, type JobStatus, type StepRe
 import { formatDuration } from '../cli/format.js';
 import { clip, html, raw, type Html, type HtmlValue } from './html.js';
 import type { StoreSnapshot } from './store-snapshot.js';
+import { DEFAULT_CLOCK_MARGIN_MS } from '../../domain/lease-rules.js';
 import { settleRefusal } from '../../domain/steps.js';
 import { expiredLabel, isInDoubt, leaseRanOut, renderTimeline } from './timeline.js';
 
@@ -244,7 +245,8 @@ function actionForms(ctx: PageContext, id: string, status: JobStatus): Html | nu
  * processing): it happened, with the result the exchange shows, or it did not.
  */
 function settleForms(ctx: PageContext, job: Job, step: StepRecord): Html | null {
-  if (!ctx.actionSecret || settleRefusal(job, step) !== null) return null;
+  // The store decides with its own margin; the page offers the forms by the default one.
+  if (!ctx.actionSecret || settleRefusal(job, step, ctx.now, DEFAULT_CLOCK_MARGIN_MS) !== null) return null;
   const action = `${ctx.base}/jobs/${encodeURIComponent(job.id)}/steps/${encodeURIComponent(step.name)}/settle`;
   return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${ctx.actionSecret}"><input type="hidden" name="happened" value="yes"><input name="result" value="null" aria-label="result of ${step.name} (JSON)"><button type="submit" data-action="settle-happened">It happened</button></form> <form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${ctx.actionSecret}"><input type="hidden" name="happened" value="no"><button type="submit" data-action="settle-not-happened">It did not happen</button></form>`;
 }

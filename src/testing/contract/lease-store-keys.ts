@@ -194,6 +194,21 @@ export function describeLeaseStoreKeys(name: string, factory: StoreFactory): voi
         expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'started', key: 'client-1', settledAt: null, token: lease.token });
       });
 
+      it("settle is refused until the step's deadline plus the clock margin has passed (a paused holder could still send)", async () => {
+        const job = await enqueue({ maxAttempts: 1 });
+        const lease = await acquireOne();
+        await store.beginStep(lease, 'place', { key: 'client-1', deadlineAt: START + 5_000 });
+        await store.fail(lease, 'gave up mid-step');
+        const e = await store.settleStep(job.id, 'place', { happened: false }).catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(SettleRefusedError);
+        expect((e as Error).message).toMatch(/deadline \(2026-01-01T00:00:05\.000Z\) plus the clock margin has not passed.*from 2026-01-01T00:00:07\.000Z/);
+        clock.set(START + 6_999);
+        await expect(store.settleStep(job.id, 'place', { happened: false })).rejects.toBeInstanceOf(SettleRefusedError);
+        expect((await store.getStepRecords(job.id))[0]).toMatchObject({ state: 'started', settledAt: null });
+        clock.set(START + 7_000);
+        expect(await store.settleStep(job.id, 'place', { happened: true, result: { orderId: 'X1' } })).toMatchObject({ state: 'done', settledAt: START + 7_000 });
+      });
+
       it('settle is refused while the job is processing, for a step not in doubt, twice, and for unknown jobs', async () => {
         const job = await enqueue();
         const lease = await acquireOne();

@@ -22,6 +22,7 @@ export { CronerCalendar } from './adapters/cron/croner-calendar.js';
 export type { CronCalendar } from './ports/calendar.js';
 export { scheduleSlotOf, MISSED_POLICIES } from './domain/schedule.js';
 export type { Schedule, ScheduleDefinition, MissedPolicy } from './domain/schedule.js';
+export type { RateLimit, RateLimitInfo } from './domain/rate-limit.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 
@@ -38,6 +39,7 @@ export {
   InvalidTransitionError,
   SchemaTooNewError,
   PermanentError,
+  RetryLaterError,
   StepInDoubtError,
   KeyRetiredError,
   SettleRefusedError,

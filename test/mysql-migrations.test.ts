@@ -45,7 +45,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_semaphores', 'processing_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_rate_limits', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_semaphores', 'processing_jobs_steps']);
       expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
@@ -119,7 +119,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_semaphores', 'bot_jobs_steps']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_rate_limits', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_semaphores', 'bot_jobs_steps']);
     } finally {
       await store.close();
     }

@@ -112,6 +112,12 @@ export interface NewJob<P = Json> {
   concurrencyLimit?: number;
 }
 
+/** What `release` may take: run the job again at `runAt` (epoch ms) instead of now, recording `reason` as its lastError. */
+export interface ReleaseOptions {
+  runAt?: number;
+  reason?: string;
+}
+
 /** A claim on a job: the token fences every write the holder makes. */
 export interface Lease<P = Json, R = Json> {
   job: Job<P, R>;

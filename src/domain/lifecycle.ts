@@ -89,8 +89,10 @@ export function applyFail(job: Job, now: number, lastError: string, retryAt: num
 }
 
 /** The job after its holder releases it (graceful shutdown): the attempt is given back. */
-export function applyRelease(job: Job, now: number): Job {
-  return { ...job, status: 'pending', attempts: Math.max(0, job.attempts - 1), lockedBy: null, lockedUntil: null, updatedAt: now };
+export function applyRelease(job: Job, now: number, later?: { runAt: number; lastError: string }): Job {
+  const next: Job = { ...job, status: 'pending', attempts: Math.max(0, job.attempts - 1), lockedBy: null, lockedUntil: null, updatedAt: now };
+  // Run again later (a handler's RetryLaterError): the same hand-back, due at runAt, saying why.
+  return later === undefined ? next : { ...next, runAt: later.runAt, lastError: later.lastError };
 }
 
 /** The job after its expired lease is reaped: retry, or failed when no attempt is left (rule 2). */

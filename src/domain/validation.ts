@@ -494,3 +494,19 @@ export function validateFailOptions(opts: unknown): { permanent: boolean; retryA
   if (o.permanent !== undefined && typeof o.permanent !== 'boolean') throw new ValidationError('permanent', `must be a boolean, got ${show(o.permanent)}`);
   return { permanent: o.permanent === true, retryAt: o.retryAt === undefined ? undefined : validateTime(o.retryAt, 'retryAt') };
 }
+
+/** Checks `release` options: both absent (hand back now) or a `runAt` time, with an optional reason. */
+export function validateReleaseOptions(opts: unknown): { runAt: number; lastError: string } | undefined {
+  if (opts === undefined) return undefined;
+  if (typeof opts !== 'object' || opts === null) throw new ValidationError('opts', `must be an object, got ${typeName(opts)}`);
+  const o = opts as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'runAt' && k !== 'reason') throw new ValidationError(`opts.${k}`, 'is not a release option (expected runAt, reason)');
+  if (o.runAt === undefined) {
+    if (o.reason !== undefined) throw new ValidationError('opts.reason', 'needs runAt');
+    return undefined;
+  }
+  const runAt = validateTime(o.runAt, 'opts.runAt');
+  if (o.reason !== undefined && typeof o.reason !== 'string') throw new ValidationError('opts.reason', `must be a string, got ${typeName(o.reason)}`);
+  const reason = (o.reason ?? 'released to run again later').slice(0, 8192).toWellFormed();
+  return { runAt, lastError: reason };
+}

@@ -23,6 +23,7 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  ReleaseOptions,
   RetryOptions,
   SettleOutcome,
   Stats,
@@ -30,6 +31,7 @@ import type {
   StepRecord,
 } from '../domain/job.js';
 import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
+import type { RateLimit, RateLimitInfo } from '../domain/rate-limit.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -69,8 +71,11 @@ export interface LeaseStore {
   completeMany(entries: CompleteEntry[]): Promise<CompleteOutcome[]>;
   /** Records a failed attempt: retry after backoff (or `retryAt`), or failed. Fenced. */
   fail(lease: Lease, error: unknown, opts?: FailOptions): Promise<Job>;
-  /** Gives the job back (pending, attempt not charged). Fenced. */
-  release(lease: Lease): Promise<Job>;
+  /**
+   * Gives the job back (pending, attempt not charged). Fenced. With `runAt` the job runs again
+   * then instead of now, with `reason` as its lastError (a handler's RetryLaterError).
+   */
+  release(lease: Lease, opts?: ReleaseOptions): Promise<Job>;
   /**
    * Records that a step is about to run (its intent, with the key and deadline it runs
    * under). Fenced. Keeps an existing result, and a key the step already has.
@@ -143,6 +148,15 @@ export interface LeaseStore {
   advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined>;
   /** Deletes the schedule (its jobs stay). True when it existed. */
   removeSchedule(name: string): Promise<boolean>;
+  /**
+   * Sets the queue's rate limit (`null` removes it), stored with the jobs so every process and
+   * host enforces the same one: no interval of `perMs` holds more than `max` claims of the
+   * queue's jobs (takeovers included), judged by the store's clock. Jobs held back are not
+   * claimed, so not charged. A changed limit keeps the claim times already recorded.
+   */
+  setRateLimit(queue: string, limit: RateLimit | null): Promise<void>;
+  /** Every queue's rate limit, by queue, with when it next has room (`queues`: only these). */
+  listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]>;
   /**
    * Calls `listener` after a job is enqueued through this store object (same process), so
    * an idle worker can wake at once instead of waiting for its next poll. Returns an

@@ -25,6 +25,7 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  ReleaseOptions,
   RetryOptions,
   SettleOutcome,
   Stats,
@@ -49,11 +50,13 @@ import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../dom
 import { deadlineFitsLease, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
 import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
+import { nextRoomAt, rateRoom, recordClaims, validateRateLimit, validateRateLimitFilter, type QueueRateLimit, type RateLimit, type RateLimitInfo } from '../../domain/rate-limit.js';
 import {
   parseJobId,
   validateAcquire,
   validateJson,
   validateKey,
+  validateName,
   validateListFilter,
   validateNewJob,
   validatePrune,
@@ -61,6 +64,7 @@ import {
   validateFailOptions,
   validateHeldLeaseFilter,
   validateRetryOptions,
+  validateReleaseOptions,
   validateSettleOutcome,
   validateStepIntent,
   validateJobQuery,
@@ -166,6 +170,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly listeners = new EnqueueListeners();
   /** Schedules by name; payloads kept as JSON text, like jobs'. */
   private readonly schedules = new Map<string, { s: Schedule; payloadText: string }>();
+  /** Rate limits by queue, with their recent claim times. */
+  private readonly limits = new Map<string, QueueRateLimit>();
   /** Concurrency keys with leases or blocked jobs. */
   private readonly gates = new Map<string, KeyGate>();
   private nextId = 1;
@@ -215,9 +221,18 @@ export class InMemoryLeaseStore implements LeaseStore {
     const now = this.now();
     this.promote(now);
     this.wake(now);
-    const heaps: BinaryHeap<ReadyEntry>[] = [];
+    let heaps: BinaryHeap<ReadyEntry>[] = [];
+    const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
+    for (const [q, h] of this.ready) heapQueue.set(h, q);
     if (r.queues === null) heaps.push(...this.ready.values());
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
+    // Room per rate-limited queue; a queue out of room leaves the walk (its jobs are not charged).
+    const room = new Map<string, number>();
+    for (const h of heaps) {
+      const limit = this.limits.get(heapQueue.get(h)!);
+      if (limit) room.set(limit.queue, rateRoom(limit, now));
+    }
+    heaps = heaps.filter((h) => room.get(heapQueue.get(h)!) !== 0);
     const leases: Lease[] = [];
     while (leases.length < r.limit) {
       let best: BinaryHeap<ReadyEntry> | undefined;
@@ -249,6 +264,15 @@ export class InMemoryLeaseStore implements LeaseStore {
       rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
+      const left = room.get(rec.job.queue);
+      if (left !== undefined) {
+        room.set(rec.job.queue, left - 1);
+        if (left === 1) heaps = heaps.filter((h) => h !== best);
+      }
+    }
+    for (const [queue, left] of room) {
+      const limit = this.limits.get(queue)!;
+      this.limits.set(queue, recordClaims(limit, now, rateRoom(limit, now) - left));
     }
     return leases;
   }
@@ -292,11 +316,12 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.copy(rec);
   }
 
-  async release(lease: Lease): Promise<Job> {
+  async release(lease: Lease, opts?: ReleaseOptions): Promise<Job> {
     this.open();
+    const later = validateReleaseOptions(opts);
     const rec = this.held(lease);
     const now = this.now();
-    this.replace(rec, applyRelease(rec.job, now), now);
+    this.replace(rec, applyRelease(rec.job, now, later), now);
     return this.copy(rec);
   }
 
@@ -598,6 +623,31 @@ export class InMemoryLeaseStore implements LeaseStore {
   async removeSchedule(name: string): Promise<boolean> {
     this.open();
     return this.schedules.delete(validateScheduleName(name));
+  }
+
+  async setRateLimit(queue: string, limit: RateLimit | null): Promise<void> {
+    this.open();
+    const q = validateName(queue, 'queue');
+    if (limit === null) {
+      this.limits.delete(q);
+      return;
+    }
+    const l = validateRateLimit(limit);
+    const recent = this.limits.get(q)?.recent ?? [];
+    this.limits.set(q, { queue: q, ...l, recent: recent.slice(Math.max(0, recent.length - l.max)) });
+  }
+
+  async listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]> {
+    this.open();
+    const queues = validateRateLimitFilter(filter);
+    const now = this.now();
+    return [...this.limits.keys()]
+      .filter((q) => queues === null || queues.includes(q))
+      .sort(compareNames)
+      .map((q) => {
+        const l = this.limits.get(q)!;
+        return { queue: q, max: l.max, perMs: l.perMs, nextRoomAt: nextRoomAt(l, now) };
+      });
   }
 
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {

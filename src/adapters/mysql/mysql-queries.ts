@@ -43,6 +43,7 @@ export function mysqlQueries(table: string) {
   const keys = `\`${table}_keys\``;
   const identity = `\`${table}_identity\``;
   const semaphores = `\`${table}_semaphores\``;
+  const rateLimits = `\`${table}_rate_limits\``;
   const insertColumns = '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)';
   const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, ?, ?, ?)";
   const keyRow = '(?, ?, ?, ?, NULL, ?)';
@@ -98,6 +99,9 @@ export function mysqlQueries(table: string) {
     /** The same for several queues: the claim-order walk, filtering queues as it goes. */
     claimWaitingInQueues: (nQueues: number) =>
       `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    /** The same for every queue but n of them (those a rate limit holds back). */
+    claimWaitingNotInQueues: (nQueues: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /**
      * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
      * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit
@@ -105,9 +109,9 @@ export function mysqlQueries(table: string) {
      * claim. Measured: that wait was most of the lock time of ten concurrent claimers. Expired
      * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
-    findExpired: (nQueues: number) =>
+    findExpired: (nQueues: number, notIn = false) =>
       `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}${
-        nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
+        nQueues > 0 ? ` AND queue ${notIn ? 'NOT IN' : 'IN'} (${placeholders(nQueues)})` : ''
       } ORDER BY priority, run_at, id LIMIT ?`,
     /** Locks the found expired rows by primary key, checking again that they still may be taken over. Params: ids..., now, cutoff. */
     lockExpired: (n: number) =>
@@ -159,6 +163,18 @@ export function mysqlQueries(table: string) {
     selectBlocked: `SELECT id FROM ${t} FORCE INDEX (ix_blocked) WHERE concurrency_key = ? AND blocked = 1 ORDER BY priority, run_at, id LIMIT ? FOR UPDATE`,
     /** Frees n blocked jobs this transaction locked. Params: ids... */
     unblockJobs: (n: number) => `UPDATE ${t} SET blocked = 0 WHERE id IN (${placeholders(n)})`,
+    // ---- rate limits (src/domain/rate-limit.ts) ----
+    /** The rate limits of n queues (0: every queue), locked for the claim that reads them. Params: queues... */
+    lockRateLimits: (nQueues: number) =>
+      `SELECT queue, max_claims, per_ms, recent FROM ${rateLimits}${nQueues > 0 ? ` WHERE queue IN (${placeholders(nQueues)})` : ''} FOR UPDATE`,
+    /** Every rate limit, unlocked. */
+    selectRateLimits: `SELECT queue, max_claims, per_ms, recent FROM ${rateLimits} ORDER BY queue`,
+    /** Sets a queue's limit, keeping its recorded claim times. Params: queue, max_claims, per_ms. */
+    upsertRateLimit: `INSERT INTO ${rateLimits} (queue, max_claims, per_ms, recent) VALUES (?, ?, ?, '[]') ON DUPLICATE KEY UPDATE max_claims = VALUES(max_claims), per_ms = VALUES(per_ms)`,
+    /** Removes a queue's limit. Params: queue. */
+    deleteRateLimit: `DELETE FROM ${rateLimits} WHERE queue = ?`,
+    /** Records a locked queue's claim times. Params: recent (JSON), queue. */
+    writeRateRecent: `UPDATE ${rateLimits} SET recent = ? WHERE queue = ?`,
     /** A key left with no blocked job. Params: concurrency_key. */
     clearSemaphore: `UPDATE ${semaphores} SET blocked = 0 WHERE concurrency_key = ?`,
     /** Completes n locked rows with their results; `CASE id` carries a result per row. */

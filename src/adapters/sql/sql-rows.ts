@@ -3,6 +3,7 @@
  * what a value arrives as (numbers as strings from a pool with bigNumberStrings, VARBINARY
  * names as Buffers from mysql2), so every column passes through `Number` or `text`.
  */
+import type { QueueRateLimit } from '../../domain/rate-limit.js';
 import type { AttemptOutcome, AttemptRecord, Job, JobStatus, Json, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
@@ -179,4 +180,9 @@ export function rowToAttempt(row: SqlRow): AttemptRecord {
 /** A counter row (minute, queue, completed, failed, retried) as a ThroughputBucket. */
 export function rowToBucket(row: SqlRow): ThroughputBucket {
   return { minute: Number(row.minute), queue: text(row.queue), completed: Number(row.completed), failed: Number(row.failed), retried: Number(row.retried) };
+}
+
+/** A rate-limit row (queue, max_claims, per_ms, recent as JSON text) with its claim times. */
+export function rowToRateLimit(row: SqlRow): QueueRateLimit {
+  return { queue: text(row.queue), max: Number(row.max_claims), perMs: Number(row.per_ms), recent: (JSON.parse(text(row.recent)) as number[]).map(Number) };
 }

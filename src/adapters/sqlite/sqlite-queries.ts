@@ -122,6 +122,8 @@ const QUEUE_FILTERS = {
   all: '',
   one: 'AND queue = ?',
   many: 'AND queue IN (SELECT value FROM json_each(?))',
+  // Every queue but those a rate limit holds back (a JSON list).
+  notIn: 'AND queue NOT IN (SELECT value FROM json_each(?))',
 } as const;
 
 /** The statements of one queue filter. `[, queue]` marks where the filter's parameter goes. */
@@ -253,6 +255,23 @@ export const CLAIM_ALL: ClaimSql = claimSql(QUEUE_FILTERS.all);
 export const CLAIM_ONE_QUEUE: ClaimSql = claimSql(QUEUE_FILTERS.one);
 /** Claim statements from a JSON array of queues. */
 export const CLAIM_MANY_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.many);
+/** Claim statements from every queue but a JSON array of them. */
+export const CLAIM_NOT_IN_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.notIn);
+
+// ---- rate limits (src/domain/rate-limit.ts) ----
+
+/** Every queue's rate limit and its recent claim times. */
+export const SELECT_RATE_LIMITS = `SELECT queue, max_claims, per_ms, recent FROM processing_job_rate_limits ORDER BY queue`;
+
+/** Sets a queue's limit, keeping its recorded claim times. Params: queue, max_claims, per_ms. */
+export const UPSERT_RATE_LIMIT = `INSERT INTO processing_job_rate_limits (queue, max_claims, per_ms, recent) VALUES (?, ?, ?, '[]')
+ON CONFLICT (queue) DO UPDATE SET max_claims = excluded.max_claims, per_ms = excluded.per_ms`;
+
+/** Removes a queue's limit. Params: queue. */
+export const DELETE_RATE_LIMIT = `DELETE FROM processing_job_rate_limits WHERE queue = ?`;
+
+/** Records a queue's claim times after a claim. Params: recent (JSON), queue. */
+export const WRITE_RATE_RECENT = `UPDATE processing_job_rate_limits SET recent = ? WHERE queue = ?`;
 
 // ---- fenced worker writes (rule 3): id, lease_token and status = 'processing' ----
 

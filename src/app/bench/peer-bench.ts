@@ -71,10 +71,17 @@ async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> }
 /** graphile-worker processes `n` queued no-op jobs; jobs/s from run() to the last success. */
 async function graphileRate(n: number): Promise<number> {
   const gw = await import('graphile-worker');
+  const { Pool } = (await import('pg')).default;
   const db = await freshPgDatabase();
+  // Our own pool, ended (awaited) before the database is dropped: graphile-worker ends a pool
+  // it made without waiting, and DROP ... WITH (FORCE) then kills its idle connections, an
+  // 'error' on a pool nobody listens to any more, which ends this process.
+  const pgPool = new Pool({ connectionString: db.url, max: 12 });
+  pgPool.on('error', () => undefined);
+  pgPool.on('connect', (client) => void client.on('error', () => undefined));
   try {
-    const preset = { worker: { connectionString: db.url, concurrentJobs: 10, maxPoolSize: 12, pollInterval: 50, localQueue: { size: 50 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
-    const utils = await gw.makeWorkerUtils({ preset });
+    const preset = { worker: { concurrentJobs: 10, maxPoolSize: 12, pollInterval: 50, localQueue: { size: 50 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
+    const utils = await gw.makeWorkerUtils({ preset, pgPool });
     try {
       await utils.migrate();
       for (let done = 0; done < n; done += 1000) {
@@ -90,6 +97,7 @@ async function graphileRate(n: number): Promise<number> {
     const t0 = performance.now();
     const runner = await gw.run({
       preset,
+      pgPool,
       noHandleSignals: true,
       taskList: { noop: async () => undefined },
       logger: new gw.Logger(() => () => undefined),
@@ -102,6 +110,7 @@ async function graphileRate(n: number): Promise<number> {
     await runner.stop();
     return (n / ms) * 1000;
   } finally {
+    await pgPool.end();
     await db.drop();
   }
 }

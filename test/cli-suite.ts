@@ -162,7 +162,7 @@ export function cliSuite(target: CliTarget): void {
     expect(set.code, set.stderr).toBe(0);
     expect(set.json).toEqual({ queue: 'cli-binance', max: 10, perMs: 1000 });
     expect((await cli('limit', 'set', 'cli-binance', '5', '2s')).stdout).toBe('queue cli-binance: at most 5 claims per 2000 ms\n');
-    expect((await cli('limit', 'list')).stdout).toMatch(/cli-binance\s+5\s+2000\s+now/);
+    expect((await cli('limit', 'list')).stdout).toMatch(/cli-binance\s+5\s+2000\s+5 now/);
     expect((await cli('--json', 'limit', 'list')).json.limits).toContainEqual(expect.objectContaining({ queue: 'cli-binance', max: 5, perMs: 2000 }));
     expect((await cli('limit', 'set', 'cli-binance', '0', '1s')).code).toBe(2);
     expect((await cli('limit', 'set', 'cli-binance', '3', 'soon')).code).toBe(2);

@@ -78,6 +78,8 @@ export function nextRoomAt(limit: QueueRateLimit, now: number): number {
 /** What `listRateLimits` shows of a queue's limit. */
 export interface RateLimitInfo extends RateLimit {
   queue: string;
+  /** How many claims the queue has room for now, by the store's clock. */
+  room: number;
   /** When the queue next has room for a claim, by the store's clock (now, when it has room). */
   nextRoomAt: number;
 }

@@ -646,7 +646,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       .sort(compareNames)
       .map((q) => {
         const l = this.limits.get(q)!;
-        return { queue: q, max: l.max, perMs: l.perMs, nextRoomAt: nextRoomAt(l, now) };
+        return { queue: q, max: l.max, perMs: l.perMs, room: rateRoom(l, now), nextRoomAt: nextRoomAt(l, now) };
       });
   }
 

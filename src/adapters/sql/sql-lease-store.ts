@@ -75,7 +75,7 @@ import {
   validateTime,
 } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
-import { nextRoomAt, validateRateLimit, validateRateLimitFilter, type RateLimit, type RateLimitInfo } from '../../domain/rate-limit.js';
+import { nextRoomAt, rateRoom, validateRateLimit, validateRateLimitFilter, type RateLimit, type RateLimitInfo } from '../../domain/rate-limit.js';
 import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
 import type { ResolvedStoreOptions } from '../common/store-options.js';
@@ -443,7 +443,7 @@ export class SqlLeaseStore implements LeaseStore {
       return (await this.engine.rateLimits())
         .filter((l) => queues === null || queues.includes(l.queue))
         .sort((a, b) => Buffer.compare(Buffer.from(a.queue), Buffer.from(b.queue)))
-        .map((l) => ({ queue: l.queue, max: l.max, perMs: l.perMs, nextRoomAt: nextRoomAt(l, now) }));
+        .map((l) => ({ queue: l.queue, max: l.max, perMs: l.perMs, room: rateRoom(l, now), nextRoomAt: nextRoomAt(l, now) }));
     });
   }
 

@@ -33,7 +33,7 @@ export function addLimitCommands(program: Command, run: Run): void {
   limit
     .command('list')
     .description('every rate limit, with when its queue next has room')
-    .action((_o, cmd: Command) => run(cmd, async (store) => ({ limits: await store.listRateLimits() }), (r, now) => formatLimits(r.limits, now)));
+    .action((_o, cmd: Command) => run(cmd, async (store) => ({ limits: await store.listRateLimits() }), (r) => formatLimits(r.limits)));
 
   limit
     .command('remove')
@@ -47,10 +47,11 @@ export function addLimitCommands(program: Command, run: Run): void {
     );
 }
 
-function formatLimits(limits: RateLimitInfo[], now: number): string {
+function formatLimits(limits: RateLimitInfo[]): string {
   if (limits.length === 0) return 'no rate limits';
   return table(
     ['queue', 'max', 'per ms', 'room'],
-    limits.map((l) => [l.queue, String(l.max), String(l.perMs), l.nextRoomAt <= now ? 'now' : formatTime(l.nextRoomAt)]),
+    // The store's own figure: its clock (MySQL's server time) may not be this process's.
+    limits.map((l) => [l.queue, String(l.max), String(l.perMs), l.room > 0 ? `${l.room} now` : `from ${formatTime(l.nextRoomAt)}`]),
   );
 }

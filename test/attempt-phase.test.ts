@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPT_PHASES, PHASE_MOVES, assertMove, canMove, type AttemptPhase } from '../src/app/worker/attempt-phase.js';
+import { ATTEMPT_PHASES, HOLDS_SLOT, PHASE_MOVES, assertMove, canMove, type AttemptPhase } from '../src/app/worker/attempt-phase.js';
 
 describe('the attempt phases table', () => {
   it('names only known phases, and every phase but done can reach done', () => {
@@ -26,5 +26,12 @@ describe('the attempt phases table', () => {
   it('assertMove throws on a move the table forbids and passes one it allows', () => {
     expect(() => assertMove('done', 'settling')).toThrow(/cannot move from done to settling/);
     expect(() => assertMove('waiting', 'handingBack')).not.toThrow();
+  });
+
+  it('says for every phase whether it takes a slot: yes while user code may act, never once only a write is out', () => {
+    expect(Object.keys(HOLDS_SLOT).sort()).toEqual([...ATTEMPT_PHASES].sort());
+    expect(ATTEMPT_PHASES.filter((p) => HOLDS_SLOT[p])).toEqual(['running', 'waiting', 'handingBack']);
+    // No phase that frees its slot can lead back to one that takes it.
+    for (const p of ATTEMPT_PHASES) if (!HOLDS_SLOT[p]) for (const q of PHASE_MOVES[p]) expect(HOLDS_SLOT[q], `${p} -> ${q}`).toBe(false);
   });
 });

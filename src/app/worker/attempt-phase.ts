@@ -39,6 +39,21 @@ export const PHASE_MOVES: Readonly<Record<AttemptPhase, readonly AttemptPhase[]>
   done: [],
 };
 
+/**
+ * Whether an attempt in the phase takes one of the worker's `maxConcurrentJobs` slots: while
+ * the handler or a step's fn may still act, or a lease given up is being handed back, yes;
+ * once only the outcome's write is out, no, so the next job starts while completions are
+ * written together.
+ */
+export const HOLDS_SLOT: Readonly<Record<AttemptPhase, boolean>> = {
+  running: true,
+  waiting: true,
+  handingBack: true,
+  settling: false,
+  ranOut: false,
+  done: false,
+};
+
 /** Whether the table allows moving from `from` to `to`. */
 export function canMove(from: AttemptPhase, to: AttemptPhase): boolean {
   return PHASE_MOVES[from].includes(to);

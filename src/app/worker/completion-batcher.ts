@@ -1,11 +1,17 @@
 /**
- * Batches completions that become ready in the same turn of the event loop into one
- * `completeMany` round trip. Safe by construction: a completion not yet written when the
- * process dies leaves the job processing; it runs again after its lease expires and its
+ * Batches completions into `completeMany` round trips, like a group commit: those that become
+ * ready in the same turn of the event loop go together, and while two writes are out, the
+ * completions that arrive wait and go together in the next (two, so one write that never
+ * answers does not hold up the rest). No timer: a lone completion is written at once, as a
+ * plain `complete`, and the batch grows with the store's latency. Safe by construction: a
+ * completion not yet written when the process dies leaves the job processing; it runs again after its lease expires and its
  * recorded steps return their results without repeating effects.
  */
 import type { Job, Json, Lease } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
+
+/** Writes one batcher keeps out at once. */
+const MAX_IN_FLIGHT = 2;
 
 interface Pending {
   lease: Lease;
@@ -18,6 +24,8 @@ interface Pending {
 export class CompletionBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** Writes out now: at most MAX_IN_FLIGHT, so what arrives meanwhile goes together, yet one write that never answers does not hold up the rest. */
+  private writing = 0;
 
   constructor(private readonly store: LeaseStore, private readonly maxBatch = 500) {}
 
@@ -25,6 +33,7 @@ export class CompletionBatcher {
   complete(lease: Lease, result: Json | undefined): Promise<Job> {
     return new Promise<Job>((resolve, reject) => {
       this.pending.push({ lease, result, resolve, reject });
+      if (this.writing >= MAX_IN_FLIGHT) return; // a write in flight flushes these when it returns
       if (this.pending.length >= this.maxBatch) void this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -36,9 +45,17 @@ export class CompletionBatcher {
 
   private async flush(): Promise<void> {
     this.scheduled = false;
-    const batch = this.pending.splice(0);
+    if (this.writing >= MAX_IN_FLIGHT) return;
+    const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
+    this.writing++;
     try {
+      if (batch.length === 1) {
+        // A lone completion is one plain complete: the same write, without a batch's bookkeeping.
+        const p = batch[0]!;
+        await this.store.complete(p.lease, p.result).then(p.resolve, p.reject);
+        return;
+      }
       const outcomes = await this.store.completeMany(batch.map((p) => (p.result === undefined ? { lease: p.lease } : { lease: p.lease, result: p.result })));
       batch.forEach((p, i) => {
         const o = outcomes[i];
@@ -48,6 +65,9 @@ export class CompletionBatcher {
     } catch (error) {
       // The whole round trip failed (store down): every caller retries on its own.
       for (const p of batch) p.reject(error);
+    } finally {
+      this.writing--;
+      if (this.pending.length > 0) void this.flush();
     }
   }
 }

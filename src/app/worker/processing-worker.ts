@@ -8,7 +8,7 @@ import type { HeldLease, Job, Json, Lease } from '../../domain/job.js';
 import type { RateLimitInfo } from '../../domain/rate-limit.js';
 import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
-import type { AttemptPhase } from './attempt-phase.js';
+import { HOLDS_SLOT, type AttemptPhase } from './attempt-phase.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
@@ -34,6 +34,8 @@ export interface WorkerStatus {
    * released at shutdown, and steps found in doubt (one per `step:in-doubt` event).
    */
   counts: { completed: number; failed: number; retried: number; retriedLater: number; lost: number; released: number; inDoubt: number };
+  /** Leases claimed ahead and not started yet (see the `prefetch` option). */
+  prefetched: number;
   /** The last store or handler-infrastructure error, if any. */
   lastError: { message: string; at: number } | null;
 }
@@ -49,6 +51,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; perma
 
 interface Running {
   holder: LeaseHolder;
+  /** Its slot went to the next job once only the outcome's write was out. */
+  slotFreed: boolean;
   /** Set when the shutdown deadline passed: the attempt is released, not failed. */
   shuttingDown: boolean;
   done: Promise<void>;
@@ -108,6 +112,19 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private unsubscribe: (() => void) | undefined;
   private signalHandlers: { signal: NodeJS.Signals; fn: () => void }[] = [];
   private readonly batcher: CompletionBatcher | undefined;
+  /** Hand-backs of stale buffered leases still out: stop() waits for them. */
+  private readonly handingBack = new Set<Promise<void>>();
+  /**
+   * Whether a queue this worker serves has a rate limit, as of the last read (at start, and
+   * after each claim that came back short): prefetch is off while one has.
+   */
+  private rateLimited = false;
+  /** False after buffered leases went back unstarted, until a slot frees. */
+  private claimAhead = true;
+  /** Running attempts whose slot was freed (only their outcome's write is out: HOLDS_SLOT). */
+  private slotsFreed = 0;
+  /** Leases claimed ahead, oldest first, each with when it was granted (monotonic ms). */
+  private buffer: { lease: Lease; grantedAt: number }[] = [];
   /** Held leases already reported by `lease:held-back` (`${jobId}#${token}`), as of the last read. */
   private heldReported = new Set<string>();
 
@@ -147,6 +164,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       // Not fatal: acquire takes expired leases over too.
       this.reportError(error, 'reap');
     }
+    // Claims ahead only where no rate limit applies (learnt here, and again after each short claim).
+    if (this.o.prefetch > 0) await this.untilRateRoom(0).then((ms) => ms, () => 0);
     this.loopDone = this.loop().catch((error: unknown) => {
       // Only a bug can get here (store errors are handled inside); report it rather than crash the host.
       this.reportError(error, 'acquire');
@@ -188,6 +207,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         phase,
       })),
       counts: { ...this.counts },
+      prefetched: this.buffer.length,
       lastError: this.lastError,
     };
   }
@@ -196,6 +216,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     this.stopping.abort(INTERNAL_ABORT);
     this.unsubscribe?.();
     await this.loopDone;
+    // Beside the drain, not before it: a release that never answers must not hold up the
+    // shutdown deadline of the running attempts.
+    const handedBack = this.handBackBuffered(this.buffer.splice(0));
     if (this.running.size > 0) {
       const drained = Promise.all([...this.running.values()].map((r) => r.done)).then(() => true);
       const deadline = new AbortController();
@@ -214,6 +237,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
       await Promise.all([...this.running.values()].map((r) => r.done));
     }
+    await handedBack;
+    await Promise.all([...this.handingBack]);
     // Listeners stay until here so a second signal can cut the drain short.
     this.removeSignals();
     this.state = 'stopped';
@@ -224,21 +249,31 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     this.wake.abort(INTERNAL_ABORT);
   }
 
-  /** The claimer: one acquire per round for all free slots; waits (poll, wake-up, slot) when there is nothing to do. */
+  /**
+   * The claimer: one acquire per round for the free slots plus what the local buffer lacks
+   * (`prefetch`); buffered leases start as soon as a slot frees. Waits (poll, wake-up, slot,
+   * the oldest buffered lease's start bound) when there is nothing to do.
+   */
   private async loop(): Promise<void> {
     let storeFailures = 0;
     while (!this.stopping.signal.aborted) {
       if (this.wake.signal.aborted) this.wake = new AbortController();
-      const free = this.o.maxConcurrentJobs - this.running.size;
-      if (free <= 0) {
-        await this.waitForWake(undefined);
+      this.startBuffered();
+      const free = this.o.maxConcurrentJobs - this.slotsTaken();
+      // No claiming ahead while a served queue has a rate limit: a claim there is a call about
+      // to happen, so the worker claims only what it can start at once.
+      const want = free + (this.claimAhead && !this.rateLimited ? this.o.prefetch : 0) - this.buffer.length;
+      // Refill before the buffer runs dry, in batches: claim for free slots at once, for the
+      // buffer once it is down to half.
+      if (want <= 0 || (free <= 0 && this.buffer.length > this.o.prefetch / 2)) {
+        await this.waitForWake(this.untilOldestBufferedDue());
         continue;
       }
       let leases: Lease[];
       const sentAt = monotonicNow(this.o.clock);
       try {
         this.identity ??= await this.o.store.identity();
-        leases = await this.o.store.acquire({ workerId: this.o.workerId, leaseMs: this.o.leaseMs, limit: free, queues: this.o.queues });
+        leases = await this.o.store.acquire({ workerId: this.o.workerId, leaseMs: this.o.leaseMs, limit: want, queues: this.o.queues });
         storeFailures = 0;
       } catch (error) {
         this.reportError(error, 'acquire');
@@ -247,14 +282,94 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         await this.waitForWake(Math.max(1, Math.floor(cap * (0.5 + this.o.random() / 2))), false);
         continue;
       }
-      for (const lease of leases) this.run(lease, sentAt);
-      if (leases.length === free) continue;
+      if (this.stopping.signal.aborted) {
+        // Claimed while stopping: hand them straight back, unstarted.
+        await this.handBackBuffered(leases.map((lease) => ({ lease, grantedAt: sentAt })));
+        break;
+      }
+      // The free slots take theirs straight from the claim (however long it took); only the
+      // rest wait in the buffer, where the start bound applies.
+      let room = this.o.maxConcurrentJobs - this.slotsTaken();
+      for (const lease of leases) {
+        if (room > 0 && this.buffer.length === 0) {
+          room--;
+          this.run(lease, sentAt);
+        } else this.buffer.push({ lease, grantedAt: monotonicNow(this.o.clock) });
+      }
+      this.startBuffered();
+      if (leases.length === want) continue;
       await this.reportHeldBack();
       // Fewer than asked: the queue is empty for now, or a rate limit holds it back. Poll with
-      // jitter so workers spread out, or sooner when a limited queue gets room before that.
+      // jitter so workers spread out, or sooner when a limited queue gets room, a job this
+      // worker handed back falls due, or a buffered lease must be started or handed back.
       const poll = Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random())));
-      await this.waitForWake(Math.min(poll, await this.untilRateRoom(poll), this.untilDue()));
+      const due = this.untilOldestBufferedDue();
+      await this.waitForWake(Math.min(poll, await this.untilRateRoom(poll), this.untilDue(), due ?? Number.POSITIVE_INFINITY));
     }
+  }
+
+  /**
+   * Starts buffered leases in the free slots, oldest first. A buffered lease that waited up to
+   * the point its first extension would be due is handed back instead (not charged): its
+   * lease is left to someone who can start it now, and this worker's heartbeat never has to
+   * cover a job that is only waiting.
+   */
+  private startBuffered(): void {
+    if (this.buffer.length === 0) return;
+    // Oldest first: the buffer is in claim order, so the stale ones are at its head.
+    const now = monotonicNow(this.o.clock);
+    let stale = 0;
+    while (stale < this.buffer.length && now - this.buffer[stale]!.grantedAt >= this.o.extendAfterMs) stale++;
+    if (stale > 0) {
+      const out = this.handBackBuffered(this.buffer.splice(0, stale));
+      this.handingBack.add(out);
+      void out.finally(() => this.handingBack.delete(out));
+      // The slots are not turning over: claim ahead again only once one frees.
+      this.claimAhead = false;
+    }
+    let taken = this.slotsTaken();
+    while (this.buffer.length > 0 && taken < this.o.maxConcurrentJobs && !this.stopping.signal.aborted) {
+      taken++;
+      const next = this.buffer.shift()!;
+      this.run(next.lease, next.grantedAt);
+    }
+  }
+
+  /** Attempts that take a slot now (see HOLDS_SLOT): those whose handler or step fn may still act. */
+  private slotsTaken(): number {
+    return this.running.size - this.slotsFreed;
+  }
+
+  /** Real time until the oldest buffered lease must start or be handed back; undefined with an empty buffer. */
+  private untilOldestBufferedDue(): number | undefined {
+    const oldest = this.buffer[0];
+    if (!oldest) return undefined;
+    return Math.max(1, oldest.grantedAt + this.o.extendAfterMs - monotonicNow(this.o.clock));
+  }
+
+  /**
+   * Releases leases that never started, so another worker may take them at once (the claim
+   * counted an attempt; the release gives it back). Each release waits at most as long as
+   * its lease has left: past that, the lease has run out anyway.
+   */
+  private async handBackBuffered(entries: { lease: Lease; grantedAt: number }[]): Promise<void> {
+    await Promise.all(
+      entries.map(async ({ lease, grantedAt }) => {
+        const left = Math.max(1, grantedAt + this.o.leaseMs - monotonicNow(this.o.clock));
+        const give = new AbortController();
+        try {
+          const released = await Promise.race([
+            this.o.store.release(lease).then(() => true),
+            waitOn(this.o.clock, left, give.signal).then(() => false),
+          ]);
+          if (released) this.counts.released++;
+        } catch (error) {
+          if (!(error instanceof LeaseLostError)) this.reportError(error, 'release', lease.job.id);
+        } finally {
+          give.abort(INTERNAL_ABORT);
+        }
+      }),
+    );
   }
 
   /**
@@ -306,6 +421,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       this.reportError(error, 'acquire');
       return max;
     }
+    this.rateLimited = limits.length > 0;
     const now = this.o.clock.now();
     let wait = max;
     for (const l of limits) if (l.nextRoomAt > now) wait = Math.min(wait, l.nextRoomAt - now);
@@ -340,14 +456,21 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       extendAfterMs: this.o.extendAfterMs,
       safetyMarginMs: this.o.safetyMarginMs,
     });
-    const entry: Running = { holder, shuttingDown: false, done: Promise.resolve() };
+    const entry: Running = { holder, slotFreed: false, shuttingDown: false, done: Promise.resolve() };
     const key = `${lease.job.id}#${lease.token}`;
     this.running.set(key, entry);
     entry.done = this.attempt(entry)
       .catch((error: unknown) => this.reportError(error, 'complete', lease.job.id))
       .finally(() => {
-        if (this.running.get(key) === entry) this.running.delete(key);
-        this.wakeUp();
+        if (this.running.get(key) === entry) {
+          this.running.delete(key);
+          if (entry.slotFreed) this.slotsFreed--;
+        }
+        // A freed slot starts the next buffered lease at once, even while a claim is out.
+        this.claimAhead = true;
+        this.startBuffered();
+        // Woken once per attempt: here, or when its slot was freed early.
+        if (!entry.slotFreed) this.wakeUp();
       });
   }
 
@@ -377,6 +500,14 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       if (holder.gaveUp) await this.handBack(holder, job);
       else if (!holder.isLost) {
         holder.beginSettling();
+        // Only the outcome's write is out now: its slot goes to the next job.
+        if (this.o.prefetch > 0 && !HOLDS_SLOT[holder.phase] && !entry.slotFreed) {
+          entry.slotFreed = true;
+          this.slotsFreed++;
+          this.claimAhead = true;
+          this.startBuffered();
+          this.wakeUp();
+        }
         await this.settle(entry, job, outcome, startedAt);
       }
     } finally {

@@ -1,0 +1,60 @@
+/**
+ * The worker's completion batcher: a group commit without a timer. A lone completion is a
+ * plain complete; what arrives while writes are out goes together in the next completeMany;
+ * one write that never answers does not hold up the others; each entry gets its own outcome.
+ */
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../src/domain/errors.js';
+import type { CompleteEntry, CompleteOutcome, Lease } from '../src/domain/job.js';
+import { CompletionBatcher } from '../src/app/worker/completion-batcher.js';
+import { flush } from '../src/app/testing.js';
+import { setup } from './support/worker-fixtures.js';
+
+describe('CompletionBatcher', () => {
+  it('writes a lone completion with complete, and what arrives during writes together with completeMany', async () => {
+    const { store } = setup();
+    await store.enqueueMany(Array.from({ length: 6 }, (_, i) => ({ queue: 'q', payload: i })));
+    const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: 6 });
+    const calls: string[] = [];
+    const gates: (() => void)[] = [];
+    const held = <T>(name: string, size: number, run: () => Promise<T>): Promise<T> => {
+      calls.push(`${name}(${size})`);
+      return new Promise<void>((r) => gates.push(r)).then(run);
+    };
+    const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
+    store.complete = (lease: Lease, result?: never) => held('complete', 1, () => inner.complete(lease, result));
+    store.completeMany = (entries: CompleteEntry[]): Promise<CompleteOutcome[]> => held('completeMany', entries.length, () => inner.completeMany(entries));
+    const batcher = new CompletionBatcher(store);
+    const done = [batcher.complete(leases[0]!, 0)];
+    await flush();
+    done.push(batcher.complete(leases[1]!, 1));
+    await flush();
+    // Two writes out: the next three wait, then go together.
+    done.push(batcher.complete(leases[2]!, 2), batcher.complete(leases[3]!, 3), batcher.complete(leases[4]!, 4));
+    await flush();
+    expect(calls).toEqual(['complete(1)', 'complete(1)']);
+    // The first write never answers; the second does, and the waiting three go in one.
+    gates[1]!();
+    await flush();
+    expect(calls).toEqual(['complete(1)', 'complete(1)', 'completeMany(3)']);
+    gates[2]!();
+    await Promise.all(done.slice(1));
+    expect((await store.list({ status: 'done' })).map((j) => j.payload)).toEqual([1, 2, 3, 4]);
+    gates[0]!();
+    await done[0];
+    expect((await store.get(leases[0]!.job.id))?.status).toBe('done');
+  });
+
+  it('gives each entry its own outcome: a lost lease rejects only its own completion', async () => {
+    const { store, clock } = setup();
+    await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2 }]);
+    const [a, b] = await store.acquire({ workerId: 'w', leaseMs: 1_000, limit: 2 });
+    clock.advance(2_000);
+    await store.acquire({ workerId: 'other', leaseMs: 10_000, limit: 1 }); // takes a over
+    await store.extend(b!, 10_000).then((l) => Object.assign(b!, l));
+    const batcher = new CompletionBatcher(store);
+    const [ra, rb] = await Promise.allSettled([batcher.complete(a!, 'a'), batcher.complete(b!, 'b')]);
+    expect(ra.status === 'rejected' && ra.reason).toBeInstanceOf(LeaseLostError);
+    expect(rb).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'b' } });
+  });
+});

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
+import { ProcessingWorker } from '../worker/processing-worker.js';
 
 /** Runs `fn` and returns how long it took, in ms. */
 export async function timed(fn: () => Promise<void>): Promise<number> {
@@ -76,4 +77,32 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/**
+ * Processes `n` queued jobs through a ProcessingWorker with a no-op handler; jobs/s from
+ * start() to the last completion.
+ */
+export async function workerRate(store: LeaseStore, n: number, opts: { concurrency: number; batchCompletions: boolean; prefetch?: number }): Promise<number> {
+  let completed = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const worker = new ProcessingWorker({
+    store,
+    handler: async () => undefined,
+    maxConcurrentJobs: opts.concurrency,
+    batchCompletions: opts.batchCompletions,
+    prefetch: opts.prefetch ?? 0,
+    handleSignals: false,
+    pollIntervalMs: 50,
+  });
+  worker.on('job:completed', () => {
+    if (++completed === n) resolveDone();
+  });
+  const t0 = performance.now();
+  await worker.start();
+  await done;
+  const ms = performance.now() - t0;
+  await worker.stop();
+  return (n / ms) * 1000;
 }

@@ -11,11 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { LeaseStore } from '../../ports/lease-store.js';
-import { ProcessingWorker } from '../worker/processing-worker.js';
 import { openBenchStore } from './bench-stores.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
-import { fill } from './bench-util.js';
+import { fill, workerRate } from './bench-util.js';
 
 /** The PostgreSQL server the peer runs on (a database of its own is created there, then dropped). */
 export const BENCH_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -121,26 +119,10 @@ async function leaseholdMysqlRate(n: number): Promise<number> {
   const opened = await openBenchStore('mysql');
   try {
     await fill(opened.store, n, 'w', 1000);
-    return await workerRate(opened.store, n);
+    return await workerRate(opened.store, n, { concurrency: 10, prefetch: 40, batchCompletions: true });
   } finally {
     await opened.dispose();
   }
-}
-
-async function workerRate(store: LeaseStore, n: number): Promise<number> {
-  let completed = 0;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  const worker = new ProcessingWorker({ store, handler: async () => undefined, maxConcurrentJobs: 10, prefetch: 40, batchCompletions: true, handleSignals: false, pollIntervalMs: 50 });
-  worker.on('job:completed', () => {
-    if (++completed === n) resolveDone();
-  });
-  const t0 = performance.now();
-  await worker.start();
-  await done;
-  const ms = performance.now() - t0;
-  await worker.stop();
-  return (n / ms) * 1000;
 }
 
 /**

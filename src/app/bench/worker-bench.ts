@@ -11,7 +11,7 @@ import type { NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { ProcessingWorker } from '../worker/processing-worker.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
-import { claimCompleteOne, fill, percentile, timed } from './bench-util.js';
+import { claimCompleteOne, fill, percentile, timed, workerRate } from './bench-util.js';
 import { openBenchStore, type BenchStoreName } from './bench-stores.js';
 
 /** Targets of workload W. */
@@ -49,7 +49,7 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
     for (const [concurrency, batchCompletions] of [[1, false], [10, false], [10, true]] as const) {
       const rate = await withStore(name, async (store) => {
         await fill(store, n, 'w', 1000);
-        return workerRate(store, n, concurrency, batchCompletions);
+        return workerRate(store, n, { concurrency, batchCompletions });
       });
       const share = rate / storeRate;
       // A job costs two commits (claim, complete); batching under concurrency can beat that.
@@ -96,23 +96,6 @@ async function withStore<T>(name: BenchStoreName, fn: (store: LeaseStore) => Pro
   } finally {
     await opened.dispose();
   }
-}
-
-/** Processes `n` queued jobs with a no-op handler; jobs/s from start() to the last completion. */
-async function workerRate(store: LeaseStore, n: number, concurrency: number, batchCompletions: boolean): Promise<number> {
-  let completed = 0;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  const worker = new ProcessingWorker({ store, handler: async () => undefined, maxConcurrentJobs: concurrency, batchCompletions, handleSignals: false, pollIntervalMs: 50 });
-  worker.on('job:completed', () => {
-    if (++completed === n) resolveDone();
-  });
-  const t0 = performance.now();
-  await worker.start();
-  await done;
-  const ms = performance.now() - t0;
-  await worker.stop();
-  return (n / ms) * 1000;
 }
 
 /**

@@ -26,6 +26,7 @@ export { LivenessLostError } from './app/worker/liveness-client.js';
 export type { ProcessIdentity } from './app/worker/process-identity.js';
 export { ServiceRunner } from './app/services/service-runner.js';
 export type { PeriodicService, ServiceRunnerDeps } from './app/services/service-runner.js';
+export type { RateLimit, RateLimitInfo } from './domain/rate-limit.js';
 export { createLeasehold } from './app/facade.js';
 export type { Leasehold, LeaseholdOptions } from './app/facade.js';
 
@@ -42,6 +43,7 @@ export {
   InvalidTransitionError,
   SchemaTooNewError,
   PermanentError,
+  RetryLaterError,
   StepInDoubtError,
   KeyRetiredError,
   SettleRefusedError,

@@ -175,6 +175,19 @@ export function cliSuite(target: CliTarget): void {
     expect((await cli('schedule', 'remove', 'cli-rebalance')).code).toBe(1);
   });
 
+  it('limit set, list, remove: a rate limit stored for every worker; bad input exits 2', { timeout: 120_000 }, async () => {
+    const set = await cli('--json', 'limit', 'set', 'cli-binance', '10', '1s');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json).toEqual({ queue: 'cli-binance', max: 10, perMs: 1000 });
+    expect((await cli('limit', 'set', 'cli-binance', '5', '2s')).stdout).toBe('queue cli-binance: at most 5 claims per 2000 ms\n');
+    expect((await cli('limit', 'list')).stdout).toMatch(/cli-binance\s+5\s+2000\s+5 now/);
+    expect((await cli('--json', 'limit', 'list')).json.limits).toContainEqual(expect.objectContaining({ queue: 'cli-binance', max: 5, perMs: 2000 }));
+    expect((await cli('limit', 'set', 'cli-binance', '0', '1s')).code).toBe(2);
+    expect((await cli('limit', 'set', 'cli-binance', '3', 'soon')).code).toBe(2);
+    expect((await cli('limit', 'remove', 'cli-binance')).stdout).toBe('removed the rate limit of cli-binance\n');
+    expect((await cli('--json', 'limit', 'list')).json.limits).not.toContainEqual(expect.objectContaining({ queue: 'cli-binance' }));
+  });
+
   it('schedule run enqueues the due slots of a per-second schedule until SIGTERM', { timeout: 120_000 }, async () => {
     expect((await cli('schedule', 'add', 'cli-tick', '* * * * * *', 'cli-ticks')).code).toBe(0);
     const child = spawnCli(['--db', target.db(), 'schedule', 'run']);

@@ -5,6 +5,8 @@ import { describeLeaseStoreExamples } from '../src/testing/contract/lease-store-
 import { describeLeaseStoreKeys } from '../src/testing/contract/lease-store-keys.js';
 import { describeLeaseStoreModel } from '../src/testing/contract/lease-store-model.js';
 import { describeWorkerProcessExamples } from '../src/testing/contract/worker-process-examples.js';
+import { describeConcurrencyExamples } from '../src/testing/contract/concurrency-examples.js';
+import { describeRateLimitExamples } from '../src/testing/contract/rate-limit-examples.js';
 import { createTestDatabase, describeMysql, endAdminPool, freshMysqlStore, recycledMysqlStores } from './support/mysql.js';
 
 await describeMysql('mysql', () => {
@@ -19,6 +21,8 @@ await describeMysql('mysql', () => {
   describeLeaseStoreExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreKeys('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeWorkerProcessExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeConcurrencyExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
+  describeRateLimitExamples('mysql', async (options) => freshMysqlStore(options, 'contract'));
   describeLeaseStoreModel('mysql', recycled.factory);
 });
 

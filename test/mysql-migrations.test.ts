@@ -45,7 +45,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.migrate();
       const { job } = await store.enqueue({ queue: 'q', payload: 1 });
       await store.migrate();
-      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_steps', 'processing_jobs_workers']);
+      expect(await tables(db.name)).toEqual(['processing_jobs', 'processing_jobs_attempts', 'processing_jobs_counts', 'processing_jobs_identity', 'processing_jobs_keys', 'processing_jobs_rate_limits', 'processing_jobs_schedules', 'processing_jobs_schema', 'processing_jobs_semaphores', 'processing_jobs_steps', 'processing_jobs_workers']);
       expect(await versions(db.name)).toEqual(ALL_VERSIONS);
       expect(await store.get(job.id)).toEqual(job);
     } finally {
@@ -119,7 +119,7 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.enqueue({ queue: 'q', payload: 1 });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 1000 });
       await store.saveStep(lease!, 'place', { ok: true });
-      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_steps', 'bot_jobs_workers']);
+      expect(await tables(db.name)).toEqual(['bot_jobs', 'bot_jobs_attempts', 'bot_jobs_counts', 'bot_jobs_identity', 'bot_jobs_keys', 'bot_jobs_rate_limits', 'bot_jobs_schedules', 'bot_jobs_schema', 'bot_jobs_semaphores', 'bot_jobs_steps', 'bot_jobs_workers']);
     } finally {
       await store.close();
     }
@@ -155,6 +155,16 @@ await describeMysql('mysql: migrations and schema', () => {
         const inQueue = await explain(q.claimWaitingInQueue, ['a', 'pending', Date.now(), 10]);
         expect(inQueue?.key).toBe('ix_queue_claim');
         expect(inQueue?.Extra ?? '').not.toContain('filesort');
+        // Concurrency keys: the wake step frees a key's first blocked jobs walking ix_blocked in
+        // claim order, counts a key's leases on ix_lease_key, and finds keys with blocked jobs by index.
+        const unblock = await explain(q.selectBlocked, ['account:1', 2]);
+        expect(unblock?.key).toBe('ix_blocked');
+        expect(unblock?.Extra ?? '').not.toContain('filesort');
+        const holders = await explain(q.countHolders(2), ['account:1', 'account:2']);
+        expect(holders?.key).toBe('ix_lease_key');
+        expect(holders?.Extra ?? '').not.toContain('filesort');
+        const sems = await explain(q.wakeSemaphores, []);
+        expect(sems?.key).toBe('ix_semaphores_blocked');
       } finally {
         await conn.end();
       }

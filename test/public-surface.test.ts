@@ -16,6 +16,7 @@ const SURFACE: Record<string, string[]> = {
     'LeaseLostError',
     'LeaseholdError',
     'PermanentError',
+    'RetryLaterError',
     'ProcessingWorker',
     'SchemaTooNewError',
     'ShutdownAbortError',

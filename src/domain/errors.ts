@@ -19,7 +19,8 @@ export type LeaseholdErrorCode =
   | 'ABORTED'
   | 'SCHEDULE_NOT_FOUND'
   | 'WORKER_ALIVE'
-  | 'WORKER_ID_IN_USE';
+  | 'WORKER_ID_IN_USE'
+  | 'RETRY_LATER';
 
 /**
  * Base class of every error leasehold throws.
@@ -104,6 +105,28 @@ export class PermanentError extends LeaseholdError {
     super('PERMANENT', message, options);
   }
 }
+
+/**
+ * Thrown by a handler (or by `ctx.retryLater`) to have its job run again `delayMs` from now
+ * without charging the attempt: the job goes back to pending with `runAt` = now + delayMs and
+ * `lastError` saying why. For an exchange that answers 429 with Retry-After.
+ * @example
+ * if (res.status === 429) throw new RetryLaterError(Number(res.headers.get('retry-after')) * 1000, 'rate limited (429)');
+ */
+export class RetryLaterError extends LeaseholdError {
+  readonly delayMs: number;
+  constructor(delayMs: number, reason?: string) {
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_RETRY_LATER_MS) {
+      throw new ValidationError('delayMs', `must be a number of ms from 0 to ${MAX_RETRY_LATER_MS}, got ${String(delayMs)}`);
+    }
+    const ms = Math.ceil(delayMs);
+    super('RETRY_LATER', `retry later (in ${ms} ms)${reason === undefined ? '' : `: ${reason}`}`);
+    this.delayMs = ms;
+  }
+}
+
+/** The longest delay `RetryLaterError` takes: 30 days. */
+export const MAX_RETRY_LATER_MS = 30 * 24 * 3_600_000;
 
 /**
  * A step started in an earlier attempt and never recorded its result, no `reconcile` hook

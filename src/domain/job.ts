@@ -71,6 +71,13 @@ export interface Job<P = Json, R = Json> {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /**
+   * Present only on a job enqueued with one: jobs sharing it hold at most `concurrencyLimit`
+   * leases at once, across every worker of the database.
+   */
+  concurrencyKey?: string;
+  /** The most leases jobs of `concurrencyKey` may hold at once, this job's claim included; present with the key. */
+  concurrencyLimit?: number;
 }
 
 /**
@@ -109,6 +116,20 @@ export interface NewJob<P = Json> {
    * as one that keeps killing its worker. Default 10; 0 fails it at its first expiry.
    */
   maxLeaseExpiries?: number;
+  /**
+   * Not the dedupe `key`: jobs sharing a concurrency key (an account, a symbol) hold at most
+   * `concurrencyLimit` leases at once, across every worker and process of the database. A job
+   * held back waits, uncharged (no attempt counted), out of the claim's way until a slot frees.
+   */
+  concurrencyKey?: string;
+  /** At most this many leases of `concurrencyKey` at once (an integer >= 1). Default 1; needs `concurrencyKey`. */
+  concurrencyLimit?: number;
+}
+
+/** What `release` may take: run the job again at `runAt` (epoch ms) instead of now, recording `reason` as its lastError. */
+export interface ReleaseOptions {
+  runAt?: number;
+  reason?: string;
 }
 
 /** A claim on a job: the token fences every write the holder makes. */

@@ -127,9 +127,13 @@ export function applyFail(job: Job, now: number, lastError: string, retryAt: num
     : { ...base, status: 'retry', runAt: retryAt };
 }
 
-/** The job after its holder releases it (graceful shutdown, unstarted, held back): the attempt is not charged. */
-export function applyRelease(job: Job, now: number): Job {
-  return { ...job, status: 'pending', attempts: giveBackAttempt(job.attempts), lockedBy: null, lockedUntil: null, updatedAt: now };
+/**
+ * The job after its holder releases it (graceful shutdown, unstarted, held back): the attempt
+ * is not charged. `later`: run again at `runAt` (a handler's RetryLaterError), saying why.
+ */
+export function applyRelease(job: Job, now: number, later?: { runAt: number; lastError: string }): Job {
+  const next: Job = { ...job, status: 'pending', attempts: giveBackAttempt(job.attempts), lockedBy: null, lockedUntil: null, updatedAt: now };
+  return later === undefined ? next : { ...next, runAt: later.runAt, lastError: later.lastError };
 }
 
 /**

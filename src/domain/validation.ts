@@ -30,6 +30,9 @@ export interface ValidatedNewJob {
   runAt: number;
   maxAttempts: number;
   maxLeaseExpiries: number;
+  /** Jobs sharing it hold at most `concurrencyLimit` leases at once; null: none. */
+  concurrencyKey: string | null;
+  concurrencyLimit: number;
 }
 
 /**
@@ -302,7 +305,7 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries']);
+  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries', 'concurrencyKey', 'concurrencyLimit']);
   for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...known].join(', ')})`);
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
@@ -316,8 +319,14 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
   if (job.reuseKey !== undefined && typeof job.reuseKey !== 'boolean') throw new ValidationError(`${f}reuseKey`, `must be a boolean, got ${show(job.reuseKey)}`);
   const format = job.idempotencyKeyFormat ?? 'alnum';
   if (format !== 'alnum' && format !== 'uuid') throw new ValidationError(`${f}idempotencyKeyFormat`, `must be 'alnum' or 'uuid', got ${show(format)}`);
-  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts, maxLeaseExpiries };
+  const concurrencyKey = job.concurrencyKey === undefined || job.concurrencyKey === null ? null : validateKey(job.concurrencyKey, `${f}concurrencyKey`);
+  const concurrencyLimit = job.concurrencyLimit === undefined ? 1 : validateInteger(job.concurrencyLimit, `${f}concurrencyLimit`, 1, MAX_CONCURRENCY_LIMIT);
+  if (concurrencyKey === null && job.concurrencyLimit !== undefined) throw new ValidationError(`${f}concurrencyLimit`, 'needs a concurrencyKey');
+  return { queue, payload: JSON.parse(payloadText) as Json, payloadText, key, reuseKey: job.reuseKey === true, idempotencyKeyFormat: format, priority, runAt, maxAttempts, maxLeaseExpiries, concurrencyKey, concurrencyLimit };
 }
+
+/** The largest `concurrencyLimit` a job may carry. */
+export const MAX_CONCURRENCY_LIMIT = 1_000_000;
 
 /** Checks the arguments of `acquire` and applies defaults. */
 export function validateAcquire(req: unknown): { workerId: string; leaseMs: number; limit: number; queues: string[] | null } {
@@ -487,4 +496,20 @@ export function validateFailOptions(opts: unknown): { permanent: boolean; retryA
   const o = opts as Record<string, unknown>;
   if (o.permanent !== undefined && typeof o.permanent !== 'boolean') throw new ValidationError('permanent', `must be a boolean, got ${show(o.permanent)}`);
   return { permanent: o.permanent === true, retryAt: o.retryAt === undefined ? undefined : validateTime(o.retryAt, 'retryAt') };
+}
+
+/** Checks `release` options: both absent (hand back now) or a `runAt` time, with an optional reason. */
+export function validateReleaseOptions(opts: unknown): { runAt: number; lastError: string } | undefined {
+  if (opts === undefined) return undefined;
+  if (typeof opts !== 'object' || opts === null) throw new ValidationError('opts', `must be an object, got ${typeName(opts)}`);
+  const o = opts as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'runAt' && k !== 'reason') throw new ValidationError(`opts.${k}`, 'is not a release option (expected runAt, reason)');
+  if (o.runAt === undefined) {
+    if (o.reason !== undefined) throw new ValidationError('opts.reason', 'needs runAt');
+    return undefined;
+  }
+  const runAt = validateTime(o.runAt, 'opts.runAt');
+  if (o.reason !== undefined && typeof o.reason !== 'string') throw new ValidationError('opts.reason', `must be a string, got ${typeName(o.reason)}`);
+  const reason = (o.reason ?? 'released to run again later').slice(0, 8192).toWellFormed();
+  return { runAt, lastError: reason };
 }

@@ -23,6 +23,7 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  ReleaseOptions,
   RetryOptions,
   SettleOutcome,
   Stats,
@@ -31,6 +32,7 @@ import type {
 } from '../domain/job.js';
 import type { Schedule, ScheduleAdvance, ScheduleAdvanceResult, ScheduleDefinition } from '../domain/schedule.js';
 import type { RegisterOptions, RegisterOutcome, ReleaseWorkerOptions, SweepOutcome, WorkerInfo, WorkerProcess, WorkerRegistration } from '../domain/liveness.js';
+import type { RateLimit, RateLimitInfo } from '../domain/rate-limit.js';
 
 /**
  * Where jobs live and how they are claimed: the one port every store implements
@@ -76,8 +78,11 @@ export interface LeaseStore {
    * step's deadline plus the clock margin), or failed once the expiry budget is used up. Fenced.
    */
   expireLease(lease: Lease, opts?: { retryAt?: number }): Promise<Job>;
-  /** Gives the job back (pending, attempt not charged). Fenced. */
-  release(lease: Lease): Promise<Job>;
+  /**
+   * Gives the job back (pending, attempt not charged). Fenced. With `runAt` the job runs again
+   * then instead of now, with `reason` as its lastError (a handler's RetryLaterError).
+   */
+  release(lease: Lease, opts?: ReleaseOptions): Promise<Job>;
   /**
    * Records that a step is about to run (its intent, with the key and deadline it runs
    * under). Fenced. Keeps an existing result, and a key the step already has.
@@ -150,6 +155,15 @@ export interface LeaseStore {
   advanceSchedule(name: string, advance: ScheduleAdvance): Promise<ScheduleAdvanceResult | undefined>;
   /** Deletes the schedule (its jobs stay). True when it existed. */
   removeSchedule(name: string): Promise<boolean>;
+  /**
+   * Sets the queue's rate limit (`null` removes it), stored with the jobs so every process and
+   * host enforces the same one: no interval of `perMs` holds more than `max` claims of the
+   * queue's jobs (takeovers included), judged by the store's clock. Jobs held back are not
+   * claimed, so not charged. A changed limit keeps the claim times already recorded.
+   */
+  setRateLimit(queue: string, limit: RateLimit | null): Promise<void>;
+  /** Every queue's rate limit, by queue, with when it next has room (`queues`: only these). */
+  listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]>;
   /**
    * Makes a worker process known, with its first sign of life at the store's now. Refused
    * (`ok: false`, with the current holder) while a live process holds the id, unless the

@@ -59,6 +59,33 @@ class KeepsReplacementCharacters extends InMemoryLeaseStore {
   }
 }
 
+/** Blocks jobs of a full concurrency key, but never frees them: the key's backlog waits forever. */
+class NeverFreesBlockedJobs extends InMemoryLeaseStore {
+  constructor(o: ConstructorParameters<typeof InMemoryLeaseStore>[0]) {
+    super(o);
+    (this as unknown as { wake: () => void }).wake = () => {};
+  }
+}
+
+/** Stores and lists rate limits, but claims as if there were none. */
+class IgnoresRateLimits extends InMemoryLeaseStore {
+  override async acquire(req: AcquireRequest): Promise<Lease[]> {
+    const limits = (this as unknown as { limits: Map<string, unknown> }).limits;
+    const kept = new Map(limits);
+    limits.clear();
+    try {
+      return await super.acquire(req);
+    } finally {
+      for (const [q, l] of kept) limits.set(q, l);
+    }
+  }
+}
+
+const flowMutants: [string, new (o: ConstructorParameters<typeof InMemoryLeaseStore>[0]) => InMemoryLeaseStore][] = [
+  ['never frees the jobs a concurrency key holds back', NeverFreesBlockedJobs],
+  ['claims past a rate limit', IgnoresRateLimits],
+];
+
 const mutants: [string, new (o: ConstructorParameters<typeof InMemoryLeaseStore>[0]) => InMemoryLeaseStore][] = [
   ['ignores the queue filter', IgnoresQueueFilter],
   ['lets a stale token complete', AcceptsStaleComplete],
@@ -75,5 +102,12 @@ describe('the model-based contract catches broken adapters', () => {
       return { store, dispose: () => store.close() };
     };
     await expect(checkAgainstModel(factory, { numRuns: 600, seed: 42 })).rejects.toThrow(/Property failed/);
+  });
+  it.each(flowMutants)('rejects a store that %s (flow-control commands)', async (_name, Store) => {
+    const factory: StoreFactory = async (options) => {
+      const store = new Store(options);
+      return { store, dispose: () => store.close() };
+    };
+    await expect(checkAgainstModel(factory, { numRuns: 300, seed: 42, flowControl: true })).rejects.toThrow(/Property failed/);
   });
 });

@@ -148,6 +148,8 @@ export function recycledMysqlStores(tag: string): {
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_counts`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs`);
           await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_schedules`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_semaphores`);
+          await pool.query(`DELETE FROM \`${taken.name}\`.processing_jobs_rate_limits`);
           await pool.query(`ALTER TABLE \`${taken.name}\`.processing_jobs AUTO_INCREMENT = 1`);
           free.push(taken);
         },

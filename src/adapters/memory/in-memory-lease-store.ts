@@ -25,6 +25,7 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  ReleaseOptions,
   RetryOptions,
   SettleOutcome,
   Stats,
@@ -48,11 +49,14 @@ import { attemptEnd, countersKept, minuteOf, throughputField } from '../../domai
 import { isStepInDoubt, retryRefused, settleRefusal, sortSteps } from '../../domain/steps.js';
 import { deadlineFitsLease, heldRetryAt, holdsLease, isEligible, isHeldBack, isLeaseExpired, isPoisoned, takeoverAt } from '../../domain/lease-rules.js';
 import { decideFailure, describeError } from '../../domain/retry-policy.js';
+import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
+import { nextRoomAt, rateRoom, recordClaims, validateRateLimit, validateRateLimitFilter, type QueueRateLimit, type RateLimit, type RateLimitInfo } from '../../domain/rate-limit.js';
 import {
   parseJobId,
   validateAcquire,
   validateJson,
   validateKey,
+  validateName,
   validateListFilter,
   validateNewJob,
   validatePrune,
@@ -60,11 +64,11 @@ import {
   validateFailOptions,
   validateHeldLeaseFilter,
   validateRetryOptions,
+  validateReleaseOptions,
   validateSettleOutcome,
   validateStepIntent,
   validateJobQuery,
   validateTime,
-  validateName,
   type ValidatedNewJob,
 } from '../../domain/validation.js';
 import { ScheduleNotFoundError, ValidationError, WorkerAliveError } from '../../domain/errors.js';
@@ -117,6 +121,15 @@ interface Rec {
   ver: number;
   /** The latest step deadline written under the current lease (the job row's), or null. */
   stepDeadlineAt: number | null;
+  /** Held back by its concurrency key: out of the ready heaps until the claim's wake step frees it. */
+  blocked: boolean;
+}
+
+/** A concurrency key's state: its leases (processing jobs), its blocked jobs and the limit of the one blocked last. */
+interface KeyGate {
+  holders: number;
+  blocked: Set<Rec>;
+  limit: number;
 }
 
 /**
@@ -177,6 +190,10 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Schedules by name; payloads kept as JSON text, like jobs'. */
   private readonly schedules = new Map<string, { s: Schedule; payloadText: string }>();
   private readonly workers = new Map<string, WorkerProcess>();
+  /** Rate limits by queue, with their recent claim times. */
+  private readonly limits = new Map<string, QueueRateLimit>();
+  /** Concurrency keys with leases or blocked jobs. */
+  private readonly gates = new Map<string, KeyGate>();
   private nextId = 1;
   private closed = false;
 
@@ -223,9 +240,19 @@ export class InMemoryLeaseStore implements LeaseStore {
     const r = validateAcquire(req);
     const now = this.now();
     this.promote(now);
-    const heaps: BinaryHeap<ReadyEntry>[] = [];
+    this.wake(now);
+    let heaps: BinaryHeap<ReadyEntry>[] = [];
+    const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
+    for (const [q, h] of this.ready) heapQueue.set(h, q);
     if (r.queues === null) heaps.push(...this.ready.values());
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
+    // Room per rate-limited queue; a queue out of room leaves the walk (its jobs are not charged).
+    const room = new Map<string, number>();
+    for (const h of heaps) {
+      const limit = this.limits.get(heapQueue.get(h)!);
+      if (limit) room.set(limit.queue, rateRoom(limit, now));
+    }
+    heaps = heaps.filter((h) => room.get(heapQueue.get(h)!) !== 0);
     const leases: Lease[] = [];
     while (leases.length < r.limit) {
       let best: BinaryHeap<ReadyEntry> | undefined;
@@ -244,9 +271,28 @@ export class InMemoryLeaseStore implements LeaseStore {
         this.replace(rec, applyExpire(rec.job, now), now);
         continue;
       }
+      const key = rec.job.concurrencyKey;
+      if (key !== undefined && isConcurrencyBlocked(rec.job, this.gates.get(key)?.holders ?? 0)) {
+        // Held back, uncharged: nothing of the job changes, it only leaves the walk.
+        const gate = this.gate(key);
+        gate.blocked.add(rec);
+        gate.limit = rec.job.concurrencyLimit ?? 1;
+        rec.blocked = true;
+        rec.ver++;
+        continue;
+      }
       rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
+      const left = room.get(rec.job.queue);
+      if (left !== undefined) {
+        room.set(rec.job.queue, left - 1);
+        if (left === 1) heaps = heaps.filter((h) => h !== best);
+      }
+    }
+    for (const [queue, left] of room) {
+      const limit = this.limits.get(queue)!;
+      this.limits.set(queue, recordClaims(limit, now, rateRoom(limit, now) - left));
     }
     return leases;
   }
@@ -299,11 +345,12 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.copy(rec);
   }
 
-  async release(lease: Lease): Promise<Job> {
+  async release(lease: Lease, opts?: ReleaseOptions): Promise<Job> {
     this.open();
+    const later = validateReleaseOptions(opts);
     const rec = this.held(lease);
     const now = this.now();
-    this.replace(rec, applyRelease(rec.job, now), now);
+    this.replace(rec, applyRelease(rec.job, now, later), now);
     return this.copy(rec);
   }
 
@@ -697,6 +744,31 @@ export class InMemoryLeaseStore implements LeaseStore {
     return n;
   }
 
+  async setRateLimit(queue: string, limit: RateLimit | null): Promise<void> {
+    this.open();
+    const q = validateName(queue, 'queue');
+    if (limit === null) {
+      this.limits.delete(q);
+      return;
+    }
+    const l = validateRateLimit(limit);
+    const recent = this.limits.get(q)?.recent ?? [];
+    this.limits.set(q, { queue: q, ...l, recent: recent.slice(Math.max(0, recent.length - l.max)) });
+  }
+
+  async listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]> {
+    this.open();
+    const queues = validateRateLimitFilter(filter);
+    const now = this.now();
+    return [...this.limits.keys()]
+      .filter((q) => queues === null || queues.includes(q))
+      .sort(compareNames)
+      .map((q) => {
+        const l = this.limits.get(q)!;
+        return { queue: q, max: l.max, perMs: l.perMs, room: rateRoom(l, now), nextRoomAt: nextRoomAt(l, now) };
+      });
+  }
+
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -778,7 +850,11 @@ export class InMemoryLeaseStore implements LeaseStore {
       updatedAt: now,
       finishedAt: null,
     };
-    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null };
+    if (v.concurrencyKey !== null) {
+      job.concurrencyKey = v.concurrencyKey;
+      job.concurrencyLimit = v.concurrencyLimit;
+    }
+    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null, blocked: false };
     this.jobs.set(idNum, rec);
     if (entry) {
       entry.rec = rec;
@@ -793,6 +869,18 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Swaps in the job a transition produced, invalidates old index entries and adds new ones. */
   private replace(rec: Rec, next: Job, now: number): void {
     this.record(rec, rec.job, next, now);
+    const key = next.concurrencyKey;
+    if (key !== undefined) {
+      const was = rec.job.status === 'processing';
+      const is = next.status === 'processing';
+      if (was !== is) this.gate(key).holders += is ? 1 : -1;
+      // Any write to a blocked job (cancel) takes it out of its key's blocked set.
+      if (rec.blocked) {
+        rec.blocked = false;
+        this.gates.get(key)?.blocked.delete(rec);
+      }
+      this.dropIdleGate(key);
+    }
     rec.job = next;
     rec.ver++;
     this.expired.delete(rec);
@@ -803,6 +891,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private index(rec: Rec, now: number): void {
     const j = rec.job;
     if (j.status === 'pending' || j.status === 'retry') {
+      if (rec.blocked) return;
       if (j.runAt <= now) this.pushReady(rec);
       else this.delayed.push({ at: j.runAt, idNum: rec.idNum, rec, ver: rec.ver });
     } else if (j.status === 'processing') {
@@ -829,6 +918,40 @@ export class InMemoryLeaseStore implements LeaseStore {
         this.expired.add(e.rec);
       }
     }
+  }
+
+  /**
+   * The claim's wake step (see src/domain/concurrency.ts): each key with blocked jobs frees the
+   * first `limit - holders` of them, in claim order, back to the ready heaps.
+   */
+  private wake(now: number): void {
+    for (const [key, gate] of this.gates) {
+      let free = slotsFree(gate.limit, gate.holders);
+      if (free === 0 || gate.blocked.size === 0) continue;
+      const order = [...gate.blocked].sort((a, b) => (readyLess(this.readyOf(a), this.readyOf(b)) ? -1 : 1));
+      for (const rec of order) {
+        if (free-- === 0) break;
+        gate.blocked.delete(rec);
+        rec.blocked = false;
+        this.index(rec, now);
+      }
+      this.dropIdleGate(key);
+    }
+  }
+
+  private readyOf(rec: Rec): ReadyEntry {
+    return { priority: rec.job.priority, runAt: rec.job.runAt, idNum: rec.idNum, rec, ver: rec.ver };
+  }
+
+  private gate(key: string): KeyGate {
+    let g = this.gates.get(key);
+    if (!g) this.gates.set(key, (g = { holders: 0, blocked: new Set(), limit: 1 }));
+    return g;
+  }
+
+  private dropIdleGate(key: string): void {
+    const g = this.gates.get(key);
+    if (g && g.holders === 0 && g.blocked.size === 0) this.gates.delete(key);
   }
 
   private validTop(h: BinaryHeap<ReadyEntry>): ReadyEntry | undefined {
@@ -923,6 +1046,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       createdAt: j.createdAt,
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
+      ...(j.concurrencyKey === undefined ? {} : { concurrencyKey: j.concurrencyKey, concurrencyLimit: j.concurrencyLimit! }),
     };
   }
 

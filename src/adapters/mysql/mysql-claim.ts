@@ -7,7 +7,9 @@ import type { Job } from '../../domain/job.js';
 import { compareClaimOrder, isPoisoned } from '../../domain/lease-rules.js';
 import { applyAcquire, applyExpire, applyUndecodable } from '../../domain/lifecycle.js';
 import { writeOf, type ClaimQuery } from '../sql/sql-engine.js';
-import { rowToJob, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
+import { rowToJob, rowToRateLimit, text, undecodableReason, type SqlRow } from '../sql/sql-rows.js';
+import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
+import { rateRoom, recordClaims, type QueueRateLimit } from '../../domain/rate-limit.js';
 import { inTransaction, selectRows, type MysqlTx } from './mysql-driver.js';
 import type { MysqlEngine } from './mysql-engine.js';
 
@@ -20,13 +22,40 @@ import type { MysqlEngine } from './mysql-engine.js';
 export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): Promise<Job[]> {
   const { now, queues } = c;
   const out: Job[] = [];
+  // Leases per concurrency key, counted under the key's lock (taken in this transaction).
+  const holders = new Map<string, number>();
+  // Rate limits of the queues in play, locked; room left per queue; queues out of room.
+  let limits: QueueRateLimit[] = [];
+  const room = new Map<string, number>();
+  const full = new Set<string>();
+  let woken = false;
   for (;;) {
     const need = c.limit - out.length;
-    const [pending, retry, expiredIds] = (await conn.many([
-      selectWaiting(e, 'pending', queues, now, need),
-      selectWaiting(e, 'retry', queues, now, need),
-      [e.q.findExpired(queues?.length ?? 0), [now, c.deadlineCutoff, ...(queues ?? []), need]],
+    const open = queues === null ? null : queues.filter((q) => !full.has(q));
+    if (open !== null && open.length === 0) break;
+    const filter: QueueFilter = open === null ? (full.size === 0 ? null : { notIn: [...full] }) : { in: open };
+    const reads = (await conn.many([
+      // The wake step and the rate limits ride along with the first reads: no round trip of their own.
+      ...(woken ? [] : ([[e.q.wakeSemaphores, []], [e.q.lockRateLimits(queues?.length ?? 0), queues ?? []]] as [string, unknown[]][])),
+      selectWaiting(e, 'pending', filter, now, need),
+      selectWaiting(e, 'retry', filter, now, need),
+      findExpired(e, filter, now, c.deadlineCutoff, need),
     ])) as SqlRow[][];
+    if (!woken) {
+      woken = true;
+      const sems = reads.shift()!;
+      limits = reads.shift()!.map(rowToRateLimit);
+      for (const l of limits) {
+        room.set(l.queue, rateRoom(l, now));
+        if (room.get(l.queue) === 0) full.add(l.queue);
+      }
+      // Read again when the wake freed jobs (they may sort before the rows just read, which
+      // this transaction keeps locked, so the next read finds them again) or a queue is out of
+      // room (its jobs leave the reads).
+      if ((await wake(e, conn, sems, holders)) > 0 || full.size > 0) continue;
+    }
+    const [pending, retry, expiredIds] = reads;
+    await countKeys(e, conn, [...pending!, ...retry!].map(rowToJob), holders);
     const expired = (await lockExpired(e, conn, expiredIds!, now, c.deadlineCutoff)).map(rowToJob).sort(compareClaimOrder);
     // A list that came back full may hide more rows; the expired one counts as full when its
     // unlocked read did, even if another claimer took some of them since.
@@ -36,6 +65,7 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       { jobs: expired, next: 0, truncated: expiredIds!.length === need },
     ];
     const claimed: Job[] = [];
+    const blocked: Job[] = [];
     let poisoned = 0;
     let cutShort = false;
     while (claimed.length < need) {
@@ -47,15 +77,32 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       if (!best) break;
       const job = best.jobs[best.next++]!;
       const reason = undecodableReason(job);
-      if (reason !== undefined) {
+      const left = room.get(job.queue);
+      if (left === 0) {
+        // Its queue ran out of room in this claim: the model's walk no longer meets it.
+        poisoned++;
+      } else if (reason !== undefined) {
         // A row that cannot be decoded is failed under its lock and skipped, like a poisoned one:
         // it never blocks the queue, nor fails the claim.
         await e.writeLocked(conn, job, writeOf('expire', applyUndecodable(job, now, reason)));
         poisoned++;
       } else if (isPoisoned(job, now)) {
         await e.writeLocked(conn, job, writeOf('expire', applyExpire(job, now)));
+        const key = job.concurrencyKey;
+        // A key not counted yet is counted later, and then sees this write.
+        if (key !== undefined && holders.has(key)) holders.set(key, holders.get(key)! - 1);
+        poisoned++;
+      } else if (job.concurrencyKey !== undefined && isConcurrencyBlocked(job, holders.get(job.concurrencyKey)!)) {
+        // Held back, uncharged: the job only leaves the claim's index range.
+        blocked.push(job);
         poisoned++;
       } else {
+        const key = job.concurrencyKey;
+        if (key !== undefined && job.status !== 'processing') holders.set(key, holders.get(key)! + 1);
+        if (left !== undefined) {
+          room.set(job.queue, left - 1);
+          if (left === 1) full.add(job.queue);
+        }
         claimed.push(job);
       }
       // A list that came back full and is used up may hide rows that sort before the others'.
@@ -77,6 +124,16 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       out.push(next);
     }
     const fresh = claimed.filter((j) => j.status !== 'processing').map((j) => Number(j.id));
+    // The claim times of the queues that claimed, so far in this claim: one write per queue.
+    const rated = new Set(claimed.map((j) => j.queue).filter((q) => room.has(q)));
+    const recent = limits
+      .filter((l) => rated.has(l.queue))
+      .map((l): [string, unknown[]] => [e.q.writeRateRecent, [JSON.stringify(recordClaims(l, now, rateRoom(l, now) - room.get(l.queue)!).recent), l.queue]]);
+    if (blocked.length > 0 || recent.length > 0) {
+      const ids = blocked.map((j) => Number(j.id));
+      const blocks: [string, unknown[]][] = ids.length === 0 ? [] : [[e.q.blockJobs(ids.length), ids], ...blocked.map((j): [string, unknown[]] => [e.q.markSemaphore, [j.concurrencyLimit, j.concurrencyKey]])];
+      await conn.many([...blocks, ...recent], last && fresh.length === 0);
+    }
     if (fresh.length > 0) {
       const mark: [string, unknown[]] = [e.q.markClaimed(fresh.length), [c.workerId, c.lockedUntil, now, ...fresh]];
       // Each fresh claim starts an attempt (takeovers started theirs in writeLocked): one more
@@ -89,6 +146,46 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     }
     if (last) return out;
   }
+  return out;
+}
+
+/**
+ * The wake step (src/domain/concurrency.ts) over the keys `wakeSemaphores` locked: frees each
+ * key's first blocked jobs up to its limit. Returns how many jobs it freed.
+ */
+async function wake(e: MysqlEngine, conn: MysqlTx, sems: SqlRow[], holders: Map<string, number>): Promise<number> {
+  if (sems.length === 0) return 0;
+  await count(e, conn, sems.map((r) => text(r.concurrency_key)), holders);
+  let freed = 0;
+  for (const sem of sems) {
+    const key = text(sem.concurrency_key);
+    const free = slotsFree(Number(sem.concurrency_limit), holders.get(key)!);
+    if (free === 0) continue;
+    const [rows] = (await conn.many([[e.q.selectBlocked, [key, free]]])) as SqlRow[][];
+    const ids = rows!.map((r) => Number(r.id));
+    const writes: [string, unknown[]][] = ids.length > 0 ? [[e.q.unblockJobs(ids.length), ids]] : [];
+    if (ids.length < free) writes.push([e.q.clearSemaphore, [key]]);
+    if (writes.length > 0) await conn.many(writes);
+    freed += ids.length;
+  }
+  return freed;
+}
+
+/** Locks and counts the keys of these waiting jobs not counted yet in this transaction. */
+async function countKeys(e: MysqlEngine, conn: MysqlTx, jobs: Job[], holders: Map<string, number>): Promise<void> {
+  const keys = [...new Set(jobs.map((j) => j.concurrencyKey).filter((k): k is string => k !== undefined && !holders.has(k)))];
+  if (keys.length === 0) return;
+  // In byte order, the order InnoDB keeps the rows in: two claimers lock shared keys alike.
+  keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  await count(e, conn, keys, holders, [[e.q.lockSemaphores(keys.length), keys]]);
+}
+
+/** Counts the leases of keys this transaction holds the locks of (or takes with `lock`, in the same round trip). */
+async function count(e: MysqlEngine, conn: MysqlTx, keys: string[], holders: Map<string, number>, lock: [string, unknown[]][] = []): Promise<void> {
+  const results = (await conn.many([...lock, [e.q.countHolders(keys.length), keys]])) as SqlRow[][];
+  const rows = results[results.length - 1];
+  for (const k of keys) holders.set(k, 0);
+  for (const r of rows!) holders.set(text(r.lease_key), Number(r.n));
 }
 
 /** Mirrors `applyExpire` on every expired lease, row by row under its lock; returns how many. */
@@ -115,8 +212,17 @@ async function lockExpired(e: MysqlEngine, conn: MysqlTx, found: SqlRow[], now: 
   return selectRows(conn, e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]);
 }
 
-function selectWaiting(e: MysqlEngine, status: 'pending' | 'retry', queues: string[] | null, now: number, limit: number): [string, unknown[]] {
-  if (queues === null) return [e.q.claimWaiting, [status, now, limit]];
-  if (queues.length === 1) return [e.q.claimWaitingInQueue, [queues[0], status, now, limit]];
-  return [e.q.claimWaitingInQueues(queues.length), [status, now, ...queues, limit]];
+/** The queues a read covers: every one (null), these, or every one but these. */
+type QueueFilter = null | { in: string[] } | { notIn: string[] };
+
+function selectWaiting(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, limit: number): [string, unknown[]] {
+  if (f === null) return [e.q.claimWaiting, [status, now, limit]];
+  if ('notIn' in f) return [e.q.claimWaitingNotInQueues(f.notIn.length), [status, now, ...f.notIn, limit]];
+  if (f.in.length === 1) return [e.q.claimWaitingInQueue, [f.in[0], status, now, limit]];
+  return [e.q.claimWaitingInQueues(f.in.length), [status, now, ...f.in, limit]];
+}
+
+function findExpired(e: MysqlEngine, f: QueueFilter, now: number, cutoff: number, limit: number): [string, unknown[]] {
+  const list = f === null ? [] : 'notIn' in f ? f.notIn : f.in;
+  return [e.q.findExpired(list.length, f !== null && 'notIn' in f), [now, cutoff, ...list, limit]];
 }

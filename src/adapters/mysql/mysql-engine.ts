@@ -26,7 +26,8 @@ import {
   type SweepRows,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import type { QueueRateLimit, RateLimit } from '../../domain/rate-limit.js';
 import { applied, historyStatements } from './mysql-history.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
 import { packetChecked } from './mysql-packet.js';
@@ -392,6 +393,16 @@ export class MysqlEngine implements SqlEngine {
       },
       this.tx(),
     );
+  }
+
+  async setRateLimit(queue: string, limit: RateLimit | null): Promise<void> {
+    await this.autocommit('setRateLimit', (db) =>
+      limit === null ? execute(db, this.q.deleteRateLimit, [queue]) : execute(db, this.q.upsertRateLimit, [queue, limit.max, limit.perMs]),
+    );
+  }
+
+  async rateLimits(): Promise<QueueRateLimit[]> {
+    return (await this.autocommit('listRateLimits', (db) => selectRows(db, this.q.selectRateLimits))).map(rowToRateLimit);
   }
 
   async deleteSchedule(name: string): Promise<boolean> {

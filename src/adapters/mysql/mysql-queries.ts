@@ -42,14 +42,16 @@ export function mysqlQueries(table: string) {
   const schedules = `\`${table}_schedules\``;
   const keys = `\`${table}_keys\``;
   const identity = `\`${table}_identity\``;
+  const semaphores = `\`${table}_semaphores\``;
+  const rateLimits = `\`${table}_rate_limits\``;
   const workers = `\`${table}_workers\``;
   const workerColumns = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
   // locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both servers), worker_id VARBINARY: the
   // first comparison uses the index, BINARY makes it exact ('bot-1 ' is not 'bot-1').
   const heldBy = "status = 'processing' AND locked_by = ? AND BINARY locked_by = ?";
   const insertColumns =
-    '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at)';
-  const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?)";
+    '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)';
+  const insertRow = "(?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?, ?, ?)";
   const keyRow = '(?, ?, ?, ?, NULL, ?)';
   // isStepInDoubt in SQL, for the job row aliased j: a step started, not settled, and not the
   // running attempt's own.
@@ -97,12 +99,15 @@ export function mysqlQueries(table: string) {
      * optimiser that chose a filesort would lock every match before sorting. One status per
      * statement because `status IN ('pending','retry')` cannot be read in this order.
      */
-    claimWaiting: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    claimWaiting: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /** The same for a single queue, on (queue, status, priority, run_at, id). */
-    claimWaitingInQueue: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_queue_claim) WHERE queue = ? AND status = ? AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    claimWaitingInQueue: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_queue_claim) WHERE queue = ? AND status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /** The same for several queues: the claim-order walk, filtering queues as it goes. */
     claimWaitingInQueues: (nQueues: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    /** The same for every queue but n of them (those a rate limit holds back). */
+    claimWaitingNotInQueues: (nQueues: number) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /**
      * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
      * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit
@@ -110,9 +115,9 @@ export function mysqlQueries(table: string) {
      * claim. Measured: that wait was most of the lock time of ten concurrent claimers. Expired
      * leases are rare, so they are found without locks and then locked by id (`lockExpired`).
      */
-    findExpired: (nQueues: number) =>
+    findExpired: (nQueues: number, notIn = false) =>
       `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}${
-        nQueues > 0 ? ` AND queue IN (${placeholders(nQueues)})` : ''
+        nQueues > 0 ? ` AND queue ${notIn ? 'NOT IN' : 'IN'} (${placeholders(nQueues)})` : ''
       } ORDER BY priority, run_at, id LIMIT ?`,
     /** Locks the found expired rows by primary key, checking again that they still may be taken over. Params: ids..., now, cutoff. */
     lockExpired: (n: number) =>
@@ -136,7 +141,48 @@ export function mysqlQueries(table: string) {
      * Sets decided columns on a row this transaction read FOR UPDATE, guarded by the status and
      * token it was read with. Params: the columns' values, id, status, token.
      */
-    writeLocked: (columns: readonly string[]) => `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND status = ? AND lease_token = ?`,
+    // Such a write (cancel, manual retry, a takeover, an expiry) leaves the job out of its key's
+    // blocked jobs: it is final, processing, or waiting afresh.
+    writeLocked: (columns: readonly string[]) => `UPDATE ${t} SET ${columns.map((c) => `${c} = ?`).join(', ')}, blocked = 0 WHERE id = ? AND status = ? AND lease_token = ?`,
+
+    // ---- concurrency keys (src/domain/concurrency.ts) ----
+    /** Keys that may have blocked jobs, locked; a key another claimer holds is left to it. */
+    wakeSemaphores: `SELECT concurrency_key, concurrency_limit FROM ${semaphores} FORCE INDEX (ix_semaphores_blocked) WHERE blocked = 1 FOR UPDATE SKIP LOCKED`,
+    /**
+     * Locks n keys' rows (made here on first use), in key order, so claimers of one key take
+     * its slots one after the other. Params per row: concurrency_key.
+     */
+    lockSemaphores: (n: number) =>
+      `INSERT INTO ${semaphores} (concurrency_key, concurrency_limit, blocked) VALUES ${Array(n).fill('(?, 1, 0)').join(', ')} ON DUPLICATE KEY UPDATE blocked = blocked`,
+    /** The leases of n keys (run under their locks; READ COMMITTED reads what was committed). Params: keys... */
+    countHolders: (n: number) =>
+      `SELECT lease_key, COUNT(*) AS n FROM ${t} FORCE INDEX (ix_lease_key) WHERE lease_key IN (${placeholders(n)}) GROUP BY lease_key`,
+    /** Holds n locked waiting jobs back: out of the claim's index range, nothing else changed. Params: ids... */
+    blockJobs: (n: number) => `UPDATE ${t} SET blocked = 1 WHERE id IN (${placeholders(n)})`,
+    /** Marks a locked key as having blocked jobs, with the limit of the one blocked last. Params: concurrency_limit, concurrency_key. */
+    markSemaphore: `UPDATE ${semaphores} SET concurrency_limit = ?, blocked = 1 WHERE concurrency_key = ?`,
+    /**
+     * A key's first blocked jobs in claim order, locked: ix_blocked is that order. A SELECT, not
+     * an UPDATE ... ORDER BY LIMIT, which MariaDB 10.11 sorts (filesort) whatever the index.
+     * Params: concurrency_key, how many.
+     */
+    selectBlocked: `SELECT id FROM ${t} FORCE INDEX (ix_blocked) WHERE concurrency_key = ? AND blocked = 1 ORDER BY priority, run_at, id LIMIT ? FOR UPDATE`,
+    /** Frees n blocked jobs this transaction locked. Params: ids... */
+    unblockJobs: (n: number) => `UPDATE ${t} SET blocked = 0 WHERE id IN (${placeholders(n)})`,
+    // ---- rate limits (src/domain/rate-limit.ts) ----
+    /** The rate limits of n queues (0: every queue), locked for the claim that reads them. Params: queues... */
+    lockRateLimits: (nQueues: number) =>
+      `SELECT queue, max_claims, per_ms, recent FROM ${rateLimits}${nQueues > 0 ? ` WHERE queue IN (${placeholders(nQueues)})` : ''} FOR UPDATE`,
+    /** Every rate limit, unlocked. */
+    selectRateLimits: `SELECT queue, max_claims, per_ms, recent FROM ${rateLimits} ORDER BY queue`,
+    /** Sets a queue's limit, keeping its recorded claim times. Params: queue, max_claims, per_ms. */
+    upsertRateLimit: `INSERT INTO ${rateLimits} (queue, max_claims, per_ms, recent) VALUES (?, ?, ?, '[]') ON DUPLICATE KEY UPDATE max_claims = VALUES(max_claims), per_ms = VALUES(per_ms)`,
+    /** Removes a queue's limit. Params: queue. */
+    deleteRateLimit: `DELETE FROM ${rateLimits} WHERE queue = ?`,
+    /** Records a locked queue's claim times. Params: recent (JSON), queue. */
+    writeRateRecent: `UPDATE ${rateLimits} SET recent = ? WHERE queue = ?`,
+    /** A key left with no blocked job. Params: concurrency_key. */
+    clearSemaphore: `UPDATE ${semaphores} SET blocked = 0 WHERE concurrency_key = ?`,
     /** Completes n locked rows with their results; `CASE id` carries a result per row. */
     completeJobs: (n: number) =>
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE status = 'processing' AND id IN (${placeholders(n)})`,

@@ -8,7 +8,7 @@ import type { InsertJob, JobWrite } from '../sql/sql-engine.js';
 
 /** Parameters of one row of `insertJob`/`insertJobs` (uid and format as decided for the row). */
 export function insertValues(v: InsertJob, now: number): unknown[] {
-  return [v.uid, v.queue, v.key, v.idempotencyKeyFormat, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now];
+  return [v.uid, v.queue, v.key, v.idempotencyKeyFormat, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now, v.concurrencyKey, v.concurrencyLimit];
 }
 
 /** Parameters of `writeLocked`: the decided values, then the guard (the row as it was read). */

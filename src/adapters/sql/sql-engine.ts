@@ -8,6 +8,7 @@
  */
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import type { Schedule } from '../../domain/schedule.js';
+import type { QueueRateLimit, RateLimit } from '../../domain/rate-limit.js';
 import type { ValidatedNewJob } from '../../domain/validation.js';
 import type { ScheduleWrite } from './sql-schedules.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -61,7 +62,7 @@ export const WRITES = {
   extend: ['lockedUntil', 'updatedAt'],
   complete: ['status', 'result', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
   fail: ['status', 'lastError', 'runAt', 'lockedBy', 'lockedUntil', 'updatedAt', 'finishedAt'],
-  release: ['status', 'attempts', 'lockedBy', 'lockedUntil', 'updatedAt'],
+  release: ['status', 'attempts', 'runAt', 'lastError', 'lockedBy', 'lockedUntil', 'updatedAt'],
   cancel: ['status', 'updatedAt', 'finishedAt'],
   retry: ['status', 'attempts', 'leaseExpiries', 'runAt', 'updatedAt', 'finishedAt'],
   // Used by dialects whose claim or reap writes rows one by one (MySQL).
@@ -260,6 +261,10 @@ export interface SqlEngine {
     now: number,
     decide: (s: Schedule | undefined, last: { slotAt: number; jobId: string } | null) => ScheduleWrite | undefined,
   ): Promise<{ schedule: Schedule; jobs: EnqueueResult[] } | undefined> | { schedule: Schedule; jobs: EnqueueResult[] } | undefined;
+  /** Sets or (null) removes a queue's rate limit, keeping the claim times it recorded. */
+  setRateLimit(queue: string, limit: RateLimit | null): Promise<void> | void;
+  /** Every queue's rate limit with its recent claim times, by queue. (`claim` reads and writes them itself.) */
+  rateLimits(): Promise<QueueRateLimit[]> | QueueRateLimit[];
   /** Deletes a schedule; true when it existed. */
   deleteSchedule(name: string): Promise<boolean> | boolean;
   /**

@@ -38,6 +38,7 @@ import type {
   ListFilter,
   NewJob,
   PruneOptions,
+  ReleaseOptions,
   RetryOptions,
   SettleOutcome,
   Stats,
@@ -65,6 +66,7 @@ import {
   validateName,
   validateNewJob,
   validateJobQuery,
+  validateReleaseOptions,
   validatePrune,
   validateRetryOptions,
   validateSettleOutcome,
@@ -89,6 +91,7 @@ import {
   type WorkerProcess,
   type WorkerRegistration,
 } from '../../domain/liveness.js';
+import { nextRoomAt, rateRoom, validateRateLimit, validateRateLimitFilter, type RateLimit, type RateLimitInfo } from '../../domain/rate-limit.js';
 import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
 import type { ResolvedStoreOptions } from '../common/store-options.js';
@@ -239,13 +242,14 @@ export class SqlLeaseStore implements LeaseStore {
     });
   }
 
-  async release(lease: Lease): Promise<Job> {
+  async release(lease: Lease, opts?: ReleaseOptions): Promise<Job> {
     return this.run('release', async () => {
+      const later = validateReleaseOptions(opts);
       const { id, idNum, token } = leaseInput(lease);
       const attempts = validateInteger(lease.job.attempts, 'lease.job.attempts', 0, Number.MAX_SAFE_INTEGER);
       const maxAttempts = validateInteger(lease.job.maxAttempts, 'lease.job.maxAttempts', 1, Number.MAX_SAFE_INTEGER);
       const leaseExpiries = validateInteger(lease.job.leaseExpiries, 'lease.job.leaseExpiries', 0, attempts);
-      return this.fenced(id, idNum, token, writeOf('release', applyRelease(lease.job, this.now())), { attempts, maxAttempts, leaseExpiries });
+      return this.fenced(id, idNum, token, writeOf('release', applyRelease(lease.job, this.now(), later)), { attempts, maxAttempts, leaseExpiries });
     });
   }
 
@@ -520,6 +524,24 @@ export class SqlLeaseStore implements LeaseStore {
 
   async pruneWorkers(opts: { olderThanMs: number }): Promise<number> {
     return this.run('pruneWorkers', () => this.engine.pruneWorkers(this.now(), validatePruneWorkers(opts)));
+  }
+
+  async setRateLimit(queue: string, limit: RateLimit | null): Promise<void> {
+    return this.run('setRateLimit', async () => {
+      const q = validateName(queue, 'queue');
+      await this.engine.setRateLimit(q, limit === null ? null : validateRateLimit(limit));
+    });
+  }
+
+  async listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]> {
+    return this.run('listRateLimits', async () => {
+      const queues = validateRateLimitFilter(filter);
+      const now = this.now();
+      return (await this.engine.rateLimits())
+        .filter((l) => queues === null || queues.includes(l.queue))
+        .sort((a, b) => Buffer.compare(Buffer.from(a.queue), Buffer.from(b.queue)))
+        .map((l) => ({ queue: l.queue, max: l.max, perMs: l.perMs, room: rateRoom(l, now), nextRoomAt: nextRoomAt(l, now) }));
+    });
   }
 
   onEnqueue(listener: (queue: string, runAt: number) => void): () => void {

@@ -3,6 +3,7 @@
  * what a value arrives as (numbers as strings from a pool with bigNumberStrings, VARBINARY
  * names as Buffers from mysql2), so every column passes through `Number` or `text`.
  */
+import type { QueueRateLimit } from '../../domain/rate-limit.js';
 import type { AttemptOutcome, AttemptRecord, Job, JobStatus, Json, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
@@ -10,7 +11,7 @@ import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
 export const JOB_COLUMNS =
-  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at';
+  'id, uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, locked_by, locked_until, lease_token, last_error, result, created_at, updated_at, finished_at, concurrency_key, concurrency_limit';
 
 /** The columns of a step row. */
 export const STEP_COLUMNS = 'name, state, result, token, started_at, finished_at, idempotency_key, settled_at, deadline_at';
@@ -88,6 +89,10 @@ export function rowToJob(row: SqlRow): Job {
     updatedAt: Number(row.updated_at),
     finishedAt: numOrNull(row.finished_at),
   };
+  if (row.concurrency_key !== null && row.concurrency_key !== undefined) {
+    job.concurrencyKey = text(row.concurrency_key);
+    job.concurrencyLimit = Number(row.concurrency_limit);
+  }
   const problem = payload.problem === undefined ? (result.problem === undefined ? undefined : `its result ${result.problem}`) : `its payload ${payload.problem}`;
   if (problem === undefined) return job;
   const reason = `job ${job.id} cannot be decoded: ${problem}`;
@@ -142,10 +147,12 @@ export function insertedJob(
     runAt: number;
     maxAttempts: number;
     maxLeaseExpiries: number;
+    concurrencyKey: string | null;
+    concurrencyLimit: number;
   },
   now: number,
 ): Job {
-  return {
+  const job: Job = {
     id: String(id),
     uid: v.uid,
     queue: v.queue,
@@ -169,6 +176,11 @@ export function insertedJob(
     updatedAt: now,
     finishedAt: null,
   };
+  if (v.concurrencyKey !== null) {
+    job.concurrencyKey = v.concurrencyKey;
+    job.concurrencyLimit = v.concurrencyLimit;
+  }
+  return job;
 }
 
 /** The columns of a worker process row. */
@@ -208,4 +220,9 @@ export function rowToAttempt(row: SqlRow): AttemptRecord {
 /** A counter row (minute, queue, completed, failed, retried) as a ThroughputBucket. */
 export function rowToBucket(row: SqlRow): ThroughputBucket {
   return { minute: Number(row.minute), queue: text(row.queue), completed: Number(row.completed), failed: Number(row.failed), retried: Number(row.retried) };
+}
+
+/** A rate-limit row (queue, max_claims, per_ms, recent as JSON text) with its claim times. */
+export function rowToRateLimit(row: SqlRow): QueueRateLimit {
+  return { queue: text(row.queue), max: Number(row.max_claims), perMs: Number(row.per_ms), recent: (JSON.parse(text(row.recent)) as number[]).map(Number) };
 }

@@ -5,7 +5,10 @@
  */
 import type { AttemptRecord, EnqueueResult, Job, JobStatus, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { deadlineFitsLease } from '../../domain/lease-rules.js';
-import { applyComplete, applyUndecodable } from '../../domain/lifecycle.js';
+import { applyComplete, applyExpire, applyUndecodable } from '../../domain/lifecycle.js';
+import { isConcurrencyBlocked, slotsFree } from '../../domain/concurrency.js';
+import { rateRoom, recordClaims, type QueueRateLimit, type RateLimit } from '../../domain/rate-limit.js';
+import { isPoisoned } from '../../domain/lease-rules.js';
 import { KeyRetiredError } from '../../domain/errors.js';
 import {
   JOB_COLUMN,
@@ -24,7 +27,7 @@ import {
   type SweepRows,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToStep, rowToWorker, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -71,6 +74,18 @@ const SQL = {
   pruneCounts: Q.PRUNE_COUNTS,
   findJobs: Q.FIND_JOBS,
   findJobsInQueue: Q.FIND_JOBS_IN_QUEUE,
+  anyKeyed: Q.ANY_KEYED,
+  countHolders: Q.COUNT_HOLDERS,
+  takeJobs: Q.TAKE_JOBS,
+  blockJobs: Q.BLOCK_JOBS,
+  markSemaphore: Q.MARK_SEMAPHORE,
+  blockedSemaphores: Q.BLOCKED_SEMAPHORES,
+  unblockJobs: Q.UNBLOCK_JOBS,
+  clearSemaphore: Q.CLEAR_SEMAPHORE,
+  rateLimits: Q.SELECT_RATE_LIMITS,
+  upsertRateLimit: Q.UPSERT_RATE_LIMIT,
+  deleteRateLimit: Q.DELETE_RATE_LIMIT,
+  writeRateRecent: Q.WRITE_RATE_RECENT,
   schedule: Q.SELECT_SCHEDULE,
   schedules: Q.LIST_SCHEDULES,
   upsertSchedule: Q.UPSERT_SCHEDULE,
@@ -89,7 +104,7 @@ const SQL = {
   pruneWorkers: Q.PRUNE_WORKERS,
 } as const;
 
-const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES } as const;
+const CLAIM_SQL = { all: Q.CLAIM_ALL, one: Q.CLAIM_ONE_QUEUE, many: Q.CLAIM_MANY_QUEUES, notIn: Q.CLAIM_NOT_IN_QUEUES } as const;
 
 type ClaimStatements = { [K in keyof Q.ClaimSql]: SqliteStatementLike };
 type Statements = { -readonly [K in keyof typeof SQL]: SqliteStatementLike } & {
@@ -127,7 +142,7 @@ export class SqliteEngine implements SqlEngine {
           if (known && !v.reuseKey) throw new KeyRetiredError(v.key!, Number(known.retired_at));
           const uid = known ? String(known.job_uid) : v.uid;
           const format = known ? String(known.idempotency_key_format) : v.idempotencyKeyFormat;
-          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now) as SqlRow;
+          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now, v.concurrencyKey, v.concurrencyLimit) as SqlRow;
           if (known) s.reviveKey.run(row.id, v.key);
           else if (v.key !== null) s.insertKey.run(v.key, uid, format, row.id, now);
           return { job: rowToJob(row), created: true };
@@ -158,6 +173,8 @@ export class SqliteEngine implements SqlEngine {
     };
     return this.db
       .transaction((): Job[] => {
+        const limits = (s.rateLimits.all() as SqlRow[]).map(rowToRateLimit).filter((l) => c.queues === null || c.queues.includes(l.queue));
+        if (limits.length > 0 || s.anyKeyed.get() !== undefined) return this.claimWalk(c, limits);
         const jobs: Job[] = [];
         // A row that cannot be decoded is failed here, in the claim's transaction, and the claim
         // goes on for the rest of the limit: it never blocks the queue, nor fails the claim.
@@ -180,6 +197,97 @@ export class SqliteEngine implements SqlEngine {
         return jobs;
       })
       .immediate();
+  }
+
+  /**
+   * The claim while concurrency keys or rate limits are in use (inside the claim's
+   * transaction): the wake step, then the model's walk over candidates read in claim order,
+   * row by row: a job of a queue out of room is left alone, a poisoned or undecodable row
+   * fails, a waiting job of a full key is blocked, the rest are claimed in one statement. A
+   * queue out of room leaves the candidates' query. See src/domain/concurrency.ts and
+   * src/domain/rate-limit.ts.
+   */
+  private claimWalk(c: ClaimQuery, limits: QueueRateLimit[]): Job[] {
+    const s = this.stmts();
+    const { now } = c;
+    const room = new Map(limits.map((l) => [l.queue, rateRoom(l, now)]));
+    const full = new Set(limits.filter((l) => room.get(l.queue) === 0).map((l) => l.queue));
+    // The candidates' statement for the queues still in play, or undefined when none is.
+    const pick = (): [ClaimStatements, unknown[]] | undefined => {
+      if (c.queues !== null) {
+        const open = c.queues.filter((q) => !full.has(q));
+        if (open.length === 0) return undefined;
+        return open.length === 1 ? [s.claim.one, [open[0]]] : [s.claim.many, [JSON.stringify(open)]];
+      }
+      return full.size === 0 ? [s.claim.all, []] : [s.claim.notIn, [JSON.stringify([...full])]];
+    };
+    const holders = new Map<string, number>();
+    const holdersOf = (key: string): number => {
+      let n = holders.get(key);
+      if (n === undefined) holders.set(key, (n = Number((s.countHolders.get(key) as SqlRow).n)));
+      return n;
+    };
+    for (const sem of s.blockedSemaphores.all() as SqlRow[]) {
+      const key = text(sem.concurrency_key);
+      const free = slotsFree(Number(sem.concurrency_limit), holdersOf(key));
+      if (free === 0) continue;
+      if (s.unblockJobs.run(key, free).changes < free) s.clearSemaphore.run(key);
+    }
+    const jobs: Job[] = [];
+    for (let picked = pick(); picked; picked = pick()) {
+      const [claim, q] = picked;
+      const need = c.limit - jobs.length;
+      const rows = (claim.candidates.all(now, ...q, now, c.deadlineCutoff, ...q, need) as SqlRow[]).sort(compareRowClaimOrder);
+      const take: number[] = [];
+      const block: Job[] = [];
+      for (const job of rows.map(rowToJob)) {
+        const key = job.concurrencyKey;
+        const reason = undecodableReason(job);
+        const left = room.get(job.queue);
+        if (left === 0) {
+          // Its queue ran out of room in this claim: the model's walk no longer meets it.
+        } else if (reason !== undefined || isPoisoned(job, now)) {
+          // Counted before the write, which the count would otherwise already see.
+          const left = key !== undefined && job.status === 'processing' ? holdersOf(key) - 1 : undefined;
+          const w = writeOf('expire', reason !== undefined ? applyUndecodable(job, now, reason) : applyExpire(job, now));
+          this.write(w, 'byId').get(...w.values, Number(job.id));
+          if (left !== undefined) holders.set(key!, left);
+        } else if (key !== undefined && isConcurrencyBlocked(job, holdersOf(key))) {
+          block.push(job);
+        } else {
+          take.push(Number(job.id));
+          if (key !== undefined && job.status !== 'processing') holders.set(key, holdersOf(key) + 1);
+          if (left !== undefined) {
+            room.set(job.queue, left - 1);
+            if (left === 1) full.add(job.queue);
+          }
+        }
+      }
+      if (block.length > 0) {
+        s.blockJobs.run(JSON.stringify(block.map((j) => Number(j.id))));
+        for (const j of block) s.markSemaphore.run(j.concurrencyKey, j.concurrencyLimit);
+      }
+      if (take.length > 0) {
+        const taken = (s.takeJobs.all(c.workerId, c.lockedUntil, now, JSON.stringify(take)) as SqlRow[]).sort(compareRowClaimOrder);
+        jobs.push(...taken.map(rowToJob));
+      }
+      if (rows.length < need || take.length === rows.length) break;
+    }
+    for (const l of limits) {
+      const taken = rateRoom(l, now) - room.get(l.queue)!;
+      if (taken > 0) s.writeRateRecent.run(JSON.stringify(recordClaims(l, now, taken).recent), l.queue);
+    }
+    return jobs;
+  }
+
+  setRateLimit(queue: string, limit: RateLimit | null): void {
+    const s = this.stmts();
+    if (limit === null) s.deleteRateLimit.run(queue);
+    else s.upsertRateLimit.run(queue, limit.max, limit.perMs);
+  }
+
+  rateLimits(): QueueRateLimit[] {
+    return (this.stmts().rateLimits.all() as SqlRow[]).map(rowToRateLimit);
   }
 
   writeIfHeld(w: FencedWrite): Job | undefined {
@@ -464,7 +572,7 @@ export class SqliteEngine implements SqlEngine {
       Object.fromEntries(Object.entries<string>(sql).map(([name, text]) => [name, this.db.prepare(text)])) as Record<K, SqliteStatementLike>;
     return (this.statements = {
       ...prepare(SQL),
-      claim: { all: prepare(CLAIM_SQL.all), one: prepare(CLAIM_SQL.one), many: prepare(CLAIM_SQL.many) },
+      claim: { all: prepare(CLAIM_SQL.all), one: prepare(CLAIM_SQL.one), many: prepare(CLAIM_SQL.many), notIn: prepare(CLAIM_SQL.notIn) },
     });
   }
 

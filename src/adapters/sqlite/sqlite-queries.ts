@@ -31,11 +31,11 @@ export const INSERT_SCHEMA_VERSION = `INSERT INTO leasehold_schema_migrations (v
  * Inserts a pending job. The caller looks the key up first, in the same transaction: an
  * `ON CONFLICT DO NOTHING` would burn an AUTOINCREMENT id, and ids must follow the model's.
  * Params: uid, queue, job_key, idempotency_key_format, payload, priority, run_at,
- * max_attempts, max_lease_expiries, created_at, updated_at.
+ * max_attempts, max_lease_expiries, created_at, updated_at, concurrency_key, concurrency_limit.
  */
 export const INSERT_JOB = `INSERT INTO processing_jobs
-  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?)
+  (uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)
+VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, 0, ?, 0, ?, ?, ?, ?)
 RETURNING ${JOB_COLUMNS}`;
 
 /** The database identity. */
@@ -122,6 +122,8 @@ const QUEUE_FILTERS = {
   all: '',
   one: 'AND queue = ?',
   many: 'AND queue IN (SELECT value FROM json_each(?))',
+  // Every queue but those a rate limit holds back (a JSON list).
+  notIn: 'AND queue NOT IN (SELECT value FROM json_each(?))',
 } as const;
 
 /** The statements of one queue filter. `[, queue]` marks where the filter's parameter goes. */
@@ -147,6 +149,13 @@ export interface ClaimSql {
    * Params: now (updated_at), now (finished_at), now, cutoff [, queue], bound priority, bound run_at, bound id.
    */
   poison: string;
+  /**
+   * The claim where concurrency keys are in use: up to `limit` candidates from both sets in
+   * claim order, read (not yet claimed) so the engine can hold back jobs of a full key, fail
+   * poisoned leases and claim the rest, as the model walks. The caller sorts them.
+   * Params: now [, queue], now, cutoff [, queue], limit.
+   */
+  candidates: string;
 }
 
 const TAKE = `SET status = 'processing',
@@ -160,7 +169,8 @@ const TAKE = `SET status = 'processing',
     step_deadline_at = NULL,
     updated_at = ?`;
 
-const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND run_at <= ?`;
+// `blocked = 0` repeats the claim indexes' WHERE: jobs a concurrency key holds back are not in them.
+const WAITING = `FROM processing_jobs WHERE status IN ('pending', 'retry') AND blocked = 0 AND run_at <= ?`;
 
 /**
  * Expired leases that may be taken over: not held back by a step deadline after the cutoff
@@ -190,6 +200,15 @@ WHERE id IN (
   )
 )
 RETURNING ${JOB_COLUMNS}`,
+    candidates: `SELECT ${JOB_COLUMNS} FROM processing_jobs WHERE id IN (
+  SELECT id FROM (
+    SELECT id, priority, run_at ${WAITING} ${filter}
+    UNION ALL
+    SELECT id, priority, run_at ${EXPIRED} ${filter}
+    ORDER BY priority, run_at, id
+    LIMIT ?
+  )
+)`,
     poison: `UPDATE processing_jobs
 SET status = 'failed',
     lease_expiries = lease_expiries + 1,
@@ -203,12 +222,60 @@ WHERE ${TAKEABLE} AND lease_expiries + 1 > max_lease_expiries ${filter}
   };
 }
 
+// ---- concurrency keys (src/domain/concurrency.ts) ----
+
+/** Whether any open job carries a concurrency key: if none, the claim takes its cheaper statements. */
+export const ANY_KEYED = `SELECT 1 FROM processing_jobs WHERE concurrency_key IS NOT NULL AND finished_at IS NULL LIMIT 1`;
+
+/** The leases a key holds. Params: concurrency_key. */
+export const COUNT_HOLDERS = `SELECT COUNT(*) AS n FROM processing_jobs
+WHERE concurrency_key = ? AND status = 'processing' AND concurrency_key IS NOT NULL AND finished_at IS NULL`;
+
+/** Claims the chosen candidates (read in this transaction). Params: worker_id, locked_until, now, JSON array of ids. */
+export const TAKE_JOBS = `UPDATE processing_jobs ${TAKE}
+WHERE id IN (SELECT value FROM json_each(?))
+RETURNING ${JOB_COLUMNS}`;
+
+/** Holds waiting jobs back: out of the claim indexes, nothing else changed. Params: JSON array of ids. */
+export const BLOCK_JOBS = `UPDATE processing_jobs SET blocked = 1 WHERE id IN (SELECT value FROM json_each(?))`;
+
+/** Marks a key as having blocked jobs, with the limit of the one blocked last. Params: concurrency_key, concurrency_limit. */
+export const MARK_SEMAPHORE = `INSERT INTO processing_job_semaphores (concurrency_key, concurrency_limit, blocked) VALUES (?, ?, 1)
+ON CONFLICT (concurrency_key) DO UPDATE SET concurrency_limit = excluded.concurrency_limit, blocked = 1`;
+
+/** Keys that may have blocked jobs. */
+export const BLOCKED_SEMAPHORES = `SELECT concurrency_key, concurrency_limit FROM processing_job_semaphores WHERE blocked = 1`;
+
+/** Frees a key's first blocked jobs in claim order. Params: concurrency_key, how many. */
+export const UNBLOCK_JOBS = `UPDATE processing_jobs SET blocked = 0 WHERE id IN (
+  SELECT id FROM processing_jobs WHERE blocked = 1 AND concurrency_key = ? ORDER BY priority, run_at, id LIMIT ?)`;
+
+/** A key left with no blocked job. Params: concurrency_key. */
+export const CLEAR_SEMAPHORE = `UPDATE processing_job_semaphores SET blocked = 0 WHERE concurrency_key = ?`;
+
 /** Claim statements from every queue. */
 export const CLAIM_ALL: ClaimSql = claimSql(QUEUE_FILTERS.all);
 /** Claim statements from one queue. */
 export const CLAIM_ONE_QUEUE: ClaimSql = claimSql(QUEUE_FILTERS.one);
 /** Claim statements from a JSON array of queues. */
 export const CLAIM_MANY_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.many);
+/** Claim statements from every queue but a JSON array of them. */
+export const CLAIM_NOT_IN_QUEUES: ClaimSql = claimSql(QUEUE_FILTERS.notIn);
+
+// ---- rate limits (src/domain/rate-limit.ts) ----
+
+/** Every queue's rate limit and its recent claim times. */
+export const SELECT_RATE_LIMITS = `SELECT queue, max_claims, per_ms, recent FROM processing_job_rate_limits ORDER BY queue`;
+
+/** Sets a queue's limit, keeping its recorded claim times. Params: queue, max_claims, per_ms. */
+export const UPSERT_RATE_LIMIT = `INSERT INTO processing_job_rate_limits (queue, max_claims, per_ms, recent) VALUES (?, ?, ?, '[]')
+ON CONFLICT (queue) DO UPDATE SET max_claims = excluded.max_claims, per_ms = excluded.per_ms`;
+
+/** Removes a queue's limit. Params: queue. */
+export const DELETE_RATE_LIMIT = `DELETE FROM processing_job_rate_limits WHERE queue = ?`;
+
+/** Records a queue's claim times after a claim. Params: recent (JSON), queue. */
+export const WRITE_RATE_RECENT = `UPDATE processing_job_rate_limits SET recent = ? WHERE queue = ?`;
 
 // ---- fenced worker writes (rule 3): id, lease_token and status = 'processing' ----
 
@@ -241,7 +308,9 @@ RETURNING ${JOB_COLUMNS.replace(/(\w+)/g, 'processing_jobs.$1')}`;
 
 /** Sets decided `columns` on one job the caller read in this transaction. Params: the values, id. */
 export function writeJob(columns: readonly string[]): string {
-  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}
+  // Every such write (cancel, manual retry, a failed undecodable row) takes the job out of
+  // its key's blocked jobs: it is final, or waiting afresh.
+  return `UPDATE processing_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')}, blocked = 0
 WHERE id = ?
 RETURNING ${JOB_COLUMNS}`;
 }

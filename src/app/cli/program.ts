@@ -26,6 +26,7 @@ import { DEFAULT_DB, describeDb, openStore, parseDbSpec, type DbSpec } from './o
 import { Output, type CliIo } from './output.js';
 import { parseDuration, parseInteger, parseJson, parseStatuses, parseTime } from './parse-args.js';
 import { addScheduleCommands, scheduleRunCommand } from './schedule-commands.js';
+import { addLimitCommands } from './limit-commands.js';
 import { statusCommand } from './status.js';
 import { formatWorkers, releaseWorkerCommand, workersCommand } from './workers.js';
 import { workCommand } from './work.js';
@@ -291,6 +292,7 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
       const port = parseInteger(o.port, '--port', 0, 65535);
       return dashboardCommand({ db, port, host: o.host ?? '127.0.0.1', actions: false, token: undefined, metricsOnly: true, json: g.json === true, out });
     });
+  addLimitCommands(program, (cmd, fn, text) => run(cmd, false, fn, text));
   addScheduleCommands(
     program,
     (cmd, fn, text) => run(cmd, false, fn, text),

@@ -2,7 +2,7 @@
  * What a handler gets besides its job: the abort signal, the attempt number, the lease,
  * durable steps and idempotency keys.
  */
-import { PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import { PermanentError, RetryLaterError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { Job, Json, JsonResult, Lease, StepRecord } from '../../domain/job.js';
 import { validateInteger, validateJson, validateKey } from '../../domain/validation.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -51,6 +51,13 @@ export interface JobContext {
    * a job enqueued with `idempotencyKeyFormat: 'uuid'`.
    */
   idempotencyKey(name: string): string;
+  /**
+   * Ends the attempt and has the job run again `delayMs` from now, the attempt not charged,
+   * with `reason` as its lastError: what to do when an exchange answers 429 with Retry-After.
+   * Throws (a `RetryLaterError`), so nothing after it runs. The same as throwing one yourself.
+   * @example if (res.status === 429) ctx.retryLater(retryAfterMs(res), 'exchange rate limit (429)');
+   */
+  retryLater(delayMs: number, reason?: string): never;
 }
 
 /** What a step's fn gets. */
@@ -219,6 +226,9 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     },
     step,
     idempotencyKey: keyOf,
+    retryLater(delayMs: number, reason?: string): never {
+      throw new RetryLaterError(delayMs, reason);
+    },
   };
   return { ctx, prepare };
 }

@@ -3,8 +3,9 @@
  * each attempt has a heartbeat (LeaseHolder) and a context (durable steps). Outcomes are
  * written through the lease's gate, so a lost lease writes nothing more.
  */
-import { LeaseholdError, LeaseLostError, PermanentError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
+import { LeaseholdError, LeaseLostError, PermanentError, RetryLaterError, StepInDoubtError, ValidationError } from '../../domain/errors.js';
 import type { HeldLease, Job, Json, Lease } from '../../domain/job.js';
+import type { RateLimitInfo } from '../../domain/rate-limit.js';
 import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
 import { HOLDS_SLOT, type AttemptPhase } from './attempt-phase.js';
@@ -37,7 +38,7 @@ export interface WorkerStatus {
    * Since start: completed jobs, final failures, retries scheduled, leases lost, leases
    * released at shutdown, and steps found in doubt (one per `step:in-doubt` event).
    */
-  counts: { completed: number; failed: number; retried: number; lost: number; released: number; inDoubt: number };
+  counts: { completed: number; failed: number; retried: number; retriedLater: number; lost: number; released: number; inDoubt: number };
   /** Leases claimed ahead and not started yet (see the `prefetch` option). */
   prefetched: number;
   /** The last store or handler-infrastructure error, if any. */
@@ -100,7 +101,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * noticed), and each must be waited for and released on its own.
    */
   private readonly running = new Map<string, Running>();
-  private readonly counts = { completed: 0, failed: 0, retried: 0, lost: 0, released: 0, inDoubt: 0 };
+  /** When jobs this worker handed back to run later fall due (store time, close to its own clock). */
+  private dueAt: number[] = [];
+  private readonly counts = { completed: 0, failed: 0, retried: 0, retriedLater: 0, lost: 0, released: 0, inDoubt: 0 };
   private lastError: WorkerStatus['lastError'] = null;
   /** The store's database identity, read once before the first claim (keyed jobs derive their keys from it). */
   private identity: string | undefined;
@@ -118,6 +121,11 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private services: ServiceRunner | undefined;
   /** Hand-backs of stale buffered leases still out: stop() waits for them. */
   private readonly handingBack = new Set<Promise<void>>();
+  /**
+   * Whether a queue this worker serves has a rate limit, as of the last read (at start, and
+   * after each claim that came back short): prefetch is off while one has.
+   */
+  private rateLimited = false;
   /** False after buffered leases went back unstarted, until a slot frees. */
   private claimAhead = true;
   /** Running attempts whose slot was freed (only their outcome's write is out: HOLDS_SLOT). */
@@ -174,6 +182,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       // Not fatal: acquire takes expired leases over too.
       this.reportError(error, 'reap');
     }
+    // Claims ahead only where no rate limit applies (learnt here, and again after each short claim).
+    if (this.o.prefetch > 0) await this.untilRateRoom(0).then((ms) => ms, () => 0);
     this.loopDone = this.loop().catch((error: unknown) => {
       // Only a bug can get here (store errors are handled inside); report it rather than crash the host.
       this.reportError(error, 'acquire');
@@ -321,7 +331,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
       this.startBuffered();
       const free = this.o.maxConcurrentJobs - this.slotsTaken();
-      const want = free + (this.claimAhead ? this.o.prefetch : 0) - this.buffer.length;
+      // No claiming ahead while a served queue has a rate limit: a claim there is a call about
+      // to happen, so the worker claims only what it can start at once.
+      const want = free + (this.claimAhead && !this.rateLimited ? this.o.prefetch : 0) - this.buffer.length;
       // Refill before the buffer runs dry, in batches: claim for free slots at once, for the
       // buffer once it is down to half.
       if (want <= 0 || (free <= 0 && this.buffer.length > this.o.prefetch / 2)) {
@@ -358,10 +370,12 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       this.startBuffered();
       if (leases.length === want) continue;
       await this.reportHeldBack();
-      // Fewer than asked: the queue is empty for now. Poll with jitter so workers spread out.
+      // Fewer than asked: the queue is empty for now, or a rate limit holds it back. Poll with
+      // jitter so workers spread out, or sooner when a limited queue gets room, a job this
+      // worker handed back falls due, or a buffered lease must be started or handed back.
       const poll = Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random())));
       const due = this.untilOldestBufferedDue();
-      await this.waitForWake(due === undefined ? poll : Math.min(poll, due));
+      await this.waitForWake(Math.min(poll, await this.untilRateRoom(poll), this.untilDue(), due ?? Number.POSITIVE_INFINITY));
     }
   }
 
@@ -462,6 +476,37 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     }
     // Kept to the leases still held, so the set never outgrows one read.
     this.heldReported = now;
+  }
+
+  /**
+   * How long until the earliest job this worker handed back to run later is due (Infinity when
+   * none): it claims again then, not a poll later. Hints that passed are dropped.
+   */
+  private untilDue(): number {
+    const now = this.o.clock.now();
+    this.dueAt = this.dueAt.filter((t) => t > now);
+    return this.dueAt.length === 0 ? Number.POSITIVE_INFINITY : Math.max(1, Math.min(...this.dueAt) - now);
+  }
+
+  /**
+   * How long until a rate-limited queue this worker serves has room again (`max` when none is
+   * full, or the read failed): a worker held back by a limit claims again as soon as the
+   * interval slides, not a poll later. A few workers doing so at once is harmless: the store
+   * decides, and the ones that find no room wait again.
+   */
+  private async untilRateRoom(max: number): Promise<number> {
+    let limits: RateLimitInfo[];
+    try {
+      limits = await this.o.store.listRateLimits(this.o.queues ? { queues: this.o.queues } : undefined);
+    } catch (error) {
+      this.reportError(error, 'acquire');
+      return max;
+    }
+    this.rateLimited = limits.length > 0;
+    const now = this.o.clock.now();
+    let wait = max;
+    for (const l of limits) if (l.nextRoomAt > now) wait = Math.min(wait, l.nextRoomAt - now);
+    return Math.max(1, wait);
   }
 
   /** Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early unless `wakeable` is false. */
@@ -637,6 +682,18 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
         return;
       }
+      const later = outcome.error;
+      if (later instanceof RetryLaterError && outcome.permanent !== true) {
+        // Not a failure: handed back, due later, the attempt given back. In the store's time
+        // (the lease's), the clock runAt is judged by.
+        const runAt = Math.floor(holder.storeNow()) + later.delayMs;
+        const after = await this.persist(holder, 'retry-later', (lease) => this.o.store.release(lease, { runAt, reason: later.message }));
+        this.counts.retriedLater++;
+        // Kept to a few: a hint, the poll still finds every job.
+        if (this.dueAt.length < 64) this.dueAt.push(after.runAt);
+        this.events.emit('job:retry-later', { job: after, error: later, runAt: after.runAt });
+        return;
+      }
       const permanent = outcome.permanent === true || outcome.error instanceof PermanentError || outcome.error instanceof StepInDoubtError;
       await this.recordFailure(holder, job, outcome.error, permanent);
     } catch (error) {
@@ -680,10 +737,12 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * completion that never gets written is not lost: the job runs again after the lease
    * expires, and its recorded steps make that rerun safe.
    */
-  private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release', op: (lease: Lease) => Promise<T>): Promise<T> {
+  private async persist<T>(holder: LeaseHolder, during: 'complete' | 'fail' | 'release' | 'retry-later', op: (lease: Lease) => Promise<T>): Promise<T> {
     // A release is a courtesy: unwritten, the lease simply expires and the job runs
-    // again, so shutdown does not wait out a store outage for it.
-    return holder.settleWrite(op, (error) => this.reportError(error, during, holder.lease.job.id), during !== 'release');
+    // again, so shutdown does not wait out a store outage for it. A retry-later is not: an
+    // unwritten one would run the job again at once, and charged.
+    const context = during === 'retry-later' ? 'release' : during;
+    return holder.settleWrite(op, (error) => this.reportError(error, context, holder.lease.job.id), during !== 'release');
   }
 
   private reportError(error: unknown, during: WorkerEvents['worker:error']['during'], jobId?: string): void {

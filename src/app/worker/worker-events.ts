@@ -14,6 +14,8 @@ export interface WorkerEvents {
   'job:failed': { job: Job; error: unknown };
   /** The attempt failed; the job runs again at `runAt`. */
   'job:retry': { job: Job; error: unknown; runAt: number };
+  /** The handler asked to run again later (`RetryLaterError`, `ctx.retryLater`): the job is pending until `runAt`, the attempt not charged. */
+  'job:retry-later': { job: Job; error: unknown; runAt: number };
   /** A heartbeat pushed the lease's expiry forward. */
   'lease:extended': { jobId: string; lease: Lease };
   /** The worker no longer holds the lease: the handler's signal is aborted and no later write of this attempt succeeds. */

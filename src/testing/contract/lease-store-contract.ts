@@ -6,6 +6,8 @@ import { describeLeaseStoreKeys } from './lease-store-keys.js';
 import { describeLeaseStoreModel } from './lease-store-model.js';
 import { describeScheduleExamples } from './schedule-examples.js';
 import { describeWorkerProcessExamples } from './worker-process-examples.js';
+import { describeConcurrencyExamples } from './concurrency-examples.js';
+import { describeRateLimitExamples } from './rate-limit-examples.js';
 import type { StoreFactory } from './harness.js';
 
 export type { StoreFactory, MadeStore } from './harness.js';
@@ -39,6 +41,8 @@ export function describeLeaseStoreContract<S extends LeaseStore>(name: string, m
   describeLeaseStoreKeys(name, factory);
   describeScheduleExamples(name, factory);
   describeWorkerProcessExamples(name, factory);
+  describeConcurrencyExamples(name, factory);
+  describeRateLimitExamples(name, factory);
   describeLeaseStoreModel(name, factory);
 }
 

@@ -137,6 +137,21 @@ const newJobArb: fc.Arbitrary<NewJob> = fc.record(
   { requiredKeys: ['queue', 'payload'] },
 );
 
+/** Names of concurrency keys; one is shared by every queue's jobs. */
+const CONCURRENCY_KEYS = ['acct-1', 'acct 😀\u0000'] as const;
+
+/** A job, some with a concurrency key (and a limit, or the default), a few with a limit alone (refused alike). */
+const flowJobArb: fc.Arbitrary<NewJob> = fc
+  .tuple(
+    newJobArb,
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 3, arbitrary: fc.record({ concurrencyKey: fc.constantFrom(...CONCURRENCY_KEYS), concurrencyLimit: fc.constantFrom(1, 2) }, { requiredKeys: ['concurrencyKey'] }) },
+      { weight: 1, arbitrary: fc.constant({ concurrencyLimit: 2 }) },
+    ),
+  )
+  .map(([job, c]) => (c === undefined ? job : { ...job, ...c }));
+
 function withTime(w: World, j: NewJob): NewJob {
   return j.runAt === undefined ? j : { ...j, runAt: w.clock.now() + j.runAt };
 }
@@ -173,6 +188,38 @@ class Enqueue extends Cmd {
   }
 }
 
+/** A backlog on one concurrency key: n jobs of one key and limit, in one batch. */
+class KeyedBacklog extends Cmd {
+  constructor(readonly key: string, readonly limit: number, readonly n: number, readonly queue: string) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const jobs = Array.from({ length: this.n }, (_, i): NewJob => ({ queue: this.queue, payload: { backlog: i }, concurrencyKey: this.key, concurrencyLimit: this.limit, priority: i % 2 }));
+    const m = await outcome(w.model.enqueueMany(jobs));
+    const r = await outcome(w.real.enqueueMany(jobs));
+    if (m.ok && r.ok) m.value.forEach((mi, i) => mapCreated(w, mi, r.value[i]!));
+    expectSame(w, this.toString(), m, r, (world, v) => v.map((x) => ({ created: x.created, job: normal(world, x.job) })));
+  }
+  toString(): string {
+    return `backlog(${JSON.stringify(this.key)}, limit ${this.limit}, ${this.n} jobs, ${this.queue})`;
+  }
+}
+
+/** Sets, replaces or removes a queue's rate limit on both sides. */
+class SetRateLimit extends Cmd {
+  constructor(readonly queue: string, readonly limit: { max: number; perMs: number } | null) {
+    super();
+  }
+  async exec(w: World): Promise<void> {
+    const m = await outcome(w.model.setRateLimit(this.queue, this.limit));
+    const r = await outcome(w.real.setRateLimit(this.queue, this.limit));
+    expectSame(w, this.toString(), m, r);
+  }
+  toString(): string {
+    return `setRateLimit(${JSON.stringify(this.queue)}, ${JSON.stringify(this.limit)})`;
+  }
+}
+
 class Acquire extends Cmd {
   constructor(readonly worker: string, readonly limit: number, readonly queues: string[] | undefined, readonly leaseMs: number) {
     super();
@@ -197,7 +244,7 @@ class Acquire extends Cmd {
   }
 }
 
-type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'expireLease' | 'beginStep' | 'beginStepDeadline' | 'stallInStep' | 'saveStep';
+type LeaseOp = 'extend' | 'complete' | 'fail' | 'failPermanent' | 'failAt' | 'release' | 'releaseLater' | 'expireLease' | 'beginStep' | 'beginStepDeadline' | 'stallInStep' | 'saveStep';
 
 /** A write by a worker (or a zombie) on one of its leases. */
 class LeaseWrite extends Cmd {
@@ -229,6 +276,9 @@ class LeaseWrite extends Cmd {
           return s.release(lease);
         case 'expireLease':
           return s.expireLease(lease, this.arg % 2 === 0 ? undefined : { retryAt: w.clock.now() + this.arg * 700 });
+        case 'releaseLater':
+          // Run again later, not charged (a handler's RetryLaterError).
+          return s.release(lease, { runAt: w.clock.now() + this.arg * 800, reason: `retry later ${this.arg}` });
         case 'beginStep':
           return this.arg % 2 === 0 ? s.beginStep(lease, step) : s.beginStep(lease, step, { key: `key-${this.arg}` });
         case 'beginStepDeadline':
@@ -476,49 +526,58 @@ class WorkerOp extends Cmd {
 }
 
 const workerArb = fc.constantFrom(...WORKERS);
-const leaseWriteArb = fc
-  .tuple(
-    fc.constantFrom<string>(...WORKERS, 'zombie'),
-    fc.nat(5),
-    fc.constantFrom<LeaseOp>('extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'beginStepDeadline', 'stallInStep', 'saveStep'),
-    fc.nat(4),
-  )
-  .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg));
-
-const commandArbs = [
+/**
+ * The commands of one property: `jobArb` makes the enqueued jobs, `extra` adds commands. The
+ * flow-control property adds concurrency keys and rate limits to the classic mix. Lease
+ * writes are drawn three times as often as the others: they (zombies' included, steps with
+ * deadlines) are what the fence and the held takeovers are about, and they need a lease in hand.
+ */
+const commandsOf = (jobArb: fc.Arbitrary<NewJob>, ops: LeaseOp[], extra: fc.Arbitrary<Cmd>[]): fc.Arbitrary<Cmd>[] => {
+  const leaseWrite = fc
+    .tuple(fc.constantFrom<string>(...WORKERS, 'zombie'), fc.nat(5), fc.constantFrom<LeaseOp>(...ops), fc.nat(4))
+    .map(([wk, i, op, arg]) => new LeaseWrite(wk, i, op, arg));
+  return [
+    fc
+      .tuple(
+        fc.constantFrom<WorkerOpName>('register', 'register', 'replace', 'renew', 'renew', 'unregister', 'sweep', 'sweep', 'release', 'forceRelease', 'prune', 'list'),
+        workerArb,
+        fc.constantFrom('i0', 'i1'),
+        fc.constantFrom(1000, 4000),
+      )
+      .map(([op, wk, inc, ms]) => new WorkerOp(op, wk, inc, ms)),
+    fc.array(jobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
+    fc.array(jobArb, { minLength: 0, maxLength: 4 }).map((j) => new Enqueue(j, true)),
+    fc
+      .tuple(
+        fc.oneof({ weight: 9, arbitrary: workerArb }, { weight: 1, arbitrary: fc.constant(ILL_FORMED_WORKER) }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.option(fc.subarray([...QUEUES], { minLength: 1 }), { nil: undefined }),
+        fc.constantFrom(1000, 3000),
+      )
+      .map(([wk, n, q, ms]) => new Acquire(wk, n, q, ms)),
+    leaseWrite,
+    leaseWrite,
+    leaseWrite,
+    workerArb.map((wk) => new CompleteAll(wk)),
+    workerArb.map((wk) => new Crash(wk)),
+    fc.constantFrom(0, 400, 1000, 2500, 5000).map((ms) => new Advance(ms)),
+    fc.constant(new Reap()),
+    fc.tuple(fc.constantFrom<AdminOp>('cancel', 'retry', 'retryForce', 'settleHappened', 'settleNotHappened'), fc.nat(20)).map(([op, i]) => new Admin(op, i)),
+    fc.tuple(fc.constantFrom(0, 3000), fc.option(fc.constantFrom(0, 2000), { nil: undefined })).map(([ms, forget]) => new Prune(ms, forget)),
+    fc
+      .tuple(fc.constantFrom<ScheduleOp>('save', 'redefine', 'pause', 'resume', 'advance', 'advanceStale', 'remove'), fc.constantFrom(...SCHEDULE_NAMES), fc.nat(3))
+      .map(([op, name, arg]) => new ScheduleCommand(op, name, arg)),
+    ...extra,
+  ];
+};
+const LEASE_OPS: LeaseOp[] = ['extend', 'complete', 'fail', 'failPermanent', 'failAt', 'release', 'expireLease', 'beginStep', 'beginStepDeadline', 'stallInStep', 'saveStep'];
+const commandArbs = commandsOf(newJobArb, LEASE_OPS, []);
+const flowCommandArbs = commandsOf(flowJobArb, [...LEASE_OPS, 'releaseLater'], [
+  fc.tuple(fc.constantFrom(...CONCURRENCY_KEYS), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 5 }), fc.constantFrom(...QUEUES)).map(([k, l, n, q]) => new KeyedBacklog(k, l, n, q)),
   fc
-    .tuple(
-      fc.constantFrom<WorkerOpName>('register', 'register', 'replace', 'renew', 'renew', 'unregister', 'sweep', 'sweep', 'release', 'forceRelease', 'prune', 'list'),
-      workerArb,
-      fc.constantFrom('i0', 'i1'),
-      fc.constantFrom(1000, 4000),
-    )
-    .map(([op, wk, inc, ms]) => new WorkerOp(op, wk, inc, ms)),
-  fc.array(newJobArb, { minLength: 1, maxLength: 1 }).map((j) => new Enqueue(j, false)),
-  fc.array(newJobArb, { minLength: 0, maxLength: 4 }).map((j) => new Enqueue(j, true)),
-  fc
-    .tuple(
-      fc.oneof({ weight: 9, arbitrary: workerArb }, { weight: 1, arbitrary: fc.constant(ILL_FORMED_WORKER) }),
-      fc.integer({ min: 1, max: 3 }),
-      fc.option(fc.subarray([...QUEUES], { minLength: 1 }), { nil: undefined }),
-      fc.constantFrom(1000, 3000),
-    )
-    .map(([wk, n, q, ms]) => new Acquire(wk, n, q, ms)),
-  // Drawn three times as often as the others: lease writes (zombies' included, steps with
-  // deadlines) are what the fence and the held takeovers are about, and they need a lease in hand.
-  leaseWriteArb,
-  leaseWriteArb,
-  leaseWriteArb,
-  workerArb.map((wk) => new CompleteAll(wk)),
-  workerArb.map((wk) => new Crash(wk)),
-  fc.constantFrom(0, 400, 1000, 2500, 5000).map((ms) => new Advance(ms)),
-  fc.constant(new Reap()),
-  fc.tuple(fc.constantFrom<AdminOp>('cancel', 'retry', 'retryForce', 'settleHappened', 'settleNotHappened'), fc.nat(20)).map(([op, i]) => new Admin(op, i)),
-  fc.tuple(fc.constantFrom(0, 3000), fc.option(fc.constantFrom(0, 2000), { nil: undefined })).map(([ms, forget]) => new Prune(ms, forget)),
-  fc
-    .tuple(fc.constantFrom<ScheduleOp>('save', 'redefine', 'pause', 'resume', 'advance', 'advanceStale', 'remove'), fc.constantFrom(...SCHEDULE_NAMES), fc.nat(3))
-    .map(([op, name, arg]) => new ScheduleCommand(op, name, arg)),
-];
+    .tuple(fc.constantFrom(...QUEUES), fc.option(fc.record({ max: fc.integer({ min: 1, max: 3 }), perMs: fc.constantFrom(1000, 3000, 10_000) }), { nil: null }))
+    .map(([q, l]) => new SetRateLimit(q, l)),
+]);
 
 /** Checks every invariant and that the adapter's state equals the model's. */
 async function checkInvariants(w: World, revived: string[]): Promise<void> {
@@ -554,6 +613,16 @@ async function checkInvariants(w: World, revived: string[]): Promise<void> {
     if (j && j.status === 'processing' && j.leaseToken === pair.m.token) live.set(j.id, (live.get(j.id) ?? 0) + 1);
   }
   for (const [id, n] of live) expect(n, `job ${id} has ${n} live leases`).toBeLessThanOrEqual(1);
+  // A concurrency key never holds more leases than its jobs' limit (the largest, when they differ).
+  const perKey = new Map<string, { n: number; limit: number }>();
+  for (const j of m) {
+    if (j.status !== 'processing' || j.concurrencyKey === undefined) continue;
+    const k = perKey.get(j.concurrencyKey) ?? { n: 0, limit: 0 };
+    perKey.set(j.concurrencyKey, { n: k.n + 1, limit: Math.max(k.limit, j.concurrencyLimit!) });
+  }
+  for (const [key, { n, limit }] of perKey) expect(n, `concurrency key ${key} holds ${n} leases`).toBeLessThanOrEqual(limit);
+  // Rate limits and when each next has room, as the model says.
+  expect(await w.real.listRateLimits()).toEqual(await w.model.listRateLimits());
   // Which expired leases a step deadline holds back, and until when, as the model says.
   const heldR = (await w.real.getHeldLeases()).map((h) => ({ ...h, job: normal(w, h.job) }));
   expect(heldR).toEqual(await w.model.getHeldLeases());
@@ -584,9 +653,9 @@ async function checkHistory(w: World, m: Job[]): Promise<void> {
  * Runs the model-based property against one adapter factory; rejects with fast-check's
  * report (seed and path included) on the first disagreement or broken invariant.
  */
-export async function checkAgainstModel(factory: StoreFactory, opts: { numRuns: number; seed?: number; maxCommands?: number }): Promise<void> {
+export async function checkAgainstModel(factory: StoreFactory, opts: { numRuns: number; seed?: number; maxCommands?: number; flowControl?: boolean }): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.commands(commandArbs, { maxCommands: opts.maxCommands ?? 50, size: 'max' }), async (cmds) => {
+    fc.asyncProperty(fc.commands(opts.flowControl ? flowCommandArbs : commandArbs, { maxCommands: opts.maxCommands ?? 50, size: 'max' }), async (cmds) => {
       const clock = new ManualClock(START);
       const model = new InMemoryLeaseStore({ clock, random: () => 0.5 });
       const made = await factory({ clock, random: () => 0.5 });
@@ -619,6 +688,10 @@ export function describeLeaseStoreModel(name: string, factory: StoreFactory): vo
   describe(`${name}: model-based contract`, () => {
     it(`agrees with the in-memory model over ${numRuns} random command sequences, crashes included`, { timeout: 600_000 }, async () => {
       await checkAgainstModel(factory, { numRuns });
+    });
+    const flowRuns = Math.ceil(numRuns / 2);
+    it(`agrees with the model over ${flowRuns} more sequences with concurrency keys and rate limits`, { timeout: 600_000 }, async () => {
+      await checkAgainstModel(factory, { numRuns: flowRuns, flowControl: true });
     });
   });
 }

@@ -57,6 +57,27 @@ describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
     await idle.stop();
   });
 
+  it('held-back leases of dead processes are each taken over when their step deadline plus the margin passes, one after the other, not at the next poll', async () => {
+    const { clock, store } = setup();
+    const deadlines = [T0 + 10_000, T0 + 10_500];
+    for (const [i, deadlineAt] of deadlines.entries()) {
+      await store.registerWorker({ workerId: `dead-${i}`, incarnation: 'i', host: 'h', pid: i + 1, bootId: 'b', livenessTimeoutMs: 8000 });
+      await store.enqueue({ queue: 'q', payload: i });
+      const [lease] = await store.acquire({ workerId: `dead-${i}`, leaseMs: 300_000 });
+      await store.beginStep(lease!, 'place', { key: `k-${i}`, deadlineAt });
+    }
+    const startedAt: number[] = [];
+    const w = makeWorker({ store, clock, workerId: 'rescuer', ...live, pollIntervalMs: 60_000, maxConcurrentJobs: 2, reconcile: async () => ({ found: false }), handler: async () => {
+      startedAt.push(clock.now());
+      return 'ok';
+    } });
+    await w.start();
+    await runUntil(clock, () => startedAt.length === 2);
+    // Dead at T0 + 8 s, held until each deadline plus the 2 s margin.
+    expect(startedAt).toEqual(deadlines.map((d) => d + 2000));
+    await w.stop();
+  });
+
   it('a lease that runs out by itself (its holder kept no process row) is taken over when it expires, not at the next poll', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });

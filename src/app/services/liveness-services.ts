@@ -17,14 +17,19 @@ import type { PeriodicService } from './service-runner.js';
  */
 export function livenessSweeper(store: LeaseStore, intervalMs: number, onExpired: () => void): PeriodicService {
   let expiredBefore = 0;
+  // This run was scheduled at the earliest known expiry (not at the plain interval).
+  let atKnownExpiry = false;
   return {
     name: 'liveness-sweeper',
     intervalMs,
     async run() {
       const out = await store.sweepDeadWorkers();
-      if (out.marked > 0 || out.expired > expiredBefore) onExpired();
+      // Leases became takeable since the last sweep: this one marked some, there are more, or a
+      // known expiry fell due (one lease taken and the next come due leave the count as it was).
+      if (out.marked > 0 || out.expired > expiredBefore || (atKnownExpiry && out.expired > 0)) onExpired();
       expiredBefore = out.expired;
-      return out.nextExpiryInMs === null ? intervalMs : Math.max(1, Math.min(intervalMs, out.nextExpiryInMs));
+      atKnownExpiry = out.nextExpiryInMs !== null && out.nextExpiryInMs <= intervalMs;
+      return atKnownExpiry ? Math.max(1, out.nextExpiryInMs!) : intervalMs;
     },
   };
 }

@@ -35,16 +35,17 @@ export async function killOutsideAStepResumesWithinTarget(store: LeaseStore, sto
   const children: WorkerChild[] = [];
   const exchange = await startSimulatedExchange({ dedupe: false });
   try {
-    const a = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-a', 'lease-seconds': 300, 'poll-ms': 5000, concurrency: 1, 'delay-ms': 4000 });
+    // The handler waits 20 s before its order step: the kill comes inside that wait.
+    const a = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-a', 'lease-seconds': 300, 'poll-ms': 5000, concurrency: 1, 'delay-ms': 20_000 });
     children.push(a);
     await a.waitFor((l) => l.event === 'started');
-    // The replacement is up before the kill: its process start-up is not what the target measures.
+    const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'BTC', qty: 1 }, key: 'order-0' });
+    await a.waitFor((l) => l.event === 'job-started' && l.jobId === job.id);
+    // The replacement is up before the kill (its process start-up is not what the target
+    // measures), and only once `a` holds the job, so it cannot claim the job first.
     const b = spawnWorkerChild(storeUrl, exchange.url, { 'worker-id': 'bot-b', 'lease-seconds': 300, 'poll-ms': 5000, concurrency: 1 });
     children.push(b);
     await b.waitFor((l) => l.event === 'started');
-    const { job } = await store.enqueue({ queue: 'orders', payload: { symbol: 'BTC', qty: 1 }, key: 'order-0' });
-    await a.waitFor((l) => l.event === 'job-started' && l.jobId === job.id);
-    // Inside the handler's 4 s wait before its step: no step is open.
     a.proc.kill('SIGKILL');
     const killedAt = Date.now();
     await a.exited;
@@ -103,7 +104,11 @@ export async function killDuringOrderStepResumesAfterTheStepDeadline(store: Leas
   }
 }
 
-/** A restart under the same workerId proves its SIGKILLed predecessor dead (same host and boot, pid gone) and resumes at once. */
+/**
+ * A restart under the same workerId proves its SIGKILLed predecessor dead (same host and boot,
+ * pid gone) and takes its lease at once, without waiting out the 60 s liveness timeout; the
+ * takeover still waits for the open order step's deadline plus the margin.
+ */
 export async function sameWorkerIdRestartTakesOverAtOnce(store: LeaseStore, storeUrl: string): Promise<void> {
   const children: WorkerChild[] = [];
   let placed = 0;

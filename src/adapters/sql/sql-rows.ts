@@ -6,7 +6,7 @@
 import type { QueueRateLimit } from '../../domain/rate-limit.js';
 import type { AttemptOutcome, AttemptRecord, Job, JobStatus, Json, StepRecord, ThroughputBucket } from '../../domain/job.js';
 import { applyComplete } from '../../domain/lifecycle.js';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../domain/validation.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, type ValidatedNewJob } from '../../domain/validation.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
 
 /** The columns of a job row, in the order every SELECT and RETURNING lists them. */
@@ -137,19 +137,7 @@ export function completedFromLease(leaseJob: Job, now: number, resultText: strin
 /** A job inserted as pending with `id`, built from its validated input. */
 export function insertedJob(
   id: number,
-  v: {
-    uid: string;
-    idempotencyKeyFormat: Job['idempotencyKeyFormat'];
-    queue: string;
-    key: string | null;
-    payload: Json;
-    priority: number;
-    runAt: number;
-    maxAttempts: number;
-    maxLeaseExpiries: number;
-    concurrencyKey: string | null;
-    concurrencyLimit: number;
-  },
+  v: Omit<ValidatedNewJob, 'payloadText' | 'reuseKey'> & { uid: string },
   now: number,
 ): Job {
   const job: Job = {

@@ -12,6 +12,7 @@
 export { ProcessingWorker, JobTimeoutError, ShutdownAbortError } from './app/worker/processing-worker.js';
 export type { WorkerState, WorkerStatus, StopOptions } from './app/worker/processing-worker.js';
 export type { WorkerOptions, Handler, QueueHandler, HandlerMap, QueuePayloads, ReconcileHook, ReconcileResult, InDoubtPolicy } from './app/worker/worker-options.js';
+export type { RetentionOptions } from './app/services/maintenance-services.js';
 export type { JobContext } from './app/worker/job-context.js';
 export type { WorkerEvents, WorkerListener, WorkerErrorContext, InDoubtDecision } from './app/worker/worker-events.js';
 export { idempotencyKey, legacyIdempotencyKey, IDEMPOTENCY_KEY_LENGTH } from './app/idempotency-key.js';

@@ -61,6 +61,8 @@ describe('leasehold CLI: usage, errors and redaction', () => {
       [['--json', 'prune'], /required option '--older-than <duration>' not specified/],
       [['--json', 'list', '--limit'], /option '--limit <n>' argument missing/],
       [['--json', 'list', '--limit', '-1'], /--limit/],
+      [['--json', 'work', '--queue', 'q', '--handler', 'h.mjs', '--retention', 'a week'], /--retention: "a week" is not a duration/],
+      [['--json', 'work', '--queue', 'q', '--handler', 'h.mjs', '--reap-interval', '5'], /--reap-interval: "5" is not a duration/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     for (const [i, [args, message]] of cases.entries()) {

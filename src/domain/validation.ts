@@ -298,6 +298,9 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** The fields a new job may carry (enqueue refuses any other, naming it). */
+const NEW_JOB_FIELDS: ReadonlySet<string> = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries', 'concurrencyKey', 'concurrencyLimit']);
+
 /** Validates a new job and applies its defaults; `field` prefixes names in errors (e.g. `jobs[3]`). */
 export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBytes?: number; field?: string } = {}): ValidatedNewJob {
   const f = opts.field ? `${opts.field}.` : '';
@@ -305,8 +308,7 @@ export function validateNewJob(input: unknown, now: number, opts: { maxPayloadBy
     throw new ValidationError(opts.field ?? 'job', `must be an object, got ${typeName(input)}`);
   }
   const job = input as Partial<NewJob> & Record<string, unknown>;
-  const known = new Set(['queue', 'payload', 'key', 'reuseKey', 'idempotencyKeyFormat', 'priority', 'runAt', 'maxAttempts', 'maxLeaseExpiries', 'concurrencyKey', 'concurrencyLimit']);
-  for (const k of Object.keys(job)) if (!known.has(k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...known].join(', ')})`);
+  for (const k in job) if (!NEW_JOB_FIELDS.has(k) && Object.hasOwn(job, k)) throw new ValidationError(`${f}${k}`, `is not a job field (expected ${[...NEW_JOB_FIELDS].join(', ')})`);
   const queue = validateName(job.queue, `${f}queue`);
   if (!('payload' in job)) throw new ValidationError(`${f}payload`, 'is required (use null for none)');
   const payloadText = validateJson(job.payload, `${f}payload`, opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);

@@ -4,7 +4,7 @@
  * claim and complete cost O(log n) through three indexes with lazy deletion (an entry is
  * valid only while its `ver` equals the record's; every change bumps `ver`).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUid } from '../common/random-uid.js';
 import { JobNotFoundError, KeyRetiredError, LeaseLostError, SettleRefusedError, StoreUnavailableError } from '../../domain/errors.js';
 import type {
   AcquireRequest,
@@ -181,6 +181,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly attempts = new Map<number, AttemptRecord[]>();
   /** Per-minute counters by `${minute}|${queue}`, kept apart from the jobs. */
   private readonly counters = new Map<string, ThroughputBucket>();
+  /** The bucket `record` wrote last (cleared when counters are pruned). */
+  private lastCounter: ThroughputBucket | undefined;
   private readonly ready = new Map<string, BinaryHeap<ReadyEntry>>();
   private readonly delayed = new BinaryHeap<TimeEntry>(timeLess);
   private readonly leases = new BinaryHeap<TimeEntry>(timeLess);
@@ -242,17 +244,21 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.promote(now);
     this.wake(now);
     let heaps: BinaryHeap<ReadyEntry>[] = [];
-    const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
-    for (const [q, h] of this.ready) heapQueue.set(h, q);
     if (r.queues === null) heaps.push(...this.ready.values());
+    else if (r.queues.length === 1) { const h = this.ready.get(r.queues[0]!); if (h) heaps.push(h); }
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
     // Room per rate-limited queue; a queue out of room leaves the walk (its jobs are not charged).
+    // Built only when some queue has a limit: this is the hot path of every claim.
     const room = new Map<string, number>();
-    for (const h of heaps) {
-      const limit = this.limits.get(heapQueue.get(h)!);
-      if (limit) room.set(limit.queue, rateRoom(limit, now));
+    if (this.limits.size > 0) {
+      const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
+      for (const [q, h] of this.ready) heapQueue.set(h, q);
+      for (const h of heaps) {
+        const limit = this.limits.get(heapQueue.get(h)!);
+        if (limit) room.set(limit.queue, rateRoom(limit, now));
+      }
+      heaps = heaps.filter((h) => room.get(heapQueue.get(h)!) !== 0);
     }
-    heaps = heaps.filter((h) => room.get(heapQueue.get(h)!) !== 0);
     const leases: Lease[] = [];
     while (leases.length < r.limit) {
       let best: BinaryHeap<ReadyEntry> | undefined;
@@ -284,7 +290,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
-      const left = room.get(rec.job.queue);
+      const left = room.size === 0 ? undefined : room.get(rec.job.queue);
       if (left !== undefined) {
         room.set(rec.job.queue, left - 1);
         if (left === 1) heaps = heaps.filter((h) => h !== best);
@@ -554,6 +560,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     }
     const keepFrom = countersKept(this.now(), p.olderThanMs);
     for (const [k, b] of this.counters) if (b.minute < keepFrom) this.counters.delete(k);
+    this.lastCounter = undefined;
     return n;
   }
 
@@ -863,7 +870,8 @@ export class InMemoryLeaseStore implements LeaseStore {
       this.keys.set(v.key, { uid: job.uid, format: job.idempotencyKeyFormat, rec, retiredAt: null });
     }
     this.index(rec, now);
-    return { job: this.copy(rec), created: true };
+    // validateNewJob parsed its payload for this call alone: hand that copy out, not a third.
+    return { job: this.copy(rec, v.payload), created: true };
   }
 
   /** Swaps in the job a transition produced, invalidates old index entries and adds new ones. */
@@ -1008,9 +1016,14 @@ export class InMemoryLeaseStore implements LeaseStore {
     const field = throughputField(prev, next);
     if (field) {
       const minute = minuteOf(now);
-      const k = `${minute}|${next.queue}`;
-      let b = this.counters.get(k);
-      if (!b) this.counters.set(k, (b = { minute, queue: next.queue, completed: 0, failed: 0, retried: 0 }));
+      // The last bucket written is usually the next one too: skip building its key.
+      let b = this.lastCounter;
+      if (b === undefined || b.minute !== minute || b.queue !== next.queue) {
+        const k = `${minute}|${next.queue}`;
+        b = this.counters.get(k);
+        if (!b) this.counters.set(k, (b = { minute, queue: next.queue, completed: 0, failed: 0, retried: 0 }));
+        this.lastCounter = b;
+      }
       b[field]++;
     }
   }
@@ -1022,15 +1035,15 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 
   /** A fresh copy of the job (a literal, not a spread: this is the hot path of claim and complete). */
-  private copy(rec: Rec): Job {
+  private copy(rec: Rec, payload?: Json): Job {
     const j = rec.job;
-    return {
+    const out: Job = {
       id: j.id,
       uid: j.uid,
       queue: j.queue,
       key: j.key,
       idempotencyKeyFormat: j.idempotencyKeyFormat,
-      payload: JSON.parse(rec.payloadText) as Json,
+      payload: payload === undefined ? (JSON.parse(rec.payloadText) as Json) : payload,
       status: j.status,
       priority: j.priority,
       runAt: j.runAt,
@@ -1046,8 +1059,12 @@ export class InMemoryLeaseStore implements LeaseStore {
       createdAt: j.createdAt,
       updatedAt: j.updatedAt,
       finishedAt: j.finishedAt,
-      ...(j.concurrencyKey === undefined ? {} : { concurrencyKey: j.concurrencyKey, concurrencyLimit: j.concurrencyLimit! }),
     };
+    if (j.concurrencyKey !== undefined) {
+      out.concurrencyKey = j.concurrencyKey;
+      out.concurrencyLimit = j.concurrencyLimit!;
+    }
+    return out;
   }
 
   /** Marks the unexpired leases held by these worker ids as expired now; returns how many. */
@@ -1075,11 +1092,6 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 }
 
-
-/** 128 random bits as 32 hex characters: a job's uid, or a database identity. */
-function randomUid(): string {
-  return randomBytes(16).toString('hex');
-}
 
 /** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
 

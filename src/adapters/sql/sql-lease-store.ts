@@ -5,7 +5,7 @@
  * supplies an `SqlEngine` that runs decided writes; the in-memory store stays the standalone
  * model the contract suite compares this core against.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUid } from '../common/random-uid.js';
 import { JobNotFoundError, LeaseLostError, ScheduleNotFoundError, SettleRefusedError, StoreUnavailableError, ValidationError, WorkerAliveError } from '../../domain/errors.js';
 import {
   applyScheduleAdvance,
@@ -631,5 +631,5 @@ export class SqlLeaseStore implements LeaseStore {
 
 /** Each job with a fresh uid: 128 random bits, drawn here so every engine stores the same kind. */
 function withUids(valid: ValidatedNewJob[]): InsertJob[] {
-  return valid.map((v) => ({ ...v, uid: randomBytes(16).toString('hex') }));
+  return valid.map((v) => ({ ...v, uid: randomUid() }));
 }

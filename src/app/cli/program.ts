@@ -254,14 +254,18 @@ function buildProgram(out: Output, io: CliIo, json: boolean): Command {
     .requiredOption('--handler <module>', 'module exporting `handler` (or a default function) or a `handlers` map { queue: handler | { handle, reconcile } }, optionally `reconcile`; exit 1 if it cannot be imported, 2 if it exports no handler')
     .option('--concurrency <n>', 'jobs processed at once (default 1)')
     .option('--lease <duration>', 'lease duration (default 5m)')
-    .action((o: { queue: string; handler: string; concurrency?: string; lease?: string }, cmd: Command) => {
+    .option('--retention <age>', 'prune done, failed and cancelled jobs finished more than this long ago, hourly and at start (default: keep them)')
+    .option('--reap-interval <duration>', 'how often to put jobs of leases that ran out back in line (default 1m)')
+    .action((o: { queue: string; handler: string; concurrency?: string; lease?: string; retention?: string; reapInterval?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const queues = o.queue.split(',').map((q) => q.trim()).filter((q) => q !== '');
       if (queues.length === 0) throw new UsageError('--queue: name at least one queue');
       const concurrency = o.concurrency === undefined ? 1 : parseInteger(o.concurrency, '--concurrency', 1, 1000);
       const leaseMs = o.lease === undefined ? undefined : parseDuration(o.lease, '--lease');
       const db = parseDbSpec(g.db ?? io.env.LEASEHOLD_DB ?? DEFAULT_DB);
-      return workCommand({ db, queues, handlerPath: o.handler, concurrency, leaseMs, json: g.json === true, out, cwd: io.cwd ?? process.cwd() });
+      const retentionMs = o.retention === undefined ? undefined : parseDuration(o.retention, '--retention');
+      const reapIntervalMs = o.reapInterval === undefined ? undefined : parseDuration(o.reapInterval, '--reap-interval');
+      return workCommand({ db, queues, handlerPath: o.handler, concurrency, leaseMs, retentionMs, reapIntervalMs, json: g.json === true, out, cwd: io.cwd ?? process.cwd() });
     });
 
   program

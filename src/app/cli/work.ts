@@ -53,6 +53,10 @@ export interface WorkOptions {
   handlerPath: string;
   concurrency: number;
   leaseMs: number | undefined;
+  /** Prune finished jobs older than this (worker `retention`); undefined keeps them. */
+  retentionMs?: number | undefined;
+  /** The worker's `reapIntervalMs`; undefined: its default. */
+  reapIntervalMs?: number | undefined;
   json: boolean;
   out: Output;
   cwd: string;
@@ -78,6 +82,8 @@ export async function workCommand(o: WorkOptions): Promise<void> {
     ...(picked as Pick<WorkerOptions, 'handler' | 'handlers' | 'reconcile'>),
     maxConcurrentJobs: o.concurrency,
     ...(o.leaseMs === undefined ? {} : { leaseDurationSeconds: o.leaseMs / 1000 }),
+    ...(o.retentionMs === undefined ? {} : { retention: { olderThanMs: o.retentionMs } }),
+    ...(o.reapIntervalMs === undefined ? {} : { reapIntervalMs: o.reapIntervalMs }),
     handleSignals: false,
   });
   const log = (event: string, fields: Record<string, unknown>, text: string): void => {

@@ -1,2 +1,3 @@
 export { ServiceRunner, type PeriodicService, type ServiceRunnerDeps } from './service-runner.js';
 export { livenessSweeper, workerRowCleanup } from './liveness-services.js';
+export { reaper, retention, type RetentionOptions } from './maintenance-services.js';

@@ -12,12 +12,13 @@ import { HOLDS_SLOT, type AttemptPhase } from './attempt-phase.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
-import { SafeEmitter, type WorkerEvents, type WorkerListener } from './worker-events.js';
+import { SafeEmitter, type WorkerErrorContext, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
 import { LivenessClient, type LivenessLostError } from './liveness-client.js';
 import { ServiceRunner } from '../services/service-runner.js';
 import { livenessSweeper, workerRowCleanup } from '../services/liveness-services.js';
+import { reaper, retention } from '../services/maintenance-services.js';
 import { LIVENESS_DEFAULTS } from '../../domain/liveness.js';
 import { processSignals } from './process-signals.js';
 
@@ -38,7 +39,19 @@ export interface WorkerStatus {
    * Since start: completed jobs, final failures, retries scheduled, leases lost, leases
    * released at shutdown, and steps found in doubt (one per `step:in-doubt` event).
    */
-  counts: { completed: number; failed: number; retried: number; retriedLater: number; lost: number; released: number; inDoubt: number };
+  counts: {
+    completed: number;
+    failed: number;
+    retried: number;
+    retriedLater: number;
+    lost: number;
+    released: number;
+    inDoubt: number;
+    /** Jobs the periodic reaper put back in line (or failed) after their lease ran out. */
+    reaped: number;
+    /** Finished jobs that retention pruned. */
+    pruned: number;
+  };
   /** Leases claimed ahead and not started yet (see the `prefetch` option). */
   prefetched: number;
   /** The last store or handler-infrastructure error, if any. */
@@ -103,7 +116,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private readonly running = new Map<string, Running>();
   /** When jobs this worker handed back to run later fall due (store time, close to its own clock). */
   private dueAt: number[] = [];
-  private readonly counts = { completed: 0, failed: 0, retried: 0, retriedLater: 0, lost: 0, released: 0, inDoubt: 0 };
+  private readonly counts = { completed: 0, failed: 0, retried: 0, retriedLater: 0, lost: 0, released: 0, inDoubt: 0, reaped: 0, pruned: 0 };
   private lastError: WorkerStatus['lastError'] = null;
   /** The store's database identity, read once before the first claim (keyed jobs derive their keys from it). */
   private identity: string | undefined;
@@ -182,6 +195,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       // Not fatal: acquire takes expired leases over too.
       this.reportError(error, 'reap');
     }
+    this.startServices();
     // Claims ahead only where no rate limit applies (learnt here, and again after each short claim).
     if (this.o.prefetch > 0) await this.untilRateRoom(0).then((ms) => ms, () => 0);
     this.loopDone = this.loop().catch((error: unknown) => {
@@ -245,12 +259,37 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       onError: (error) => this.reportError(error, 'liveness'),
     });
     await this.liveness.start();
-    this.services = new ServiceRunner({ clock: this.o.clock, onError: (_name, error) => this.reportError(error, 'liveness') });
-    // Leases that became claimable wake the claimer: they are taken over at the earliest known
-    // expiry (the sweeper runs then), not at the next poll.
-    this.services.add(livenessSweeper(this.o.store, l.intervalMs, () => this.wakeUp()));
-    this.services.add(workerRowCleanup(this.o.store, 10 * 60_000, LIVENESS_DEFAULTS.retentionMs));
-    this.services.start();
+  }
+
+  /**
+   * The periodic work of this process, on one runner on the worker's clock: liveness's sweeper
+   * and row cleanup (when liveness is on), the reaper and retention. Each is safe to run in
+   * every process at once.
+   */
+  private startServices(): void {
+    const during: Record<string, WorkerErrorContext> = { reaper: 'reap', retention: 'prune' };
+    const runner = new ServiceRunner({ clock: this.o.clock, onError: (name, error) => this.reportError(error, during[name] ?? 'liveness') });
+    const l = this.o.liveness;
+    if (l) {
+      // Leases that became claimable wake the claimer: they are taken over at the earliest known
+      // expiry (the sweeper runs then), not at the next poll.
+      runner.add(livenessSweeper(this.o.store, l.intervalMs, () => this.wakeUp()));
+      runner.add(workerRowCleanup(this.o.store, 10 * 60_000, LIVENESS_DEFAULTS.retentionMs));
+    }
+    if (this.o.reapIntervalMs > 0) {
+      runner.add(reaper(this.o.store, this.o.reapIntervalMs, (n) => {
+        this.counts.reaped += n;
+        this.wakeUp();
+      }));
+    }
+    const r = this.o.retention;
+    if (r) {
+      runner.add(retention(this.o.store, { olderThanMs: r.olderThanMs, intervalMs: r.intervalMs, ...(r.statuses ? { statuses: r.statuses } : {}), ...(r.forgetKeysOlderThanMs === undefined ? {} : { forgetKeysOlderThanMs: r.forgetKeysOlderThanMs }) }, (n) => {
+        this.counts.pruned += n;
+      }));
+    }
+    this.services = runner;
+    runner.start();
   }
 
   /** No renewal got through in time: every attempt is aborted and released (not charged); nothing is claimed until one does. */

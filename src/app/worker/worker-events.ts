@@ -47,7 +47,7 @@ export interface WorkerEvents {
 export type InDoubtDecision = 'reconciled' | 'rerun' | 'failed';
 
 /** Where a `worker:error` came from. */
-export type WorkerErrorContext = 'reap' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal' | 'liveness';
+export type WorkerErrorContext = 'reap' | 'prune' | 'acquire' | 'extend' | 'step' | 'complete' | 'fail' | 'release' | 'listener' | 'signal' | 'liveness';
 
 /** A listener of event `E`. */
 export type WorkerListener<E extends keyof WorkerEvents> = (payload: WorkerEvents[E]) => void;

@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { ValidationError } from '../../domain/errors.js';
 import type { Job, Json } from '../../domain/job.js';
 import type { BackoffPolicy, RandomSource } from '../../domain/retry-policy.js';
-import { MAX_LEASE_MS, validateDuration, validateInteger, validateName } from '../../domain/validation.js';
+import { MAX_LEASE_MS, validateDuration, validateInteger, validateName, validatePrune } from '../../domain/validation.js';
+import type { RetentionOptions } from '../services/maintenance-services.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { SystemClock } from '../../adapters/clocks/system-clock.js';
@@ -136,6 +137,21 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
    * buffer at `stop()`. Default 0 (off).
    */
   prefetch?: number;
+  /**
+   * How often (ms) the worker returns the jobs of leases that ran out to the queue
+   * (`reapExpired`: a retry, counted as a lease expiry; failed once `maxLeaseExpiries` is used
+   * up). It always reaps once before its first claim, and a claim takes expired leases over by
+   * itself; the reaper settles those in queues no running worker serves. Every process may run
+   * it. Default 60,000; 0 reaps only at start.
+   */
+  reapIntervalMs?: number;
+  /**
+   * Prune finished jobs older than `olderThanMs` (by `finishedAt`) every `intervalMs` (default
+   * one hour) and once at start. Their keys stay retired, so a replayed key is still refused
+   * (see `PruneOptions.forgetKeysOlderThanMs`). Every process may run it: a prune that finds
+   * nothing old enough deletes nothing. Default off: jobs are kept until pruned.
+   */
+  retention?: RetentionOptions | false;
 }
 
 /** Options with every default applied. */
@@ -164,6 +180,10 @@ export interface ResolvedWorkerOptions {
   liveness: { intervalMs: number; timeoutMs: number; marginMs: number; identity: ProcessIdentity } | undefined;
   handlesExit: boolean;
   prefetch: number;
+  /** 0: only at start. */
+  reapIntervalMs: number;
+  /** Undefined when off. */
+  retention: { olderThanMs: number; intervalMs: number; statuses: RetentionOptions['statuses']; forgetKeysOlderThanMs: number | undefined } | undefined;
 }
 
 const KNOWN = new Set([
@@ -171,6 +191,7 @@ const KNOWN = new Set([
   'pollIntervalMs', 'maxConcurrentJobs', 'leaseExtensionThresholdPercent', 'backoff', 'jobTimeoutMs',
   'shutdownTimeoutMs', 'handleSignals', 'random', 'batchCompletions', 'prefetch',
   'livenessIntervalMs', 'livenessTimeoutMs', 'liveness', 'processIdentity', 'handlesExit',
+  'reapIntervalMs', 'retention',
 ]);
 
 /** Validates worker options and applies the defaults. Throws `ValidationError` naming the option. */
@@ -245,7 +266,31 @@ export function resolveWorkerOptions(input: WorkerOptions): ResolvedWorkerOption
     prefetch: o.prefetch === undefined ? 0 : validateInteger(o.prefetch, 'prefetch', 0, 10_000),
     liveness: o.liveness === false ? undefined : resolveLiveness(o),
     handlesExit: o.handlesExit ?? false,
+    reapIntervalMs: o.reapIntervalMs === undefined ? 60_000 : o.reapIntervalMs === 0 ? 0 : validateDuration(o.reapIntervalMs, 'reapIntervalMs'),
+    retention: resolveRetention(o.retention),
   };
+}
+
+const RETENTION_KEYS = new Set(['olderThanMs', 'intervalMs', 'statuses', 'forgetKeysOlderThanMs']);
+
+/** `retention` checked, with its fields named `retention.<field>` in errors. */
+function resolveRetention(r: unknown): ResolvedWorkerOptions['retention'] {
+  if (r === undefined || r === false) return undefined;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+    throw new ValidationError('retention', 'must be { olderThanMs, intervalMs?, statuses?, forgetKeysOlderThanMs? } or false');
+  }
+  const o = r as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!RETENTION_KEYS.has(k)) throw new ValidationError(`retention.${k}`, `is not a retention option (expected ${[...RETENTION_KEYS].join(', ')})`);
+  if (o.olderThanMs === undefined) throw new ValidationError('retention.olderThanMs', 'is required: the age (ms) past which finished jobs are pruned');
+  let p: ReturnType<typeof validatePrune>;
+  try {
+    p = validatePrune(o);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`retention.${error.field}`, error.message.slice(error.field.length + 2));
+    throw error;
+  }
+  const intervalMs = o.intervalMs === undefined ? 3_600_000 : validateDuration(o.intervalMs, 'retention.intervalMs');
+  return { olderThanMs: p.olderThanMs, intervalMs, statuses: o.statuses === undefined ? undefined : p.statuses, forgetKeysOlderThanMs: p.forgetKeysOlderThanMs ?? undefined };
 }
 
 function resolveLiveness(o: WorkerOptions): ResolvedWorkerOptions['liveness'] {

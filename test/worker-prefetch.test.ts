@@ -116,6 +116,96 @@ describe('worker: claiming ahead (prefetch)', () => {
     expect((await store.list({ status: 'done' })).length).toBe(2);
   });
 
+  it('keeps a second claim out beside a slow first one, never a third, and never asks for more than the slots and the buffer hold', async () => {
+    const { clock, store } = setup();
+    const total = 60;
+    await store.enqueueMany(Array.from({ length: total }, (_, i) => ({ queue: 'orders', payload: i })));
+    const max = 2;
+    const prefetch = 4;
+    // Every acquire waits until the test lets it answer, oldest first.
+    const waiting: (() => void)[] = [];
+    const asks: number[] = [];
+    let out = 0;
+    let mostOut = 0;
+    let mostAsked = 0;
+    const slow = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'acquire') {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        }
+        return async (req: { limit: number }) => {
+          asks.push(req.limit);
+          out++;
+          mostOut = Math.max(mostOut, out);
+          mostAsked = Math.max(mostAsked, asks.slice(asks.length - out).reduce((a, b) => a + b, 0));
+          await new Promise<void>((r) => waiting.push(r));
+          try {
+            return await target.acquire(req as never);
+          } finally {
+            out--;
+          }
+        };
+      },
+    });
+    const started: number[] = [];
+    const worker = makeWorker({ store: slow, clock, maxConcurrentJobs: max, prefetch, pollIntervalMs: 1000, handler: async (job) => {
+      started.push(job.payload as number);
+    } });
+    await worker.start();
+    for (let round = 0; (await store.stats()).byStatus.done < total; round++) {
+      if (round > 10_000) throw new Error(`stuck: ${JSON.stringify({ asks, out, status: worker.getStatus().prefetched })}`);
+      await flush();
+      const answer = waiting.shift();
+      if (answer) answer();
+      else {
+        // No claim to answer: the worker sleeps (a poll); wake it on the clock.
+        const at = clock.nextWakeAt();
+        if (at !== undefined) clock.set(at);
+      }
+    }
+    // A claim still out when stop() is called answers too (its leases go back unstarted).
+    let stopped = false;
+    const stopping = worker.stop().then(() => void (stopped = true));
+    while (!stopped) {
+      waiting.shift()?.();
+      await flush();
+    }
+    await stopping;
+    expect(mostOut).toBe(2);
+    // The claims out together never asked for more leases than free slots plus the buffer.
+    expect(mostAsked).toBeLessThanOrEqual(max + prefetch);
+    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect((await store.list({ status: 'done', limit: 1000 })).every((j) => j.attempts === 1)).toBe(true);
+  });
+
+  it('without prefetch, one claim at a time', async () => {
+    const { clock, store } = setup();
+    await store.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ queue: 'orders', payload: i })));
+    let out = 0;
+    let mostOut = 0;
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'acquire') return typeof v === 'function' ? v.bind(target) : v;
+        return async (req: never) => {
+          mostOut = Math.max(mostOut, ++out);
+          await flush(2);
+          try {
+            return await target.acquire(req);
+          } finally {
+            out--;
+          }
+        };
+      },
+    });
+    const worker = makeWorker({ store: counted, clock, maxConcurrentJobs: 3, handler: async () => undefined });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    await worker.stop();
+    expect(mostOut).toBe(1);
+  });
+
   it('is off by default; a bad value names the field', async () => {
     const { clock, store } = setup();
     await store.enqueue({ queue: 'orders', payload: 1 });

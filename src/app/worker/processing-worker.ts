@@ -91,6 +91,8 @@ export class ShutdownAbortError extends LeaseholdError {
 }
 
 const MAX_STORE_BACKOFF_MS = 30_000;
+/** Claims a worker with a buffer (`prefetch`) keeps out at once. */
+const MAX_CLAIMS_IN_FLIGHT = 2;
 /** How far apart two hosts' clocks may be; a step's deadline counts as passed only this long after it. */
 const DEFAULT_CLOCK_MARGIN_MS = 2_000;
 
@@ -145,6 +147,16 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private slotsFreed = 0;
   /** Leases claimed ahead, oldest first, each with when it was granted (monotonic ms). */
   private buffer: { lease: Lease; grantedAt: number }[] = [];
+  /** Claims out now, how many leases they asked for, and their promises (the loop's end waits for them). */
+  private claimsOut = 0;
+  private claiming = 0;
+  private readonly claimsInFlight = new Set<Promise<void>>();
+  /** Aborted (and replaced) when a claim ends: the loop decides again, without a wake-up's side effects. */
+  private claimEnded = new AbortController();
+  /** Store failures of claims in a row (the backoff grows with them). */
+  private claimFailures = 0;
+  /** What the loop waits for once no claim is out: a backoff after a failure, or (undefined) the poll after a short claim. */
+  private afterClaim: { backoffMs: number | undefined } | undefined;
   /** Held leases already reported by `lease:held-back` (`${jobId}#${token}`), as of the last read. */
   private heldReported = new Set<string>();
 
@@ -355,47 +367,76 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   /**
    * The claimer: one acquire per round for the free slots plus what the local buffer lacks
    * (`prefetch`); buffered leases start as soon as a slot frees. Waits (poll, wake-up, slot,
-   * the oldest buffered lease's start bound) when there is nothing to do.
+   * the oldest buffered lease's start bound) when there is nothing to do. With `prefetch`, a
+   * second claim may go out beside one still out (a pool's second connection works while the
+   * first waits on its commit), while claims come back full and never for more leases than
+   * the free slots and the buffer have room for, counting what the claim out asked for.
    */
   private async loop(): Promise<void> {
-    let storeFailures = 0;
     while (!this.stopping.signal.aborted) {
+      // What the last claim's answer calls for, once no claim is out: the store's backoff after
+      // a failure, or the poll after a short claim. Before the wake resets below, so a wake-up
+      // that came during the claim ends that wait at once.
+      if (this.claimsOut === 0 && this.afterClaim !== undefined) {
+        const after = this.afterClaim;
+        this.afterClaim = undefined;
+        await this.waitAfterClaim(after);
+        continue;
+      }
       if (this.wake.signal.aborted) this.wake = new AbortController();
+      if (this.claimEnded.signal.aborted) this.claimEnded = new AbortController();
       // Fenced (no sign of life got through in time): start and claim nothing until a renewal
       // does; leases waiting in the buffer go back unstarted (not charged).
       if (this.fenced) {
         if (this.buffer.length > 0) this.handBackInBackground(this.buffer.splice(0));
-        await this.waitForWake(undefined);
+        await this.waitForWake(undefined, true, this.claimsOut > 0);
         continue;
       }
       this.startBuffered();
       const free = this.o.maxConcurrentJobs - this.slotsTaken();
       // No claiming ahead while a served queue has a rate limit: a claim there is a call about
       // to happen, so the worker claims only what it can start at once.
-      const want = free + (this.claimAhead && !this.rateLimited ? this.o.prefetch : 0) - this.buffer.length;
+      const want = free + (this.claimAhead && !this.rateLimited ? this.o.prefetch : 0) - this.buffer.length - this.claiming;
       // Refill before the buffer runs dry, in batches: claim for free slots at once, for the
-      // buffer once it is down to half.
-      if (want <= 0 || (free <= 0 && this.buffer.length > this.o.prefetch / 2)) {
-        await this.waitForWake(this.untilOldestBufferedDue());
+      // buffer once it is down to half. A second claim goes out only beside a first that is
+      // not known to have come back short or failed.
+      const busy = this.claimsOut >= MAX_CLAIMS_IN_FLIGHT || (this.claimsOut > 0 && this.afterClaim !== undefined);
+      if (want <= 0 || busy || (free <= 0 && this.buffer.length + this.claiming > this.o.prefetch / 2)) {
+        await this.waitForWake(this.untilOldestBufferedDue(), true, this.claimsOut > 0);
         continue;
       }
+      const claim = this.claim(want);
+      // Without a buffer, one claim at a time: it asks for every free slot anyway.
+      if (this.o.prefetch === 0) await claim;
+    }
+    await Promise.all([...this.claimsInFlight]);
+  }
+
+  /**
+   * One acquire for `want` leases: the free slots take theirs straight away, the rest wait in
+   * the buffer. Records in `afterClaim` what the loop must wait for once no claim is out.
+   */
+  private claim(want: number): Promise<void> {
+    this.claimsOut++;
+    this.claiming += want;
+    const sentAt = monotonicNow(this.o.clock);
+    const run = async (): Promise<void> => {
       let leases: Lease[];
-      const sentAt = monotonicNow(this.o.clock);
       try {
         this.identity ??= await this.o.store.identity();
         leases = await this.o.store.acquire({ workerId: this.o.workerId, leaseMs: this.o.leaseMs, limit: want, queues: this.o.queues });
-        storeFailures = 0;
+        this.claimFailures = 0;
       } catch (error) {
         this.reportError(error, 'acquire');
-        storeFailures++;
-        const cap = Math.min(MAX_STORE_BACKOFF_MS, 250 * 2 ** Math.min(storeFailures - 1, 16));
-        await this.waitForWake(Math.max(1, Math.floor(cap * (0.5 + this.o.random() / 2))), false);
-        continue;
+        this.claimFailures++;
+        const cap = Math.min(MAX_STORE_BACKOFF_MS, 250 * 2 ** Math.min(this.claimFailures - 1, 16));
+        this.afterClaim = { backoffMs: Math.max(1, Math.floor(cap * (0.5 + this.o.random() / 2))) };
+        return;
       }
       if (this.stopping.signal.aborted) {
         // Claimed while stopping: hand them straight back, unstarted.
         await this.handBackBuffered(leases.map((lease) => ({ lease, grantedAt: sentAt })));
-        break;
+        return;
       }
       // The free slots take theirs straight from the claim (however long it took); only the
       // rest wait in the buffer, where the start bound applies.
@@ -407,15 +448,32 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         } else this.buffer.push({ lease, grantedAt: monotonicNow(this.o.clock) });
       }
       this.startBuffered();
-      if (leases.length === want) continue;
-      await this.reportHeldBack();
-      // Fewer than asked: the queue is empty for now, or a rate limit holds it back. Poll with
-      // jitter so workers spread out, or sooner when a limited queue gets room, a job this
-      // worker handed back falls due, or a buffered lease must be started or handed back.
-      const poll = Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random())));
-      const due = this.untilOldestBufferedDue();
-      await this.waitForWake(Math.min(poll, await this.untilRateRoom(poll), this.untilDue(), due ?? Number.POSITIVE_INFINITY));
+      // Fewer than asked: the queue is empty for now, or a rate limit holds it back.
+      if (leases.length < want) this.afterClaim ??= { backoffMs: undefined };
+    };
+    // Never rejects: a claim out beside the loop has nobody awaiting it who could report it.
+    const done: Promise<void> = run().catch((error: unknown) => this.reportError(error, 'acquire')).finally(() => {
+      this.claimsOut--;
+      this.claiming -= want;
+      this.claimsInFlight.delete(done);
+      this.claimEnded.abort(INTERNAL_ABORT);
+    });
+    this.claimsInFlight.add(done);
+    return done;
+  }
+
+  /** The wait a claim's answer called for: its backoff after a store failure, else the poll after a short claim. */
+  private async waitAfterClaim(after: { backoffMs: number | undefined }): Promise<void> {
+    if (after.backoffMs !== undefined) {
+      await this.waitForWake(after.backoffMs, false);
+      return;
     }
+    await this.reportHeldBack();
+    // Poll with jitter so workers spread out, or sooner when a limited queue gets room, a job
+    // this worker handed back falls due, or a buffered lease must be started or handed back.
+    const poll = Math.max(1, Math.round(this.o.pollIntervalMs * (0.9 + 0.2 * this.o.random())));
+    const due = this.untilOldestBufferedDue();
+    await this.waitForWake(Math.min(poll, await this.untilRateRoom(poll), this.untilDue(), due ?? Number.POSITIVE_INFINITY));
   }
 
   /**
@@ -548,11 +606,15 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     return Math.max(1, wait);
   }
 
-  /** Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early unless `wakeable` is false. */
-  private async waitForWake(ms: number | undefined, wakeable = true): Promise<void> {
+  /**
+   * Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early
+   * unless `wakeable` is false, and so does the end of a claim that is out when `orClaimEnd`.
+   */
+  private async waitForWake(ms: number | undefined, wakeable = true, orClaimEnd = false): Promise<void> {
     // A per-wait controller with listeners removed afterwards (AbortSignal.any on the
     // worker-long stop signal piles up listeners over a long life on Node 20).
     const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
+    if (orClaimEnd) sources.push(this.claimEnded.signal);
     const either = new AbortController();
     const onAbort = (): void => either.abort(INTERNAL_ABORT);
     for (const s of sources) {

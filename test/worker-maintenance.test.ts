@@ -17,7 +17,7 @@ import { KeyRetiredError, ValidationError } from '../src/domain/errors.js';
 import type { LeaseStore } from '../src/ports/lease-store.js';
 import { ProcessingWorker } from '../src/app/worker/processing-worker.js';
 import type { WorkerOptions } from '../src/app/worker/worker-options.js';
-import { runUntil } from '../src/app/testing.js';
+import { flush, runUntil } from '../src/app/testing.js';
 import { controllable, makeWorker, setup, T0 } from './support/worker-fixtures.js';
 import { describeMysql, freshMysqlStore } from './support/mysql.js';
 
@@ -78,6 +78,38 @@ describe('the reaper', () => {
     expect(errors).toEqual(['reap']);
     expect(clock.now()).toBe(T0 + 20 * S);
     await w.stop();
+  });
+});
+
+describe('stop() during start()', () => {
+  it('starts no upkeep once stop() came while start was still reaping', async () => {
+    const { clock, store } = setup();
+    let release!: () => void;
+    const reaping = new Promise<void>((r) => (release = r));
+    let reaps = 0;
+    const slowReap = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'reapExpired') return typeof v === 'function' ? v.bind(target) : v;
+        return async () => {
+          reaps++;
+          await reaping;
+          return target.reapExpired();
+        };
+      },
+    });
+    const w = makeWorker({ store: slowReap, clock, queues: ['q'], handler: ok, reapIntervalMs: 5 * S, retention: { olderThanMs: S, intervalMs: 5 * S } });
+    const starting = w.start();
+    await flush();
+    const stopping = w.stop();
+    release();
+    await starting;
+    await stopping;
+    await flush();
+    expect(clock.nextWakeAt()).toBeUndefined();
+    clock.advance(60 * S);
+    await flush();
+    expect(reaps).toBe(1);
   });
 });
 
@@ -157,6 +189,7 @@ describe('maintenance options are checked, naming the field', () => {
     [{ retention: { olderThanMs: 1000, every: 5 } }, 'retention.every'],
     [{ retention: { olderThanMs: 1000, intervalMs: 0 } }, 'retention.intervalMs'],
     [{ retention: { olderThanMs: 1000, statuses: ['pending'] } }, 'retention.statuses'],
+    [{ retention: { olderThanMs: 1000, statuses: [] } }, 'retention.statuses'],
     [{ retention: { olderThanMs: 1000, forgetKeysOlderThanMs: 'never' } }, 'retention.forgetKeysOlderThanMs'],
   ])('%j is refused as %s', (extra, field) => {
     expect(fieldOf(extra as Partial<WorkerOptions>)).toBe(field);

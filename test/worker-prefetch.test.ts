@@ -179,6 +179,50 @@ describe('worker: claiming ahead (prefetch)', () => {
     expect((await store.list({ status: 'done', limit: 1000 })).every((j) => j.attempts === 1)).toBe(true);
   });
 
+  it('a job enqueued while a claim is out starts at once, not a poll later (the wake-up is not lost)', async () => {
+    const { clock, store } = setup();
+    const held: (() => void)[] = [];
+    let claims = 0;
+    const slow = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'acquire') return typeof v === 'function' ? v.bind(target) : v;
+        return async (req: never) => {
+          claims++;
+          const leases = await target.acquire(req);
+          await new Promise<void>((r) => held.push(r));
+          return leases;
+        };
+      },
+    });
+    let startedAt: number | undefined;
+    const worker = makeWorker({ store: slow, clock, maxConcurrentJobs: 1, prefetch: 2, pollIntervalMs: 60_000, handler: async () => {
+      startedAt = clock.now();
+    } });
+    const t0 = clock.now();
+    await worker.start();
+    await flush();
+    expect(held).toHaveLength(1);
+    // The claim has read an empty queue; the job arrives before it answers.
+    await store.enqueue({ queue: 'orders', payload: 1 });
+    held.shift()!();
+    for (let i = 0; i < 20 && startedAt === undefined; i++) {
+      await flush();
+      held.shift()?.();
+    }
+    // Started with the clock where it was: no poll (60 s) in between.
+    expect(startedAt).toBe(t0);
+    expect(clock.now()).toBe(t0);
+    expect(claims).toBeGreaterThanOrEqual(2);
+    let stopped = false;
+    const stopping = worker.stop().then(() => void (stopped = true));
+    while (!stopped) {
+      held.shift()?.();
+      await flush();
+    }
+    await stopping;
+  });
+
   it('without prefetch, one claim at a time', async () => {
     const { clock, store } = setup();
     await store.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ queue: 'orders', payload: i })));

@@ -446,6 +446,7 @@ export function validatePrune(opts: unknown): { olderThanMs: number; statuses: J
     throw new ValidationError('olderThanMs', `must be a finite number >= 0, got ${show(o.olderThanMs)}`);
   }
   const statuses = o.statuses === undefined ? (['done', 'failed', 'cancelled'] as JobStatus[]) : validateStatuses(o.statuses, 'statuses');
+  if (statuses.length === 0) throw new ValidationError('statuses', 'must name at least one final status (done, failed, cancelled), or be left out for all three');
   for (const s of statuses) {
     if (s !== 'done' && s !== 'failed' && s !== 'cancelled') throw new ValidationError('statuses', `may only hold final statuses (done, failed, cancelled), got ${s}`);
   }

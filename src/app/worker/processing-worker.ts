@@ -153,6 +153,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private readonly claimsInFlight = new Set<Promise<void>>();
   /** Aborted (and replaced) when a claim ends: the loop decides again, without a wake-up's side effects. */
   private claimEnded = new AbortController();
+  /** Wake-ups so far: a claim that came back short polls only if none came while it was out. */
+  private wakes = 0;
   /** Store failures of claims in a row (the backoff grows with them). */
   private claimFailures = 0;
   /** What the loop waits for once no claim is out: a backoff after a failure, or (undefined) the poll after a short claim. */
@@ -279,6 +281,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * every process at once.
    */
   private startServices(): void {
+    // stop() came during start's first reap: it found no runner to stop, so start none.
+    if (this.stopping.signal.aborted) return;
     const during: Record<string, WorkerErrorContext> = { reaper: 'reap', retention: 'prune' };
     const runner = new ServiceRunner({ clock: this.o.clock, onError: (name, error) => this.reportError(error, during[name] ?? 'liveness') });
     const l = this.o.liveness;
@@ -361,6 +365,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   }
 
   private wakeUp(): void {
+    this.wakes++;
     this.wake.abort(INTERNAL_ABORT);
   }
 
@@ -420,6 +425,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     this.claimsOut++;
     this.claiming += want;
     const sentAt = monotonicNow(this.o.clock);
+    const wakesAtSend = this.wakes;
     const run = async (): Promise<void> => {
       let leases: Lease[];
       try {
@@ -438,6 +444,11 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         await this.handBackBuffered(leases.map((lease) => ({ lease, grantedAt: sentAt })));
         return;
       }
+      if (this.fenced) {
+        // Liveness was lost while the claim was out: start none of them (not charged).
+        this.handBackInBackground(leases.map((lease) => ({ lease, grantedAt: sentAt })));
+        return;
+      }
       // The free slots take theirs straight from the claim (however long it took); only the
       // rest wait in the buffer, where the start bound applies.
       let room = this.o.maxConcurrentJobs - this.slotsTaken();
@@ -448,8 +459,11 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         } else this.buffer.push({ lease, grantedAt: monotonicNow(this.o.clock) });
       }
       this.startBuffered();
-      // Fewer than asked: the queue is empty for now, or a rate limit holds it back.
-      if (leases.length < want) this.afterClaim ??= { backoffMs: undefined };
+      // Fewer than asked: the queue is empty for now, or a rate limit holds it back; poll, unless
+      // a wake-up (an enqueue, a freed slot, expired leases) came while the claim was out: then
+      // claim again at once. A full claim clears a poll another claim out asked for.
+      if (leases.length < want && this.wakes === wakesAtSend) this.afterClaim ??= { backoffMs: undefined };
+      else if (leases.length === want && this.afterClaim?.backoffMs === undefined) this.afterClaim = undefined;
     };
     // Never rejects: a claim out beside the loop has nobody awaiting it who could report it.
     const done: Promise<void> = run().catch((error: unknown) => this.reportError(error, 'acquire')).finally(() => {

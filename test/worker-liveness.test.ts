@@ -171,6 +171,41 @@ describe('worker liveness (defaults: renew every 1 s, dead after 8 s)', () => {
     await worker.stop({ timeoutMs: 0 });
   });
 
+  it('a claim that answers only after the worker fenced itself starts none of its leases and hands them back uncharged', async () => {
+    const { clock, store } = setup();
+    for (let i = 0; i < 2; i++) await store.enqueue({ queue: 'q', payload: i });
+    const c = controllable(store);
+    let answer: (() => void) | undefined;
+    const late = new Proxy(c.store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'acquire') return typeof v === 'function' ? v.bind(target) : v;
+        return async (req: never) => {
+          const leases = await target.acquire(req);
+          // The claim committed; its answer is held back until the test lets it through.
+          await new Promise<void>((r) => (answer = r));
+          return leases;
+        };
+      },
+    });
+    const started: string[] = [];
+    const worker = makeWorker({ store: late, clock, workerId: 'a', ...live, maxConcurrentJobs: 2, prefetch: 2, handler: async (job) => {
+      started.push(job.id);
+    } });
+    await worker.start();
+    await runUntil(clock, () => answer !== undefined);
+    const cutAt = clock.now();
+    c.down('renewWorker');
+    // Fenced 7 s after the last renewal got through (8 s timeout, 1 s margin).
+    await runUntil(clock, () => clock.now() >= cutAt + 7500);
+    answer!();
+    await runUntil(clock, async () => (await store.list({ status: 'pending' })).length === 2);
+    expect(started).toEqual([]);
+    expect((await store.list()).map((j) => [j.status, j.attempts])).toEqual([['pending', 0], ['pending', 0]]);
+    c.up();
+    await worker.stop({ timeoutMs: 0 });
+  });
+
   it('a frozen process that wakes after being judged dead completes nothing: fenced by its own clock, superseded by the store', async () => {
     const { clock, store } = setup();
     const { job } = await store.enqueue({ queue: 'q', payload: null });

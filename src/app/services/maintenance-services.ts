@@ -38,16 +38,11 @@ export interface RetentionOptions {
   forgetKeysOlderThanMs?: number;
 }
 
-/** Every `intervalMs` (and once at start), `prune` with the retention's age and statuses; `onPruned(n)` is told how many went. */
-export function retention(store: LeaseStore, opts: Required<Pick<RetentionOptions, 'olderThanMs' | 'intervalMs'>> & Omit<RetentionOptions, 'olderThanMs' | 'intervalMs'>, onPruned: (count: number) => void): PeriodicService {
-  const prune: PruneOptions = {
-    olderThanMs: opts.olderThanMs,
-    ...(opts.statuses === undefined ? {} : { statuses: opts.statuses }),
-    ...(opts.forgetKeysOlderThanMs === undefined ? {} : { forgetKeysOlderThanMs: opts.forgetKeysOlderThanMs }),
-  };
+/** Every `intervalMs` (and once at start), `store.prune(prune)`; `onPruned(n)` is told how many went. */
+export function retention(store: LeaseStore, intervalMs: number, prune: PruneOptions, onPruned: (count: number) => void): PeriodicService {
   return {
     name: 'retention',
-    intervalMs: opts.intervalMs,
+    intervalMs,
     async run() {
       const n = await store.prune(prune);
       if (n > 0) onPruned(n);

@@ -300,7 +300,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     }
     const r = this.o.retention;
     if (r) {
-      runner.add(retention(this.o.store, { olderThanMs: r.olderThanMs, intervalMs: r.intervalMs, ...(r.statuses ? { statuses: r.statuses } : {}), ...(r.forgetKeysOlderThanMs === undefined ? {} : { forgetKeysOlderThanMs: r.forgetKeysOlderThanMs }) }, (n) => {
+      runner.add(retention(this.o.store, r.intervalMs, r.prune, (n) => {
         this.counts.pruned += n;
       }));
     }

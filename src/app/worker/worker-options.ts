@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { ValidationError } from '../../domain/errors.js';
-import type { Job, Json } from '../../domain/job.js';
+import type { Job, Json, PruneOptions } from '../../domain/job.js';
 import type { BackoffPolicy, RandomSource } from '../../domain/retry-policy.js';
 import { MAX_LEASE_MS, validateDuration, validateInteger, validateName, validatePrune } from '../../domain/validation.js';
 import type { RetentionOptions } from '../services/maintenance-services.js';
@@ -183,7 +183,7 @@ export interface ResolvedWorkerOptions {
   /** 0: only at start. */
   reapIntervalMs: number;
   /** Undefined when off. */
-  retention: { olderThanMs: number; intervalMs: number; statuses: RetentionOptions['statuses']; forgetKeysOlderThanMs: number | undefined } | undefined;
+  retention: { intervalMs: number; prune: PruneOptions } | undefined;
 }
 
 const KNOWN = new Set([
@@ -290,7 +290,9 @@ function resolveRetention(r: unknown): ResolvedWorkerOptions['retention'] {
     throw error;
   }
   const intervalMs = o.intervalMs === undefined ? 3_600_000 : validateDuration(o.intervalMs, 'retention.intervalMs');
-  return { olderThanMs: p.olderThanMs, intervalMs, statuses: o.statuses === undefined ? undefined : p.statuses, forgetKeysOlderThanMs: p.forgetKeysOlderThanMs ?? undefined };
+  const prune: PruneOptions = { olderThanMs: p.olderThanMs, statuses: p.statuses };
+  if (p.forgetKeysOlderThanMs !== null) prune.forgetKeysOlderThanMs = p.forgetKeysOlderThanMs;
+  return { intervalMs, prune };
 }
 
 function resolveLiveness(o: WorkerOptions): ResolvedWorkerOptions['liveness'] {

@@ -150,7 +150,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within an attempt`);
     used.add(name);
     holder.throwIfLost();
-    holder.controller.signal.throwIfAborted();
+    holder.throwIfAborted();
 
     const prior = (await loadRecords()).get(name);
     if (prior?.state === 'done') return prior.result as T;
@@ -185,8 +185,8 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     await holder.ensureTime();
     // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
     // being released, or timed out) starts no new step.
-    holder.controller.signal.throwIfAborted();
-    const run: StepRun = { deadlineAt, idempotencyKey: keyOf(name), signal: holder.controller.signal };
+    holder.throwIfAborted();
+    const run: StepRun = { deadlineAt, idempotencyKey: keyOf(name), signal: holder.signal };
     // The attempt does not end while fn (and the write of its result) is out.
     return holder.trackStep(deadlineAt, (async () => record(name, await fn(run)))());
   }
@@ -218,7 +218,7 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
 
   const ctx: JobContext = {
     get signal() {
-      return holder.controller.signal;
+      return holder.signal;
     },
     attempt: job.attempts,
     get lease() {

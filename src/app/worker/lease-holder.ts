@@ -10,7 +10,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { assertMove, type AttemptPhase } from './attempt-phase.js';
 import type { SafeEmitter } from './worker-events.js';
-import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
+import { INTERNAL_ABORT, monotonicNow, startTimer, type Timer, waitOn } from './wait.js';
 
 /** What a lease holder needs from its worker. */
 export interface LeaseHolderDeps {
@@ -30,10 +30,31 @@ export interface WriteOptions {
   startsStep?: boolean;
 }
 
-/** Holds one lease for the duration of one attempt. Internal to the worker. */
+/** A promise with its resolver, made only when something waits on it. */
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Holds one lease for the duration of one attempt. Internal to the worker.
+ *
+ * Per attempt it arms plain timers (heartbeat, expiry) and makes no AbortController unless
+ * the handler reads `ctx.signal` or begins a step: on the in-memory store those controllers,
+ * their listeners and their garbage were most of the worker's cost per job.
+ */
 export class LeaseHolder {
-  /** Aborted when the attempt must stop: lease lost, timeout, or forced shutdown. */
-  readonly controller = new AbortController();
+  /** Set when the attempt must stop (lease lost, timeout, forced shutdown), with why. */
+  private abortedBy: { reason: unknown } | undefined;
+  /** The attempt's AbortController, made on the first read of `signal`. */
+  private abortController: AbortController | undefined;
+  private abortListeners: Array<(reason: unknown) => void> | undefined;
   private current: Lease;
   /** Monotonic time taken just before the last successful acquire/extend was sent: the lease runs at least leaseMs from there. */
   private grantedAt: number;
@@ -44,23 +65,69 @@ export class LeaseHolder {
   /** Step fns that have not settled, each with its deadline (store's clock). */
   private readonly steps = new Set<{ deadlineAt: number; settled: Promise<void> }>();
   private latestDeadline: number | undefined;
-  private readonly heartbeatStop = new AbortController();
-  /** Cancels the wait for the lease to run out; replaced each time it is re-armed. */
-  private expiryWatch: AbortController | undefined;
+  /** Set once the heartbeat must extend no more (stopped, lost, or the outcome's write made renewals moot). */
+  private heartbeatStopped = false;
+  private heartbeatTimer: Timer | undefined;
+  private heartbeatFailures = 0;
+  /** The wait for the lease to run out; replaced each time it is re-armed. */
+  private expiryTimer: Timer | undefined;
   /** Resolves when the lease is lost, so a step waiting on a hung extend stops waiting. */
-  private readonly lost: Promise<void>;
-  private onLost: () => void = () => {};
+  private lostWait: Deferred | undefined;
   private inFlight: Promise<ExtendOutcome> | undefined;
-  private heartbeatDone: Promise<void> = Promise.resolve();
   /** Resolves when the lease runs out during the final write, so a write that hangs is not waited on forever. */
-  private readonly ranOutWhileSettling: Promise<void>;
-  private onRanOut: () => void = () => {};
+  private ranOutWait: Deferred | undefined;
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
     this.grantedAt = grantedAt;
-    this.lost = new Promise<void>((resolve) => (this.onLost = resolve));
-    this.ranOutWhileSettling = new Promise<void>((resolve) => (this.onRanOut = resolve));
+  }
+
+  /** The attempt's signal (`ctx.signal`, a step's `signal`): aborted when the attempt must stop. */
+  get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.abortedBy) this.abortController.abort(this.abortedBy.reason);
+    }
+    return this.abortController.signal;
+  }
+
+  /** Whether the attempt was aborted. */
+  get aborted(): boolean {
+    return this.abortedBy !== undefined;
+  }
+
+  /** Why the attempt was aborted (undefined while it was not). */
+  get abortReason(): unknown {
+    return this.abortedBy?.reason;
+  }
+
+  /** Aborts the attempt with `reason` (the first reason stays). */
+  abort(reason: unknown): void {
+    if (this.abortedBy) return;
+    this.abortedBy = { reason };
+    this.abortController?.abort(reason);
+    const listeners = this.abortListeners;
+    this.abortListeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
+  }
+
+  /** Calls `listener` once when the attempt is aborted (at once if it is); returns the unsubscribe. */
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.abortedBy) {
+      listener(this.abortedBy.reason);
+      return () => {};
+    }
+    const listeners = (this.abortListeners ??= []);
+    listeners.push(listener);
+    return () => {
+      const at = listeners.indexOf(listener);
+      if (at >= 0) listeners.splice(at, 1);
+    };
+  }
+
+  /** Throws the abort's reason when the attempt was aborted. */
+  throwIfAborted(): void {
+    if (this.abortedBy) throw this.abortedBy.reason;
   }
 
   /** The lease as last granted (expiry moves with each extension; the token never changes). */
@@ -183,7 +250,7 @@ export class LeaseHolder {
    */
   startHeartbeat(): void {
     this.armExpiry();
-    this.heartbeatDone = this.heartbeat();
+    this.scheduleBeat(this.deps.extendAfterMs - (monotonicNow(this.deps.clock) - this.grantedAt));
   }
 
   /**
@@ -191,10 +258,16 @@ export class LeaseHolder {
    * hang for as long as a partition lasts, and the attempt must still end and free its slot.
    * It settles in the background and its answer is ignored.
    */
-  async stopHeartbeat(): Promise<void> {
-    this.heartbeatStop.abort(INTERNAL_ABORT);
-    this.expiryWatch?.abort(INTERNAL_ABORT);
-    if (!this.inFlight) await this.heartbeatDone;
+  stopHeartbeat(): void {
+    this.endHeartbeat();
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
+  }
+
+  private endHeartbeat(): void {
+    this.heartbeatStopped = true;
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = undefined;
   }
 
   /**
@@ -208,7 +281,7 @@ export class LeaseHolder {
     const need = Math.max(needMs, this.deps.safetyMarginMs);
     if (this.remainingMs() >= need) return;
     // An extend that hangs is given up on once the lease runs out (the expiry watch marks it lost).
-    const outcome = await Promise.race([this.extendOnce(), this.lost.then((): ExtendOutcome => 'lost')]);
+    const outcome = await Promise.race([this.extendOnce(), this.whenLost().then((): ExtendOutcome => 'lost')]);
     if (outcome === 'ok' && this.remainingMs() >= need) return;
     this.throwIfLost();
     this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'), true);
@@ -246,7 +319,7 @@ export class LeaseHolder {
     this.throwIfEnded();
     if (this.isIn('ranOut')) this.markLost(this.ranOutError(), false);
     this.throwIfLost();
-    if (opts.startsStep) this.controller.signal.throwIfAborted();
+    if (opts.startsStep) this.throwIfAborted();
     try {
       return await op(this.current);
     } catch (error) {
@@ -269,12 +342,12 @@ export class LeaseHolder {
         return await this.write(op, opts);
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof ValidationError) throw error;
-        if (opts.startsStep && this.controller.signal.aborted) throw error;
+        if (opts.startsStep && this.aborted) throw error;
         const left = this.remainingMs();
         if (left <= 0) throw error;
         onError(error);
         // A step not yet begun stops waiting at an abort (the gate then refuses it).
-        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))), opts.startsStep ? this.controller.signal : undefined);
+        await waitOn(this.deps.clock, Math.max(1, Math.min(left, 100 * 2 ** Math.min(failures, 10))), opts.startsStep ? this.signal : undefined);
       }
     }
   }
@@ -288,7 +361,7 @@ export class LeaseHolder {
    */
   async settleWrite<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, retry: boolean): Promise<T> {
     const write = retry ? this.writeRetrying(op, onError) : this.write(op);
-    const gaveUp = this.ranOutWhileSettling.then((): never => {
+    const gaveUp = this.whenRanOut().then((): never => {
       throw new StoreUnavailableError(
         `the final write for job ${this.current.job.id} got no answer before its lease ran out; another worker will take the job over`,
       );
@@ -316,10 +389,9 @@ export class LeaseHolder {
   markLost(error: LeaseLostError, locally = false): void {
     if (this.lostBy) return;
     this.lostBy = { error, locally };
-    this.heartbeatStop.abort(INTERNAL_ABORT);
-    this.expiryWatch?.abort(INTERNAL_ABORT);
-    this.onLost();
-    if (!this.controller.signal.aborted) this.controller.abort(error);
+    this.stopHeartbeat();
+    this.lostWait?.resolve();
+    this.abort(error);
     this.deps.emitter.emit('lease:lost', { jobId: this.current.job.id, token: this.current.token, error });
   }
 
@@ -337,39 +409,57 @@ export class LeaseHolder {
    * grant. Re-armed after each successful extend; ends the attempt's lease when it elapses.
    */
   private armExpiry(): void {
-    this.expiryWatch?.abort(INTERNAL_ABORT);
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
     if (this.isLost || this.ended) return;
-    const watch = new AbortController();
-    this.expiryWatch = watch;
-    waitOn(this.deps.clock, this.remainingMs(), watch.signal).then(
-      (elapsed) => {
-        if (!elapsed || watch.signal.aborted || this.isLost || this.ended) return;
-        // A grant that moved the deadline without re-arming cannot happen, but never fence early.
-        if (this.remainingMs() > 0) return this.armExpiry();
-        // The handler is done and its outcome is being written: as with a refused extend,
-        // running out is no longer news by itself (the write may have committed). The final
-        // write's reply decides, and any later write of the attempt is refused at the gate.
-        if (this.isIn('settling')) {
-          this.move('ranOut');
-          this.onRanOut();
-        } else this.markLost(this.ranOutError(), true);
-      },
-      (error: unknown) => this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
+    this.expiryTimer = startTimer(this.deps.clock, this.remainingMs(), () => this.onExpiry(), (error) =>
+      this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
     );
   }
 
-  private async heartbeat(): Promise<void> {
-    const stop = this.heartbeatStop.signal;
-    let failures = 0;
-    let delay = this.deps.extendAfterMs - (monotonicNow(this.deps.clock) - this.grantedAt);
-    while (!stop.aborted && !this.isLost) {
-      if (!(await waitOn(this.deps.clock, delay, stop))) return;
-      const outcome = await this.extendOnce();
-      if (outcome === 'lost' || stop.aborted) return;
+  private onExpiry(): void {
+    this.expiryTimer = undefined;
+    if (this.isLost || this.ended) return;
+    // A grant that moved the deadline without re-arming cannot happen, but never fence early.
+    if (this.remainingMs() > 0) return this.armExpiry();
+    // The handler is done and its outcome is being written: as with a refused extend,
+    // running out is no longer news by itself (the write may have committed). The final
+    // write's reply decides, and any later write of the attempt is refused at the gate.
+    if (this.isIn('settling')) {
+      this.move('ranOut');
+      this.ranOutWait?.resolve();
+    } else this.markLost(this.ranOutError(), true);
+  }
+
+  /** Resolves once the lease is lost. */
+  private whenLost(): Promise<void> {
+    if (this.lostBy) return Promise.resolve();
+    return (this.lostWait ??= deferred()).promise;
+  }
+
+  /** Resolves once the lease ran out during the final write. */
+  private whenRanOut(): Promise<void> {
+    if (this.isIn('ranOut')) return Promise.resolve();
+    return (this.ranOutWait ??= deferred()).promise;
+  }
+
+  /** Arms the next extend `delay` ms from now, unless the heartbeat has ended. */
+  private scheduleBeat(delay: number): void {
+    if (this.heartbeatStopped || this.isLost) return;
+    this.heartbeatTimer = startTimer(this.deps.clock, delay, () => this.beat(), (error) =>
+      this.deps.emitter.emit('worker:error', { error, during: 'extend', jobId: this.current.job.id }),
+    );
+  }
+
+  /** One heartbeat: extend, then arm the next one (sooner while the store is unreachable). */
+  private beat(): void {
+    this.heartbeatTimer = undefined;
+    if (this.heartbeatStopped || this.isLost) return;
+    void this.extendOnce().then((outcome) => {
+      if (outcome === 'lost' || this.heartbeatStopped) return;
       if (outcome === 'ok') {
-        failures = 0;
-        delay = this.deps.extendAfterMs;
-        continue;
+        this.heartbeatFailures = 0;
+        return this.scheduleBeat(this.deps.extendAfterMs);
       }
       // The store is unreachable: keep trying while the lease may still be ours, then fence ourselves.
       const left = this.remainingMs();
@@ -377,10 +467,10 @@ export class LeaseHolder {
         this.markLost(this.fenceError('the lease ran out while the store was unreachable'), true);
         return;
       }
-      failures++;
+      const failures = ++this.heartbeatFailures;
       // Tighter as expiry nears (a quarter of what is left), but never a busy loop.
-      delay = Math.min(left, Math.max(100, Math.min(100 * 2 ** Math.min(failures, 10), Math.ceil(left / 4))));
-    }
+      this.scheduleBeat(Math.min(left, Math.max(100, Math.min(100 * 2 ** Math.min(failures, 10), Math.ceil(left / 4)))));
+    });
   }
 
   /** One extend; concurrent callers share it. */
@@ -407,7 +497,7 @@ export class LeaseHolder {
       // The attempt ended while this extend hung: its answer is ignored.
       if (this.ended) return 'lost';
       if (error instanceof LeaseLostError) {
-        if (this.isIn('settling', 'ranOut')) this.heartbeatStop.abort(INTERNAL_ABORT);
+        if (this.isIn('settling', 'ranOut')) this.endHeartbeat();
         else this.markLost(error);
         return 'lost';
       }

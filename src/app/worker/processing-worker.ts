@@ -14,7 +14,7 @@ import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerErrorContext, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
-import { INTERNAL_ABORT, monotonicNow, waitOn } from './wait.js';
+import { INTERNAL_ABORT, monotonicNow, startTimer, waitOn } from './wait.js';
 import { LivenessClient, type LivenessLostError } from './liveness-client.js';
 import { ServiceRunner } from '../services/service-runner.js';
 import { livenessSweeper, workerRowCleanup } from '../services/liveness-services.js';
@@ -312,7 +312,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private livenessFenced(error: LivenessLostError): void {
     for (const r of this.running.values()) {
       r.shuttingDown = true;
-      if (!r.holder.controller.signal.aborted) r.holder.controller.abort(error);
+      r.holder.abort(error);
     }
     this.wakeUp();
   }
@@ -346,7 +346,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       if (!finished) {
         for (const r of this.running.values()) {
           r.shuttingDown = true;
-          if (!r.holder.controller.signal.aborted) r.holder.controller.abort(new ShutdownAbortError());
+          r.holder.abort(new ShutdownAbortError());
         }
       }
       await Promise.all([...this.running.values()].map((r) => r.done));
@@ -676,13 +676,13 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     if (this.stopping.signal.aborted) {
       // Claimed while stopping: hand it straight back.
       entry.shuttingDown = true;
-      holder.controller.abort(new ShutdownAbortError());
+      holder.abort(new ShutdownAbortError());
     }
     holder.startHeartbeat();
     const disarmTimeout = this.startTimeout(holder, job.id);
     const startedAt = monotonicNow(this.o.clock);
     let outcome: Outcome;
-    if (holder.controller.signal.aborted) outcome = { ok: false, error: holder.controller.signal.reason };
+    if (holder.aborted) outcome = { ok: false, error: holder.abortReason };
     else {
       this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
       outcome = await this.runHandler(job, holder);
@@ -708,7 +708,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       }
     } finally {
       holder.finish();
-      await holder.stopHeartbeat();
+      holder.stopHeartbeat();
       if (holder.isLost) this.counts.lost++;
     }
   }
@@ -732,11 +732,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         this.events.emit('step:in-doubt', { job, ...event });
       },
     });
-    const signal = holder.controller.signal;
-    let onAbort: (() => void) | undefined;
+    let unsubscribe: (() => void) | undefined;
     const aborted = new Promise<{ ok: false; error: unknown }>((resolve) => {
-      onAbort = () => resolve({ ok: false, error: signal.reason });
-      signal.addEventListener('abort', onAbort, { once: true });
+      unsubscribe = holder.onAbort((reason) => resolve({ ok: false, error: reason }));
     });
     const ran = (async () => {
       await prepare();
@@ -748,12 +746,12 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     try {
       const result = await Promise.race([ran, aborted]);
       // An abort wins over whatever the handler made of it (a handler may swallow the abort).
-      if (signal.aborted) return { ok: false, error: signal.reason };
+      if (holder.aborted) return { ok: false, error: holder.abortReason };
       // A step whose result could not be recorded makes any failure permanent, even one the
       // handler made its own out of it: retrying would run that step again.
       return !result.ok && unrecordable ? { ...result, permanent: true } : result;
     } finally {
-      signal.removeEventListener('abort', onAbort!);
+      unsubscribe?.();
     }
   }
 
@@ -761,11 +759,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private startTimeout(holder: LeaseHolder, jobId: string): () => void {
     const ms = this.o.jobTimeoutMs;
     if (ms === undefined) return () => {};
-    const cancel = new AbortController();
-    void waitOn(this.o.clock, ms, cancel.signal).then((elapsed) => {
-      if (elapsed && !holder.controller.signal.aborted) holder.controller.abort(new JobTimeoutError(jobId, ms));
-    });
-    return () => cancel.abort(INTERNAL_ABORT);
+    const timer = startTimer(this.o.clock, ms, () => holder.abort(new JobTimeoutError(jobId, ms)));
+    return () => timer.cancel();
   }
 
   /** Writes the attempt's outcome through the lease's gate: complete, fail (retry or final) or release. */

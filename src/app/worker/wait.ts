@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import { abortableDelay } from '../../adapters/clocks/abortable-delay.js';
+import { SystemClock } from '../../adapters/clocks/system-clock.js';
 
 /** Waits `ms` on the clock (real timers when it has no `sleep`); resolves false when `signal` aborted the wait instead. */
 export async function waitOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
@@ -11,6 +12,35 @@ export async function waitOn(clock: Clock, ms: number, signal?: AbortSignal): Pr
     if (signal?.aborted) return false;
     throw error;
   }
+}
+
+/** A callback armed on a clock; `cancel` disarms it (a no-op once it fired). */
+export interface Timer {
+  cancel(): void;
+}
+
+/**
+ * Calls `fire` after `ms` of the clock's time, unless cancelled first. The worker arms a few
+ * of these per attempt (heartbeat, lease expiry, job timeout), so on real time (a clock with
+ * no `sleep`, or the SystemClock) it is a bare setTimeout: no AbortController, no promise,
+ * no listener, which on the in-memory store were the largest cost per job. Any other clock
+ * (a ManualClock in tests) is slept on as before, and `onError` gets a sleep that failed.
+ */
+export function startTimer(clock: Clock, ms: number, fire: () => void, onError?: (error: unknown) => void): Timer {
+  if (!clock.sleep || clock instanceof SystemClock) {
+    const handle = setTimeout(fire, Math.max(0, ms));
+    return { cancel: () => clearTimeout(handle) };
+  }
+  const cancel = new AbortController();
+  clock.sleep(Math.max(0, ms), cancel.signal).then(
+    () => {
+      if (!cancel.signal.aborted) fire();
+    },
+    (error: unknown) => {
+      if (!cancel.signal.aborted) onError?.(error);
+    },
+  );
+  return { cancel: () => cancel.abort(INTERNAL_ABORT) };
 }
 
 /** The clock's monotonic time, or its wall time when it has none. */

@@ -11,10 +11,12 @@ import { SchemaTooNewError, StoreUnavailableError } from '../../domain/errors.js
 import { execute, selectRows, type MysqlPoolLike } from './mysql-driver.js';
 import { translateMysqlError } from './mysql-errors.js';
 
-/** ER_DUP_FIELDNAME (1060) and ER_DUP_KEYNAME (1061): an ALTER's column or index exists already. */
+/** Whether a DDL error means the statement had already been applied (a run cut short after it committed). */
 function isAlreadyApplied(e: unknown): boolean {
   const errno = (e as { errno?: unknown } | null)?.errno;
-  return errno === 1060 || errno === 1061;
+  // 1060 duplicate column, 1061 duplicate key (an ADD that committed), 1091 no such key (a DROP
+  // that committed: MySQL 8 has no DROP INDEX IF EXISTS either).
+  return errno === 1060 || errno === 1061 || errno === 1091;
 }
 import type { MysqlQueries } from './mysql-queries.js';
 

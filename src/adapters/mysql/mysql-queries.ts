@@ -46,8 +46,9 @@ export function mysqlQueries(table: string) {
   const rateLimits = `\`${table}_rate_limits\``;
   const workers = `\`${table}_workers\``;
   const workerColumns = 'worker_id, incarnation, host, pid, boot_id, started_at, last_seen_at, liveness_timeout_ms';
-  // locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both servers), worker_id VARBINARY: the
-  // first comparison uses the index, BINARY makes it exact ('bot-1 ' is not 'bot-1').
+  // A worker's leases: status = 'processing' is a range of ix_lease (the leases in flight, however
+  // many finished rows the table holds). locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both
+  // servers), worker_id VARBINARY: BINARY makes the match exact ('bot-1 ' is not 'bot-1').
   const heldBy = "status = 'processing' AND locked_by = ? AND BINARY locked_by = ?";
   const insertColumns =
     '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)';
@@ -243,6 +244,15 @@ export function mysqlQueries(table: string) {
      */
     endCompletedAttempts: (n: number) =>
       `UPDATE ${attempts} a JOIN ${t} j ON j.id = a.job_id AND j.lease_token = a.token SET a.ended_at = ?, a.outcome = 'completed', a.error = NULL WHERE a.ended_at IS NULL AND j.status = 'done' AND j.finished_at = ? AND (a.job_id, a.token) IN (${Array(n).fill('(?, ?)').join(', ')})`,
+    /**
+     * The same for completions this transaction is known to have written (every fenced row
+     * matched, under the rows' locks): no join back to the jobs. Params: now, then (id, token) pairs.
+     */
+    endHeldAttempts: (n: number) =>
+      `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND (job_id, token) IN (${Array(n).fill('(?, ?)').join(', ')})`,
+    /** Completions per queue counted by the caller: params (minute, queue, completed) per queue. */
+    countCompletedPerQueue: (nQueues: number) =>
+      `INSERT INTO ${counts} (minute, queue, completed, failed, retried) VALUES ${Array(nQueues).fill('(?, ?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
     /** Params: minute, now, then (id, token) pairs. */
     countCompleted: (n: number) =>
       `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, queue, COUNT(*), 0, 0 FROM ${t} WHERE status = 'done' AND finished_at = ? AND (id, lease_token) IN (${Array(n).fill('(?, ?)').join(', ')}) GROUP BY queue ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,

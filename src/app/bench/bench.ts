@@ -6,6 +6,7 @@
  *   npm run bench -- [--quick] [--json] [--only memory,sqlite,mysql,recovery,peer]
  *
  * `recovery` SIGKILLs real worker processes on SQLite and MySQL and reports kill-to-resume.
+ * MySQL also runs workload W from one worker process and from four on one database.
  */
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -39,6 +40,7 @@ const PARTS: Record<StoreName, Part[]> = {
   mysql: [
     { label: 'store', load: async () => (await import('./mysql-bench.js')).runMysqlBench },
     { label: 'worker W', load: async (before) => workerBench('mysql', before) },
+    { label: 'worker W, 1 and 4 processes', load: async () => (await import('./processes-bench.js')).runProcessesBench },
   ],
   // Kill-to-resume on real processes, on each SQL store (`--only recovery`).
   recovery: [

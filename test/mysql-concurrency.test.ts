@@ -3,10 +3,11 @@
  * claim from one table while jobs keep arriving. No job may be claimed twice or lost, and no
  * deadlock may escape the adapter.
  */
+import mysql from 'mysql2/promise';
 import { afterAll, expect, it } from 'vitest';
 import { MysqlLeaseStore } from '../src/adapters/mysql/index.js';
 import type { Lease } from '../src/domain/job.js';
-import { createTestDatabase, describeMysql, endAdminPool } from './support/mysql.js';
+import { adminPool, createTestDatabase, describeMysql, endAdminPool } from './support/mysql.js';
 
 const WORKERS = 8;
 const JOBS = 2000;
@@ -14,6 +15,45 @@ const BATCH = 10;
 
 await describeMysql('mysql: concurrent claimers', () => {
   afterAll(endAdminPool);
+
+  it("releasing one worker's leases does not wait on another worker's rows locked in flight", { timeout: 20_000 }, async () => {
+    const db = await createTestDatabase('release');
+    const store = new MysqlLeaseStore({ uri: db.url });
+    const blocker = await mysql.createConnection({ uri: db.url });
+    try {
+      await store.migrate();
+      await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2 }]);
+      const [mine] = await store.acquire({ workerId: 'w1', leaseMs: 60_000 });
+      const [theirs] = await store.acquire({ workerId: 'w2', leaseMs: 60_000 });
+      // w2's extend or complete in flight: its row is locked by an open transaction.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM processing_jobs WHERE id = ? FOR UPDATE', [Number(theirs!.job.id)]);
+      const released = store.releaseWorkerLeases('w1', { force: true });
+      // Either the release answers, or the server shows it waiting for a lock (what a locking
+      // read of every processing row did before it could tell whose they were).
+      let settled = false;
+      void released.finally(() => (settled = true)).catch(() => undefined);
+      const waited = (async (): Promise<boolean> => {
+        for (;;) {
+          if (settled) return false;
+          const [rows] = await adminPool().query("SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
+          if (Number((rows as { n: number }[])[0]!.n) > 0) return true;
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      expect(await waited).toBe(false);
+      expect(await released).toBe(1);
+      expect((await store.get(mine!.job.id))?.status).toBe('retry');
+      await blocker.query('COMMIT');
+      expect((await store.get(theirs!.job.id))?.status).toBe('processing');
+    } finally {
+      // Let go first: a release stuck behind the lock must not hold up the store's close.
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await store.close();
+      await db.drop();
+    }
+  });
 
   it('stores enqueueing the same keys at once make one job per key, and all agree which', { timeout: 60_000 }, async () => {
     const db = await createTestDatabase('dedupe');

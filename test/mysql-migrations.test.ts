@@ -97,6 +97,38 @@ await describeMysql('mysql: migrations and schema', () => {
     }
   });
 
+  it('a drop of an index that committed before its version was recorded counts as done; a drift that breaks a bigger ALTER stops the run', async () => {
+    const q = mysqlQueries('processing_jobs');
+    const all = loadMysqlMigrations('processing_jobs');
+    const { migrateMysql } = await import('../src/adapters/mysql/mysql-migrator.js');
+    const pool = adminPool();
+    const conn = mysql.createPool({ uri: db.url, connectionLimit: 1 });
+    try {
+      // Schema 10's DROP INDEX committed, its version not recorded: the next run completes it.
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all });
+      await pool.query(`DELETE FROM \`${db.name}\`.processing_jobs_schema WHERE version = 10`);
+      await migrateMysql({ pool: conn as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all });
+      expect(await versions(db.name)).toEqual(ALL_VERSIONS);
+      const [ix] = await pool.query(`SELECT COUNT(*) AS n FROM information_schema.statistics WHERE table_schema = ? AND table_name = 'processing_jobs' AND index_name = 'ix_locked_by'`, [db.name]);
+      expect(Number((ix as { n: number }[])[0]!.n)).toBe(0);
+    } finally {
+      await conn.end();
+    }
+    // A database at schema 7 whose ix_queue_claim went missing: 0008 (one ALTER that adds the
+    // concurrency columns and drops and re-adds that index) fails, and nothing past 7 is recorded.
+    const other = await createTestDatabase('mig_drift');
+    const conn2 = mysql.createPool({ uri: other.url, connectionLimit: 1 });
+    try {
+      await migrateMysql({ pool: conn2 as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all.filter((m) => m.version <= 7) });
+      await pool.query(`ALTER TABLE \`${other.name}\`.processing_jobs DROP INDEX ix_queue_claim`);
+      await expect(migrateMysql({ pool: conn2 as never, table: 'processing_jobs', queries: q, now: () => 0, migrations: all })).rejects.toThrow(/ix_queue_claim/);
+      expect(await versions(other.name)).toEqual(ALL_VERSIONS.filter((v) => v <= 7));
+    } finally {
+      await conn2.end();
+      await other.drop();
+    }
+  });
+
   it('refuses a schema migrated by a newer leasehold, changing nothing', async () => {
     const pool = adminPool();
     await pool.query(`CREATE TABLE \`${db.name}\`.processing_jobs_schema (version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`);

@@ -100,9 +100,11 @@ function heldHistory(e: MysqlEngine, rows: CompleteRow[], now: number): [string,
   const perQueue = new Map<string, number>();
   for (const r of rows) perQueue.set(r.job.queue, (perQueue.get(r.job.queue) ?? 0) + 1);
   const minute = minuteOf(now);
+  // In byte order, the order InnoDB keeps the counter rows in: two batches lock shared rows alike.
+  const queues = [...perQueue].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return [
     [e.q.endHeldAttempts(rows.length), [now, ...rows.flatMap((r) => [r.id, r.token])]],
-    [e.q.countCompletedPerQueue(perQueue.size), [...perQueue].flatMap(([queue, n]) => [minute, queue, n])],
+    [e.q.countCompletedPerQueue(queues.length), queues.flatMap(([queue, n]) => [minute, queue, n])],
   ];
 }
 

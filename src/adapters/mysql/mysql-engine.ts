@@ -480,7 +480,8 @@ export class MysqlEngine implements SqlEngine {
       async (conn) => {
         const [found] = await selectRows(conn, this.q.selectWorkerForUpdate, [workerId]);
         decide(found && rowToWorker(found));
-        const rows = await selectRows(conn, this.q.lockHeldBy, [workerId, workerId]);
+        const ids = (await selectRows(conn, this.q.findHeldBy, [workerId, workerId])).map((r) => Number(r.id));
+        const rows = ids.length === 0 ? [] : await selectRows(conn, this.q.lockHeldBy(ids.length), [...ids, workerId, workerId]);
         for (const row of rows) {
           const job = rowToJob(row);
           const retryAt = heldRetryAt(numOrNull(row.step_deadline_at), marginMs, now);

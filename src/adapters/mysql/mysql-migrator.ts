@@ -12,12 +12,18 @@ import { execute, selectRows, type MysqlPoolLike } from './mysql-driver.js';
 import { translateMysqlError } from './mysql-errors.js';
 
 /** Whether a DDL error means the statement had already been applied (a run cut short after it committed). */
-function isAlreadyApplied(e: unknown): boolean {
+function isAlreadyApplied(e: unknown, sql: string): boolean {
   const errno = (e as { errno?: unknown } | null)?.errno;
-  // 1060 duplicate column, 1061 duplicate key (an ADD that committed), 1091 no such key (a DROP
-  // that committed: MySQL 8 has no DROP INDEX IF EXISTS either).
-  return errno === 1060 || errno === 1061 || errno === 1091;
+  // 1060 duplicate column, 1061 duplicate key: an ADD that committed.
+  if (errno === 1060 || errno === 1061) return true;
+  // 1091 no such key: a DROP that committed (MySQL 8 has no DROP INDEX IF EXISTS either), but
+  // only for a statement that does nothing else. An ALTER that also adds columns failing on a
+  // missing index means the schema is not what the migration expects: that must stop the run.
+  return errno === 1091 && LONE_DROP_INDEX.test(sql);
 }
+
+/** An ALTER TABLE whose one clause drops one index. */
+const LONE_DROP_INDEX = /^\s*ALTER\s+TABLE\s+`[^`]+`\s+DROP\s+INDEX\s+\w+\s*;?\s*$/i;
 import type { MysqlQueries } from './mysql-queries.js';
 
 /** One migration file. */
@@ -120,7 +126,7 @@ export async function migrateMysql(opts: MigrateOptions): Promise<void> {
         } catch (e) {
           // MySQL 8 has no ADD COLUMN/INDEX IF NOT EXISTS: an ALTER that committed before the
           // run was cut short finds its columns there on the next run, which means it is done.
-          if (!isAlreadyApplied(e)) throw e;
+          if (!isAlreadyApplied(e, sql)) throw e;
         }
       }
       await execute(conn, q.recordVersion, [m.version, m.name, opts.now()]);

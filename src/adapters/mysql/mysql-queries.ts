@@ -299,8 +299,14 @@ export function mysqlQueries(table: string) {
     /** Marks one id's unexpired leases expired, the claim kept. Params: now, worker_id, worker_id, now. */
     expireLeasesOf: `UPDATE ${t} SET locked_until = ? WHERE ${heldBy} AND locked_until > ?`,
     countHeldBy: `SELECT COUNT(*) AS n FROM ${t} WHERE ${heldBy}`,
-    /** Every processing job one id holds, locked, with its step deadline, for an operator's release. Params: worker_id, worker_id. */
-    lockHeldBy: `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} WHERE ${heldBy} ORDER BY id FOR UPDATE`,
+    /**
+     * The ids of the processing jobs one id holds, read without locks: a locking read of the
+     * range would lock (and wait on) every other worker's leases in flight before it could
+     * check whose they are. Params: worker_id, worker_id.
+     */
+    findHeldBy: `SELECT id FROM ${t} WHERE ${heldBy} ORDER BY id`,
+    /** Those jobs locked by id, still held by that id, with their step deadlines, for an operator's release. Params: ids..., worker_id, worker_id. */
+    lockHeldBy: (n: number) => `SELECT ${JOB_COLUMNS}, step_deadline_at FROM ${t} WHERE id IN (${placeholders(n)}) AND ${heldBy} ORDER BY id FOR UPDATE`,
     /** A renewal (mirrors mayRenew). Params: now, worker_id, incarnation, now. */
     renewWorker: `UPDATE ${workers} SET last_seen_at = ? WHERE worker_id = ? AND incarnation = ? AND last_seen_at + liveness_timeout_ms > ?`,
     listWorkers: `SELECT ${workerColumns.split(', ').map((c) => `w.${c}`).join(', ')},

@@ -4,7 +4,8 @@
  * and with enqueueMany; process them with a no-op handler at concurrency 1 and 10, next to the
  * store-only claim+complete rate of the same store (target: the worker keeps >= 80% of it);
  * and enqueue-to-start latency with an idle worker woken by the store's onEnqueue (same
- * process; target p50 < 2 ms).
+ * process; target p50 < 2 ms). The last worker row claims ahead (`prefetch` 40: 10 running and 40
+ * buffered, the 50 of the peer bench).
  */
 import { performance } from 'node:perf_hooks';
 import type { NewJob } from '../../domain/job.js';
@@ -46,16 +47,16 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
     const storeCeiling = context.ceilingCommitsPerSec ? `; ${Math.round((storeRate / (context.ceilingCommitsPerSec / 2)) * 100)}% of the 2-commit ceiling` : '';
     row(`W: store-only claim+complete one at a time`, storeRate, 'jobs/s', `the worker rows compare with this${storeCeiling}`);
 
-    for (const [concurrency, batchCompletions] of [[1, false], [10, false], [10, true]] as const) {
+    for (const [concurrency, batchCompletions, prefetch] of [[1, false, 0], [10, false, 0], [10, true, 0], [10, true, 40]] as const) {
       const rate = await withStore(name, async (store) => {
         await fill(store, n, 'w', 1000);
-        return workerRate(store, n, { concurrency, batchCompletions });
+        return workerRate(store, n, { concurrency, batchCompletions, prefetch });
       });
       const share = rate / storeRate;
       // A job costs two commits (claim, complete); batching under concurrency can beat that.
       const ofCeiling = context.ceilingCommitsPerSec ? `; ${Math.round((rate / (context.ceilingCommitsPerSec / 2)) * 100)}% of the 2-commit ceiling` : '';
       row(
-        `W: ProcessingWorker no-op, concurrency ${concurrency}${batchCompletions ? ', batchCompletions' : ''}`,
+        `W: ProcessingWorker no-op, concurrency ${concurrency}${batchCompletions ? ', batchCompletions' : ''}${prefetch > 0 ? `, prefetch ${prefetch}` : ''}`,
         rate,
         'jobs/s',
         `${Math.round(share * 100)}% of store-only (target >= ${WORKER_TARGETS.shareOfStoreRate * 100}%: ${share >= WORKER_TARGETS.shareOfStoreRate ? 'met' : 'not met'})${ofCeiling}`,

@@ -204,4 +204,37 @@ await describeMysql('mysql: migrations and schema', () => {
       await store.close();
     }
   });
+
+  it("the locking walk from a head is ranges of the claim index in claim order, for every queue filter: no filesort", async () => {
+    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+    try {
+      await store.migrate();
+      await store.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: i % 2 ? 'a' : 'b', payload: i, priority: i % 3 })));
+      const q = mysqlQueries('processing_jobs');
+      const conn = await mysql.createConnection(db.url);
+      const explain = async (sql: string, values: unknown[]) => {
+        const [rows] = await conn.query(`EXPLAIN ${sql}`, values);
+        return (rows as { key: string; type: string; Extra: string | null }[])[0];
+      };
+      try {
+        const now = Date.now();
+        const from = [1, 1, 0, 0, 50];
+        for (const [sql, values, key] of [
+          [q.claimWaitingFrom(null), ['pending', now, ...from, 10], 'ix_claim'],
+          [q.claimWaitingFrom('one'), ['a', 'pending', now, ...from, 10], 'ix_queue_claim'],
+          [q.claimWaitingFrom('in', 2), ['pending', now, ...from, 'a', 'b', 10], 'ix_claim'],
+          [q.claimWaitingFrom('notIn', 1), ['pending', now, ...from, 'a', 10], 'ix_claim'],
+        ] as [string, unknown[], string][]) {
+          const plan = await explain(sql, values);
+          expect(plan?.key, sql).toBe(key);
+          expect(plan?.type, sql).toBe('range');
+          expect(plan?.Extra ?? '', sql).not.toContain('filesort');
+        }
+      } finally {
+        await conn.end();
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });

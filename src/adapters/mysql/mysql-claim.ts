@@ -1,7 +1,10 @@
 /**
  * The MySQL claim and reap: the two places where the dialect keeps logic of its own. MySQL
  * cannot select inside an UPDATE, so a claim is SELECT ... FOR UPDATE SKIP LOCKED, then an
- * UPDATE of the rows just locked, in one READ COMMITTED transaction.
+ * UPDATE of the rows just locked, in one READ COMMITTED transaction. Each status's locking walk
+ * starts from the first row an unlocked read of it found, past the delete-marked entries that
+ * claims and completions leave at the head of the claim index until purge removes them (on
+ * the worker bench those made the locking read most of MariaDB's CPU per job).
  */
 import type { Job } from '../../domain/job.js';
 import { compareClaimOrder, isPoisoned } from '../../domain/lease-rules.js';
@@ -37,8 +40,8 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const reads = (await conn.many([
       // The wake step and the rate limits ride along with the first reads: no round trip of their own.
       ...(woken ? [] : ([[e.q.wakeSemaphores, []], [e.q.lockRateLimits(queues?.length ?? 0), queues ?? []]] as [string, unknown[]][])),
-      selectWaiting(e, 'pending', filter, now, need),
-      selectWaiting(e, 'retry', filter, now, need),
+      headOf(e, 'pending', filter, now),
+      headOf(e, 'retry', filter, now),
       findExpired(e, filter, now, c.deadlineCutoff, need),
     ])) as SqlRow[][];
     if (!woken) {
@@ -54,14 +57,24 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       // room (its jobs leave the reads).
       if ((await wake(e, conn, sems, holders)) > 0 || full.size > 0) continue;
     }
-    const [pending, retry, expiredIds] = reads;
-    await countKeys(e, conn, [...pending!, ...retry!].map(rowToJob), holders);
-    const expired = (await lockExpired(e, conn, expiredIds!, now, c.deadlineCutoff)).map(rowToJob).sort(compareClaimOrder);
+    // The locking walks, in one round trip: each status from the head its unlocked read found
+    // (none when it found nothing), and the expired leases by id.
+    const [pendingHead, retryHead, expiredIds] = reads;
+    const walks: [string, unknown[]][] = [];
+    if (pendingHead!.length > 0) walks.push(selectWaitingFrom(e, 'pending', filter, now, pendingHead![0]!, need));
+    if (retryHead!.length > 0) walks.push(selectWaitingFrom(e, 'retry', filter, now, retryHead![0]!, need));
+    if (expiredIds!.length > 0) walks.push(lockExpiredStatement(e, expiredIds!, now, c.deadlineCutoff));
+    const walked = walks.length === 0 ? [] : ((await conn.many(walks)) as SqlRow[][]);
+    const take = (found: boolean): SqlRow[] => (found ? walked.shift()! : []);
+    const pending = take(pendingHead!.length > 0);
+    const retry = take(retryHead!.length > 0);
+    await countKeys(e, conn, [...pending, ...retry].map(rowToJob), holders);
+    const expired = take(expiredIds!.length > 0).map(rowToJob).sort(compareClaimOrder);
     // A list that came back full may hide more rows; the expired one counts as full when its
     // unlocked read did, even if another claimer took some of them since.
     const sources = [
-      { jobs: pending!.map(rowToJob), next: 0, truncated: pending!.length === need },
-      { jobs: retry!.map(rowToJob), next: 0, truncated: retry!.length === need },
+      { jobs: pending.map(rowToJob), next: 0, truncated: pending.length === need },
+      { jobs: retry.map(rowToJob), next: 0, truncated: retry.length === need },
       { jobs: expired, next: 0, truncated: expiredIds!.length === need },
     ];
     const claimed: Job[] = [];
@@ -208,18 +221,33 @@ export function reapExpired(e: MysqlEngine, now: number, deadlineCutoff: number)
 /** Locks the expired rows found without locks, skipping any another claimer holds. */
 async function lockExpired(e: MysqlEngine, conn: MysqlTx, found: SqlRow[], now: number, deadlineCutoff: number): Promise<SqlRow[]> {
   if (found.length === 0) return [];
+  const [sql, values] = lockExpiredStatement(e, found, now, deadlineCutoff);
+  return selectRows(conn, sql, values);
+}
+
+function lockExpiredStatement(e: MysqlEngine, found: SqlRow[], now: number, deadlineCutoff: number): [string, unknown[]] {
   const ids = found.map((r) => Number(r.id));
-  return selectRows(conn, e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]);
+  return [e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]];
 }
 
 /** The queues a read covers: every one (null), these, or every one but these. */
 type QueueFilter = null | { in: string[] } | { notIn: string[] };
 
-function selectWaiting(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, limit: number): [string, unknown[]] {
-  if (f === null) return [e.q.claimWaiting, [status, now, limit]];
-  if ('notIn' in f) return [e.q.claimWaitingNotInQueues(f.notIn.length), [status, now, ...f.notIn, limit]];
-  if (f.in.length === 1) return [e.q.claimWaitingInQueue, [f.in[0], status, now, limit]];
-  return [e.q.claimWaitingInQueues(f.in.length), [status, now, ...f.in, limit]];
+/** The unlocked read of the first waiting row of a status (its priority, run_at and id). */
+function headOf(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number): [string, unknown[]] {
+  if (f === null) return [e.q.claimWaiting, [status, now, 1]];
+  if ('notIn' in f) return [e.q.claimWaitingNotInQueues(f.notIn.length), [status, now, ...f.notIn, 1]];
+  if (f.in.length === 1) return [e.q.claimWaitingInQueue, [f.in[0], status, now, 1]];
+  return [e.q.claimWaitingInQueues(f.in.length), [status, now, ...f.in, 1]];
+}
+
+/** The locking walk of a status's waiting rows in claim order, from `head` on. */
+function selectWaitingFrom(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, head: SqlRow, limit: number): [string, unknown[]] {
+  const from = [head.priority, head.priority, head.run_at, head.run_at, head.id];
+  if (f === null) return [e.q.claimWaitingFrom(null), [status, now, ...from, limit]];
+  if ('notIn' in f) return [e.q.claimWaitingFrom('notIn', f.notIn.length), [status, now, ...from, ...f.notIn, limit]];
+  if (f.in.length === 1) return [e.q.claimWaitingFrom('one'), [f.in[0], status, now, ...from, limit]];
+  return [e.q.claimWaitingFrom('in', f.in.length), [status, now, ...from, ...f.in, limit]];
 }
 
 function findExpired(e: MysqlEngine, f: QueueFilter, now: number, cutoff: number, limit: number): [string, unknown[]] {

@@ -94,21 +94,39 @@ export function mysqlQueries(table: string) {
     forgetKeys: `DELETE FROM ${keys} WHERE retired_at IS NOT NULL AND retired_at <= ? ORDER BY retired_at LIMIT ?`,
 
     /**
-     * Waiting jobs of one status (pending or retry) in claim order. FORCE INDEX pins the walk to
-     * (status, priority, run_at, id): the index order is the ORDER BY, so InnoDB reads and locks
-     * rows one by one and stops at LIMIT, skipping rows other claimers hold. Without the pin an
-     * optimiser that chose a filesort would lock every match before sorting. One status per
-     * statement because `status IN ('pending','retry')` cannot be read in this order.
+     * The first waiting job of one status (pending or retry) in claim order, read WITHOUT locks:
+     * its (priority, run_at, id) is where the locking walk (`claimWaitingFrom`) starts. Each
+     * claim and completion leaves a delete-marked entry at the head of the status's range of
+     * ix_claim until purge removes it; a locking read walks and locks each of them (measured
+     * after churn: 1.7 ms for 20 rows, against 0.15 ms unlocked), a consistent read skips them.
+     * FORCE INDEX pins the walk to (status, blocked, priority, run_at, id), whose order is the
+     * ORDER BY: the read stops at LIMIT. One status per statement because
+     * `status IN ('pending','retry')` cannot be read in this order.
+     * Params: status, now [, queues...], limit (the filtered forms below take the queue first or
+     * after now, as written).
      */
-    claimWaiting: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-    /** The same for a single queue, on (queue, status, priority, run_at, id). */
-    claimWaitingInQueue: `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_queue_claim) WHERE queue = ? AND status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+    claimWaiting: `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ?`,
+    /** The same for a single queue, on (queue, status, blocked, priority, run_at, id). */
+    claimWaitingInQueue: `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_queue_claim) WHERE queue = ? AND status = ? AND blocked = 0 AND run_at <= ? ORDER BY priority, run_at, id LIMIT ?`,
     /** The same for several queues: the claim-order walk, filtering queues as it goes. */
     claimWaitingInQueues: (nQueues: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ?`,
     /** The same for every queue but n of them (those a rate limit holds back). */
     claimWaitingNotInQueues: (nQueues: number) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ?`,
+    /**
+     * Waiting jobs of one status in claim order from a head `claimWaiting` found, locked: the
+     * same walk with a lower bound on (priority, run_at, id), written as the OR-tree the range
+     * optimiser turns into ranges in index order (no filesort). Rows before the bound are
+     * entries that read did not see: delete-marked ones, or rows that became waiting after it
+     * (this claim is as if made a moment earlier). Rows other claimers hold are skipped.
+     * Filter: null (every queue), 'one' (ix_queue_claim), 'in' or 'notIn' n queues.
+     * Params: [queue,] status, now, priority, priority, run_at, run_at, id [, queues...], limit.
+     */
+    claimWaitingFrom: (filter: null | 'one' | 'in' | 'notIn', nQueues = 0) =>
+      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (${filter === 'one' ? 'ix_queue_claim' : 'ix_claim'}) WHERE ${filter === 'one' ? 'queue = ? AND ' : ''}status = ? AND blocked = 0 AND run_at <= ? AND (priority > ? OR (priority = ? AND (run_at > ? OR (run_at = ? AND id >= ?))))${
+        filter === 'in' || filter === 'notIn' ? ` AND queue ${filter === 'notIn' ? 'NOT IN' : 'IN'} (${placeholders(nQueues)})` : ''
+      } ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     /**
      * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
      * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit

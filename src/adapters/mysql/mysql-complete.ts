@@ -53,7 +53,8 @@ async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], 
       held += chunk.length;
     }
     if (held === rows.length) {
-      await conn.many(heldHistory(e, rows, now));
+      // The COMMIT rides with the history: one round trip fewer than a COMMIT of its own.
+      await conn.many(heldHistory(e, rows, now), true);
       return rows.map((r) => completedFromLease(r.job, now, r.resultText));
     }
     // Some lease is stale and one statement cannot say which: undo, then decide row by row.
@@ -81,7 +82,7 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
     await execute(conn, e.q.completeJobs(chunk.length), values);
   }
   const won = rows.filter((r, i) => out[i] !== undefined);
-  if (won.length > 0) await conn.many(heldHistory(e, won, now));
+  if (won.length > 0) await conn.many(heldHistory(e, won, now), true);
   return out;
 }
 

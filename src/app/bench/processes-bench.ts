@@ -24,7 +24,7 @@ interface Totals {
 }
 
 /** Runs `processes` children on a fresh database holding `n` jobs; jobs/s over all of them. */
-async function processesRate(processes: number, n: number): Promise<Totals> {
+export async function processesRate(processes: number, n: number): Promise<Totals> {
   const opened = await openBenchStore('mysql');
   try {
     await fill(opened.store, n, 'w', 1000);

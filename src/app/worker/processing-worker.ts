@@ -14,7 +14,7 @@ import { createJobContext } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerErrorContext, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
-import { INTERNAL_ABORT, monotonicNow, startTimer, waitOn } from './wait.js';
+import { INTERNAL_ABORT, Latch, monotonicNow, startTimer, type Timer, waitOn } from './wait.js';
 import { LivenessClient, type LivenessLostError } from './liveness-client.js';
 import { ServiceRunner } from '../services/service-runner.js';
 import { livenessSweeper, workerRowCleanup } from '../services/liveness-services.js';
@@ -124,8 +124,10 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private identity: string | undefined;
   /** Aborted by stop(): ends the loop's waits. */
   private readonly stopping = new AbortController();
-  /** Aborted (and replaced) to wake the loop early: enqueue, a free slot. */
-  private wake = new AbortController();
+  /** Fired with `stopping`, for the loop's waits. */
+  private readonly stopped = new Latch();
+  /** Fired (and replaced) to wake the loop early: enqueue, a free slot. */
+  private wake = new Latch();
   private loopDone: Promise<void> = Promise.resolve();
   private stopPromise: Promise<void> | undefined;
   private forceNow: AbortController | undefined;
@@ -151,8 +153,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private claimsOut = 0;
   private claiming = 0;
   private readonly claimsInFlight = new Set<Promise<void>>();
-  /** Aborted (and replaced) when a claim ends: the loop decides again, without a wake-up's side effects. */
-  private claimEnded = new AbortController();
+  /** Fired (and replaced) when a claim ends: the loop decides again, without a wake-up's side effects. */
+  private claimEnded = new Latch();
   /** Wake-ups so far: a claim that came back short polls only if none came while it was out. */
   private wakes = 0;
   /** Store failures of claims in a row (the backoff grows with them). */
@@ -328,6 +330,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping.abort(INTERNAL_ABORT);
+    this.stopped.fire();
     this.unsubscribe?.();
     await this.loopDone;
     // Beside the drain, not before it: a release that never answers must not hold up the
@@ -366,7 +369,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
 
   private wakeUp(): void {
     this.wakes++;
-    this.wake.abort(INTERNAL_ABORT);
+    this.wake.fire();
   }
 
   /**
@@ -388,8 +391,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         await this.waitAfterClaim(after);
         continue;
       }
-      if (this.wake.signal.aborted) this.wake = new AbortController();
-      if (this.claimEnded.signal.aborted) this.claimEnded = new AbortController();
+      if (this.wake.fired) this.wake = new Latch();
+      if (this.claimEnded.fired) this.claimEnded = new Latch();
       // Fenced (no sign of life got through in time): start and claim nothing until a renewal
       // does; leases waiting in the buffer go back unstarted (not charged).
       if (this.fenced) {
@@ -470,7 +473,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       this.claimsOut--;
       this.claiming -= want;
       this.claimsInFlight.delete(done);
-      this.claimEnded.abort(INTERNAL_ABORT);
+      this.claimEnded.fire();
     });
     this.claimsInFlight.add(done);
     return done;
@@ -624,24 +627,29 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * Waits `ms` on the clock (forever when undefined) or until stop; a wake-up ends it early
    * unless `wakeable` is false, and so does the end of a claim that is out when `orClaimEnd`.
    */
-  private async waitForWake(ms: number | undefined, wakeable = true, orClaimEnd = false): Promise<void> {
-    // A per-wait controller with listeners removed afterwards (AbortSignal.any on the
-    // worker-long stop signal piles up listeners over a long life on Node 20).
-    const sources = wakeable ? [this.stopping.signal, this.wake.signal] : [this.stopping.signal];
-    if (orClaimEnd) sources.push(this.claimEnded.signal);
-    const either = new AbortController();
-    const onAbort = (): void => either.abort(INTERNAL_ABORT);
-    for (const s of sources) {
-      if (s.aborted) either.abort(INTERNAL_ABORT);
-      else s.addEventListener('abort', onAbort, { once: true });
-    }
-    try {
-      if (ms !== undefined) await waitOn(this.o.clock, ms, either.signal);
-      else if (!either.signal.aborted) await new Promise<void>((resolve) => either.signal.addEventListener('abort', () => resolve(), { once: true }));
-    } finally {
-      for (const s of sources) s.removeEventListener('abort', onAbort);
-    }
+  private waitForWake(ms: number | undefined, wakeable = true, orClaimEnd = false): Promise<void> {
+    const latches = [this.stopped];
+    if (wakeable) latches.push(this.wake);
+    if (orClaimEnd) latches.push(this.claimEnded);
+    if (latches.some((l) => l.fired)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const offs: (() => void)[] = [];
+      let timer: Timer | undefined;
+      const end = (): void => {
+        timer?.cancel();
+        for (const off of offs) off();
+        resolve();
+      };
+      for (const l of latches) offs.push(l.on(end));
+      if (ms !== undefined) {
+        timer = startTimer(this.o.clock, ms, end, (error) => {
+          for (const off of offs) off();
+          reject(error);
+        });
+      }
+    });
   }
+
 
   private run(lease: Lease, grantedAt: number): void {
     const holder = new LeaseHolder(lease, grantedAt, {

@@ -54,3 +54,39 @@ export function monotonicNow(clock: Clock): number {
  * stack trace: on the in-memory store that was the largest single cost per job.
  */
 export const INTERNAL_ABORT = Symbol('leasehold internal abort');
+
+/**
+ * A one-shot event the worker's loop waits on (stop, a wake-up, a claim's end): `fire` calls
+ * every listener once. Replaced by a fresh one to arm it again. A plain list, not an
+ * AbortSignal: the loop waits on one per job, and EventTarget listeners cost more than the
+ * rest of the wait.
+ */
+export class Latch {
+  private isFired = false;
+  private listeners: (() => void)[] = [];
+
+  get fired(): boolean {
+    return this.isFired;
+  }
+
+  fire(): void {
+    if (this.isFired) return;
+    this.isFired = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  /** Calls `listener` once when fired (at once if it was); returns the unsubscribe. */
+  on(listener: () => void): () => void {
+    if (this.isFired) {
+      listener();
+      return () => {};
+    }
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+}

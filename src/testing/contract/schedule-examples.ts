@@ -67,6 +67,18 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
       expect((await store.stats()).total).toBe(2);
     });
 
+    it('a slot whose key was retired (its job finished and was pruned) is enqueued again under the old identity, as with reuseKey', async () => {
+      const first = await store.enqueue({ queue: 'orders', payload: 1, key: 'slot-1' });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+      await store.complete(lease!);
+      expect(await store.prune({ olderThanMs: 0 })).toBe(1);
+      await store.saveSchedule(DEF, START);
+      const moved = await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, jobs: [{ queue: 'orders', payload: 2, runAt: START, key: 'slot-1' }] });
+      expect(moved!.jobs).toHaveLength(1);
+      expect(moved!.jobs[0]).toMatchObject({ created: true, job: { key: 'slot-1', uid: first.job.uid, status: 'pending', payload: 2 } });
+      expect(moved!.schedule).toMatchObject({ nextRunAt: START + HOUR, lastJobId: moved!.jobs[0]!.job.id });
+    });
+
     it('pauses and resumes with a new cursor; resuming a running one changes nothing', async () => {
       await store.saveSchedule(DEF, START);
       clock.advance(5000);

@@ -218,17 +218,17 @@ await describeMysql('mysql: migrations and schema', () => {
       };
       try {
         const now = Date.now();
-        // A head as a claim reads it: the first waiting row's (priority, run_at, id).
-        const [head] = (await conn.query(q.claimWaiting, ['pending', now, 1]))[0] as { priority: number; run_at: number; id: number }[];
-        const from = [head!.priority, head!.priority, head!.run_at, head!.run_at, head!.id];
+        // The head as a claim keeps it: the first waiting row's (priority, run_at, id), in this session.
+        await conn.query(q.clearHeads);
+        await conn.query(q.intoHead(q.claimWaiting, 'pending'), ['pending', now, 1]);
         // Every key part in the range (status 16+2, blocked 1, priority 4, run_at 8, id 8 bytes;
         // the queue 384+2 before them in ix_queue_claim): a bound on fewer parts would walk the
         // delete-marked entries again.
         for (const [sql, values, key, keyLen] of [
-          [q.claimWaitingFrom(null), ['pending', now, ...from, 10], 'ix_claim', '39'],
-          [q.claimWaitingFrom('one'), ['a', 'pending', now, ...from, 10], 'ix_queue_claim', '425'],
-          [q.claimWaitingFrom('in', 2), ['pending', now, ...from, 'a', 'b', 10], 'ix_claim', '39'],
-          [q.claimWaitingFrom('notIn', 1), ['pending', now, ...from, 'a', 10], 'ix_claim', '39'],
+          [q.claimWaitingFrom('pending', null), ['pending', now, 10], 'ix_claim', '39'],
+          [q.claimWaitingFrom('pending', 'one'), ['a', 'pending', now, 10], 'ix_queue_claim', '425'],
+          [q.claimWaitingFrom('pending', 'in', 2), ['pending', now, 'a', 'b', 10], 'ix_claim', '39'],
+          [q.claimWaitingFrom('pending', 'notIn', 1), ['pending', now, 'a', 10], 'ix_claim', '39'],
         ] as [string, unknown[], string, string][]) {
           const plan = await explain(sql, values);
           expect(plan, sql).toHaveLength(1);
@@ -237,6 +237,10 @@ await describeMysql('mysql: migrations and schema', () => {
           expect(plan[0]?.key_len, sql).toBe(keyLen);
           expect(plan[0]?.Extra ?? '', sql).not.toContain('filesort');
         }
+        // A status with nothing waiting leaves no head, and its walk reads nothing at all.
+        await conn.query(q.intoHead(q.claimWaiting, 'retry'), ['retry', now, 1]);
+        const none = await explain(q.claimWaitingFrom('retry', null), ['retry', now, 10]);
+        expect(none[0]?.Extra).toMatch(/Impossible WHERE/);
       } finally {
         await conn.end();
       }

@@ -40,8 +40,12 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const reads = (await conn.many([
       // The wake step and the rate limits ride along with the first reads: no round trip of their own.
       ...(woken ? [] : ([[e.q.wakeSemaphores, []], [e.q.lockRateLimits(queues?.length ?? 0), queues ?? []]] as [string, unknown[]][])),
+      // Each status's head, unlocked, then its locking walk from there: one round trip.
+      [e.q.clearHeads, []],
       headOf(e, 'pending', filter, now),
       headOf(e, 'retry', filter, now),
+      selectWaitingFrom(e, 'pending', filter, now, need),
+      selectWaitingFrom(e, 'retry', filter, now, need),
       findExpired(e, filter, now, c.deadlineCutoff, need),
     ])) as SqlRow[][];
     if (!woken) {
@@ -57,19 +61,9 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
       // room (its jobs leave the reads).
       if ((await wake(e, conn, sems, holders)) > 0 || full.size > 0) continue;
     }
-    // The locking walks, in one round trip: each status from the head its unlocked read found
-    // (none when it found nothing), and the expired leases by id.
-    const [pendingHead, retryHead, expiredIds] = reads;
-    const walks: [string, unknown[]][] = [];
-    if (pendingHead!.length > 0) walks.push(selectWaitingFrom(e, 'pending', filter, now, pendingHead![0]!, need));
-    if (retryHead!.length > 0) walks.push(selectWaitingFrom(e, 'retry', filter, now, retryHead![0]!, need));
-    if (expiredIds!.length > 0) walks.push(lockExpiredStatement(e, expiredIds!, now, c.deadlineCutoff));
-    const walked = walks.length === 0 ? [] : ((await conn.many(walks)) as SqlRow[][]);
-    const take = (found: boolean): SqlRow[] => (found ? walked.shift()! : []);
-    const pending = take(pendingHead!.length > 0);
-    const retry = take(retryHead!.length > 0);
+    const [, , , pending, retry, expiredIds] = reads as [unknown, unknown, unknown, SqlRow[], SqlRow[], SqlRow[]];
     await countKeys(e, conn, [...pending, ...retry].map(rowToJob), holders);
-    const expired = take(expiredIds!.length > 0).map(rowToJob).sort(compareClaimOrder);
+    const expired = (await lockExpired(e, conn, expiredIds, now, c.deadlineCutoff)).map(rowToJob).sort(compareClaimOrder);
     // A list that came back full may hide more rows; the expired one counts as full when its
     // unlocked read did, even if another claimer took some of them since.
     const sources = [
@@ -221,33 +215,32 @@ export function reapExpired(e: MysqlEngine, now: number, deadlineCutoff: number)
 /** Locks the expired rows found without locks, skipping any another claimer holds. */
 async function lockExpired(e: MysqlEngine, conn: MysqlTx, found: SqlRow[], now: number, deadlineCutoff: number): Promise<SqlRow[]> {
   if (found.length === 0) return [];
-  const [sql, values] = lockExpiredStatement(e, found, now, deadlineCutoff);
-  return selectRows(conn, sql, values);
-}
-
-function lockExpiredStatement(e: MysqlEngine, found: SqlRow[], now: number, deadlineCutoff: number): [string, unknown[]] {
   const ids = found.map((r) => Number(r.id));
-  return [e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]];
+  return selectRows(conn, e.q.lockExpired(ids.length), [...ids, now, deadlineCutoff]);
 }
 
 /** The queues a read covers: every one (null), these, or every one but these. */
 type QueueFilter = null | { in: string[] } | { notIn: string[] };
 
-/** The unlocked read of the first waiting row of a status (its priority, run_at and id). */
+/** The unlocked read of the first waiting row of a status, kept in its session variables. */
 function headOf(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number): [string, unknown[]] {
-  if (f === null) return [e.q.claimWaiting, [status, now, 1]];
-  if ('notIn' in f) return [e.q.claimWaitingNotInQueues(f.notIn.length), [status, now, ...f.notIn, 1]];
-  if (f.in.length === 1) return [e.q.claimWaitingInQueue, [f.in[0], status, now, 1]];
-  return [e.q.claimWaitingInQueues(f.in.length), [status, now, ...f.in, 1]];
+  const [sql, values] = waitingRead(e, status, f, now, 1);
+  return [e.q.intoHead(sql, status), values];
 }
 
-/** The locking walk of a status's waiting rows in claim order, from `head` on. */
-function selectWaitingFrom(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, head: SqlRow, limit: number): [string, unknown[]] {
-  const from = [head.priority, head.priority, head.run_at, head.run_at, head.id];
-  if (f === null) return [e.q.claimWaitingFrom(null), [status, now, ...from, limit]];
-  if ('notIn' in f) return [e.q.claimWaitingFrom('notIn', f.notIn.length), [status, now, ...from, ...f.notIn, limit]];
-  if (f.in.length === 1) return [e.q.claimWaitingFrom('one'), [f.in[0], status, now, ...from, limit]];
-  return [e.q.claimWaitingFrom('in', f.in.length), [status, now, ...from, ...f.in, limit]];
+function waitingRead(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, limit: number): [string, unknown[]] {
+  if (f === null) return [e.q.claimWaiting, [status, now, limit]];
+  if ('notIn' in f) return [e.q.claimWaitingNotInQueues(f.notIn.length), [status, now, ...f.notIn, limit]];
+  if (f.in.length === 1) return [e.q.claimWaitingInQueue, [f.in[0], status, now, limit]];
+  return [e.q.claimWaitingInQueues(f.in.length), [status, now, ...f.in, limit]];
+}
+
+/** The locking walk of a status's waiting rows in claim order, from the head `headOf` kept. */
+function selectWaitingFrom(e: MysqlEngine, status: 'pending' | 'retry', f: QueueFilter, now: number, limit: number): [string, unknown[]] {
+  if (f === null) return [e.q.claimWaitingFrom(status, null), [status, now, limit]];
+  if ('notIn' in f) return [e.q.claimWaitingFrom(status, 'notIn', f.notIn.length), [status, now, ...f.notIn, limit]];
+  if (f.in.length === 1) return [e.q.claimWaitingFrom(status, 'one'), [f.in[0], status, now, limit]];
+  return [e.q.claimWaitingFrom(status, 'in', f.in.length), [status, now, ...f.in, limit]];
 }
 
 function findExpired(e: MysqlEngine, f: QueueFilter, now: number, cutoff: number, limit: number): [string, unknown[]] {

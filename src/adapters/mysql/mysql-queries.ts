@@ -49,6 +49,12 @@ export function mysqlQueries(table: string) {
   // A worker's leases: status = 'processing' is a range of ix_lease (the leases in flight, however
   // many finished rows the table holds). locked_by is VARCHAR utf8mb4_bin (PAD SPACE on both
   // servers), worker_id VARBINARY: BINARY makes the match exact ('bot-1 ' is not 'bot-1').
+  // Where each status's locking walk starts (see claimWaitingFrom), per session: named for
+  // leasehold, so a pool shared with the application does not meet its own variables.
+  const HEAD_VARS = {
+    pending: ['@leasehold_pending_priority', '@leasehold_pending_run_at', '@leasehold_pending_id'],
+    retry: ['@leasehold_retry_priority', '@leasehold_retry_run_at', '@leasehold_retry_id'],
+  } as const;
   const heldBy = "status = 'processing' AND locked_by = ? AND BINARY locked_by = ?";
   const insertColumns =
     '(uid, queue, job_key, idempotency_key_format, payload, status, priority, run_at, attempts, max_attempts, lease_expiries, max_lease_expiries, lease_token, created_at, updated_at, concurrency_key, concurrency_limit)';
@@ -114,19 +120,26 @@ export function mysqlQueries(table: string) {
     /** The same for every queue but n of them (those a rate limit holds back). */
     claimWaitingNotInQueues: (nQueues: number) =>
       `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ?`,
+    /** Clears the heads of both statuses (session variables, so a head read that finds nothing leaves none behind). */
+    clearHeads: `SET ${HEAD_VARS.pending.join(' = NULL, ')} = NULL, ${HEAD_VARS.retry.join(' = NULL, ')} = NULL`,
+    /** A head read (one of the four above, with its LIMIT 1) kept in the status's session variables. */
+    intoHead: (read: string, status: 'pending' | 'retry') => `${read} INTO ${HEAD_VARS[status].join(', ')}`,
     /**
-     * Waiting jobs of one status in claim order from a head `claimWaiting` found, locked: the
-     * same walk with a lower bound on (priority, run_at, id), written as the OR-tree the range
-     * optimiser turns into ranges in index order (no filesort). Rows before the bound are
-     * entries that read did not see: delete-marked ones, or rows that became waiting after it
-     * (this claim is as if made a moment earlier). Rows other claimers hold are skipped.
-     * Filter: null (every queue), 'one' (ix_queue_claim), 'in' or 'notIn' n queues.
-     * Params: [queue,] status, now, priority, priority, run_at, run_at, id [, queues...], limit.
+     * Waiting jobs of one status in claim order from the head `intoHead` kept, locked: the same
+     * walk with a lower bound on (priority, run_at, id), written as the OR-tree the range
+     * optimiser turns into ranges in index order (no filesort); the session variables are
+     * constants to it, and with no head (NULL) the WHERE is impossible and nothing is read. The
+     * head read and the walk go in one round trip. Rows before the bound are entries that read
+     * did not see: delete-marked ones, or rows that became waiting since. Rows other claimers
+     * hold are skipped. Filter: null (every queue), 'one' (ix_queue_claim), 'in' or 'notIn' n
+     * queues. Params: [queue,] status, now [, queues...], limit.
      */
-    claimWaitingFrom: (filter: null | 'one' | 'in' | 'notIn', nQueues = 0) =>
-      `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (${filter === 'one' ? 'ix_queue_claim' : 'ix_claim'}) WHERE ${filter === 'one' ? 'queue = ? AND ' : ''}status = ? AND blocked = 0 AND run_at <= ? AND (priority > ? OR (priority = ? AND (run_at > ? OR (run_at = ? AND id >= ?))))${
+    claimWaitingFrom: (status: 'pending' | 'retry', filter: null | 'one' | 'in' | 'notIn', nQueues = 0) => {
+      const [p, r, i] = HEAD_VARS[status];
+      return `SELECT ${JOB_COLUMNS} FROM ${t} FORCE INDEX (${filter === 'one' ? 'ix_queue_claim' : 'ix_claim'}) WHERE ${filter === 'one' ? 'queue = ? AND ' : ''}status = ? AND blocked = 0 AND run_at <= ? AND (priority > ${p} OR (priority = ${p} AND (run_at > ${r} OR (run_at = ${r} AND id >= ${i}))))${
         filter === 'in' || filter === 'notIn' ? ` AND queue ${filter === 'notIn' ? 'NOT IN' : 'IN'} (${placeholders(nQueues)})` : ''
-      } ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      } ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED`;
+    },
     /**
      * Ids of processing jobs whose lease ran out, in claim order, read WITHOUT locks. A locking
      * range scan on (status, locked_until) reads, locks and (on MariaDB 10.11) keeps until commit

@@ -16,6 +16,30 @@ const BATCH = 10;
 await describeMysql('mysql: concurrent claimers', () => {
   afterAll(endAdminPool);
 
+  it('a claim walks past the head row another transaction holds, in claim order, and takes it once it is let go', { timeout: 60_000 }, async () => {
+    const db = await createTestDatabase('walk');
+    const store = new MysqlLeaseStore({ uri: db.url });
+    const blocker = await mysql.createConnection({ uri: db.url });
+    try {
+      await store.migrate();
+      const jobs = await store.enqueueMany([1, 2, 3, 4, 5].map((n) => ({ queue: 'q', payload: n, priority: n === 5 ? -1 : 0 })));
+      const ids = jobs.map((r) => r.job.id);
+      // Claim order: 5 (priority -1), then 1, 2, 3, 4. Another claim in flight holds 5.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM processing_jobs WHERE id = ? FOR UPDATE', [Number(ids[4])]);
+      const first = await store.acquire({ workerId: 'w1', leaseMs: 60_000, limit: 2 });
+      expect(first.map((l) => l.job.id)).toEqual([ids[0], ids[1]]);
+      await blocker.query('ROLLBACK');
+      const rest = await store.acquire({ workerId: 'w1', leaseMs: 60_000, limit: 5 });
+      expect(rest.map((l) => l.job.id)).toEqual([ids[4], ids[2], ids[3]]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+
   it("releasing one worker's leases does not wait on another worker's rows locked in flight", { timeout: 20_000 }, async () => {
     const db = await createTestDatabase('release');
     const store = new MysqlLeaseStore({ uri: db.url });

@@ -648,6 +648,9 @@ export class InMemoryLeaseStore implements LeaseStore {
     const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
     const entry = this.schedules.get(n);
     if (!entry || applyScheduleAdvance(entry.s, a, null, now) === undefined) return undefined;
+    // A slot whose key is retired ran already (its job finished and was pruned): refused, as an
+    // enqueue of that key is, and nothing moves. Running it again could place its order twice.
+    this.checkRetired(valid);
     const jobs = valid.map((v) => this.insert(v, now));
     const i = jobs.length - 1;
     const next = applyScheduleAdvance(entry.s, a, i < 0 ? null : { slotAt: valid[i]!.runAt, jobId: jobs[i]!.job.id }, now)!;

@@ -450,9 +450,7 @@ export class SqlLeaseStore implements LeaseStore {
       const a = validateScheduleAdvance(advance);
       const now = this.now();
       const valid = a.jobs.map((j, i) => validateNewJob(j, now, { maxPayloadBytes: this.opts.maxPayloadBytes, field: `advance.jobs[${i}]` }));
-      // A slot's key that was retired (its job finished and was pruned) is taken again, with the
-      // identity it had, as the model's advance does: a slot is never refused for its own key.
-      const out = await this.engine.fireSchedule(n, withUids(valid.map((v) => ({ ...v, reuseKey: true }))), now, (s, last) => {
+      const out = await this.engine.fireSchedule(n, withUids(valid), now, (s, last) => {
         const next = s && applyScheduleAdvance(s, a, last, now);
         return next && { schedule: next, payloadText: JSON.stringify(next.payload) };
       });

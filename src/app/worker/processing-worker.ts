@@ -640,12 +640,18 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         for (const off of offs) off();
         resolve();
       };
+      const fail = (error: unknown): void => {
+        for (const off of offs) off();
+        reject(error);
+      };
       for (const l of latches) offs.push(l.on(end));
       if (ms !== undefined) {
-        timer = startTimer(this.o.clock, ms, end, (error) => {
-          for (const off of offs) off();
-          reject(error);
-        });
+        // A clock whose sleep throws at once must not leave listeners on the worker-long latch.
+        try {
+          timer = startTimer(this.o.clock, ms, end, fail);
+        } catch (error) {
+          fail(error);
+        }
       }
     });
   }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../adapters/clocks/manual-clock.js';
-import { ScheduleNotFoundError, ValidationError } from '../../domain/errors.js';
+import { KeyRetiredError, ScheduleNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ScheduleDefinition } from '../../domain/schedule.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { useFreshStore, START, type StoreFactory } from './harness.js';
@@ -67,16 +67,15 @@ export function describeScheduleExamples(name: string, factory: StoreFactory): v
       expect((await store.stats()).total).toBe(2);
     });
 
-    it('a slot whose key was retired (its job finished and was pruned) is enqueued again under the old identity, as with reuseKey', async () => {
-      const first = await store.enqueue({ queue: 'orders', payload: 1, key: 'slot-1' });
+    it('refuses a slot whose key was retired (its job ran and was pruned) with KeyRetiredError, and moves nothing', async () => {
+      await store.enqueue({ queue: 'orders', payload: 1, key: 'slot-1' });
       const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
       await store.complete(lease!);
       expect(await store.prune({ olderThanMs: 0 })).toBe(1);
-      await store.saveSchedule(DEF, START);
-      const moved = await store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, jobs: [{ queue: 'orders', payload: 2, runAt: START, key: 'slot-1' }] });
-      expect(moved!.jobs).toHaveLength(1);
-      expect(moved!.jobs[0]).toMatchObject({ created: true, job: { key: 'slot-1', uid: first.job.uid, status: 'pending', payload: 2 } });
-      expect(moved!.schedule).toMatchObject({ nextRunAt: START + HOUR, lastJobId: moved!.jobs[0]!.job.id });
+      const { schedule } = await store.saveSchedule(DEF, START);
+      await expect(store.advanceSchedule('rebalance', { cursor: START, next: START + HOUR, jobs: [{ queue: 'orders', payload: 2, runAt: START, key: 'slot-1' }] })).rejects.toBeInstanceOf(KeyRetiredError);
+      expect(await store.getSchedule('rebalance')).toEqual(schedule);
+      expect((await store.stats()).total).toBe(0);
     });
 
     it('pauses and resumes with a new cursor; resuming a running one changes nothing', async () => {

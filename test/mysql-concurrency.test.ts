@@ -13,15 +13,31 @@ const WORKERS = 8;
 const JOBS = 2000;
 const BATCH = 10;
 
+/**
+ * A store on a fresh database and a second connection (`blocker`) that plays another
+ * transaction holding row locks; the blocker lets go first when the test ends, so a store call
+ * stuck behind its lock does not hold up the store's close.
+ */
+async function withBlocker(tag: string, body: (store: MysqlLeaseStore, blocker: mysql.Connection) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase(tag);
+  const store = new MysqlLeaseStore({ uri: db.url });
+  const blocker = await mysql.createConnection({ uri: db.url });
+  try {
+    await store.migrate();
+    await body(store, blocker);
+  } finally {
+    await blocker.query('ROLLBACK').catch(() => undefined);
+    await blocker.end();
+    await store.close();
+    await db.drop();
+  }
+}
+
 await describeMysql('mysql: concurrent claimers', () => {
   afterAll(endAdminPool);
 
   it('a claim walks past the head row another transaction holds, in claim order, and takes it once it is let go', { timeout: 60_000 }, async () => {
-    const db = await createTestDatabase('walk');
-    const store = new MysqlLeaseStore({ uri: db.url });
-    const blocker = await mysql.createConnection({ uri: db.url });
-    try {
-      await store.migrate();
+    await withBlocker('walk', async (store, blocker) => {
       const jobs = await store.enqueueMany([1, 2, 3, 4, 5].map((n) => ({ queue: 'q', payload: n, priority: n === 5 ? -1 : 0 })));
       const ids = jobs.map((r) => r.job.id);
       // Claim order: 5 (priority -1), then 1, 2, 3, 4. Another claim in flight holds 5.
@@ -32,20 +48,11 @@ await describeMysql('mysql: concurrent claimers', () => {
       await blocker.query('ROLLBACK');
       const rest = await store.acquire({ workerId: 'w1', leaseMs: 60_000, limit: 5 });
       expect(rest.map((l) => l.job.id)).toEqual([ids[4], ids[2], ids[3]]);
-    } finally {
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      await blocker.end();
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   it("releasing one worker's leases does not wait on another worker's rows locked in flight", { timeout: 20_000 }, async () => {
-    const db = await createTestDatabase('release');
-    const store = new MysqlLeaseStore({ uri: db.url });
-    const blocker = await mysql.createConnection({ uri: db.url });
-    try {
-      await store.migrate();
+    await withBlocker('release', async (store, blocker) => {
       await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2 }]);
       const [mine] = await store.acquire({ workerId: 'w1', leaseMs: 60_000 });
       const [theirs] = await store.acquire({ workerId: 'w2', leaseMs: 60_000 });
@@ -70,13 +77,7 @@ await describeMysql('mysql: concurrent claimers', () => {
       expect((await store.get(mine!.job.id))?.status).toBe('retry');
       await blocker.query('COMMIT');
       expect((await store.get(theirs!.job.id))?.status).toBe('processing');
-    } finally {
-      // Let go first: a release stuck behind the lock must not hold up the store's close.
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      await blocker.end();
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   it('stores enqueueing the same keys at once make one job per key, and all agree which', { timeout: 60_000 }, async () => {

@@ -29,6 +29,37 @@ async function versions(db: string, table = 'processing_jobs'): Promise<number[]
 /** Every migration version the package ships, in order. */
 const ALL_VERSIONS = loadMysqlMigrations('processing_jobs').map((m) => m.version);
 
+/** One row of EXPLAIN. */
+interface Plan {
+  key: string;
+  type: string;
+  key_len: string;
+  Extra: string | null;
+}
+
+/**
+ * A migrated store holding 200 waiting jobs in two queues and three priorities, the queries,
+ * a connection of its own, and EXPLAIN of a query on it.
+ */
+async function withPlans(
+  db: TestDatabase,
+  body: (q: ReturnType<typeof mysqlQueries>, conn: mysql.Connection, explain: (sql: string, values: unknown[]) => Promise<Plan[]>) => Promise<void>,
+): Promise<void> {
+  const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
+  try {
+    await store.migrate();
+    await store.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: i % 2 ? 'a' : 'b', payload: i, priority: i % 3 })));
+    const conn = await mysql.createConnection(db.url);
+    try {
+      await body(mysqlQueries('processing_jobs'), conn, async (sql, values) => (await conn.query(`EXPLAIN ${sql}`, values))[0] as Plan[]);
+    } finally {
+      await conn.end();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 await describeMysql('mysql: migrations and schema', () => {
   let db: TestDatabase;
   afterAll(endAdminPool);
@@ -170,82 +201,53 @@ await describeMysql('mysql: migrations and schema', () => {
   });
 
   it('claim queries walk an index in claim order: no filesort, so SKIP LOCKED locks only what it claims', async () => {
-    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
-    try {
-      await store.migrate();
-      await store.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: i % 2 ? 'a' : 'b', payload: i, priority: i % 3 })));
-      const q = mysqlQueries('processing_jobs');
-      const conn = await mysql.createConnection(db.url);
-      const explain = async (sql: string, values: unknown[]) => {
-        const [rows] = await conn.query(`EXPLAIN ${sql}`, values);
-        return (rows as { key: string; Extra: string | null }[])[0];
-      };
-      try {
-        const waiting = await explain(q.claimWaiting, ['pending', Date.now(), 10]);
-        expect(waiting?.key).toBe('ix_claim');
-        expect(waiting?.Extra ?? '').not.toContain('filesort');
-        const inQueue = await explain(q.claimWaitingInQueue, ['a', 'pending', Date.now(), 10]);
-        expect(inQueue?.key).toBe('ix_queue_claim');
-        expect(inQueue?.Extra ?? '').not.toContain('filesort');
-        // Concurrency keys: the wake step frees a key's first blocked jobs walking ix_blocked in
-        // claim order, counts a key's leases on ix_lease_key, and finds keys with blocked jobs by index.
-        const unblock = await explain(q.selectBlocked, ['account:1', 2]);
-        expect(unblock?.key).toBe('ix_blocked');
-        expect(unblock?.Extra ?? '').not.toContain('filesort');
-        const holders = await explain(q.countHolders(2), ['account:1', 'account:2']);
-        expect(holders?.key).toBe('ix_lease_key');
-        expect(holders?.Extra ?? '').not.toContain('filesort');
-        const sems = await explain(q.wakeSemaphores, []);
-        expect(sems?.key).toBe('ix_semaphores_blocked');
-      } finally {
-        await conn.end();
-      }
-    } finally {
-      await store.close();
-    }
+    await withPlans(db, async (q, _conn, plans) => {
+      const explain = async (sql: string, values: unknown[]) => (await plans(sql, values))[0];
+      const waiting = await explain(q.claimWaiting, ['pending', Date.now(), 10]);
+      expect(waiting?.key).toBe('ix_claim');
+      expect(waiting?.Extra ?? '').not.toContain('filesort');
+      const inQueue = await explain(q.claimWaitingInQueue, ['a', 'pending', Date.now(), 10]);
+      expect(inQueue?.key).toBe('ix_queue_claim');
+      expect(inQueue?.Extra ?? '').not.toContain('filesort');
+      // Concurrency keys: the wake step frees a key's first blocked jobs walking ix_blocked in
+      // claim order, counts a key's leases on ix_lease_key, and finds keys with blocked jobs by index.
+      const unblock = await explain(q.selectBlocked, ['account:1', 2]);
+      expect(unblock?.key).toBe('ix_blocked');
+      expect(unblock?.Extra ?? '').not.toContain('filesort');
+      const holders = await explain(q.countHolders(2), ['account:1', 'account:2']);
+      expect(holders?.key).toBe('ix_lease_key');
+      expect(holders?.Extra ?? '').not.toContain('filesort');
+      const sems = await explain(q.wakeSemaphores, []);
+      expect(sems?.key).toBe('ix_semaphores_blocked');
+    });
   });
 
   it("the locking walk from a head is ranges of the claim index in claim order, for every queue filter: no filesort", async () => {
-    const store = new MysqlLeaseStore({ uri: db.url, connectionLimit: 1 });
-    try {
-      await store.migrate();
-      await store.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: i % 2 ? 'a' : 'b', payload: i, priority: i % 3 })));
-      const q = mysqlQueries('processing_jobs');
-      const conn = await mysql.createConnection(db.url);
-      const explain = async (sql: string, values: unknown[]) => {
-        const [rows] = await conn.query(`EXPLAIN ${sql}`, values);
-        return rows as { key: string; type: string; key_len: string; Extra: string | null }[];
-      };
-      try {
-        const now = Date.now();
-        // The head as a claim keeps it: the first waiting row's (priority, run_at, id), in this session.
-        await conn.query(q.clearHeads);
-        await conn.query(q.intoHead(q.claimWaiting, 'pending'), ['pending', now, 1]);
-        // Every key part in the range (status 16+2, blocked 1, priority 4, run_at 8, id 8 bytes;
-        // the queue 384+2 before them in ix_queue_claim): a bound on fewer parts would walk the
-        // delete-marked entries again.
-        for (const [sql, values, key, keyLen] of [
-          [q.claimWaitingFrom('pending', null), ['pending', now, 10], 'ix_claim', '39'],
-          [q.claimWaitingFrom('pending', 'one'), ['a', 'pending', now, 10], 'ix_queue_claim', '425'],
-          [q.claimWaitingFrom('pending', 'in', 2), ['pending', now, 'a', 'b', 10], 'ix_claim', '39'],
-          [q.claimWaitingFrom('pending', 'notIn', 1), ['pending', now, 'a', 10], 'ix_claim', '39'],
-        ] as [string, unknown[], string, string][]) {
-          const plan = await explain(sql, values);
-          expect(plan, sql).toHaveLength(1);
-          expect(plan[0]?.key, sql).toBe(key);
-          expect(plan[0]?.type, sql).toBe('range');
-          expect(plan[0]?.key_len, sql).toBe(keyLen);
-          expect(plan[0]?.Extra ?? '', sql).not.toContain('filesort');
-        }
-        // A status with nothing waiting leaves no head, and its walk reads nothing at all.
-        await conn.query(q.intoHead(q.claimWaiting, 'retry'), ['retry', now, 1]);
-        const none = await explain(q.claimWaitingFrom('retry', null), ['retry', now, 10]);
-        expect(none[0]?.Extra).toMatch(/Impossible WHERE/);
-      } finally {
-        await conn.end();
+    await withPlans(db, async (q, conn, explain) => {
+      const now = Date.now();
+      // The head as a claim keeps it: the first waiting row's (priority, run_at, id), in this session.
+      await conn.query(q.clearHeads);
+      await conn.query(q.intoHead(q.claimWaiting, 'pending'), ['pending', now, 1]);
+      // Every key part in the range (status 16+2, blocked 1, priority 4, run_at 8, id 8 bytes;
+      // the queue 384+2 before them in ix_queue_claim): a bound on fewer parts would walk the
+      // delete-marked entries again.
+      for (const [sql, values, key, keyLen] of [
+        [q.claimWaitingFrom('pending', null), ['pending', now, 10], 'ix_claim', '39'],
+        [q.claimWaitingFrom('pending', 'one'), ['a', 'pending', now, 10], 'ix_queue_claim', '425'],
+        [q.claimWaitingFrom('pending', 'in', 2), ['pending', now, 'a', 'b', 10], 'ix_claim', '39'],
+        [q.claimWaitingFrom('pending', 'notIn', 1), ['pending', now, 'a', 10], 'ix_claim', '39'],
+      ] as [string, unknown[], string, string][]) {
+        const plan = await explain(sql, values);
+        expect(plan, sql).toHaveLength(1);
+        expect(plan[0]?.key, sql).toBe(key);
+        expect(plan[0]?.type, sql).toBe('range');
+        expect(plan[0]?.key_len, sql).toBe(keyLen);
+        expect(plan[0]?.Extra ?? '', sql).not.toContain('filesort');
       }
-    } finally {
-      await store.close();
-    }
+      // A status with nothing waiting leaves no head, and its walk reads nothing at all.
+      await conn.query(q.intoHead(q.claimWaiting, 'retry'), ['retry', now, 1]);
+      const none = await explain(q.claimWaitingFrom('retry', null), ['retry', now, 10]);
+      expect(none[0]?.Extra).toMatch(/Impossible WHERE/);
+    });
   });
 });

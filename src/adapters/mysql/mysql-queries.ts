@@ -122,7 +122,12 @@ export function mysqlQueries(table: string) {
       `SELECT priority, run_at, id FROM ${t} FORCE INDEX (ix_claim) WHERE status = ? AND blocked = 0 AND run_at <= ? AND queue NOT IN (${placeholders(nQueues)}) ORDER BY priority, run_at, id LIMIT ?`,
     /** Clears the heads of both statuses (session variables, so a head read that finds nothing leaves none behind). */
     clearHeads: `SET ${HEAD_VARS.pending.join(' = NULL, ')} = NULL, ${HEAD_VARS.retry.join(' = NULL, ')} = NULL`,
-    /** A head read (one of the four above, with its LIMIT 1) kept in the status's session variables. */
+    /**
+     * A head read (one of the four above, with its LIMIT 1) kept in the status's session
+     * variables. INTO at the end of the statement is the form both servers accept (MySQL 8
+     * deprecates it before FROM or before a locking clause); no row leaves the variables NULL,
+     * with warning 1329.
+     */
     intoHead: (read: string, status: 'pending' | 'retry') => `${read} INTO ${HEAD_VARS[status].join(', ')}`,
     /**
      * Waiting jobs of one status in claim order from the head `intoHead` kept, locked: the same

@@ -69,7 +69,7 @@ export async function claimJobs(e: MysqlEngine, conn: MysqlTx, c: ClaimQuery): P
     const sources = [
       { jobs: pending.map(rowToJob), next: 0, truncated: pending.length === need },
       { jobs: retry.map(rowToJob), next: 0, truncated: retry.length === need },
-      { jobs: expired, next: 0, truncated: expiredIds!.length === need },
+      { jobs: expired, next: 0, truncated: expiredIds.length === need },
     ];
     const claimed: Job[] = [];
     const blocked: Job[] = [];

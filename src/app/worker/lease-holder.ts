@@ -10,7 +10,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { assertMove, type AttemptPhase } from './attempt-phase.js';
 import type { SafeEmitter } from './worker-events.js';
-import { INTERNAL_ABORT, monotonicNow, startTimer, type Timer, waitOn } from './wait.js';
+import { INTERNAL_ABORT, Latch, monotonicNow, startTimer, type Timer, waitOn } from './wait.js';
 
 /** What a lease holder needs from its worker. */
 export interface LeaseHolderDeps {
@@ -30,18 +30,6 @@ export interface WriteOptions {
   startsStep?: boolean;
 }
 
-/** A promise with its resolver, made only when something waits on it. */
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 /**
  * Holds one lease for the duration of one attempt. Internal to the worker.
  *
@@ -50,11 +38,10 @@ function deferred(): Deferred {
  * their listeners and their garbage were most of the worker's cost per job.
  */
 export class LeaseHolder {
-  /** Set when the attempt must stop (lease lost, timeout, forced shutdown), with why. */
-  private abortedBy: { reason: unknown } | undefined;
+  /** Fired when the attempt must stop (lease lost, timeout, forced shutdown), with why. */
+  private readonly aborts = new Latch<unknown>();
   /** The attempt's AbortController, made on the first read of `signal`. */
   private abortController: AbortController | undefined;
-  private abortListeners: Array<(reason: unknown) => void> | undefined;
   private current: Lease;
   /** Monotonic time taken just before the last successful acquire/extend was sent: the lease runs at least leaseMs from there. */
   private grantedAt: number;
@@ -71,11 +58,11 @@ export class LeaseHolder {
   private heartbeatFailures = 0;
   /** The wait for the lease to run out; replaced each time it is re-armed. */
   private expiryTimer: Timer | undefined;
-  /** Resolves when the lease is lost, so a step waiting on a hung extend stops waiting. */
-  private lostWait: Deferred | undefined;
+  /** Fired when the lease is lost, so a step waiting on a hung extend stops waiting. */
+  private readonly lost = new Latch();
   private inFlight: Promise<ExtendOutcome> | undefined;
-  /** Resolves when the lease runs out during the final write, so a write that hangs is not waited on forever. */
-  private ranOutWait: Deferred | undefined;
+  /** Fired when the lease runs out during the final write, so a write that hangs is not waited on forever. */
+  private readonly ranOut = new Latch();
 
   constructor(lease: Lease, grantedAt: number, private readonly deps: LeaseHolderDeps) {
     this.current = lease;
@@ -86,48 +73,36 @@ export class LeaseHolder {
   get signal(): AbortSignal {
     if (!this.abortController) {
       this.abortController = new AbortController();
-      if (this.abortedBy) this.abortController.abort(this.abortedBy.reason);
+      if (this.aborts.fired) this.abortController.abort(this.aborts.value);
     }
     return this.abortController.signal;
   }
 
   /** Whether the attempt was aborted. */
   get aborted(): boolean {
-    return this.abortedBy !== undefined;
+    return this.aborts.fired;
   }
 
   /** Why the attempt was aborted (undefined while it was not). */
   get abortReason(): unknown {
-    return this.abortedBy?.reason;
+    return this.aborts.value;
   }
 
   /** Aborts the attempt with `reason` (the first reason stays). */
   abort(reason: unknown): void {
-    if (this.abortedBy) return;
-    this.abortedBy = { reason };
+    if (this.aborts.fired) return;
     this.abortController?.abort(reason);
-    const listeners = this.abortListeners;
-    this.abortListeners = undefined;
-    if (listeners) for (const listener of listeners) listener(reason);
+    this.aborts.fire(reason);
   }
 
   /** Calls `listener` once when the attempt is aborted (at once if it is); returns the unsubscribe. */
   onAbort(listener: (reason: unknown) => void): () => void {
-    if (this.abortedBy) {
-      listener(this.abortedBy.reason);
-      return () => {};
-    }
-    const listeners = (this.abortListeners ??= []);
-    listeners.push(listener);
-    return () => {
-      const at = listeners.indexOf(listener);
-      if (at >= 0) listeners.splice(at, 1);
-    };
+    return this.aborts.on(listener);
   }
 
   /** Throws the abort's reason when the attempt was aborted. */
   throwIfAborted(): void {
-    if (this.abortedBy) throw this.abortedBy.reason;
+    if (this.aborts.fired) throw this.aborts.value;
   }
 
   /** The lease as last granted (expiry moves with each extension; the token never changes). */
@@ -281,7 +256,7 @@ export class LeaseHolder {
     const need = Math.max(needMs, this.deps.safetyMarginMs);
     if (this.remainingMs() >= need) return;
     // An extend that hangs is given up on once the lease runs out (the expiry watch marks it lost).
-    const outcome = await Promise.race([this.extendOnce(), this.whenLost().then((): ExtendOutcome => 'lost')]);
+    const outcome = await Promise.race([this.extendOnce(), this.lost.wait().then((): ExtendOutcome => 'lost')]);
     if (outcome === 'ok' && this.remainingMs() >= need) return;
     this.throwIfLost();
     this.markLost(this.fenceError('too little lease time left to start a step and the lease could not be extended'), true);
@@ -361,7 +336,7 @@ export class LeaseHolder {
    */
   async settleWrite<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, retry: boolean): Promise<T> {
     const write = retry ? this.writeRetrying(op, onError) : this.write(op);
-    const gaveUp = this.whenRanOut().then((): never => {
+    const gaveUp = this.ranOut.wait().then((): never => {
       throw new StoreUnavailableError(
         `the final write for job ${this.current.job.id} got no answer before its lease ran out; another worker will take the job over`,
       );
@@ -390,7 +365,7 @@ export class LeaseHolder {
     if (this.lostBy) return;
     this.lostBy = { error, locally };
     this.stopHeartbeat();
-    this.lostWait?.resolve();
+    this.lost.fire();
     this.abort(error);
     this.deps.emitter.emit('lease:lost', { jobId: this.current.job.id, token: this.current.token, error });
   }
@@ -427,20 +402,8 @@ export class LeaseHolder {
     // write's reply decides, and any later write of the attempt is refused at the gate.
     if (this.isIn('settling')) {
       this.move('ranOut');
-      this.ranOutWait?.resolve();
+      this.ranOut.fire();
     } else this.markLost(this.ranOutError(), true);
-  }
-
-  /** Resolves once the lease is lost. */
-  private whenLost(): Promise<void> {
-    if (this.lostBy) return Promise.resolve();
-    return (this.lostWait ??= deferred()).promise;
-  }
-
-  /** Resolves once the lease ran out during the final write. */
-  private whenRanOut(): Promise<void> {
-    if (this.isIn('ranOut')) return Promise.resolve();
-    return (this.ranOutWait ??= deferred()).promise;
   }
 
   /** Arms the next extend `delay` ms from now, unless the heartbeat has ended. */

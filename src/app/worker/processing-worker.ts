@@ -122,9 +122,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private lastError: WorkerStatus['lastError'] = null;
   /** The store's database identity, read once before the first claim (keyed jobs derive their keys from it). */
   private identity: string | undefined;
-  /** Aborted by stop(): ends the loop's waits. */
-  private readonly stopping = new AbortController();
-  /** Fired with `stopping`, for the loop's waits. */
+  /** Fired by stop(): ends the loop's waits; nothing new is claimed or started after it. */
   private readonly stopped = new Latch();
   /** Fired (and replaced) to wake the loop early: enqueue, a free slot. */
   private wake = new Latch();
@@ -284,7 +282,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    */
   private startServices(): void {
     // stop() came during start's first reap: it found no runner to stop, so start none.
-    if (this.stopping.signal.aborted) return;
+    if (this.stopped.fired) return;
     const during: Record<string, WorkerErrorContext> = { reaper: 'reap', retention: 'prune' };
     const runner = new ServiceRunner({ clock: this.o.clock, onError: (name, error) => this.reportError(error, during[name] ?? 'liveness') });
     const l = this.o.liveness;
@@ -329,7 +327,6 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    this.stopping.abort(INTERNAL_ABORT);
     this.stopped.fire();
     this.unsubscribe?.();
     await this.loopDone;
@@ -381,7 +378,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
    * the free slots and the buffer have room for, counting what the claim out asked for.
    */
   private async loop(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
+    while (!this.stopped.fired) {
       // What the last claim's answer calls for, once no claim is out: the store's backoff after
       // a failure, or the poll after a short claim. Before the wake resets below, so a wake-up
       // that came during the claim ends that wait at once.
@@ -442,7 +439,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         this.afterClaim = { backoffMs: Math.max(1, Math.floor(cap * (0.5 + this.o.random() / 2))) };
         return;
       }
-      if (this.stopping.signal.aborted) {
+      if (this.stopped.fired) {
         // Claimed while stopping: hand them straight back, unstarted.
         await this.handBackBuffered(leases.map((lease) => ({ lease, grantedAt: sentAt })));
         return;
@@ -511,7 +508,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       this.claimAhead = false;
     }
     let taken = this.slotsTaken();
-    while (this.buffer.length > 0 && taken < this.o.maxConcurrentJobs && !this.stopping.signal.aborted) {
+    while (this.buffer.length > 0 && taken < this.o.maxConcurrentJobs && !this.stopped.fired) {
       taken++;
       const next = this.buffer.shift()!;
       this.run(next.lease, next.grantedAt);
@@ -656,7 +653,6 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     });
   }
 
-
   private run(lease: Lease, grantedAt: number): void {
     const holder = new LeaseHolder(lease, grantedAt, {
       store: this.o.store,
@@ -687,7 +683,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private async attempt(entry: Running): Promise<void> {
     const { holder } = entry;
     const job = holder.lease.job;
-    if (this.stopping.signal.aborted) {
+    if (this.stopped.fired) {
       // Claimed while stopping: hand it straight back.
       entry.shuttingDown = true;
       holder.abort(new ShutdownAbortError());

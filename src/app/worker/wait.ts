@@ -56,37 +56,50 @@ export function monotonicNow(clock: Clock): number {
 export const INTERNAL_ABORT = Symbol('leasehold internal abort');
 
 /**
- * A one-shot event the worker's loop waits on (stop, a wake-up, a claim's end): `fire` calls
- * every listener once. Replaced by a fresh one to arm it again. A plain list, not an
- * AbortSignal: the loop waits on one per job, and EventTarget listeners cost more than the
- * rest of the wait.
+ * A one-shot event, optionally with a value: `fire` calls every listener once. The worker's
+ * loop waits on these (stop, a wake-up, a claim's end; replaced by a fresh one to arm it
+ * again), and an attempt keeps its abort, its lost lease and its lease running out in them. A
+ * plain list, not an AbortSignal: there are several per job, and EventTarget listeners cost
+ * more than the rest of the wait.
  */
-export class Latch {
-  private isFired = false;
-  private listeners: (() => void)[] = [];
+export class Latch<T = void> {
+  private state: { value: T } | undefined;
+  private listeners: ((value: T) => void)[] | undefined;
 
   get fired(): boolean {
-    return this.isFired;
+    return this.state !== undefined;
   }
 
-  fire(): void {
-    if (this.isFired) return;
-    this.isFired = true;
+  /** The value it fired with (undefined before). */
+  get value(): T | undefined {
+    return this.state?.value;
+  }
+
+  /** Fires once; later calls change nothing (the first value stays). */
+  fire(value: T): void {
+    if (this.state) return;
+    this.state = { value };
     const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener(value);
   }
 
   /** Calls `listener` once when fired (at once if it was); returns the unsubscribe. */
-  on(listener: () => void): () => void {
-    if (this.isFired) {
-      listener();
+  on(listener: (value: T) => void): () => void {
+    if (this.state) {
+      listener(this.state.value);
       return () => {};
     }
-    this.listeners.push(listener);
+    const listeners = (this.listeners ??= []);
+    listeners.push(listener);
     return () => {
-      const at = this.listeners.indexOf(listener);
-      if (at >= 0) this.listeners.splice(at, 1);
+      const at = listeners.indexOf(listener);
+      if (at >= 0) listeners.splice(at, 1);
     };
+  }
+
+  /** Resolves with the value once fired. */
+  wait(): Promise<T> {
+    return new Promise<T>((resolve) => this.on(resolve));
   }
 }

@@ -3,7 +3,7 @@
  * plain complete; what arrives while writes are out goes together in the next completeMany;
  * one write that never answers does not hold up the others; each entry gets its own outcome.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeaseLostError } from '../src/domain/errors.js';
 import type { CompleteEntry, CompleteOutcome, Lease } from '../src/domain/job.js';
 import { CompletionBatcher } from '../src/app/worker/completion-batcher.js';
@@ -43,6 +43,67 @@ describe('CompletionBatcher', () => {
     gates[0]!();
     await done[0];
     expect((await store.get(leases[0]!.job.id))?.status).toBe('done');
+  });
+
+  /** A store whose complete and completeMany wait for a gate each; `calls` records each write as it goes out. */
+  async function gatedStore(n: number) {
+    const { store } = setup();
+    await store.enqueueMany(Array.from({ length: n }, (_, i) => ({ queue: 'q', payload: i })));
+    const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: n });
+    const calls: string[] = [];
+    const gates: (() => void)[] = [];
+    const held = <T>(name: string, size: number, run: () => Promise<T>): Promise<T> => {
+      calls.push(`${name}(${size})`);
+      return new Promise<void>((r) => gates.push(r)).then(run);
+    };
+    const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
+    store.complete = (lease: Lease, result?: never) => held('complete', 1, () => inner.complete(lease, result));
+    store.completeMany = (entries: CompleteEntry[]): Promise<CompleteOutcome[]> => held('completeMany', entries.length, () => inner.completeMany(entries));
+    return { store, leases, calls, gates };
+  }
+
+  afterEach(() => void vi.useRealTimers());
+
+  it('beside a batch out, what arrives waits for it and goes in one write (not two half batches)', async () => {
+    const { store, leases, calls, gates } = await gatedStore(6);
+    const batcher = new CompletionBatcher(store);
+    const done = [batcher.complete(leases[0]!, 0), batcher.complete(leases[1]!, 1)];
+    await flush();
+    expect(calls).toEqual(['completeMany(2)']);
+    done.push(batcher.complete(leases[2]!, 2));
+    await flush();
+    done.push(batcher.complete(leases[3]!, 3), batcher.complete(leases[4]!, 4));
+    await flush();
+    // A lone write would have gone beside the batch; these wait for it instead.
+    expect(calls).toEqual(['completeMany(2)']);
+    gates[0]!();
+    await flush();
+    expect(calls).toEqual(['completeMany(2)', 'completeMany(3)']);
+    gates[1]!();
+    await Promise.all(done);
+    expect((await store.list({ status: 'done' })).map((j) => j.payload)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a batch out longer than the stuck bound does not hold up the next write', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { store, leases, calls, gates } = await gatedStore(4);
+    const batcher = new CompletionBatcher(store, 500, 100);
+    const done = [batcher.complete(leases[0]!, 0), batcher.complete(leases[1]!, 1)];
+    await flush();
+    done.push(batcher.complete(leases[2]!, 2), batcher.complete(leases[3]!, 3));
+    await flush();
+    vi.advanceTimersByTime(99);
+    await flush();
+    expect(calls).toEqual(['completeMany(2)']);
+    vi.advanceTimersByTime(1);
+    await flush();
+    // The first batch never answers; the second goes beside it and lands.
+    expect(calls).toEqual(['completeMany(2)', 'completeMany(2)']);
+    gates[1]!();
+    await Promise.all(done.slice(2));
+    expect((await store.list({ status: 'done' })).map((j) => j.payload)).toEqual([2, 3]);
+    gates[0]!();
+    await Promise.all(done);
   });
 
   it('gives each entry its own outcome: a lost lease rejects only its own completion', async () => {

@@ -116,6 +116,35 @@ describe('worker: claiming ahead (prefetch)', () => {
     expect((await store.list({ status: 'done' })).length).toBe(2);
   });
 
+  it('refills the buffer in batches: once it is down to a quarter, for what it lacks', async () => {
+    const { clock, store } = setup();
+    await store.enqueueMany(Array.from({ length: 30 }, (_, i) => ({ queue: 'orders', payload: i })));
+    const asks: number[] = [];
+    const acquire = store.acquire.bind(store);
+    store.acquire = (req) => {
+      asks.push(req.limit ?? 1);
+      return acquire(req);
+    };
+    const gates: (() => void)[] = [];
+    const worker = makeWorker({ store, clock, maxConcurrentJobs: 1, prefetch: 8, handler: () => new Promise<void>((r) => gates.push(r)) });
+    await worker.start();
+    await flush();
+    expect(asks).toEqual([9]);
+    const seen: number[][] = [];
+    for (let i = 0; i < 6; i++) {
+      gates.shift()!();
+      await flush();
+      seen.push([worker.getStatus().prefetched, asks.length]);
+    }
+    // No claim while the buffer holds more than 2 of 8; at 2, one claim for the 6 it lacks.
+    expect(seen.map(([, n]) => n)).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(asks).toEqual([9, 6]);
+    expect(worker.getStatus().prefetched).toBe(8);
+    const stopping = worker.stop();
+    for (const open of gates.splice(0)) open();
+    await stopping;
+  });
+
   it('keeps a second claim out beside a slow first one, never a third, and never asks for more than the slots and the buffer hold', async () => {
     const { clock, store } = setup();
     const total = 60;

@@ -1,10 +1,13 @@
 /**
  * Batches completions into `completeMany` round trips, like a group commit: those that become
- * ready in the same turn of the event loop go together, and while two writes are out, the
- * completions that arrive wait and go together in the next (two, so one write that never
- * answers does not hold up the rest). No timer: a lone completion is written at once, as a
- * plain `complete`, and the batch grows with the store's latency. Safe by construction: a
- * completion not yet written when the process dies leaves the job processing; it runs again after its lease expires and its
+ * ready in the same turn of the event loop go together, and while a batch is being written,
+ * the completions that arrive wait and go together in the next. A lone completion is written at
+ * once, as a plain `complete`, and is never held back: beside a lone write out, the next write
+ * goes at once. Beside a batch out, the next waits for it (the batch grows with the store's
+ * latency; two half batches cost the server twice the transactions of one), unless that batch
+ * has been out for STUCK_AFTER_MS: then one write that never answers does not hold up the rest.
+ * At most two writes are out. Safe by construction: a completion not yet written when the
+ * process dies leaves the job processing; it runs again after its lease expires and its
  * recorded steps return their results without repeating effects.
  */
 import type { Job, Json, Lease } from '../../domain/job.js';
@@ -12,6 +15,11 @@ import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** Writes one batcher keeps out at once. */
 const MAX_IN_FLIGHT = 2;
+/**
+ * How long a batch may be out before the next write goes beside it anyway (real time: this
+ * shapes batches only, never an outcome). A batch takes a few ms on a healthy store.
+ */
+export const STUCK_AFTER_MS = 100;
 
 interface Pending {
   lease: Lease;
@@ -26,14 +34,23 @@ export class CompletionBatcher {
   private scheduled = false;
   /** Writes out now: at most MAX_IN_FLIGHT, so what arrives meanwhile goes together, yet one write that never answers does not hold up the rest. */
   private writing = 0;
+  /** When each batch out (a write of more than one entry) went out, by performance.now(). */
+  private readonly batchesOut: number[] = [];
+  /** Armed while entries wait behind a batch out: lets the next write go once that batch looks stuck. */
+  private stuckTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly store: LeaseStore, private readonly maxBatch = 500) {}
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly maxBatch = 500,
+    private readonly stuckAfterMs = STUCK_AFTER_MS,
+  ) {}
 
   /** Completes `lease` with `result` as part of the next batch; rejects with this entry's own error (e.g. LeaseLostError). */
   complete(lease: Lease, result: Json | undefined): Promise<Job> {
     return new Promise<Job>((resolve, reject) => {
       this.pending.push({ lease, result, resolve, reject });
       if (this.writing >= MAX_IN_FLIGHT) return; // a write in flight flushes these when it returns
+      if (this.waitForBatchOut()) return;
       if (this.pending.length >= this.maxBatch) void this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -43,12 +60,37 @@ export class CompletionBatcher {
     });
   }
 
+  /**
+   * Whether entries now waiting should wait for the batch out (it flushes them when it
+   * returns), arming the timer that lets them go once that batch has been out `stuckAfterMs`.
+   */
+  private waitForBatchOut(): boolean {
+    if (this.batchesOut.length === 0) return false;
+    const oldest = Math.min(...this.batchesOut);
+    const left = oldest + this.stuckAfterMs - performance.now();
+    if (left <= 0) return false;
+    if (this.stuckTimer === undefined) {
+      this.stuckTimer = setTimeout(() => {
+        this.stuckTimer = undefined;
+        if (this.pending.length > 0) void this.flush();
+      }, left);
+      this.stuckTimer.unref?.();
+    }
+    return true;
+  }
+
   private async flush(): Promise<void> {
     this.scheduled = false;
-    if (this.writing >= MAX_IN_FLIGHT) return;
+    if (this.writing >= MAX_IN_FLIGHT || this.waitForBatchOut()) return;
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
+    if (this.stuckTimer !== undefined) {
+      clearTimeout(this.stuckTimer);
+      this.stuckTimer = undefined;
+    }
     this.writing++;
+    const started = batch.length > 1 ? performance.now() : undefined;
+    if (started !== undefined) this.batchesOut.push(started);
     try {
       if (batch.length === 1) {
         // A lone completion is one plain complete: the same write, without a batch's bookkeeping.
@@ -67,6 +109,7 @@ export class CompletionBatcher {
       for (const p of batch) p.reject(error);
     } finally {
       this.writing--;
+      if (started !== undefined) this.batchesOut.splice(this.batchesOut.indexOf(started), 1);
       if (this.pending.length > 0) void this.flush();
     }
   }

@@ -101,7 +101,8 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   /**
    * Write completions like a group commit: those ready in the same event-loop turn go in one
    * `completeMany`, and those that arrive while one is out go in the next (a lone one is a
-   * plain `complete`). No timer delays any. Default true.
+   * plain `complete`, written at once; behind a batch out, the next waits for it, for up to
+   * 100 ms). Default true.
    */
   batchCompletions?: boolean;
   /**

@@ -1,7 +1,8 @@
 /**
- * The worker's completion batcher: a group commit without a timer. A lone completion is a
- * plain complete; what arrives while writes are out goes together in the next completeMany;
- * one write that never answers does not hold up the others; each entry gets its own outcome.
+ * The worker's completion batcher: a group commit. A lone completion is a plain complete;
+ * what arrives while writes are out goes together in the next completeMany (behind a batch
+ * out, until that batch has been out its stuck bound); one write that never answers does not
+ * hold up the others; each entry gets its own outcome.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeaseLostError } from '../src/domain/errors.js';
@@ -66,7 +67,8 @@ describe('CompletionBatcher', () => {
 
   it('beside a batch out, what arrives waits for it and goes in one write (not two half batches)', async () => {
     const { store, leases, calls, gates } = await gatedStore(6);
-    const batcher = new CompletionBatcher(store);
+    // A stuck bound no pause of this process can reach: the order here is events only.
+    const batcher = new CompletionBatcher(store, 500, 60_000);
     const done = [batcher.complete(leases[0]!, 0), batcher.complete(leases[1]!, 1)];
     await flush();
     expect(calls).toEqual(['completeMany(2)']);

@@ -1,12 +1,11 @@
 /**
  * Batches completions into `completeMany` round trips, like a group commit: those that become
  * ready in the same turn of the event loop go together, and while a batch is being written,
- * the completions that arrive wait and go together in the next. A lone completion is written at
- * once, as a plain `complete`, and is never held back: beside a lone write out, the next write
- * goes at once. Beside a batch out, the next waits for it (the batch grows with the store's
- * latency; two half batches cost the server twice the transactions of one), unless that batch
- * has been out for STUCK_AFTER_MS: then one write that never answers does not hold up the rest.
- * At most two writes are out. Safe by construction: a completion not yet written when the
+ * the completions that arrive wait and go together in the next. A lone write out (a plain
+ * `complete`) never holds back the next write. A batch out does (two half batches cost the
+ * server about twice one full one), until it has been out `stuckAfterMs` (100 ms by default):
+ * then the next write goes beside it, so one write that never answers does not hold up the
+ * rest. At most two writes are out. Safe by construction: a completion not yet written when the
  * process dies leaves the job processing; it runs again after its lease expires and its
  * recorded steps return their results without repeating effects.
  */
@@ -81,7 +80,7 @@ export class CompletionBatcher {
 
   private async flush(): Promise<void> {
     this.scheduled = false;
-    if (this.writing >= MAX_IN_FLIGHT || this.waitForBatchOut()) return;
+    if (this.pending.length === 0 || this.writing >= MAX_IN_FLIGHT || this.waitForBatchOut()) return;
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     if (this.stuckTimer !== undefined) {

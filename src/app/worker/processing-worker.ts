@@ -407,7 +407,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       // of 30 costs the server little more than one of 20). A second claim goes out only beside
       // a first that is not known to have come back short or failed.
       const busy = this.claimsOut >= MAX_CLAIMS_IN_FLIGHT || (this.claimsOut > 0 && this.afterClaim !== undefined);
-      if (want <= 0 || busy || (free <= 0 && this.buffer.length + this.claiming > this.o.prefetch / 4)) {
+      if (want <= 0 || busy || (free <= 0 && this.buffer.length + this.claiming > Math.max(1, Math.floor(this.o.prefetch / 4)))) {
         await this.waitForWake(this.untilOldestBufferedDue(), true, this.claimsOut > 0);
         continue;
       }

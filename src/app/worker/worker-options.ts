@@ -101,8 +101,8 @@ export interface WorkerOptions<Q extends QueuePayloads = Record<string, Json>> {
   /**
    * Write completions like a group commit: those ready in the same event-loop turn go in one
    * `completeMany`, and those that arrive while one is out go in the next (a lone one is a
-   * plain `complete`, written at once; behind a batch out, the next waits for it, for up to
-   * 100 ms). Default true.
+   * plain `complete`; a lone write out never holds back the next, a batch out does until it
+   * has been out 100 ms). Default true.
    */
   batchCompletions?: boolean;
   /**

@@ -180,6 +180,53 @@ await describeMysql('mysql: faults', () => {
     }
   });
 
+  it.each([
+    ['one statement per round trip', false, 3],
+    ['statements sent together', true, 2],
+  ])('a single complete records its attempt and count after it landed, in as few round trips as the pool allows (%s)', async (_label, multipleStatements, trips) => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const real = mysql.createPool({ uri: db.url, connectionLimit: 2, multipleStatements });
+    const sent: string[] = [];
+    const counting: MysqlPoolLike = {
+      getConnection: async () => {
+        const conn = (await real.getConnection()) as unknown as MysqlConnectionLike;
+        return {
+          get threadId() {
+            return conn.threadId;
+          },
+          query: (sql: string, values?: unknown[]) => {
+            sent.push(sql);
+            return conn.query(sql, values);
+          },
+          release: () => conn.release(),
+          destroy: () => conn.destroy(),
+        };
+      },
+      query: (sql, values) => {
+        sent.push(sql);
+        return real.query(sql, values as never) as never;
+      },
+      end: () => real.end(),
+    };
+    const store = new MysqlLeaseStore({ pool: counting, clock, multipleStatements });
+    try {
+      await store.migrate();
+      const { job } = await store.enqueue({ queue: 'orders', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+      sent.length = 0;
+      expect(await store.complete(lease!, { placed: true })).toMatchObject({ status: 'done', result: { placed: true } });
+      // The fenced UPDATE commits on its own (what lost-reply recovery recognises); its history
+      // follows, in one transaction where statements may be sent together.
+      expect(sent).toHaveLength(trips);
+      expect(sent[0]).toMatch(/SET status = 'done'/);
+      expect(await store.getAttempts(job.id)).toMatchObject([{ token: lease!.token, outcome: 'completed', endedAt: clock.now() }]);
+      expect((await store.throughput({ since: 0 })).map((b) => [b.queue, b.completed])).toEqual([['orders', 1]]);
+    } finally {
+      await store.close();
+      await real.end();
+    }
+  });
+
   it('a write that changes nothing still counts as found on a pool without CLIENT_FOUND_ROWS', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const pool = mysql.createPool({ uri: db.url, connectionLimit: 1, flags: ['-FOUND_ROWS'] });

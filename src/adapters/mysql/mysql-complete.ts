@@ -19,8 +19,8 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     if (rows.length === 1) {
       const r = rows[0]!;
       // One autocommit statement (the hot path, and what lost-reply recovery recognises); its
-      // history follows in a second one, conditioned on the completion having landed. A crash
-      // between the two leaves that attempt open and that completion uncounted, never wrong.
+      // history follows once it has landed, in a transaction of its own. A crash between the
+      // two leaves that attempt open and that completion uncounted, never wrong.
       const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
       if (ok.affectedRows !== 1) return [undefined];
       await writeCompletedHistory(e, heldHistory(e, rows, now));
@@ -86,8 +86,17 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
   return out;
 }
 
-/** The history of completions as autocommit statements of their own (the single complete). */
+/**
+ * The history of a single complete, after the completion landed. Where statements may be sent
+ * together, one transaction in one round trip (one commit to disk, not one per statement);
+ * otherwise autocommit statements, one round trip each, which a transaction would add two to.
+ */
 async function writeCompletedHistory(e: MysqlEngine, statements: [string, unknown[]][]): Promise<void> {
+  const tx = e.tx();
+  if (tx.multiStatements) {
+    await inTransaction(e.pool, 'complete', (conn) => conn.many(statements, true), tx);
+    return;
+  }
   for (const [sql, values] of statements) await e.autocommit('complete', (db) => execute(db, sql, values));
 }
 

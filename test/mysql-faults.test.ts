@@ -219,8 +219,49 @@ await describeMysql('mysql: faults', () => {
       // follows, in one transaction where statements may be sent together.
       expect(sent).toHaveLength(trips);
       expect(sent[0]).toMatch(/SET status = 'done'/);
+      if (multipleStatements) expect(sent[1]).toMatch(/START TRANSACTION[\s\S]*_attempts[\s\S]*_counts[\s\S]*;\s*COMMIT$/);
       expect(await store.getAttempts(job.id)).toMatchObject([{ token: lease!.token, outcome: 'completed', endedAt: clock.now() }]);
       expect((await store.throughput({ since: 0 })).map((b) => [b.queue, b.completed])).toEqual([['orders', 1]]);
+    } finally {
+      await store.close();
+      await real.end();
+    }
+  });
+
+  it('a single complete whose history write fails still reports the job done, not a failure its retry would call a lost lease', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const real = mysql.createPool({ uri: db.url, connectionLimit: 2 });
+    let failCounts = false;
+    const failing: MysqlPoolLike = {
+      getConnection: async () => {
+        const conn = (await real.getConnection()) as unknown as MysqlConnectionLike;
+        return {
+          get threadId() {
+            return conn.threadId;
+          },
+          query: (sql: string, values?: unknown[]) => {
+            if (failCounts && sql.includes('_counts')) return Promise.reject(Object.assign(new Error("Table 'counts' is marked as crashed"), { code: 'ER_CRASHED_ON_USAGE', errno: 145 }));
+            return conn.query(sql, values);
+          },
+          release: () => conn.release(),
+          destroy: () => conn.destroy(),
+        };
+      },
+      query: (sql, values) => real.query(sql, values as never) as never,
+      end: () => real.end(),
+    };
+    const store = new MysqlLeaseStore({ pool: failing, clock });
+    try {
+      await store.migrate();
+      const { job } = await store.enqueue({ queue: 'orders', payload: 1 });
+      const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+      failCounts = true;
+      const done = await store.complete(lease!, { placed: true });
+      expect(done).toMatchObject({ id: job.id, status: 'done', result: { placed: true } });
+      failCounts = false;
+      expect(await store.get(job.id)).toEqual(done);
+      // What the failed write would have recorded is missing; nothing recorded is wrong.
+      expect((await store.throughput({ since: 0 })).map((b) => b.completed)).toEqual([]);
     } finally {
       await store.close();
       await real.end();

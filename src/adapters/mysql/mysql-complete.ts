@@ -19,11 +19,13 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     if (rows.length === 1) {
       const r = rows[0]!;
       // One autocommit statement (the hot path, and what lost-reply recovery recognises); its
-      // history follows once it has landed, in a transaction of its own. A crash between the
-      // two leaves that attempt open and that completion uncounted, never wrong.
+      // history follows once it has landed, in a transaction of its own. The job is done from
+      // here on, so a history write that fails (or a crash before it) leaves that attempt open
+      // and that completion uncounted, and is not the caller's failure: reporting one would
+      // make its retry meet the fence and call a job this call completed a lost lease.
       const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
       if (ok.affectedRows !== 1) return [undefined];
-      await writeCompletedHistory(e, heldHistory(e, rows, now));
+      await writeCompletedHistory(e, heldHistory(e, rows, now)).catch(() => undefined);
       return [completedFromLease(r.job, now, r.resultText)];
     }
     return await inTransaction(e.pool, 'completeMany', (conn) => completeInTx(e, conn, rows, now), e.tx());
@@ -33,7 +35,7 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
     const found = await landed(e, error, rows, now);
     if (!found) throw error;
-    // A batch's history committed with it; a single completion's is a statement of its own.
+    // A batch's history committed with it; a single completion's is written after it landed.
     if (rows.length === 1) await writeCompletedHistory(e, completedHistory(e, rows, now)).catch(() => undefined);
     return found;
   }

@@ -2,10 +2,10 @@
  * Batches completions into `completeMany` round trips, like a group commit: those that become
  * ready in the same turn of the event loop go together, and while a batch is being written,
  * the completions that arrive wait and go together in the next. A lone write out (a plain
- * `complete`) never holds back the next write. A batch out does (two half batches cost the
- * server about twice one full one), until it has been out `stuckAfterMs` (100 ms by default):
- * then the next write goes beside it, so one write that never answers does not hold up the
- * rest. At most two writes are out. Safe by construction: a completion not yet written when the
+ * `complete`) never holds back the next write. A batch out does (a SQL server pays per batch
+ * as well as per job, so one full batch costs it less than two half ones), until it has been
+ * out `stuckAfterMs` (100 ms by default): then the next write goes beside it, so one write that
+ * never answers does not hold up the rest. At most two writes are out. Safe by construction: a completion not yet written when the
  * process dies leaves the job processing; it runs again after its lease expires and its
  * recorded steps return their results without repeating effects.
  */

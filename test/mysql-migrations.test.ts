@@ -222,6 +222,30 @@ await describeMysql('mysql: migrations and schema', () => {
     });
   });
 
+  it('the history of completions finds its attempts and jobs by primary key, for one pair as for many: no scan', async () => {
+    await withPlans(db, async (q, conn, plans) => {
+      // 200 attempts to scan: every waiting job claimed once.
+      const now = Date.now();
+      await conn.query(`UPDATE processing_jobs SET status = 'processing', lease_token = 1, attempts = 1, locked_by = 'w', locked_until = ?`, [now + 60_000]);
+      await conn.query(`INSERT INTO processing_jobs_attempts (job_id, token, worker_id, started_at, outcome) SELECT id, 1, 'w', ?, 'running' FROM processing_jobs`, [now]);
+      for (const n of [1, 2, 5]) {
+        const pairs = Array.from({ length: n }, (_, i) => [i + 1, 1]).flat();
+        const statements: [string, unknown[]][] = [
+          [q.endHeldAttempts(n), [now, ...pairs]],
+          [q.endCompletedAttempts(n), [now, now, ...pairs]],
+          [q.countCompleted(n), [0, now, ...pairs]],
+        ];
+        // The hot path (a batch or a single complete known to have landed): n rows of the primary key.
+        const [held] = (await plans(q.endHeldAttempts(n), [now, ...pairs])) as (Plan & { rows: string })[];
+        expect({ n, key: held?.key, rows: Number(held?.rows) }).toEqual({ n, key: 'PRIMARY', rows: n });
+        for (const [sql, values] of statements) {
+          // MariaDB plans an UPDATE with a one-element row IN list as a scan of the whole index.
+          for (const plan of await plans(sql, values)) expect({ n, sql: sql.slice(0, 40), type: plan.type }).not.toMatchObject({ type: expect.stringMatching(/^(ALL|index)$/) });
+        }
+      }
+    });
+  });
+
   it("the locking walk from a head is ranges of the claim index in claim order, for every queue filter: no filesort", async () => {
     await withPlans(db, async (q, conn, explain) => {
       const now = Date.now();

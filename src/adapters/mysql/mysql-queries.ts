@@ -24,6 +24,16 @@ export function placeholders(n: number): string {
 }
 
 /**
+ * Rows matching one of n `(a, b)` pairs; params: the pairs in order. One pair is written as two
+ * equalities: MariaDB plans an UPDATE whose row-constructor IN list has a single element as a
+ * scan of the whole index (with two or more, a range of the primary key), so the one-job
+ * history of a single complete read every attempt ever written, and locked them as it went.
+ */
+export function pairsIn(a: string, b: string, n: number): string {
+  return n === 1 ? `${a} = ? AND ${b} = ?` : `(${a}, ${b}) IN (${Array(n).fill('(?, ?)').join(', ')})`;
+}
+
+/**
  * Expired leases that may be taken over: not held back by a step deadline after the cutoff
  * (now - clockMarginMs; `takeoverAt` in the domain). Params: now, cutoff.
  */
@@ -279,19 +289,19 @@ export function mysqlQueries(table: string) {
      * Params: now, now, then (id, token) pairs.
      */
     endCompletedAttempts: (n: number) =>
-      `UPDATE ${attempts} a JOIN ${t} j ON j.id = a.job_id AND j.lease_token = a.token SET a.ended_at = ?, a.outcome = 'completed', a.error = NULL WHERE a.ended_at IS NULL AND j.status = 'done' AND j.finished_at = ? AND (a.job_id, a.token) IN (${Array(n).fill('(?, ?)').join(', ')})`,
+      `UPDATE ${attempts} a JOIN ${t} j ON j.id = a.job_id AND j.lease_token = a.token SET a.ended_at = ?, a.outcome = 'completed', a.error = NULL WHERE a.ended_at IS NULL AND j.status = 'done' AND j.finished_at = ? AND ${pairsIn('a.job_id', 'a.token', n)}`,
     /**
      * The same for completions this transaction is known to have written (every fenced row
      * matched, under the rows' locks): no join back to the jobs. Params: now, then (id, token) pairs.
      */
     endHeldAttempts: (n: number) =>
-      `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND (job_id, token) IN (${Array(n).fill('(?, ?)').join(', ')})`,
+      `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND ${pairsIn('job_id', 'token', n)}`,
     /** Completions per queue counted by the caller: params (minute, queue, completed) per queue. */
     countCompletedPerQueue: (nQueues: number) =>
       `INSERT INTO ${counts} (minute, queue, completed, failed, retried) VALUES ${Array(nQueues).fill('(?, ?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
     /** Params: minute, now, then (id, token) pairs. */
     countCompleted: (n: number) =>
-      `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, queue, COUNT(*), 0, 0 FROM ${t} WHERE status = 'done' AND finished_at = ? AND (id, lease_token) IN (${Array(n).fill('(?, ?)').join(', ')}) GROUP BY queue ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
+      `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, queue, COUNT(*), 0, 0 FROM ${t} WHERE status = 'done' AND finished_at = ? AND ${pairsIn('id', 'lease_token', n)} GROUP BY queue ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
     selectAttempts: `SELECT token, worker_id, started_at, ended_at, outcome, error FROM ${attempts} WHERE job_id = ? ORDER BY token`,
     deleteAttempts: (n: number) => `DELETE FROM ${attempts} WHERE job_id IN (${placeholders(n)})`,
     selectThroughput: `SELECT minute, queue, completed, failed, retried FROM ${counts} WHERE minute >= ? ORDER BY minute, queue`,

@@ -15,6 +15,31 @@ import { createTestDatabase, describeMysql, endAdminPool, type TestDatabase } fr
 /** mysql2's error when the server closes the connection under a query. */
 const lost = (): Error => Object.assign(new Error('Connection lost: The server closed the connection.'), { fatal: true, code: 'PROTOCOL_CONNECTION_LOST' });
 
+
+/** `real`, except that a statement matching `pattern()` runs on the server, then fails as if its reply were lost (`dropped()` is told). */
+function droppingPool(real: mysql.Pool, pattern: () => RegExp | undefined, dropped: () => void): MysqlPoolLike {
+  const run = async (sql: string, out: unknown): Promise<[unknown, unknown]> => {
+    if (pattern()?.test(sql)) {
+      dropped();
+      throw lost();
+    }
+    return out as [unknown, unknown];
+  };
+  return {
+    getConnection: async () => {
+      const conn = await real.getConnection();
+      return {
+        threadId: conn.threadId,
+        release: () => conn.release(),
+        destroy: () => conn.destroy(),
+        query: async (sql: string, values?: unknown[]) => run(sql, await conn.query(sql, values)),
+      };
+    },
+    query: async (sql: string, values?: unknown[]) => run(sql, await real.query(sql, values)),
+    end: () => real.end(),
+  };
+}
+
 await describeMysql('mysql: a committed write whose reply is lost', () => {
   let db: TestDatabase;
   let real: mysql.Pool;
@@ -27,33 +52,7 @@ await describeMysql('mysql: a committed write whose reply is lost', () => {
   beforeEach(async () => {
     db = await createTestDatabase('lostreply');
     real = mysql.createPool({ uri: db.url, connectionLimit: 2 });
-    const pool: MysqlPoolLike = {
-      getConnection: async () => {
-        const conn = await real.getConnection();
-        return {
-          threadId: conn.threadId,
-          release: () => conn.release(),
-          destroy: () => conn.destroy(),
-          query: async (sql: string, values?: unknown[]) => {
-            const out = await conn.query(sql, values);
-            if (dropReplyOf?.test(sql)) {
-              dropReplyOf = undefined;
-              throw lost();
-            }
-            return out as [unknown, unknown];
-          },
-        };
-      },
-      query: async (sql: string, values?: unknown[]) => {
-        const out = await real.query(sql, values);
-        if (dropReplyOf?.test(sql)) {
-          dropReplyOf = undefined;
-          throw lost();
-        }
-        return out as [unknown, unknown];
-      },
-      end: () => real.end(),
-    };
+    const pool = droppingPool(real, () => dropReplyOf, () => void (dropReplyOf = undefined));
     store = new MysqlLeaseStore({ pool, clock });
     await store.migrate();
   });
@@ -74,6 +73,27 @@ await describeMysql('mysql: a committed write whose reply is lost', () => {
     expect(await store.get(job.id)).toEqual(done);
     // The fence still holds: a second complete of the same lease is a lost lease.
     await expect(store.complete(lease!)).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it('complete with statements sent together: its own commit is recognised, and its history is written once', async () => {
+    const multi = mysql.createPool({ uri: db.url, connectionLimit: 2, multipleStatements: true });
+    const together = new MysqlLeaseStore({ pool: droppingPool(multi, () => dropReplyOf, () => void (dropReplyOf = undefined)), clock, multipleStatements: true });
+    try {
+      const { job } = await together.enqueue({ queue: 'orders', payload: { order: 8 } });
+      const [lease] = await together.acquire({ workerId: 'w', leaseMs: 10_000 });
+      // The UPDATE, its history and COMMIT go in one query: the reply of all of it is lost.
+      dropReplyOf = /SET status = 'done'[\s\S]*COMMIT$/;
+      const done = await together.complete(lease!, { placed: true });
+      expect(dropReplyOf).toBeUndefined();
+      expect(done).toMatchObject({ id: job.id, status: 'done', result: { placed: true }, finishedAt: clock.now() });
+      expect(await together.getAttempts(job.id)).toMatchObject([{ token: lease!.token, outcome: 'completed', endedAt: clock.now() }]);
+      expect((await together.throughput({ since: 0 })).map((b) => b.completed)).toEqual([1]);
+      await expect(together.complete(lease!)).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await together.throughput({ since: 0 })).map((b) => b.completed)).toEqual([1]);
+    } finally {
+      await together.close();
+      await multi.end();
+    }
   });
 
   it('complete: a lost connection on a write that did not land stays a store outage', async () => {

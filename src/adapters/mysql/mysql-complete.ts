@@ -16,13 +16,28 @@ import { sqlTextBytes, statementChunks } from './mysql-batches.js';
 /** Completes distinct (id, token) leases; per row the job as written, or undefined when lost. */
 export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> {
   try {
+    if (rows.length === 1 && e.tx().multiStatements) {
+      // Where statements may be sent together: the fenced UPDATE and its history, written only
+      // if that UPDATE matched (`keepCompleted`), in one round trip and one commit. A lost
+      // reply is told apart like a batch's (see `landed`): they commit together or not at all.
+      const r = rows[0]!;
+      const statements: [string, unknown[]][] = [
+        [e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]],
+        [e.q.keepCompleted, []],
+        [e.q.endKeptAttempt, [now, r.id, r.token]],
+        [e.q.countKeptCompleted, [minuteOf(now), r.job.queue]],
+      ];
+      const [ok] = (await inTransaction(e.pool, 'complete', (conn) => conn.many(statements, true), e.tx())) as [MysqlOkPacket];
+      return ok.affectedRows === 1 ? [completedFromLease(r.job, now, r.resultText)] : [undefined];
+    }
     if (rows.length === 1) {
       const r = rows[0]!;
-      // One autocommit statement (the hot path, and what lost-reply recovery recognises); its
-      // history follows once it has landed, in a transaction of its own. The job is done from
-      // here on, so a history write that fails (or a crash before it) leaves that attempt open
-      // and that completion uncounted, and is not the caller's failure: reporting one would
-      // make its retry meet the fence and call a job this call completed a lost lease.
+      // Statement by statement (a handed pool without multipleStatements): one autocommit
+      // statement, which lost-reply recovery recognises; its history follows once it has
+      // landed, in statements of its own (a transaction would add two round trips). The job is
+      // done from here on, so a history write that fails (or a crash before it) leaves that
+      // attempt open and that completion uncounted, and is not the caller's failure: reporting
+      // one would make its retry meet the fence and call a job this call completed a lost lease.
       const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
       if (ok.affectedRows !== 1) return [undefined];
       await writeCompletedHistory(e, heldHistory(e, rows, now)).catch(() => undefined);
@@ -35,8 +50,9 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     // lease for a job this very call completed. Cheap to tell apart here (see `landed`).
     const found = await landed(e, error, rows, now);
     if (!found) throw error;
-    // A batch's history committed with it; a single completion's is written after it landed.
-    if (rows.length === 1) await writeCompletedHistory(e, completedHistory(e, rows, now)).catch(() => undefined);
+    // A batch's history committed with it, as did a single completion's sent together with it;
+    // one sent statement by statement is written after it landed.
+    if (rows.length === 1 && !e.tx().multiStatements) await writeCompletedHistory(e, completedHistory(e, rows, now)).catch(() => undefined);
     return found;
   }
 }
@@ -88,17 +104,8 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
   return out;
 }
 
-/**
- * The history of a single complete, after the completion landed. Where statements may be sent
- * together, one transaction in one round trip (one commit to disk, not one per statement);
- * otherwise autocommit statements, one round trip each, which a transaction would add two to.
- */
+/** The history of a single complete sent statement by statement: autocommit statements of its own. */
 async function writeCompletedHistory(e: MysqlEngine, statements: [string, unknown[]][]): Promise<void> {
-  const tx = e.tx();
-  if (tx.multiStatements) {
-    await inTransaction(e.pool, 'complete', (conn) => conn.many(statements, true), tx);
-    return;
-  }
   for (const [sql, values] of statements) await e.autocommit('complete', (db) => execute(db, sql, values));
 }
 

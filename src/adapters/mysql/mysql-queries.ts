@@ -296,6 +296,16 @@ export function mysqlQueries(table: string) {
      */
     endHeldAttempts: (n: number) =>
       `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND ${pairsIn('job_id', 'token', n)}`,
+    /**
+     * A single complete sent with its history in one query: whether its fenced UPDATE matched,
+     * kept for the two statements after it, which write only then (the history of a lease that
+     * was lost is its taker's to write). Session variable, like the claim's heads.
+     */
+    keepCompleted: 'SET @leasehold_completed = ROW_COUNT()',
+    /** endHeldAttempts(1) when `keepCompleted` saw the row. Params: now, id, token. */
+    endKeptAttempt: `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND job_id = ? AND token = ? AND @leasehold_completed = 1`,
+    /** One queue's completion counted when `keepCompleted` saw the row. Params: minute, queue. */
+    countKeptCompleted: `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, ?, 1, 0, 0 FROM DUAL WHERE @leasehold_completed = 1 ON DUPLICATE KEY UPDATE completed = completed + 1`,
     /** Completions per queue counted by the caller: params (minute, queue, completed) per queue. */
     countCompletedPerQueue: (nQueues: number) =>
       `INSERT INTO ${counts} (minute, queue, completed, failed, retried) VALUES ${Array(nQueues).fill('(?, ?, ?, 0, 0)').join(', ')} ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,

@@ -96,6 +96,18 @@ await describeMysql('mysql: a committed write whose reply is lost', () => {
     }
   });
 
+  it('complete: a repeat of the same lease in the same millisecond whose reply is lost counts nothing more', async () => {
+    const { job } = await store.enqueue({ queue: 'orders', payload: 1 });
+    const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });
+    await store.complete(lease!, 'once');
+    // The repeat meets the fence; its reply is lost, and the row looks like this call's.
+    dropReplyOf = /SET status = 'done'/;
+    await store.complete(lease!, 'once');
+    expect(dropReplyOf).toBeUndefined();
+    expect(await store.getAttempts(job.id)).toMatchObject([{ token: lease!.token, outcome: 'completed' }]);
+    expect((await store.throughput({ since: 0 })).map((b) => b.completed)).toEqual([1]);
+  });
+
   it('complete: a lost connection on a write that did not land stays a store outage', async () => {
     const { job } = await store.enqueue({ queue: 'orders', payload: 1 });
     const [lease] = await store.acquire({ workerId: 'w', leaseMs: 10_000 });

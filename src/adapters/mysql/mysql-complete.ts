@@ -52,7 +52,7 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
     if (!found) throw error;
     // A batch's history committed with it, as did a single completion's sent together with it;
     // one sent statement by statement is written after it landed.
-    if (rows.length === 1 && !e.tx().multiStatements) await writeCompletedHistory(e, completedHistory(e, rows, now)).catch(() => undefined);
+    if (rows.length === 1 && !e.tx().multiStatements) await recoverHistory(e, rows, now).catch(() => undefined);
     return found;
   }
 }
@@ -102,6 +102,18 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
   const won = rows.filter((r, i) => out[i] !== undefined);
   if (won.length > 0) await conn.many(heldHistory(e, won, now), true);
   return out;
+}
+
+/**
+ * The history of a single complete sent statement by statement whose reply was lost, as
+ * autocommit statements: the count only if this closed the attempt. The row may be done by an
+ * earlier complete of the same lease in the same millisecond, which `landed` cannot tell from
+ * this one; that one closed the attempt and counted already.
+ */
+async function recoverHistory(e: MysqlEngine, rows: CompleteRow[], now: number): Promise<void> {
+  const [[endSql, endValues], [countSql, countValues]] = completedHistory(e, rows, now) as [[string, unknown[]], [string, unknown[]]];
+  const closed = await e.autocommit('complete', (db) => execute(db, endSql, endValues));
+  if (closed.affectedRows === 1) await e.autocommit('complete', (db) => execute(db, countSql, countValues));
 }
 
 /** The history of a single complete sent statement by statement: autocommit statements of its own. */

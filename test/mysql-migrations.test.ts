@@ -238,6 +238,10 @@ await describeMysql('mysql: migrations and schema', () => {
         // The hot path (a batch or a single complete known to have landed): n rows of the primary key.
         const [held] = (await plans(q.endHeldAttempts(n), [now, ...pairs])) as (Plan & { rows: string })[];
         expect({ n, key: held?.key, rows: Number(held?.rows) }).toEqual({ n, key: 'PRIMARY', rows: n });
+        // A single complete sent with its history: the attempt by key once its UPDATE matched.
+        await conn.query(q.keepCompleted.replace('ROW_COUNT()', '1'));
+        const [kept] = (await plans(q.endKeptAttempt, [now, 1, 1])) as (Plan & { rows: string })[];
+        expect({ key: kept?.key, rows: Number(kept?.rows) }).toEqual({ key: 'PRIMARY', rows: 1 });
         for (const [sql, values] of statements) {
           // MariaDB plans an UPDATE with a one-element row IN list as a scan of the whole index.
           for (const plan of await plans(sql, values)) expect({ n, sql: sql.slice(0, 40), type: plan.type }).not.toMatchObject({ type: expect.stringMatching(/^(ALL|index)$/) });

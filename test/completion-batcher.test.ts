@@ -11,20 +11,26 @@ import { CompletionBatcher } from '../src/app/worker/completion-batcher.js';
 import { flush } from '../src/app/testing.js';
 import { setup } from './support/worker-fixtures.js';
 
+/** A store whose complete and completeMany wait for a gate each; `calls` records each write as it goes out. */
+async function gatedStore(n: number) {
+  const { store } = setup();
+  await store.enqueueMany(Array.from({ length: n }, (_, i) => ({ queue: 'q', payload: i })));
+  const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: n });
+  const calls: string[] = [];
+  const gates: (() => void)[] = [];
+  const held = <T>(name: string, size: number, run: () => Promise<T>): Promise<T> => {
+    calls.push(`${name}(${size})`);
+    return new Promise<void>((r) => gates.push(r)).then(run);
+  };
+  const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
+  store.complete = (lease: Lease, result?: never) => held('complete', 1, () => inner.complete(lease, result));
+  store.completeMany = (entries: CompleteEntry[]): Promise<CompleteOutcome[]> => held('completeMany', entries.length, () => inner.completeMany(entries));
+  return { store, leases, calls, gates };
+}
+
 describe('CompletionBatcher', () => {
   it('writes a lone completion with complete, and what arrives during writes together with completeMany', async () => {
-    const { store } = setup();
-    await store.enqueueMany(Array.from({ length: 6 }, (_, i) => ({ queue: 'q', payload: i })));
-    const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: 6 });
-    const calls: string[] = [];
-    const gates: (() => void)[] = [];
-    const held = <T>(name: string, size: number, run: () => Promise<T>): Promise<T> => {
-      calls.push(`${name}(${size})`);
-      return new Promise<void>((r) => gates.push(r)).then(run);
-    };
-    const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
-    store.complete = (lease: Lease, result?: never) => held('complete', 1, () => inner.complete(lease, result));
-    store.completeMany = (entries: CompleteEntry[]): Promise<CompleteOutcome[]> => held('completeMany', entries.length, () => inner.completeMany(entries));
+    const { store, leases, calls, gates } = await gatedStore(6);
     const batcher = new CompletionBatcher(store);
     const done = [batcher.complete(leases[0]!, 0)];
     await flush();
@@ -45,23 +51,6 @@ describe('CompletionBatcher', () => {
     await done[0];
     expect((await store.get(leases[0]!.job.id))?.status).toBe('done');
   });
-
-  /** A store whose complete and completeMany wait for a gate each; `calls` records each write as it goes out. */
-  async function gatedStore(n: number) {
-    const { store } = setup();
-    await store.enqueueMany(Array.from({ length: n }, (_, i) => ({ queue: 'q', payload: i })));
-    const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: n });
-    const calls: string[] = [];
-    const gates: (() => void)[] = [];
-    const held = <T>(name: string, size: number, run: () => Promise<T>): Promise<T> => {
-      calls.push(`${name}(${size})`);
-      return new Promise<void>((r) => gates.push(r)).then(run);
-    };
-    const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
-    store.complete = (lease: Lease, result?: never) => held('complete', 1, () => inner.complete(lease, result));
-    store.completeMany = (entries: CompleteEntry[]): Promise<CompleteOutcome[]> => held('completeMany', entries.length, () => inner.completeMany(entries));
-    return { store, leases, calls, gates };
-  }
 
   afterEach(() => void vi.useRealTimers());
 

@@ -12,6 +12,25 @@ import { inTransaction } from '../src/adapters/mysql/mysql-driver.js';
 import { LeaseholdError, StoreUnavailableError } from '../src/domain/errors.js';
 import { adminPool, createTestDatabase, describeMysql, endAdminPool, MYSQL_URL, type TestDatabase } from './support/mysql.js';
 
+/** `real` with every statement (on a connection or the pool) passed through `on`, which runs it with `run()`. */
+function intercepting(real: mysql.Pool, on: (sql: string, run: () => Promise<[unknown, unknown]>) => Promise<[unknown, unknown]>): MysqlPoolLike {
+  return {
+    getConnection: async () => {
+      const conn = (await real.getConnection()) as unknown as MysqlConnectionLike;
+      return {
+        get threadId() {
+          return conn.threadId;
+        },
+        query: (sql: string, values?: unknown[]) => on(sql, () => conn.query(sql, values)),
+        release: () => conn.release(),
+        destroy: () => conn.destroy(),
+      };
+    },
+    query: (sql, values) => on(sql, () => real.query(sql, values as never) as never),
+    end: () => real.end(),
+  };
+}
+
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -187,27 +206,10 @@ await describeMysql('mysql: faults', () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const real = mysql.createPool({ uri: db.url, connectionLimit: 2, multipleStatements });
     const sent: string[] = [];
-    const counting: MysqlPoolLike = {
-      getConnection: async () => {
-        const conn = (await real.getConnection()) as unknown as MysqlConnectionLike;
-        return {
-          get threadId() {
-            return conn.threadId;
-          },
-          query: (sql: string, values?: unknown[]) => {
-            sent.push(sql);
-            return conn.query(sql, values);
-          },
-          release: () => conn.release(),
-          destroy: () => conn.destroy(),
-        };
-      },
-      query: (sql, values) => {
-        sent.push(sql);
-        return real.query(sql, values as never) as never;
-      },
-      end: () => real.end(),
-    };
+    const counting = intercepting(real, (sql, run) => {
+      sent.push(sql);
+      return run();
+    });
     const store = new MysqlLeaseStore({ pool: counting, clock, multipleStatements });
     try {
       await store.migrate();
@@ -231,24 +233,9 @@ await describeMysql('mysql: faults', () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const real = mysql.createPool({ uri: db.url, connectionLimit: 2 });
     let failCounts = false;
-    const failing: MysqlPoolLike = {
-      getConnection: async () => {
-        const conn = (await real.getConnection()) as unknown as MysqlConnectionLike;
-        return {
-          get threadId() {
-            return conn.threadId;
-          },
-          query: (sql: string, values?: unknown[]) => {
-            if (failCounts && sql.includes('_counts')) return Promise.reject(Object.assign(new Error("Table 'counts' is marked as crashed"), { code: 'ER_CRASHED_ON_USAGE', errno: 145 }));
-            return conn.query(sql, values);
-          },
-          release: () => conn.release(),
-          destroy: () => conn.destroy(),
-        };
-      },
-      query: (sql, values) => real.query(sql, values as never) as never,
-      end: () => real.end(),
-    };
+    const failing = intercepting(real, (sql, run) =>
+      failCounts && sql.includes('_counts') ? Promise.reject(Object.assign(new Error("Table 'counts' is marked as crashed"), { code: 'ER_CRASHED_ON_USAGE', errno: 145 })) : run(),
+    );
     const store = new MysqlLeaseStore({ pool: failing, clock });
     try {
       await store.migrate();

@@ -762,8 +762,9 @@ export class InMemoryLeaseStore implements LeaseStore {
       return;
     }
     const l = validateRateLimit(limit);
-    const recent = this.limits.get(q)?.recent ?? [];
-    this.limits.set(q, { queue: q, ...l, recent: recent.slice(Math.max(0, recent.length - l.max)) });
+    // The claims already made stay counted, as the SQL stores keep them: lowering the limit and
+    // raising it again within one interval must not forget a claim (and allow one too many).
+    this.limits.set(q, { queue: q, ...l, recent: this.limits.get(q)?.recent ?? [] });
   }
 
   async listRateLimits(filter?: { queues?: string[] }): Promise<RateLimitInfo[]> {

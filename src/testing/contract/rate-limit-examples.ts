@@ -54,6 +54,19 @@ export function describeRateLimitExamples(name: string, factory: StoreFactory): 
       expect((await store.listRateLimits())[0]).toMatchObject({ room: 0, nextRoomAt: clock.now() + 500 });
     });
 
+    it('a limit lowered and raised again within an interval still counts the claims already made', async () => {
+      await store.setRateLimit('binance', { max: 2, perMs: 1000 });
+      const ids = await enqueue('binance', 3);
+      expect(await claim()).toHaveLength(2);
+      await store.setRateLimit('binance', { max: 1, perMs: 1000 });
+      await store.setRateLimit('binance', { max: 2, perMs: 1000 });
+      // Two claims in this interval, a limit of two: no room until the first leaves it.
+      expect((await store.listRateLimits())[0]).toMatchObject({ room: 0, nextRoomAt: clock.now() + 1000 });
+      expect(await claim()).toEqual([]);
+      clock.advance(1000);
+      expect((await claim()).map((l) => l.job.id)).toEqual([ids[2]]);
+    });
+
     it('leaves other queues alone, in a claim of every queue and of a list of queues', async () => {
       await store.setRateLimit('binance', { max: 1, perMs: 1000 });
       const limited = await enqueue('binance', 3);

@@ -48,6 +48,9 @@ export function mysqlQueries(table: string) {
   const steps = `\`${table}_steps\``;
   const schema = `\`${table}_schema\``;
   const attempts = `\`${table}_attempts\``;
+  // endHeldAttempts below; a const so that endKeptAttempt can build on it.
+  const endHeldAttempts = (n: number): string =>
+    `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND ${pairsIn('job_id', 'token', n)}`;
   const counts = `\`${table}_counts\``;
   const schedules = `\`${table}_schedules\``;
   const keys = `\`${table}_keys\``;
@@ -294,8 +297,7 @@ export function mysqlQueries(table: string) {
      * The same for completions this transaction is known to have written (every fenced row
      * matched, under the rows' locks): no join back to the jobs. Params: now, then (id, token) pairs.
      */
-    endHeldAttempts: (n: number) =>
-      `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND ${pairsIn('job_id', 'token', n)}`,
+    endHeldAttempts,
     /**
      * A single complete sent with its history in one query: whether its fenced UPDATE matched,
      * kept for the two statements after it, which write only then (the history of a lease that
@@ -303,7 +305,7 @@ export function mysqlQueries(table: string) {
      */
     keepCompleted: 'SET @leasehold_completed = ROW_COUNT()',
     /** endHeldAttempts(1) when `keepCompleted` saw the row. Params: now, id, token. */
-    endKeptAttempt: `UPDATE ${attempts} SET ended_at = ?, outcome = 'completed', error = NULL WHERE ended_at IS NULL AND job_id = ? AND token = ? AND @leasehold_completed = 1`,
+    endKeptAttempt: `${endHeldAttempts(1)} AND @leasehold_completed = 1`,
     /** One queue's completion counted when `keepCompleted` saw the row. Params: minute, queue. */
     countKeptCompleted: `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT ?, ?, 1, 0, 0 FROM DUAL WHERE @leasehold_completed = 1 ON DUPLICATE KEY UPDATE completed = completed + 1`,
     /** Completions per queue counted by the caller: params (minute, queue, completed) per queue. */

@@ -5,9 +5,9 @@
  * `complete`) never holds back the next write. A batch out does (a SQL server pays per batch
  * as well as per job, so one full batch costs it less than two half ones), until it has been
  * out `stuckAfterMs` (100 ms by default): then the next write goes beside it, so one write that
- * never answers does not hold up the rest. At most two writes are out. Safe by construction: a completion not yet written when the
- * process dies leaves the job processing; it runs again after its lease expires and its
- * recorded steps return their results without repeating effects.
+ * never answers does not hold up the rest. At most two writes are out. Safe by construction: a
+ * completion not yet written when the process dies leaves the job processing; it runs again
+ * after its lease expires and its recorded steps return their results without repeating effects.
  */
 import type { Job, Json, Lease } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
@@ -33,7 +33,7 @@ export class CompletionBatcher {
   private scheduled = false;
   /** Writes out now: at most MAX_IN_FLIGHT, so what arrives meanwhile goes together, yet one write that never answers does not hold up the rest. */
   private writing = 0;
-  /** When each batch out (a write of more than one entry) went out, by performance.now(). */
+  /** When each batch out (a write of more than one entry) went out, by performance.now(), oldest first. */
   private readonly batchesOut: number[] = [];
   /** Armed while entries wait behind a batch out: lets the next write go once that batch looks stuck. */
   private stuckTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,8 +64,8 @@ export class CompletionBatcher {
    * returns), arming the timer that lets them go once that batch has been out `stuckAfterMs`.
    */
   private waitForBatchOut(): boolean {
-    if (this.batchesOut.length === 0) return false;
-    const oldest = Math.min(...this.batchesOut);
+    const oldest = this.batchesOut[0];
+    if (oldest === undefined) return false;
     const left = oldest + this.stuckAfterMs - performance.now();
     if (left <= 0) return false;
     if (this.stuckTimer === undefined) {
@@ -82,7 +82,6 @@ export class CompletionBatcher {
     this.scheduled = false;
     if (this.pending.length === 0 || this.writing >= MAX_IN_FLIGHT || this.waitForBatchOut()) return;
     const batch = this.pending.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
     if (this.stuckTimer !== undefined) {
       clearTimeout(this.stuckTimer);
       this.stuckTimer = undefined;

@@ -403,9 +403,9 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
       // to happen, so the worker claims only what it can start at once.
       const want = free + (this.claimAhead && !this.rateLimited ? this.o.prefetch : 0) - this.buffer.length - this.claiming;
       // Refill before the buffer runs dry, in batches: claim for free slots at once, for the
-      // buffer once it is down to a quarter (a claim of three quarters of it: on MySQL a claim
-      // of 30 costs the server little more than one of 20). A second claim goes out only beside
-      // a first that is not known to have come back short or failed.
+      // buffer once it is down to a quarter (a claim of three quarters of it: a SQL server pays
+      // per claim as well as per job, so fewer, larger claims cost it less). A second claim
+      // goes out only beside a first that is not known to have come back short or failed.
       const busy = this.claimsOut >= MAX_CLAIMS_IN_FLIGHT || (this.claimsOut > 0 && this.afterClaim !== undefined);
       if (want <= 0 || busy || (free <= 0 && this.buffer.length + this.claiming > Math.max(1, Math.floor(this.o.prefetch / 4)))) {
         await this.waitForWake(this.untilOldestBufferedDue(), true, this.claimsOut > 0);

@@ -3,6 +3,7 @@ import { LeaseholdError, StoreUnavailableError } from '../../domain/errors.js';
 /** The result of a write statement, as better-sqlite3 reports it. */
 export interface SqliteRunResult {
   changes: number;
+  lastInsertRowid: number | bigint;
 }
 
 /** The subset of a better-sqlite3 `Statement` the store uses. */
@@ -10,6 +11,8 @@ export interface SqliteStatementLike {
   run(...params: unknown[]): SqliteRunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows as arrays of column values (better-sqlite3's `raw`), not objects. */
+  raw(toggle?: boolean): SqliteStatementLike;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   type SweepRows,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { completedFromLease, insertedJob, JOB_COLUMNS, numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -54,6 +54,7 @@ const SQL = {
   expiredLeases: Q.LIST_EXPIRED_LEASES,
   heldLeases: Q.LIST_HELD_LEASES,
   counts: Q.COUNT_BY_QUEUE_AND_STATUS,
+  complete: Q.COMPLETE_JOB,
   completeMany: Q.COMPLETE_JOBS,
   held: Q.SELECT_HELD,
   raiseStepDeadline: Q.RAISE_STEP_DEADLINE,
@@ -142,10 +143,12 @@ export class SqliteEngine implements SqlEngine {
           if (known && !v.reuseKey) throw new KeyRetiredError(v.key!, Number(known.retired_at));
           const uid = known ? String(known.job_uid) : v.uid;
           const format = known ? String(known.idempotency_key_format) : v.idempotencyKeyFormat;
-          const row = s.insertJob.get(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now, v.concurrencyKey, v.concurrencyLimit) as SqlRow;
-          if (known) s.reviveKey.run(row.id, v.key);
-          else if (v.key !== null) s.insertKey.run(v.key, uid, format, row.id, now);
-          return { job: rowToJob(row), created: true };
+          const id = Number(s.insertJob.run(uid, v.queue, v.key, format, v.payloadText, v.priority, v.runAt, v.maxAttempts, v.maxLeaseExpiries, now, now, v.concurrencyKey, v.concurrencyLimit).lastInsertRowid);
+          if (known) s.reviveKey.run(id, v.key);
+          else if (v.key !== null) s.insertKey.run(v.key, uid, format, id, now);
+          // Built from the values written, not read back (as the MySQL store does): the read-back
+          // cost about a third of an insert.
+          return { job: insertedJob(id, { ...v, uid, idempotencyKeyFormat: format as Job['idempotencyKeyFormat'] }, now), created: true };
         }),
       )
       .immediate();
@@ -163,9 +166,9 @@ export class SqliteEngine implements SqlEngine {
     const take = [c.workerId, c.lockedUntil, now, now];
     const claimRows = (limit: number): SqlRow[] => {
       if (claim.anyExpired.get(now, c.deadlineCutoff, ...q) === undefined) {
-        return (limit === 1 ? claim.next.all(...take, ...q) : claim.waiting.all(...take, ...q, limit)) as SqlRow[];
+        return (limit === 1 ? jobRows(claim.next.all(...take, ...q)) : jobRows(claim.waiting.all(...take, ...q, limit)));
       }
-      const claimed = (claim.withExpired.all(...take, ...q, now, c.deadlineCutoff, ...q, limit) as SqlRow[]).sort(compareRowClaimOrder);
+      const claimed = jobRows(claim.withExpired.all(...take, ...q, now, c.deadlineCutoff, ...q, limit)).sort(compareRowClaimOrder);
       const last = claimed.length === limit ? claimed[claimed.length - 1] : undefined;
       const bound = last ? [last.priority, last.run_at, last.id] : [AFTER_EVERY_PRIORITY, 0, 0];
       claim.poison.run(now, now, now, c.deadlineCutoff, ...q, ...bound);
@@ -237,7 +240,7 @@ export class SqliteEngine implements SqlEngine {
     for (let picked = pick(); picked; picked = pick()) {
       const [claim, q] = picked;
       const need = c.limit - jobs.length;
-      const rows = (claim.candidates.all(now, ...q, now, c.deadlineCutoff, ...q, need) as SqlRow[]).sort(compareRowClaimOrder);
+      const rows = jobRows(claim.candidates.all(now, ...q, now, c.deadlineCutoff, ...q, need)).sort(compareRowClaimOrder);
       const take: number[] = [];
       const block: Job[] = [];
       for (const job of rows.map(rowToJob)) {
@@ -299,18 +302,17 @@ export class SqliteEngine implements SqlEngine {
   }
 
   completeHeld(rows: CompleteRow[], now: number): (Job | undefined)[] {
+    const s = this.stmts();
     if (rows.length === 1) {
       const r = rows[0]!;
-      return [this.writeIfHeld({ id: r.id, token: r.token, write: writeOf('complete', applyComplete(r.job, now, null), r.resultText) })];
+      const { changes } = s.complete.run(r.resultText, now, now, r.id, r.token);
+      return [changes === 1 ? completedFromLease(r.job, now, r.resultText) : undefined];
     }
     // One statement for the batch, each entry fenced on its own: about a third less SQLite time per job.
     const batch = rows.map((r) => [r.id, r.token, r.resultText]);
-    const back = new Map<string, SqlRow>();
-    for (const row of this.stmts().completeMany.all(now, now, JSON.stringify(batch)) as SqlRow[]) back.set(`${row.id}#${row.lease_token}`, row);
-    return rows.map((r) => {
-      const row = back.get(`${r.id}#${r.token}`);
-      return row && rowToJob(row);
-    });
+    const held = new Set<string>();
+    for (const row of s.completeMany.all(now, now, JSON.stringify(batch)) as SqlRow[]) held.add(`${row.id}#${row.lease_token}`);
+    return rows.map((r) => (held.has(`${r.id}#${r.token}`) ? completedFromLease(r.job, now, r.resultText) : undefined));
   }
 
   writeStep(w: StepWrite): StepWriteOutcome {
@@ -570,9 +572,15 @@ export class SqliteEngine implements SqlEngine {
     if (this.statements) return this.statements;
     const prepare = <K extends string>(sql: Record<K, string>): Record<K, SqliteStatementLike> =>
       Object.fromEntries(Object.entries<string>(sql).map(([name, text]) => [name, this.db.prepare(text)])) as Record<K, SqliteStatementLike>;
+    // The claim's rows come back as arrays (see `jobRows`).
+    const claimStatements = (sql: (typeof CLAIM_SQL)['all']): ClaimStatements => {
+      const stmts = prepare(sql);
+      for (const name of ['next', 'waiting', 'withExpired', 'candidates'] as const) stmts[name].raw(true);
+      return stmts;
+    };
     return (this.statements = {
       ...prepare(SQL),
-      claim: { all: prepare(CLAIM_SQL.all), one: prepare(CLAIM_SQL.one), many: prepare(CLAIM_SQL.many), notIn: prepare(CLAIM_SQL.notIn) },
+      claim: { all: claimStatements(CLAIM_SQL.all), one: claimStatements(CLAIM_SQL.one), many: claimStatements(CLAIM_SQL.many), notIn: claimStatements(CLAIM_SQL.notIn) },
     });
   }
 
@@ -586,6 +594,21 @@ export class SqliteEngine implements SqlEngine {
     }
     return stmt;
   }
+}
+
+const JOB_COLUMN_NAMES = JOB_COLUMNS.split(', ');
+
+/**
+ * The claim's rows, which come back as arrays in JOB_COLUMNS order, as rows by column name.
+ * Built here they cost less than better-sqlite3's own row objects: about 3 us less per row of
+ * a claim, measured on better-sqlite3 12.
+ */
+function jobRows(values: unknown[]): SqlRow[] {
+  return (values as unknown[][]).map((v) => {
+    const row: SqlRow = {};
+    for (let i = 0; i < JOB_COLUMN_NAMES.length; i++) row[JOB_COLUMN_NAMES[i]!] = v[i];
+    return row;
+  });
 }
 
 /** Claim order (priority, run_at, id) on raw rows, as `compareClaimOrder` orders jobs. */

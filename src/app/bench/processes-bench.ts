@@ -14,7 +14,9 @@ import { openBenchStore } from './bench-stores.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
 import { fill } from './bench-util.js';
 
-const CHILD = resolve(import.meta.dirname, 'throughput-child.ts');
+// Compiled under `npm run bench` (its child too); TypeScript through tsx under `npx tsx`.
+const COMPILED = import.meta.url.endsWith('.js');
+const CHILD = resolve(import.meta.dirname, `throughput-child.${COMPILED ? 'js' : 'ts'}`);
 
 interface Totals {
   rate: number;
@@ -29,7 +31,7 @@ export async function processesRate(processes: number, n: number): Promise<Total
   try {
     await fill(opened.store, n, 'w', 1000);
     const children = Array.from({ length: processes }, () => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, opened.url!, '10', '40'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [...(COMPILED ? [] : ['--import', 'tsx']), CHILD, opened.url!, '10', '40'], { stdio: ['pipe', 'pipe', 'inherit'] });
       const state = { completed: 0, errors: 0, deadlocks: 0, ready: false, final: false };
       const listeners: (() => void)[] = [];
       createInterface({ input: proc.stdout! }).on('line', (line) => {

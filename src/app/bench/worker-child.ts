@@ -7,7 +7,10 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const ENTRY = resolve(ROOT, 'src/app/demo/worker-process.ts');
+// `npm run bench` runs the compiled bench, whose children are compiled too; tests and
+// `npx tsx` run the TypeScript through tsx.
+const COMPILED = import.meta.url.endsWith('.js');
+const ENTRY = resolve(ROOT, `src/app/demo/worker-process.${COMPILED ? 'js' : 'ts'}`);
 
 /** One line a worker child printed, with when this process read it (epoch ms). */
 export interface ChildLine {
@@ -32,7 +35,7 @@ export interface WorkerChild {
 
 /** Starts a worker child on `store` (sqlite:<file> | mysql://...) placing orders on `exchange`; `args` are more `--name value` settings. */
 export function spawnWorkerChild(store: string, exchange: string, args: Record<string, string | number> = {}): WorkerChild {
-  const argv = ['--import', 'tsx', ENTRY, '--store', store, '--exchange', exchange];
+  const argv = [...(COMPILED ? [] : ['--import', 'tsx']), ENTRY, '--store', store, '--exchange', exchange];
   for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: ChildLine[] = [];

@@ -695,7 +695,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     let outcome: Outcome;
     if (holder.aborted) outcome = { ok: false, error: holder.abortReason };
     else {
-      this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
+      if (this.events.has('job:started')) this.events.emit('job:started', { job, lease: holder.lease, attempt: job.attempts });
       outcome = await this.runHandler(job, holder);
     }
     disarmTimeout();
@@ -800,7 +800,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
           throw error;
         }
         this.counts.completed++;
-        this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
+        // Built only for a listener: the parse is a copy of the result per job.
+        if (this.events.has('job:completed')) this.events.emit('job:completed', { job: done, result: JSON.parse(text) as Json, durationMs: monotonicNow(this.o.clock) - startedAt });
         return;
       }
       const later = outcome.error;

@@ -336,15 +336,23 @@ export class LeaseHolder {
    */
   async settleWrite<T>(op: (lease: Lease) => Promise<T>, onError: (error: unknown) => void, retry: boolean): Promise<T> {
     const write = retry ? this.writeRetrying(op, onError) : this.write(op);
-    const gaveUp = this.ranOut.wait().then((): never => {
-      throw new StoreUnavailableError(
-        `the final write for job ${this.current.job.id} got no answer before its lease ran out; another worker will take the job over`,
+    // The write's answer or the lease running out, whichever comes first, in one promise. The
+    // write is always handled, so a late rejection never surfaces as unhandled.
+    return new Promise<T>((resolve, reject) => {
+      const unsubscribe = this.ranOut.on(() =>
+        reject(new StoreUnavailableError(`the final write for job ${this.current.job.id} got no answer before its lease ran out; another worker will take the job over`)),
+      );
+      write.then(
+        (value) => {
+          unsubscribe();
+          resolve(value);
+        },
+        (error: unknown) => {
+          unsubscribe();
+          reject(error);
+        },
       );
     });
-    // The loser of the race must not surface as an unhandled rejection.
-    write.catch(() => {});
-    gaveUp.catch(() => {});
-    return Promise.race([write, gaveUp]);
   }
 
   /** Throws the LeaseLostError when the lease is lost. */

@@ -65,6 +65,9 @@ export interface StopOptions {
 }
 
 /** How a handler run ended; `permanent` when the failure must not be retried whatever the error. */
+/** The disarm of a job without a timeout: one shared function, not one per job. */
+const NO_TIMEOUT = (): void => {};
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; permanent?: boolean };
 
 interface Running {
@@ -768,7 +771,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   /** Arms the per-job timeout, if there is one; the returned function disarms it. */
   private startTimeout(holder: LeaseHolder, jobId: string): () => void {
     const ms = this.o.jobTimeoutMs;
-    if (ms === undefined) return () => {};
+    if (ms === undefined) return NO_TIMEOUT;
     const timer = startTimer(this.o.clock, ms, () => holder.abort(new JobTimeoutError(jobId, ms)));
     return () => timer.cancel();
   }

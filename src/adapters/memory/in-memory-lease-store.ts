@@ -123,6 +123,8 @@ interface Rec {
   stepDeadlineAt: number | null;
   /** Held back by its concurrency key: out of the ready heaps until the claim's wake step frees it. */
   blocked: boolean;
+  /** Its attempts in token order (null before the first claim): kept on the job, not in a map of their own. */
+  attempts: AttemptRecord[] | null;
 }
 
 /** A concurrency key's state: its leases (processing jobs), its blocked jobs and the limit of the one blocked last. */
@@ -178,7 +180,6 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly databaseIdentity = randomUid();
   private readonly steps = new Map<number, Map<string, StepRecord>>();
   /** Attempts by job, in token order (kept until the job is pruned). */
-  private readonly attempts = new Map<number, AttemptRecord[]>();
   /** Per-minute counters by `${minute}|${queue}`, kept apart from the jobs. */
   private readonly counters = new Map<string, ThroughputBucket>();
   /** The bucket `record` wrote last (cleared when counters are pruned). */
@@ -550,7 +551,6 @@ export class InMemoryLeaseStore implements LeaseStore {
         entry.rec = null;
         entry.retiredAt = now;
       }
-      this.attempts.delete(idNum);
       rec.ver = -1;
       n++;
     }
@@ -567,7 +567,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   async getAttempts(jobId: string): Promise<AttemptRecord[]> {
     this.open();
     const idNum = parseJobId(jobId, 'jobId');
-    return (idNum === undefined ? [] : (this.attempts.get(idNum) ?? [])).map((a) => ({ ...a }));
+    const rec = idNum === undefined ? undefined : this.jobs.get(idNum);
+    return (rec?.attempts ?? []).map((a) => ({ ...a }));
   }
 
   async throughput(opts: { since: number }): Promise<ThroughputBucket[]> {
@@ -865,7 +866,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       job.concurrencyKey = v.concurrencyKey;
       job.concurrencyLimit = v.concurrencyLimit;
     }
-    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null, blocked: false };
+    const rec: Rec = { job, payloadText: v.payloadText, resultText: null, idNum, ver: 0, stepDeadlineAt: null, blocked: false, attempts: null };
     this.jobs.set(idNum, rec);
     if (entry) {
       entry.rec = rec;
@@ -1004,7 +1005,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   private record(rec: Rec, prev: Job, next: Job, now: number): void {
     const end = attemptEnd(prev, next);
     if (end) {
-      const list = this.attempts.get(rec.idNum);
+      const list = rec.attempts;
       const last = list?.[list.length - 1];
       if (last && last.token === prev.leaseToken && last.endedAt === null) {
         last.endedAt = now;
@@ -1013,8 +1014,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       }
     }
     if (next.status === 'processing' && next.leaseToken !== prev.leaseToken) {
-      let list = this.attempts.get(rec.idNum);
-      if (!list) this.attempts.set(rec.idNum, (list = []));
+      const list = (rec.attempts ??= []);
       list.push({ token: next.leaseToken, workerId: next.lockedBy ?? '', startedAt: now, endedAt: null, outcome: 'running', error: null });
     }
     const field = throughputField(prev, next);

@@ -90,7 +90,7 @@ export interface FencedWrite {
   write: JobWrite;
 }
 
-/** One entry of a batched complete: distinct (id, token) pairs; `job` is the lease's job. */
+/** One entry of a batched complete: distinct (id, token) pairs; `job` is the job as held, the store's own copy (see `SqlLeaseStore.heldJob`). */
 export interface CompleteRow {
   id: number;
   token: number;

@@ -96,6 +96,7 @@ import { EnqueueListeners } from '../common/enqueue-listeners.js';
 import { leaseInput, leaseOf } from '../common/lease-input.js';
 import type { ResolvedStoreOptions } from '../common/store-options.js';
 import { writeOf, type CompleteRow, type InsertJob, type JobWrite, type SqlEngine } from './sql-engine.js';
+import { copyJob } from './sql-rows.js';
 
 /**
  * The shared SQL store; `SqliteLeaseStore` and `MysqlLeaseStore` are this class over their
@@ -106,6 +107,13 @@ export class SqlLeaseStore implements LeaseStore {
   private closed = false;
   /** Set once the engine's own checks of its connection passed. */
   private ready = false;
+  /**
+   * The store's own copy of each job it handed out with a lease (acquire, extend), keyed by the
+   * object handed out. A complete builds the done job from it instead of reading the row back,
+   * so a handler that edits its job, or a caller that forges `lease.job`, cannot change what
+   * complete returns; and the copy is made before the write, so nothing can throw after it.
+   */
+  private readonly lent = new WeakMap<Job, Job>();
 
   protected constructor(
     protected readonly engine: SqlEngine,
@@ -147,8 +155,25 @@ export class SqlLeaseStore implements LeaseStore {
       const now = this.now();
       const queues = r.queues === null ? null : [...new Set(r.queues)];
       const jobs = await this.engine.claim({ workerId: r.workerId, lockedUntil: now + r.leaseMs, limit: r.limit, queues, now, deadlineCutoff: now - this.opts.clockMarginMs });
-      return jobs.map(leaseOf);
+      return jobs.map((job) => this.lend(job));
     });
+  }
+
+  /** The lease for a job this store has just put in `processing`, its own copy kept (see `lent`). */
+  private lend(job: Job): Lease {
+    this.lent.set(job, copyJob(job));
+    return leaseOf(job);
+  }
+
+  /**
+   * The job as held under (id, token), for building the done job: the store's own copy when the
+   * lease is one it handed out for that id and token, else the row as stored (a lease from
+   * another process, or a copied or edited one); undefined when there is no such row.
+   */
+  private async heldJob(lease: Lease, idNum: number, token: number): Promise<Job | undefined> {
+    const own = this.lent.get(lease.job);
+    if (own !== undefined && own.id === String(idNum) && own.leaseToken === token) return own;
+    return (await this.engine.get(idNum)) ?? undefined;
   }
 
   async extend(lease: Lease, leaseMs: number): Promise<Lease> {
@@ -156,7 +181,7 @@ export class SqlLeaseStore implements LeaseStore {
       const ms = validateDuration(leaseMs, 'leaseMs');
       const { id, idNum, token } = leaseInput(lease);
       const now = this.now();
-      return leaseOf(await this.fenced(id, idNum, token, writeOf('extend', applyExtend(lease.job, now, ms))));
+      return this.lend(await this.fenced(id, idNum, token, writeOf('extend', applyExtend(lease.job, now, ms))));
     });
   }
 
@@ -165,8 +190,11 @@ export class SqlLeaseStore implements LeaseStore {
       const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
       const { id, idNum, token } = leaseInput(lease);
       if (idNum === undefined) throw new LeaseLostError(id, token);
-      const [job] = await this.engine.completeHeld([{ id: idNum, token, resultText: text, job: lease.job }], this.now());
+      const held = await this.heldJob(lease, idNum, token);
+      if (held === undefined) throw new LeaseLostError(id, token);
+      const [job] = await this.engine.completeHeld([{ id: idNum, token, resultText: text, job: held }], this.now());
       if (!job) throw new LeaseLostError(id, token);
+      this.lent.delete(lease.job);
       return job;
     });
   }
@@ -199,10 +227,22 @@ export class SqlLeaseStore implements LeaseStore {
           out[i] = { ok: false, error };
         }
       });
+      // The held job of each entry (see `heldJob`): an entry whose job is gone lost its lease.
+      for (let k = rows.length - 1; k >= 0; k--) {
+        const r = rows[k]!;
+        const lease = entries[at[k]!]!.lease;
+        const held = await this.heldJob(lease, r.id, r.token);
+        if (held === undefined) {
+          out[at[k]!] = { ok: false, error: new LeaseLostError(String(r.id), r.token) };
+          rows.splice(k, 1);
+          at.splice(k, 1);
+        } else r.job = held;
+      }
       if (rows.length > 0) {
         const jobs = await this.engine.completeHeld(rows, this.now());
         rows.forEach((r, k) => {
           const job = jobs[k];
+          if (job) this.lent.delete(entries[at[k]!]!.lease.job);
           out[at[k]!] = job ? { ok: true, job } : { ok: false, error: new LeaseLostError(String(r.id), r.token) };
         });
       }

@@ -126,12 +126,14 @@ export function copyJob(job: Job): Job {
 }
 
 /**
- * The job a fenced complete produced, built from the lease instead of read back: while its
- * token holds, only the holder changes the row, and only lockedUntil/updatedAt (extend), which
- * complete overwrites. So the lease's job plus `applyComplete` is the row as written.
+ * The job a fenced complete produced, built instead of read back: while its token holds, only
+ * the holder changes the row, and only lockedUntil/updatedAt (extend), which complete
+ * overwrites. So the held job plus `applyComplete` is the row as written. `held` is the store's
+ * own copy (see `SqlLeaseStore.heldJob`), never the caller's `lease.job`, which a handler may
+ * have edited; the result shares its payload.
  */
-export function completedFromLease(leaseJob: Job, now: number, resultText: string | null): Job {
-  return { ...applyComplete(copyJob(leaseJob), now, null), result: resultText === null ? null : (JSON.parse(resultText) as Json) };
+export function completedFromLease(held: Job, now: number, resultText: string | null): Job {
+  return { ...applyComplete(held, now, null), result: resultText === null ? null : (JSON.parse(resultText) as Json) };
 }
 
 /** A job inserted as pending with `id`, built from its validated input. */

@@ -240,6 +240,26 @@ export function describeHostileValueExamples(name: string, factory: StoreFactory
       expect(Object.is((await store.get(job.id))?.result, 0)).toBe(true);
     });
 
+    it('returns the job as stored from complete and completeMany, whatever the caller did to lease.job', async () => {
+      // A handler edits the job it was given; another caller forges a lease.job. The write is
+      // fenced by id and token alone, so each completes, and what comes back is the stored row.
+      for (const order of [1, 2, 3]) await store.enqueue({ queue: 'orders', payload: { order, items: ['a'] } });
+      const [edited, forged, batched] = await store.acquire({ ...W, limit: 3 });
+      if (!edited || !forged || !batched) throw new Error('expected three leases');
+      (edited.job.payload as { items: string[] }).items.push('added by the handler');
+      (edited.job as { attempts: number }).attempts = 99;
+      const doneEdited = await store.complete(edited, { ok: 1 });
+      expect(doneEdited).toEqual(await store.get(edited.job.id));
+      expect(doneEdited.payload).toEqual({ order: 1, items: ['a'] });
+      const copy: Lease = { ...forged, job: { ...forged.job, queue: 'elsewhere', payload: { forged: true }, attempts: 7 } };
+      const doneForged = await store.complete(copy, { ok: 2 });
+      expect(doneForged).toEqual(await store.get(forged.job.id));
+      expect(doneForged.queue).toBe('orders');
+      (batched.job.payload as { items: unknown }).items = () => 'not JSON';
+      const [outcome] = await store.completeMany([{ lease: batched, result: { ok: 3 } }]);
+      expect(outcome).toEqual({ ok: true, job: await store.get(batched.job.id) });
+    });
+
     it('validates a NewJob whose fields are hostile strings like any other', async () => {
       const job: NewJob = { queue: ' ', payload: '', key: ' ' };
       const { job: made } = await store.enqueue(job);

@@ -64,10 +64,10 @@ export interface StopOptions {
   timeoutMs?: number;
 }
 
-/** How a handler run ended; `permanent` when the failure must not be retried whatever the error. */
 /** The disarm of a job without a timeout: one shared function, not one per job. */
 const NO_TIMEOUT = (): void => {};
 
+/** How a handler run ended; `permanent` when the failure must not be retried whatever the error. */
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; permanent?: boolean };
 
 interface Running {

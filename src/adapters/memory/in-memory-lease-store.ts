@@ -179,7 +179,6 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly databaseIdentity = randomUid();
   private readonly steps = new Map<number, Map<string, StepRecord>>();
-  /** Attempts by job, in token order (kept until the job is pruned). */
   /** Per-minute counters by `${minute}|${queue}`, kept apart from the jobs. */
   private readonly counters = new Map<string, ThroughputBucket>();
   /** The bucket `record` wrote last (cleared when counters are pruned). */

@@ -7,7 +7,7 @@ import { minuteOf } from '../../domain/history.js';
 import { holdsLease } from '../../domain/lease-rules.js';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { CompleteRow } from '../sql/sql-engine.js';
-import { completedFromLease, rowToJob, type SqlRow } from '../sql/sql-rows.js';
+import { completedFromHeld, rowToJob, type SqlRow } from '../sql/sql-rows.js';
 import { execute, inTransaction, selectRows, type MysqlOkPacket, type MysqlTx } from './mysql-driver.js';
 import type { MysqlEngine } from './mysql-engine.js';
 import { isConnectionBroken } from './mysql-errors.js';
@@ -28,7 +28,7 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
         [e.q.countKeptCompleted, [minuteOf(now), r.job.queue]],
       ];
       const [ok] = (await inTransaction(e.pool, 'complete', (conn) => conn.many(statements, true), e.tx())) as [MysqlOkPacket];
-      return ok.affectedRows === 1 ? [completedFromLease(r.job, now, r.resultText)] : [undefined];
+      return ok.affectedRows === 1 ? [completedFromHeld(r.job, now, r.resultText)] : [undefined];
     }
     if (rows.length === 1) {
       const r = rows[0]!;
@@ -41,7 +41,7 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
       const ok: MysqlOkPacket = await e.autocommit('complete', (db) => execute(db, e.q.completeFenced(1), [r.id, r.resultText, now, now, r.id, r.id, r.token]));
       if (ok.affectedRows !== 1) return [undefined];
       await writeCompletedHistory(e, heldHistory(e, rows, now)).catch(() => undefined);
-      return [completedFromLease(r.job, now, r.resultText)];
+      return [completedFromHeld(r.job, now, r.resultText)];
     }
     return await inTransaction(e.pool, 'completeMany', (conn) => completeInTx(e, conn, rows, now), e.tx());
   } catch (error) {
@@ -73,7 +73,7 @@ async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], 
     if (held === rows.length) {
       // The COMMIT rides with the history: one round trip fewer than a COMMIT of its own.
       await conn.many(heldHistory(e, rows, now), true);
-      return rows.map((r) => completedFromLease(r.job, now, r.resultText));
+      return rows.map((r) => completedFromHeld(r.job, now, r.resultText));
     }
     // Some lease is stale and one statement cannot say which: undo, then decide row by row.
     await conn.restart();
@@ -91,7 +91,7 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
     const job = current.get(r.id);
     if (!job || winners.has(r.id) || !holdsLease(job, r.token)) return undefined;
     winners.set(r.id, r.resultText);
-    return completedFromLease(job, now, r.resultText);
+    return completedFromHeld(job, now, r.resultText);
   });
   for (const chunk of statementChunks([...winners], ([, t]) => sqlTextBytes(t), e.chunkBytes)) {
     const values: unknown[] = [];
@@ -185,7 +185,7 @@ async function landed(e: MysqlEngine, error: unknown, rows: CompleteRow[], now: 
     const row = byId.get(r.id);
     if (won.has(r.id) || !row || String(row.status) !== 'done' || Number(row.lease_token) !== r.token || Number(row.finished_at) !== now) return undefined;
     won.add(r.id);
-    return completedFromLease(r.job, now, r.resultText);
+    return completedFromHeld(r.job, now, r.resultText);
   });
   return won.size > 0 ? out : undefined;
 }

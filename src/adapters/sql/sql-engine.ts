@@ -90,7 +90,7 @@ export interface FencedWrite {
   write: JobWrite;
 }
 
-/** One entry of a batched complete: distinct (id, token) pairs; `job` is the job as held, the store's own copy (see `SqlLeaseStore.heldJob`). */
+/** One entry of a batched complete: distinct (id, token) pairs; `job` is the job as held: the store's own copy (`SqlLeaseStore.ownJob`) or the row as read. */
 export interface CompleteRow {
   id: number;
   token: number;

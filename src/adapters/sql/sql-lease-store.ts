@@ -167,13 +167,17 @@ export class SqlLeaseStore implements LeaseStore {
 
   /**
    * The job as held under (id, token), for building the done job: the store's own copy when the
-   * lease is one it handed out for that id and token, else the row as stored (a lease from
-   * another process, or a copied or edited one); undefined when there is no such row.
+   * lease is one it handed out for that id and token (a lookup, no I/O: the worker's case);
+   * undefined for any other lease, whose row `storedJob` reads.
    */
-  private async heldJob(lease: Lease, idNum: number, token: number): Promise<Job | undefined> {
+  private ownJob(lease: Lease, idNum: number, token: number): Job | undefined {
     const own = this.lent.get(lease.job);
-    if (own !== undefined && own.id === String(idNum) && own.leaseToken === token) return own;
-    return (await this.engine.get(idNum)) ?? undefined;
+    return own !== undefined && own.id === String(idNum) && own.leaseToken === token ? own : undefined;
+  }
+
+  /** The row as stored, for a lease this store did not hand out (another process's, a copied or edited one). */
+  private async storedJob(idNum: number): Promise<Job | undefined> {
+    return this.engine.get(idNum);
   }
 
   async extend(lease: Lease, leaseMs: number): Promise<Lease> {
@@ -190,7 +194,7 @@ export class SqlLeaseStore implements LeaseStore {
       const text = result === undefined ? null : validateJson(result, 'result', this.opts.maxPayloadBytes);
       const { id, idNum, token } = leaseInput(lease);
       if (idNum === undefined) throw new LeaseLostError(id, token);
-      const held = await this.heldJob(lease, idNum, token);
+      const held = this.ownJob(lease, idNum, token) ?? (await this.storedJob(idNum));
       if (held === undefined) throw new LeaseLostError(id, token);
       const [job] = await this.engine.completeHeld([{ id: idNum, token, resultText: text, job: held }], this.now());
       if (!job) throw new LeaseLostError(id, token);
@@ -227,11 +231,10 @@ export class SqlLeaseStore implements LeaseStore {
           out[i] = { ok: false, error };
         }
       });
-      // The held job of each entry (see `heldJob`): an entry whose job is gone lost its lease.
+      // The held job of each entry (see `ownJob`): an entry whose job is gone lost its lease.
       for (let k = rows.length - 1; k >= 0; k--) {
         const r = rows[k]!;
-        const lease = entries[at[k]!]!.lease;
-        const held = await this.heldJob(lease, r.id, r.token);
+        const held = this.ownJob(entries[at[k]!]!.lease, r.id, r.token) ?? (await this.storedJob(r.id));
         if (held === undefined) {
           out[at[k]!] = { ok: false, error: new LeaseLostError(String(r.id), r.token) };
           rows.splice(k, 1);

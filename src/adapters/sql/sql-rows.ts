@@ -129,10 +129,10 @@ export function copyJob(job: Job): Job {
  * The job a fenced complete produced, built instead of read back: while its token holds, only
  * the holder changes the row, and only lockedUntil/updatedAt (extend), which complete
  * overwrites. So the held job plus `applyComplete` is the row as written. `held` is the store's
- * own copy (see `SqlLeaseStore.heldJob`), never the caller's `lease.job`, which a handler may
- * have edited; the result shares its payload.
+ * own copy of the job it leased (`SqlLeaseStore.ownJob`) or the row as read, never the caller's
+ * `lease.job`, which a handler may have edited; the result shares its payload.
  */
-export function completedFromLease(held: Job, now: number, resultText: string | null): Job {
+export function completedFromHeld(held: Job, now: number, resultText: string | null): Job {
   return { ...applyComplete(held, now, null), result: resultText === null ? null : (JSON.parse(resultText) as Json) };
 }
 

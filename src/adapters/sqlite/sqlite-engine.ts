@@ -27,7 +27,7 @@ import {
   type SweepRows,
   type StepWriteOutcome,
 } from '../sql/sql-engine.js';
-import { completedFromLease, insertedJob, JOB_COLUMNS, numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
+import { completedFromHeld, insertedJob, JOB_COLUMNS, numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToStep, rowToWorker, text, undecodableReason, workerValues, type SqlRow } from '../sql/sql-rows.js';
 import { rowToSchedule, scheduleValues, type ScheduleWrite } from '../sql/sql-schedules.js';
 import type { Schedule } from '../../domain/schedule.js';
 import type { WorkerProcess } from '../../domain/liveness.js';
@@ -306,13 +306,13 @@ export class SqliteEngine implements SqlEngine {
     if (rows.length === 1) {
       const r = rows[0]!;
       const { changes } = s.complete.run(r.resultText, now, now, r.id, r.token);
-      return [changes === 1 ? completedFromLease(r.job, now, r.resultText) : undefined];
+      return [changes === 1 ? completedFromHeld(r.job, now, r.resultText) : undefined];
     }
     // One statement for the batch, each entry fenced on its own: about a third less SQLite time per job.
     const batch = rows.map((r) => [r.id, r.token, r.resultText]);
     const held = new Set<string>();
     for (const row of s.completeMany.all(now, now, JSON.stringify(batch)) as SqlRow[]) held.add(`${row.id}#${row.lease_token}`);
-    return rows.map((r) => (held.has(`${r.id}#${r.token}`) ? completedFromLease(r.job, now, r.resultText) : undefined));
+    return rows.map((r) => (held.has(`${r.id}#${r.token}`) ? completedFromHeld(r.job, now, r.resultText) : undefined));
   }
 
   writeStep(w: StepWrite): StepWriteOutcome {

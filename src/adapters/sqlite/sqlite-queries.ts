@@ -294,8 +294,8 @@ RETURNING ${JOB_COLUMNS}`;
 
 /**
  * Completes one lease, fenced (rule 3). Nothing is read back: the engine builds the done job
- * from the lease (`completedFromLease`), as the MySQL store does; reading back the whole row
- * cost about as much as the write itself. Params: result text, now (updated_at), now
+ * from the store's copy of the job it leased (`completedFromHeld`), as the MySQL store does;
+ * reading back the whole row cost about as much as the write itself. Params: result text, now (updated_at), now
  * (finished_at), id, token.
  */
 export const COMPLETE_JOB = `UPDATE processing_jobs
@@ -305,9 +305,8 @@ WHERE ${FENCE}`;
 /**
  * Completes a batch in one statement, each entry fenced on its own: entries is a JSON array
  * of [id, token, result text or null], at most one entry per (id, token). The id and token
- * come back for each entry whose lease still held (the engine builds the done job from the
- * lease, as for one). One statement instead of one per entry saves about a third of the
- * SQLite time per job.
+ * come back for each entry whose lease still held (the engine builds the done job as for one).
+ * One statement instead of one per entry saves about a third of the SQLite time per job.
  * Params: now (updated_at), now (finished_at), entries.
  */
 export const COMPLETE_JOBS = `UPDATE processing_jobs

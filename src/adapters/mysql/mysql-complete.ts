@@ -59,9 +59,20 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
 
 async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> {
   if (new Set(rows.map((r) => r.id)).size === rows.length) {
+    const chunks = statementChunks(rows, (r) => sqlTextBytes(r.resultText), e.chunkBytes);
+    if (chunks.length === 1 && e.tx().multiStatements) {
+      // Sent whole: the leases counted and locked, the fenced UPDATE and its history written
+      // only if every one is held, and COMMIT, in one round trip instead of two. The locks
+      // make it all or nothing (the UPDATE matches all n rows or none).
+      const [, ok] = (await conn.many(sentWhole(e, rows, now), true)) as [unknown, MysqlOkPacket];
+      if (ok.affectedRows === rows.length) return rows.map((r) => completedFromHeld(r.job, now, r.resultText));
+      // Some lease is stale and nothing was written: decide row by row, in a new transaction.
+      await conn.restart();
+      return completeLocked(e, conn, rows, now);
+    }
     // One fenced statement per chunk that fits in a packet, all in this transaction.
     let held = 0;
-    for (const chunk of statementChunks(rows, (r) => sqlTextBytes(r.resultText), e.chunkBytes)) {
+    for (const chunk of chunks) {
       const values: unknown[] = [];
       for (const r of chunk) values.push(r.id, r.resultText);
       values.push(now, now, ...chunk.map((r) => r.id));
@@ -105,6 +116,25 @@ async function completeLocked(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[]
 }
 
 /**
+ * A batch of distinct leases as one query (see `countHeld`): each statement after the count
+ * writes only when all of them are held. The second statement is the fenced UPDATE.
+ */
+function sentWhole(e: MysqlEngine, rows: CompleteRow[], now: number): [string, unknown[]][] {
+  const n = rows.length;
+  const pairs = rows.flatMap((r) => [r.id, r.token]);
+  const fenced: unknown[] = [];
+  for (const r of rows) fenced.push(r.id, r.resultText);
+  fenced.push(now, now, ...rows.map((r) => r.id), ...pairs);
+  const queueCounts = completionsPerQueue(rows, now);
+  return [
+    [e.q.countHeld(n), [...rows.map((r) => r.id), ...pairs]],
+    [e.q.allHeld(e.q.completeFenced(n), n), fenced],
+    [e.q.allHeld(e.q.endHeldAttempts(n), n), [now, ...pairs]],
+    [e.q.countHeldPerQueue(queueCounts.length / 3, n), queueCounts],
+  ];
+}
+
+/**
  * The history of a single complete sent statement by statement whose reply was lost, as
  * autocommit statements: the count only if this closed the attempt. The row may be done by an
  * earlier complete of the same lease in the same millisecond, which `landed` cannot tell from
@@ -128,15 +158,20 @@ async function writeCompletedHistory(e: MysqlEngine, statements: [string, unknow
  * joins the conditioned form needs.
  */
 function heldHistory(e: MysqlEngine, rows: CompleteRow[], now: number): [string, unknown[]][] {
+  const queues = completionsPerQueue(rows, now);
+  return [
+    [e.q.endHeldAttempts(rows.length), [now, ...rows.flatMap((r) => [r.id, r.token])]],
+    [e.q.countCompletedPerQueue(queues.length / 3), queues],
+  ];
+}
+
+/** (minute, queue, completions) per queue of these rows, flat, in byte order of the queue: the order InnoDB keeps the counter rows in, so two batches lock shared rows alike. */
+function completionsPerQueue(rows: CompleteRow[], now: number): unknown[] {
   const perQueue = new Map<string, number>();
   for (const r of rows) perQueue.set(r.job.queue, (perQueue.get(r.job.queue) ?? 0) + 1);
   const minute = minuteOf(now);
-  // In byte order, the order InnoDB keeps the counter rows in: two batches lock shared rows alike.
   const queues = [...perQueue].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return [
-    [e.q.endHeldAttempts(rows.length), [now, ...rows.flatMap((r) => [r.id, r.token])]],
-    [e.q.countCompletedPerQueue(queues.length), queues.flatMap(([queue, n]) => [minute, queue, n])],
-  ];
+  return queues.flatMap(([queue, n]) => [minute, queue, n]);
 }
 
 /**

@@ -131,10 +131,11 @@ export class MysqlTx {
     return result;
   }
 
-  /** Rolls back what was done so far; the next statement begins a new transaction. */
+  /** Rolls back what was done so far (nothing to undo once committed); the next statement begins a new transaction. */
   async restart(): Promise<void> {
-    if (this.begun) await this.conn.query(this.opts.rollback);
+    if (this.begun && !this.committed) await this.conn.query(this.opts.rollback);
     this.begun = false;
+    this.committed = false;
   }
 }
 

@@ -244,6 +244,25 @@ export function mysqlQueries(table: string) {
     completeFenced: (n: number) =>
       `UPDATE ${t} SET status = 'done', result = CASE id ${'WHEN ? THEN ? '.repeat(n)}END, locked_by = NULL, locked_until = NULL, updated_at = ?, finished_at = ? WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END`,
 
+    /**
+     * A batch sent whole (see `completeInTx`): counts and locks the n leases still held, kept in
+     * a session variable so that the fenced UPDATE and its history after it, in the same query,
+     * write only when every one is (`allHeld`): all or nothing, like a batch sent statement by
+     * statement, which rolls back when its UPDATE matched fewer rows. INTO at the end, as in
+     * `intoHead`. Params: ids..., then (id, token) pairs.
+     */
+    countHeld: (n: number) =>
+      `SELECT COUNT(*) FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END FOR UPDATE INTO @leasehold_held`,
+    /** A statement of a batch sent whole, made to write only when `countHeld` found all n held. */
+    allHeld: (sql: string, n: number) => `${sql} AND @leasehold_held = ${Number(n)}`,
+    /**
+     * countCompletedPerQueue for a batch sent whole: written only when `countHeld` found all n.
+     * The derived table's columns are named apart from the counter's, which the UPDATE names.
+     * Params: (minute, queue, completed) per queue.
+     */
+    countHeldPerQueue: (nQueues: number, n: number) =>
+      `INSERT INTO ${counts} (minute, queue, completed, failed, retried) SELECT c.m, c.q, c.n, 0, 0 FROM (${['SELECT ? AS m, ? AS q, ? AS n', ...Array(nQueues - 1).fill('SELECT ?, ?, ?')].join(' UNION ALL ')}) AS c WHERE @leasehold_held = ${Number(n)} ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed)`,
+
     /** Every expired lease's id, without locks (see findExpired); reapExpired locks them by id. */
     findAllExpired: `SELECT id FROM ${t} FORCE INDEX (ix_lease) WHERE ${TAKEABLE}`,
     listActive: `SELECT ${JOB_COLUMNS} FROM ${t} WHERE status = 'processing' AND locked_until > ? ORDER BY id`,

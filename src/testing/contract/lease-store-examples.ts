@@ -726,6 +726,26 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         await expect(throughput(Number.NaN)).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it('counts and closes only the live entries of a completeMany with a stale one, in one queue or several', async () => {
+        const minute = START;
+        for (const queue of ['orders', 'orders', 'mail', 'orders']) await enqueue({ queue });
+        const leases = await store.acquire({ ...W1, limit: 4 });
+        // The second lease is taken over: its entry is stale, the other three are live.
+        clock.advance(W1.leaseMs);
+        const [taken] = await store.acquire({ ...W2, limit: 1 });
+        expect(taken?.job.id).toBe(leases[0]!.job.id);
+        const out = await store.completeMany(leases.map((lease) => ({ lease })));
+        expect(out.map((o) => o.ok)).toEqual([false, true, true, true]);
+        expect(await throughput(START)).toEqual([{ minute, queue: 'mail', completed: 1, failed: 0, retried: 0 }, { minute, queue: 'orders', completed: 2, failed: 0, retried: 0 }]);
+        expect((await attemptsOf(leases[0]!.job.id)).map((a) => [a.token, a.outcome])).toEqual([[leases[0]!.token, 'expired'], [taken!.token, 'running']]);
+        for (const lease of leases.slice(1)) expect((await attemptsOf(lease.job.id)).map((a) => a.outcome)).toEqual(['completed']);
+        // All live: every one counted once, in each of its queues.
+        for (const queue of ['orders', 'mail']) await enqueue({ queue });
+        const more = await store.acquire({ ...W1, limit: 2 });
+        expect((await store.completeMany(more.map((lease) => ({ lease })))).every((o) => o.ok)).toBe(true);
+        expect(await throughput(START)).toEqual([{ minute, queue: 'mail', completed: 2, failed: 0, retried: 0 }, { minute, queue: 'orders', completed: 3, failed: 0, retried: 0 }]);
+      });
+
       it('pages jobs newest first by id, filtered by queue, status and key', async () => {
         const ids: string[] = [];
         for (let i = 0; i < 7; i++) ids.push((await enqueue({ queue: i % 2 === 0 ? 'even' : 'odd', key: `k${i}` })).id);

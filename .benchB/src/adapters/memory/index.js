@@ -1,0 +1,3 @@
+/** `leasehold/memory`: the in-memory store, the model every store is held to. */
+export { InMemoryLeaseStore } from './in-memory-lease-store.js';
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,107 @@
+/** Writes one batcher keeps out at once. */
+const MAX_IN_FLIGHT = 2;
+/**
+ * How long a batch may be out before the next write goes beside it anyway (real time: this
+ * shapes batches only, never an outcome). A batch takes a few ms on a healthy store.
+ */
+export const STUCK_AFTER_MS = 100;
+/** Collects `complete` calls made in one event-loop turn and writes them with one `completeMany`. */
+export class CompletionBatcher {
+    store;
+    maxBatch;
+    stuckAfterMs;
+    pending = [];
+    scheduled = false;
+    /** Writes out now: at most MAX_IN_FLIGHT, so what arrives meanwhile goes together, yet one write that never answers does not hold up the rest. */
+    writing = 0;
+    /** When each batch out (a write of more than one entry) went out, by performance.now(), oldest first. */
+    batchesOut = [];
+    /** Armed while entries wait behind a batch out: lets the next write go once that batch looks stuck. */
+    stuckTimer;
+    constructor(store, maxBatch = 500, stuckAfterMs = STUCK_AFTER_MS) {
+        this.store = store;
+        this.maxBatch = maxBatch;
+        this.stuckAfterMs = stuckAfterMs;
+    }
+    /** Completes `lease` with `result` as part of the next batch; rejects with this entry's own error (e.g. LeaseLostError). */
+    complete(lease, result) {
+        return new Promise((resolve, reject) => {
+            this.pending.push({ lease, result, resolve, reject });
+            if (this.writing >= MAX_IN_FLIGHT)
+                return; // a write in flight flushes these when it returns
+            if (this.waitForBatchOut())
+                return;
+            if (this.pending.length >= this.maxBatch)
+                void this.flush();
+            else if (!this.scheduled) {
+                this.scheduled = true;
+                // setImmediate, not a timer: batch what is ready now, never delay a lone completion.
+                setImmediate(() => void this.flush());
+            }
+        });
+    }
+    /**
+     * Whether entries now waiting should wait for the batch out (it flushes them when it
+     * returns), arming the timer that lets them go once that batch has been out `stuckAfterMs`.
+     */
+    waitForBatchOut() {
+        const oldest = this.batchesOut[0];
+        if (oldest === undefined)
+            return false;
+        const left = oldest + this.stuckAfterMs - performance.now();
+        if (left <= 0)
+            return false;
+        if (this.stuckTimer === undefined) {
+            this.stuckTimer = setTimeout(() => {
+                this.stuckTimer = undefined;
+                if (this.pending.length > 0)
+                    void this.flush();
+            }, left);
+            this.stuckTimer.unref?.();
+        }
+        return true;
+    }
+    async flush() {
+        this.scheduled = false;
+        if (this.pending.length === 0 || this.writing >= MAX_IN_FLIGHT || this.waitForBatchOut())
+            return;
+        const batch = this.pending.splice(0, this.maxBatch);
+        if (this.stuckTimer !== undefined) {
+            clearTimeout(this.stuckTimer);
+            this.stuckTimer = undefined;
+        }
+        this.writing++;
+        const started = batch.length > 1 ? performance.now() : undefined;
+        if (started !== undefined)
+            this.batchesOut.push(started);
+        try {
+            if (batch.length === 1) {
+                // A lone completion is one plain complete: the same write, without a batch's bookkeeping.
+                const p = batch[0];
+                await this.store.complete(p.lease, p.result).then(p.resolve, p.reject);
+                return;
+            }
+            const outcomes = await this.store.completeMany(batch.map((p) => (p.result === undefined ? { lease: p.lease } : { lease: p.lease, result: p.result })));
+            batch.forEach((p, i) => {
+                const o = outcomes[i];
+                if (o?.ok)
+                    p.resolve(o.job);
+                else
+                    p.reject(o ? o.error : new Error('completeMany returned fewer outcomes than entries'));
+            });
+        }
+        catch (error) {
+            // The whole round trip failed (store down): every caller retries on its own.
+            for (const p of batch)
+                p.reject(error);
+        }
+        finally {
+            this.writing--;
+            if (started !== undefined)
+                this.batchesOut.splice(this.batchesOut.indexOf(started), 1);
+            if (this.pending.length > 0)
+                void this.flush();
+        }
+    }
+}
+//# sourceMappingURL=completion-batcher.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=lease-store.js.map

@@ -7,6 +7,13 @@ import type { NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { ProcessingWorker } from '../worker/processing-worker.js';
 
+/**
+ * Leases workload W claims ahead (`prefetch`): 50 unstarted beside the 10 running, the local
+ * queue of the peer bench's graphile-worker (its queue holds only jobs no worker has taken yet,
+ * and it fetches 50 at a time once that queue is empty).
+ */
+export const W_PREFETCH = 50;
+
 /** Runs `fn` and returns how long it took, in ms. */
 export async function timed(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();

@@ -3,8 +3,8 @@
  * postgres://postgres@127.0.0.1:5432/postgres) against leasehold's MySQL worker, on workload W
  * (20,000 no-op jobs, one worker process, concurrency 10). graphile-worker runs with its
  * local queue (50) and batched completions, the settings its authors recommend for
- * throughput; leasehold with 40 claimed ahead (10 running + 40 buffered, as graphile's
- * 50) and its group-committed completions. Runs are interleaved (peer, ours, peer,
+ * throughput; leasehold with as many claimed ahead (`W_PREFETCH`: 50 unstarted beside the 10
+ * running, as graphile's local queue) and its group-committed completions. Runs are interleaved (peer, ours, peer,
  * ours, ...) and the ratio is of medians, so a machine that gets busier during the run
  * weighs on both. Every row says the machine's load average when it was measured.
  */
@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openBenchStore } from './bench-stores.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
-import { fill, workerRate } from './bench-util.js';
+import { fill, W_PREFETCH, workerRate } from './bench-util.js';
 
 /** The PostgreSQL server the peer runs on (a database of its own is created there, then dropped). */
 export const BENCH_PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -119,7 +119,7 @@ async function leaseholdMysqlRate(n: number): Promise<number> {
   const opened = await openBenchStore('mysql');
   try {
     await fill(opened.store, n, 'w', 1000);
-    return await workerRate(opened.store, n, { concurrency: 10, prefetch: 40, batchCompletions: true });
+    return await workerRate(opened.store, n, { concurrency: 10, prefetch: W_PREFETCH, batchCompletions: true });
   } finally {
     await opened.dispose();
   }
@@ -146,7 +146,7 @@ export const runPeerBench: StoreBench = async ({ quick }) => {
   const each = (xs: number[]): string => xs.map((x) => Math.round(x)).join(', ');
   const rows: BenchRow[] = [
     { store: 'peer', scenario: `W: graphile-worker no-op, concurrency 10, localQueue 50, batched completes (PostgreSQL)`, value: p, unit: 'jobs/s', note: `median of ${each(peer)}; ${loads.join('; ')}` },
-    { store: 'peer', scenario: 'W: leasehold MySQL worker no-op, concurrency 10, prefetch 40, batched completes (same run)', value: o, unit: 'jobs/s', note: `median of ${each(ours)}` },
+    { store: 'peer', scenario: `W: leasehold MySQL worker no-op, concurrency 10, prefetch ${W_PREFETCH}, batched completes (same run)`, value: o, unit: 'jobs/s', note: `median of ${each(ours)}` },
     { store: 'peer', scenario: 'W: leasehold MySQL / graphile-worker', value: ratio, unit: 'ratio', note: `target >= 1.0: ${ratio >= 1 ? 'met' : 'not met'}` },
   ];
   return rows;

@@ -1,7 +1,7 @@
 /**
  * Workload W on one MySQL database from several worker processes at once: does the total hold
  * up when MariaDB and the workers share the cores, or do claims collide (SKIP LOCKED misses,
- * deadlocks)? The same 20,000 no-op jobs, each process with concurrency 10 and prefetch 40;
+ * deadlocks)? The same 20,000 no-op jobs, each process with concurrency 10 and prefetch `W_PREFETCH`;
  * one process and four, interleaved, medians of three. Timed from the start signal to the last
  * completion the processes report (they report every 25 ms).
  */
@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { openBenchStore } from './bench-stores.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
-import { fill } from './bench-util.js';
+import { fill, W_PREFETCH } from './bench-util.js';
 
 // Compiled under `npm run bench` (its child too); TypeScript through tsx under `npx tsx`.
 const COMPILED = import.meta.url.endsWith('.js');
@@ -31,7 +31,7 @@ export async function processesRate(processes: number, n: number): Promise<Total
   try {
     await fill(opened.store, n, 'w', 1000);
     const children = Array.from({ length: processes }, () => {
-      const proc = spawn(process.execPath, [...(COMPILED ? [] : ['--import', 'tsx']), CHILD, opened.url!, '10', '40'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [...(COMPILED ? [] : ['--import', 'tsx']), CHILD, opened.url!, '10', String(W_PREFETCH)], { stdio: ['pipe', 'pipe', 'inherit'] });
       const state = { completed: 0, errors: 0, deadlocks: 0, ready: false, final: false };
       const listeners: (() => void)[] = [];
       createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -99,8 +99,8 @@ export const runProcessesBench: StoreBench = async ({ quick }) => {
   const a = median(one.map((t) => t.rate));
   const b = median(four.map((t) => t.rate));
   const rows: BenchRow[] = [
-    { store: 'mysql', scenario: 'W: 1 worker process, concurrency 10, prefetch 40', value: a, unit: 'jobs/s', note: note(one) },
-    { store: 'mysql', scenario: 'W: 4 worker processes on one database, each concurrency 10, prefetch 40', value: b, unit: 'jobs/s', note: note(four) },
+    { store: 'mysql', scenario: `W: 1 worker process, concurrency 10, prefetch ${W_PREFETCH}`, value: a, unit: 'jobs/s', note: note(one) },
+    { store: 'mysql', scenario: `W: 4 worker processes on one database, each concurrency 10, prefetch ${W_PREFETCH}`, value: b, unit: 'jobs/s', note: note(four) },
     { store: 'mysql', scenario: 'W: 4 processes / 1 process', value: b / a, unit: 'ratio', note: `target >= 1.0 (no contention collapse): ${b / a >= 1 ? 'met' : 'not met'}` },
   ];
   return rows;

@@ -4,15 +4,15 @@
  * and with enqueueMany; process them with a no-op handler at concurrency 1 and 10, next to the
  * store-only claim+complete rate of the same store (target: the worker keeps >= 80% of it);
  * and enqueue-to-start latency with an idle worker woken by the store's onEnqueue (same
- * process; target p50 < 2 ms). The last worker row claims ahead (`prefetch` 40: 10 running and 40
- * buffered, the 50 of the peer bench).
+ * process; target p50 < 2 ms). The last worker row claims ahead (`W_PREFETCH`: 50 unstarted
+ * beside the 10 running, as the peer bench).
  */
 import { performance } from 'node:perf_hooks';
 import type { NewJob } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 import { ProcessingWorker } from '../worker/processing-worker.js';
 import type { BenchRow, StoreBench } from './bench-types.js';
-import { claimCompleteOne, fill, percentile, timed, workerRate } from './bench-util.js';
+import { claimCompleteOne, fill, percentile, timed, W_PREFETCH, workerRate } from './bench-util.js';
 import { openBenchStore, type BenchStoreName } from './bench-stores.js';
 
 /** Targets of workload W. */
@@ -47,7 +47,7 @@ export function workerBenchFor(name: BenchStoreName, context: WorkerBenchContext
     const storeCeiling = context.ceilingCommitsPerSec ? `; ${Math.round((storeRate / (context.ceilingCommitsPerSec / 2)) * 100)}% of the 2-commit ceiling` : '';
     row(`W: store-only claim+complete one at a time`, storeRate, 'jobs/s', `the worker rows compare with this${storeCeiling}`);
 
-    for (const [concurrency, batchCompletions, prefetch] of [[1, false, 0], [10, false, 0], [10, true, 0], [10, true, 40]] as const) {
+    for (const [concurrency, batchCompletions, prefetch] of [[1, false, 0], [10, false, 0], [10, true, 0], [10, true, W_PREFETCH]] as const) {
       const rate = await withStore(name, async (store) => {
         await fill(store, n, 'w', 1000);
         return workerRate(store, n, { concurrency, batchCompletions, prefetch });

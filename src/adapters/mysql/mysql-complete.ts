@@ -60,11 +60,14 @@ export async function completeHeld(e: MysqlEngine, rows: CompleteRow[], now: num
 async function completeInTx(e: MysqlEngine, conn: MysqlTx, rows: CompleteRow[], now: number): Promise<(Job | undefined)[]> {
   if (new Set(rows.map((r) => r.id)).size === rows.length) {
     const chunks = statementChunks(rows, (r) => sqlTextBytes(r.resultText), e.chunkBytes);
-    if (chunks.length === 1 && e.tx().multiStatements) {
+    const whole = chunks.length === 1 && e.tx().multiStatements ? sentWhole(e, rows, now) : undefined;
+    // The count and the history travel with the UPDATE: the chunk's budget counts only the
+    // UPDATE, so the whole query is measured against the packet again.
+    if (whole !== undefined && e.fitsOneQuery(whole)) {
       // Sent whole: the leases counted and locked, the fenced UPDATE and its history written
       // only if every one is held, and COMMIT, in one round trip instead of two. The locks
       // make it all or nothing (the UPDATE matches all n rows or none).
-      const [, ok] = (await conn.many(sentWhole(e, rows, now), true)) as [unknown, MysqlOkPacket];
+      const [, ok] = (await conn.many(whole, true)) as [unknown, MysqlOkPacket];
       if (ok.affectedRows === rows.length) return rows.map((r) => completedFromHeld(r.job, now, r.resultText));
       // Some lease is stale and nothing was written: decide row by row, in a new transaction.
       await conn.restart();

@@ -30,7 +30,7 @@ import { numOrNull, rowToAttempt, rowToBucket, rowToJob, rowToRateLimit, rowToSt
 import type { QueueRateLimit, RateLimit } from '../../domain/rate-limit.js';
 import { applied, historyStatements } from './mysql-history.js';
 import { chunkBudget, INSERT_CHUNK_BYTES, insertMany, insertOne, STATEMENT_OVERHEAD_BYTES } from './mysql-batches.js';
-import { packetChecked } from './mysql-packet.js';
+import { packetChecked, statementBytes } from './mysql-packet.js';
 import { claimJobs, reapExpired } from './mysql-claim.js';
 import { completeHeld } from './mysql-complete.js';
 import { autocommit, execute, inTransaction, selectRows, type MysqlOkPacket, type MysqlPoolLike, type MysqlTx, type TxOptions, type TxRetryPolicy } from './mysql-driver.js';
@@ -67,6 +67,17 @@ export class MysqlEngine implements SqlEngine {
   private maxPacket: number | undefined;
   /** Bytes of values one batched statement may carry (see `chunkBudget`). */
   chunkBytes = INSERT_CHUNK_BYTES;
+
+  /**
+   * Whether these statements, sent as one query with the transaction's BEGIN and COMMIT, fit
+   * in the server's max_allowed_packet (false until `ready` has read it).
+   */
+  fitsOneQuery(statements: [string, unknown[]][]): boolean {
+    if (this.maxPacket === undefined) return false;
+    let bytes = 256; // isolation, BEGIN, COMMIT and the separators
+    for (const [sql, values] of statements) bytes += statementBytes(sql, values) + 2;
+    return bytes <= this.maxPacket;
+  }
 
   constructor(private readonly config: MysqlEngineConfig) {
     // Every statement is measured before it is sent (see mysql-packet.ts).

@@ -137,9 +137,9 @@ export function mysqlQueries(table: string) {
     clearHeads: `SET ${HEAD_VARS.pending.join(' = NULL, ')} = NULL, ${HEAD_VARS.retry.join(' = NULL, ')} = NULL`,
     /**
      * A head read (one of the four above, with its LIMIT 1) kept in the status's session
-     * variables. INTO at the end of the statement is the form both servers accept (MySQL 8
-     * deprecates it before FROM or before a locking clause); no row leaves the variables NULL,
-     * with warning 1329.
+     * variables. INTO at the end of the statement, which has no locking clause: every MySQL 8
+     * takes it, and MariaDB 10.11 runs it with deprecation warning 1287 (it prefers INTO
+     * before FROM); no row leaves the variables NULL, with warning 1329.
      */
     intoHead: (read: string, status: 'pending' | 'retry') => `${read} INTO ${HEAD_VARS[status].join(', ')}`,
     /**
@@ -248,11 +248,13 @@ export function mysqlQueries(table: string) {
      * A batch sent whole (see `completeInTx`): counts and locks the n leases still held, kept in
      * a session variable so that the fenced UPDATE and its history after it, in the same query,
      * write only when every one is (`allHeld`): all or nothing, like a batch sent statement by
-     * statement, which rolls back when its UPDATE matched fewer rows. INTO at the end, as in
-     * `intoHead`. Params: ids..., then (id, token) pairs.
+     * statement, which rolls back when its UPDATE matched fewer rows. INTO before FROM: the
+     * place every MySQL 8 and MariaDB takes without a warning in a locking read (MySQL takes
+     * INTO after the locking clause only from 8.0.20, and deprecates it before the clause;
+     * MariaDB warns at the end). Params: ids..., then (id, token) pairs.
      */
     countHeld: (n: number) =>
-      `SELECT COUNT(*) FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END FOR UPDATE INTO @leasehold_held`,
+      `SELECT COUNT(*) INTO @leasehold_held FROM ${t} WHERE id IN (${placeholders(n)}) AND status = 'processing' AND lease_token = CASE id ${'WHEN ? THEN ? '.repeat(n)}END FOR UPDATE`,
     /** A statement of a batch sent whole, made to write only when `countHeld` found all n held. */
     allHeld: (sql: string, n: number) => `${sql} AND @leasehold_held = ${Number(n)}`,
     /**

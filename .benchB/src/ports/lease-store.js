@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=lease-store.js.map

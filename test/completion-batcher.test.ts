@@ -5,7 +5,7 @@
  * hold up the others; each entry gets its own outcome.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LeaseLostError } from '../src/domain/errors.js';
+import { LeaseLostError, ValidationError } from '../src/domain/errors.js';
 import type { CompleteEntry, CompleteOutcome, Lease } from '../src/domain/job.js';
 import { CompletionBatcher } from '../src/app/worker/completion-batcher.js';
 import { flush } from '../src/app/testing.js';
@@ -108,5 +108,22 @@ describe('CompletionBatcher', () => {
     const [ra, rb] = await Promise.allSettled([batcher.complete(a!, 'a'), batcher.complete(b!, 'b')]);
     expect(ra.status === 'rejected' && ra.reason).toBeInstanceOf(LeaseLostError);
     expect(rb).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'b' } });
+  });
+
+  it('a batch refused as a whole is written entry by entry: only a result the store cannot take fails', async () => {
+    const { store } = setup();
+    await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2 }, { queue: 'q', payload: 3 }]);
+    const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: 3 });
+    // A server that refuses the whole statement (too large for it), as MySQL's packet limit does.
+    store.completeMany = () => Promise.reject(new ValidationError('results', 'is too large for this server'));
+    const inner = store.complete.bind(store);
+    store.complete = (lease: Lease, result?: never) =>
+      (result as unknown) === 'huge' ? Promise.reject(new ValidationError('result', 'is too large for this server')) : inner(lease, result);
+    const batcher = new CompletionBatcher(store);
+    const settled = await Promise.allSettled([batcher.complete(leases[0]!, 'a'), batcher.complete(leases[1]!, 'huge'), batcher.complete(leases[2]!, 'c')]);
+    expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'a' } });
+    expect(settled[1].status === 'rejected' && settled[1].reason).toBeInstanceOf(ValidationError);
+    expect(settled[2]).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'c' } });
+    expect((await store.get(leases[1]!.job.id))?.status).toBe('processing');
   });
 });

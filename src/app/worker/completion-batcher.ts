@@ -9,6 +9,7 @@
  * completion not yet written when the process dies leaves the job processing; it runs again
  * after its lease expires and its recorded steps return their results without repeating effects.
  */
+import { ValidationError } from '../../domain/errors.js';
 import type { Job, Json, Lease } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
@@ -103,8 +104,15 @@ export class CompletionBatcher {
         else p.reject(o ? o.error : new Error('completeMany returned fewer outcomes than entries'));
       });
     } catch (error) {
-      // The whole round trip failed (store down): every caller retries on its own.
-      for (const p of batch) p.reject(error);
+      if (error instanceof ValidationError && batch.length > 1) {
+        // Refused as a whole (a server that takes less in one statement than it said): no
+        // entry was written. Each entry is then written on its own and gets its own verdict,
+        // so one result too large fails only its own job, never the others beside it.
+        await Promise.all(batch.map((p) => this.store.complete(p.lease, p.result).then(p.resolve, p.reject)));
+      } else {
+        // The whole round trip failed (store down): every caller retries on its own.
+        for (const p of batch) p.reject(error);
+      }
     } finally {
       this.writing--;
       if (started !== undefined) this.batchesOut.splice(this.batchesOut.indexOf(started), 1);

@@ -730,7 +730,7 @@ export function describeLeaseStoreExamples(name: string, factory: StoreFactory):
         const minute = START;
         for (const queue of ['orders', 'orders', 'mail', 'orders']) await enqueue({ queue });
         const leases = await store.acquire({ ...W1, limit: 4 });
-        // The second lease is taken over: its entry is stale, the other three are live.
+        // The first lease is taken over: its entry is stale, the other three are live.
         clock.advance(W1.leaseMs);
         const [taken] = await store.acquire({ ...W2, limit: 1 });
         expect(taken?.job.id).toBe(leases[0]!.job.id);

@@ -110,20 +110,35 @@ describe('CompletionBatcher', () => {
     expect(rb).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'b' } });
   });
 
-  it('a batch refused as a whole is written entry by entry: only a result the store cannot take fails', async () => {
+  it('a batch refused as a whole is written again in halves: only a result the store cannot take fails', async () => {
     const { store } = setup();
     await store.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2 }, { queue: 'q', payload: 3 }]);
     const leases = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: 3 });
-    // A server that refuses the whole statement (too large for it), as MySQL's packet limit does.
-    store.completeMany = () => Promise.reject(new ValidationError('results', 'is too large for this server'));
-    const inner = store.complete.bind(store);
-    store.complete = (lease: Lease, result?: never) =>
-      (result as unknown) === 'huge' ? Promise.reject(new ValidationError('result', 'is too large for this server')) : inner(lease, result);
+    // A server that refuses a whole statement holding the huge result (too large for it), as
+    // MySQL's packet limit does: nothing of that batch is written.
+    const calls: string[] = [];
+    const inner = { complete: store.complete.bind(store), completeMany: store.completeMany.bind(store) };
+    const tooLarge = () => new ValidationError('result', 'is too large for this server');
+    store.completeMany = (entries: CompleteEntry[]) => {
+      calls.push(`completeMany(${entries.map((e) => e.result).join()})`);
+      return entries.some((e) => e.result === 'huge') ? Promise.reject(tooLarge()) : inner.completeMany(entries);
+    };
+    store.complete = (lease: Lease, result?: never) => {
+      calls.push(`complete(${result})`);
+      if ((result as unknown) === 'huge') throw tooLarge(); // thrown, not rejected: still settled
+      return inner.complete(lease, result);
+    };
     const batcher = new CompletionBatcher(store);
     const settled = await Promise.allSettled([batcher.complete(leases[0]!, 'a'), batcher.complete(leases[1]!, 'huge'), batcher.complete(leases[2]!, 'c')]);
+    expect(calls).toEqual(['completeMany(a,huge,c)', 'completeMany(a,huge)', 'complete(a)', 'complete(huge)', 'complete(c)']);
     expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'a' } });
     expect(settled[1].status === 'rejected' && settled[1].reason).toBeInstanceOf(ValidationError);
     expect(settled[2]).toMatchObject({ status: 'fulfilled', value: { status: 'done', result: 'c' } });
     expect((await store.get(leases[1]!.job.id))?.status).toBe('processing');
+    // The batcher goes on batching after it.
+    await store.enqueueMany([{ queue: 'q', payload: 4 }, { queue: 'q', payload: 5 }]);
+    const next = await store.acquire({ workerId: 'w', leaseMs: 10_000, limit: 2 });
+    await Promise.all(next.map((l, i) => batcher.complete(l, `n${i}`)));
+    expect(calls.slice(5)).toEqual(['completeMany(n0,n1)']);
   });
 });

@@ -10,7 +10,7 @@
  * after its lease expires and its recorded steps return their results without repeating effects.
  */
 import { ValidationError } from '../../domain/errors.js';
-import type { Job, Json, Lease } from '../../domain/job.js';
+import type { CompleteOutcome, Job, Json, Lease } from '../../domain/job.js';
 import type { LeaseStore } from '../../ports/lease-store.js';
 
 /** Writes one batcher keeps out at once. */
@@ -91,32 +91,49 @@ export class CompletionBatcher {
     const started = batch.length > 1 ? performance.now() : undefined;
     if (started !== undefined) this.batchesOut.push(started);
     try {
-      if (batch.length === 1) {
-        // A lone completion is one plain complete: the same write, without a batch's bookkeeping.
-        const p = batch[0]!;
-        await this.store.complete(p.lease, p.result).then(p.resolve, p.reject);
-        return;
-      }
-      const outcomes = await this.store.completeMany(batch.map((p) => (p.result === undefined ? { lease: p.lease } : { lease: p.lease, result: p.result })));
-      batch.forEach((p, i) => {
-        const o = outcomes[i];
-        if (o?.ok) p.resolve(o.job);
-        else p.reject(o ? o.error : new Error('completeMany returned fewer outcomes than entries'));
-      });
-    } catch (error) {
-      if (error instanceof ValidationError && batch.length > 1) {
-        // Refused as a whole (a server that takes less in one statement than it said): no
-        // entry was written. Each entry is then written on its own and gets its own verdict,
-        // so one result too large fails only its own job, never the others beside it.
-        await Promise.all(batch.map((p) => this.store.complete(p.lease, p.result).then(p.resolve, p.reject)));
-      } else {
-        // The whole round trip failed (store down): every caller retries on its own.
-        for (const p of batch) p.reject(error);
-      }
+      await this.write(batch);
     } finally {
       this.writing--;
       if (started !== undefined) this.batchesOut.splice(this.batchesOut.indexOf(started), 1);
       if (this.pending.length > 0) void this.flush();
     }
+  }
+
+  /**
+   * Writes these entries, settling each one's promise. A lone completion is one plain complete:
+   * the same write, without a batch's bookkeeping. A batch refused as a whole with a
+   * ValidationError (a server that takes less in one statement than it said) wrote nothing; it
+   * is written again in halves, down to single entries, so a result too large fails only its
+   * own job, never the others beside it, and the halves go one after the other.
+   */
+  private async write(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const p = batch[0]!;
+      try {
+        await this.store.complete(p.lease, p.result).then(p.resolve, p.reject);
+      } catch (error) {
+        p.reject(error); // a store that throws instead of rejecting
+      }
+      return;
+    }
+    let outcomes: CompleteOutcome[];
+    try {
+      outcomes = await this.store.completeMany(batch.map((p) => (p.result === undefined ? { lease: p.lease } : { lease: p.lease, result: p.result })));
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const half = Math.ceil(batch.length / 2);
+        await this.write(batch.slice(0, half));
+        await this.write(batch.slice(half));
+      } else {
+        // The whole round trip failed (store down): every caller retries on its own.
+        for (const p of batch) p.reject(error);
+      }
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i];
+      if (o?.ok) p.resolve(o.job);
+      else p.reject(o ? o.error : new Error('completeMany returned fewer outcomes than entries'));
+    });
   }
 }

@@ -3,6 +3,7 @@
  * transaction, each statement kept inside the packet budget.
  */
 import { KeyRetiredError } from '../../domain/errors.js';
+import { chunksBySize } from '../common/chunks.js';
 import type { EnqueueResult } from '../../domain/job.js';
 import type { InsertJob } from '../sql/sql-engine.js';
 import { copyJob, insertedJob, rowToJob, text, type SqlRow } from '../sql/sql-rows.js';
@@ -39,21 +40,7 @@ export function chunkBudget(maxPacketBytes: number): number {
  * that on its own goes alone.
  */
 export function statementChunks<T>(items: T[], bytes: (item: T) => number, budget = INSERT_CHUNK_BYTES): T[][] {
-  const out: T[][] = [];
-  let chunk: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    const n = bytes(item);
-    if (chunk.length > 0 && (chunk.length >= INSERT_CHUNK_ROWS || size + n > budget)) {
-      out.push(chunk);
-      chunk = [];
-      size = 0;
-    }
-    chunk.push(item);
-    size += n;
-  }
-  if (chunk.length > 0) out.push(chunk);
-  return out;
+  return chunksBySize(items, bytes, budget, INSERT_CHUNK_ROWS);
 }
 
 /**

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryLeaseStore } from '../src/adapters/memory/index.js';
 import { ManualClock } from '../src/testing/index.js';
 import { SqliteLeaseStore } from '../src/adapters/sqlite/index.js';
-import { LeaseholdError } from '../src/domain/errors.js';
+import { LeaseholdError, StoreUnavailableError } from '../src/domain/errors.js';
 import type { CompleteOutcome } from '../src/domain/job.js';
 import type { LeaseStore } from '../src/ports/lease-store.js';
 
@@ -59,6 +60,42 @@ describe('sqlite: completeMany in one statement', () => {
     expect(withoutUids(got)).toEqual(withoutUids(expected));
     expect((got as { outcomes: { ok: boolean }[] }).outcomes.map((o) => o.ok)).toEqual([true, false, false, true, true, false, false, false, false, true]);
     await store.close();
+  });
+
+  /** Cuts every batch into one statement per entry (the budget very large results reach). */
+  const oneEntryPerStatement = (store: SqliteLeaseStore): void => {
+    (store as unknown as { engine: { completeChunkChars: number } }).engine.completeChunkChars = 1;
+  };
+
+  it('in several statements, gives every entry the outcome the model gives it', async () => {
+    const modelClock = new ManualClock();
+    const expected = await awkwardBatch(new InMemoryLeaseStore({ clock: modelClock }), modelClock);
+    const clock = new ManualClock();
+    const store = new SqliteLeaseStore({ filename: join(dir, 'jobs.db'), clock });
+    await store.migrate();
+    oneEntryPerStatement(store);
+    expect(withoutUids(await awkwardBatch(store, clock))).toEqual(withoutUids(expected));
+    await store.close();
+  });
+
+  it('in several statements, is all or nothing: one that fails rolls back those before it', async () => {
+    const db = new Database(join(dir, 'jobs.db'));
+    const store = new SqliteLeaseStore({ database: db });
+    try {
+      await store.migrate();
+      oneEntryPerStatement(store);
+      await store.enqueueMany([1, 2, 3].map((n) => ({ queue: 'q', payload: n })));
+      const leases = await store.acquire({ workerId: 'w', leaseMs: 60_000, limit: 3 });
+      // The second statement fails (as a full disk or an I/O error would), after the first ran.
+      db.exec(`CREATE TEMP TRIGGER refuse BEFORE UPDATE OF status ON processing_jobs WHEN NEW.id = ${Number(leases[1]!.job.id)} BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      await expect(store.completeMany(leases.map((lease) => ({ lease, result: lease.job.payload })))).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect((await store.list()).map((j) => j.status)).toEqual(['processing', 'processing', 'processing']);
+      db.exec('DROP TRIGGER refuse');
+      expect((await store.completeMany(leases.map((lease) => ({ lease })))).map((o) => o.ok)).toEqual([true, true, true]);
+    } finally {
+      await store.close();
+      db.close();
+    }
   });
 });
 

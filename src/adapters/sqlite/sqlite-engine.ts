@@ -302,6 +302,9 @@ export class SqliteEngine implements SqlEngine {
     return row && rowToJob(row);
   }
 
+  /** Result characters per batched complete statement (COMPLETE_CHUNK_CHARS; a test lowers it to reach several statements). */
+  completeChunkChars = COMPLETE_CHUNK_CHARS;
+
   completeHeld(rows: CompleteRow[], now: number): (Job | undefined)[] {
     const s = this.stmts();
     if (rows.length === 1) {
@@ -311,7 +314,7 @@ export class SqliteEngine implements SqlEngine {
     }
     // One statement per chunk of the batch, each entry fenced on its own: about a third less
     // SQLite time per job than a statement per entry. Chunks of several go in one transaction.
-    const chunks = chunksBySize(rows, (r) => r.resultText?.length ?? 0, COMPLETE_CHUNK_CHARS);
+    const chunks = chunksBySize(rows, (r) => (r.resultText?.length ?? 4) + ENTRY_CHARS, this.completeChunkChars);
     const held = new Set<string>();
     const write = (): void => {
       for (const chunk of chunks) {
@@ -628,7 +631,10 @@ function compareRowClaimOrder(a: SqlRow, b: SqlRow): number {
 /**
  * Characters of results one batched complete statement carries at most. The batch goes to
  * SQLite as one JSON text, and a V8 string holds at most 2^29 - 24 characters (about 537
- * million): 500 results near the default 1 MiB limit, or nine near the largest limit, would
- * pass it and fail the whole batch. Quoting a result's JSON again at most doubles it.
+ * million): 500 object results near the default 1 MiB limit (quoting adds a character per
+ * quote), or nine near the largest limit, would pass it and fail the whole batch. Quoting a
+ * result's JSON again at most doubles it.
  */
 const COMPLETE_CHUNK_CHARS = 64 * 1024 * 1024;
+/** An entry's characters besides its result: brackets, the id and the token. */
+const ENTRY_CHARS = 48;

@@ -303,7 +303,8 @@ SET status = 'done', result = ?, locked_by = NULL, locked_until = NULL, updated_
 WHERE ${FENCE}`;
 
 /**
- * Completes a batch in one statement, each entry fenced on its own: entries is a JSON array
+ * Completes a batch (or a chunk of one, see completeHeld) in one statement, each entry fenced
+ * on its own: entries is a JSON array
  * of [id, token, result text or null], at most one entry per (id, token). The id and token
  * come back for each entry whose lease still held (the engine builds the done job as for one).
  * One statement instead of one per entry saves about a third of the SQLite time per job.

@@ -75,6 +75,12 @@ describe('sqlite: the claim', () => {
       pruneJobs: plan(Q.PRUNE_JOBS, ['[1, 2]']),
       pruneSteps: plan(Q.PRUNE_STEPS, ['[1, 2]']),
       counts: plan(Q.COUNT_BY_QUEUE_AND_STATUS, []),
+      // A worker's leases, found among the leases in flight (the partial lease index).
+      expireLeasesOf: plan(Q.EXPIRE_LEASES_OF, [1, 'w', 1]),
+      countHeldBy: plan(Q.COUNT_HELD_BY, ['w']),
+      listWorkers: plan(Q.LIST_WORKERS, []),
+      sweepDeadWorkers: plan(Q.SWEEP_DEAD_WORKERS, [1, 1, 1]),
+      releaseHeldBy: plan(Q.RELEASE_HELD_BY, [1, 1, 1, 1, 1, 'w']),
     };
     for (const [name, p] of Object.entries(plans)) expect(p, name).not.toMatch(/^SCAN processing_jobs$/m);
     // Waiting jobs come out of their index already in claim order: no sort of the whole backlog.
@@ -88,6 +94,9 @@ describe('sqlite: the claim', () => {
     }
     for (const name of ['anyExpiredAll', 'anyExpiredOne', 'poison', 'reap'] as const) {
       expect(plans[name], name).toMatch(/SEARCH processing_jobs USING (COVERING )?INDEX processing_jobs_leases/);
+    }
+    for (const name of ['expireLeasesOf', 'countHeldBy', 'listWorkers', 'sweepDeadWorkers', 'releaseHeldBy'] as const) {
+      expect(plans[name], name).toMatch(/(SCAN|SEARCH) (processing_jobs|j) USING (COVERING )?INDEX processing_jobs_leases/);
     }
     expect(plans.prune).toMatch(/USING INDEX processing_jobs_finished/);
     // One chunk is deleted by primary key, never by a scan.

@@ -49,17 +49,26 @@ describe('sqlite: completeMany in one statement', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives every entry the outcome the model gives it', async () => {
+  /** The awkward batch on the model and on a fresh SQLite file (`prepare` runs on the store first), uids left out. */
+  async function onBoth(prepare: (store: SqliteLeaseStore) => void = () => {}): Promise<{ expected: unknown; got: unknown }> {
     const modelClock = new ManualClock();
     const expected = await awkwardBatch(new InMemoryLeaseStore({ clock: modelClock }), modelClock);
     const clock = new ManualClock();
     const store = new SqliteLeaseStore({ filename: join(dir, 'jobs.db'), clock });
-    await store.migrate();
-    const got = await awkwardBatch(store, clock);
-    // uids are random, drawn by each store: compare everything else.
-    expect(withoutUids(got)).toEqual(withoutUids(expected));
+    try {
+      await store.migrate();
+      prepare(store);
+      // uids are random, drawn by each store: compare everything else.
+      return { expected: withoutUids(expected), got: withoutUids(await awkwardBatch(store, clock)) };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('gives every entry the outcome the model gives it', async () => {
+    const { expected, got } = await onBoth();
+    expect(got).toEqual(expected);
     expect((got as { outcomes: { ok: boolean }[] }).outcomes.map((o) => o.ok)).toEqual([true, false, false, true, true, false, false, false, false, true]);
-    await store.close();
   });
 
   /** Cuts every batch into one statement per entry (the budget very large results reach). */
@@ -68,14 +77,8 @@ describe('sqlite: completeMany in one statement', () => {
   };
 
   it('in several statements, gives every entry the outcome the model gives it', async () => {
-    const modelClock = new ManualClock();
-    const expected = await awkwardBatch(new InMemoryLeaseStore({ clock: modelClock }), modelClock);
-    const clock = new ManualClock();
-    const store = new SqliteLeaseStore({ filename: join(dir, 'jobs.db'), clock });
-    await store.migrate();
-    oneEntryPerStatement(store);
-    expect(withoutUids(await awkwardBatch(store, clock))).toEqual(withoutUids(expected));
-    await store.close();
+    const { expected, got } = await onBoth(oneEntryPerStatement);
+    expect(got).toEqual(expected);
   });
 
   it('in several statements, is all or nothing: one that fails rolls back those before it', async () => {

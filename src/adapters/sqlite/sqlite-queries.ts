@@ -304,10 +304,10 @@ WHERE ${FENCE}`;
 
 /**
  * Completes a batch (or a chunk of one, see completeHeld) in one statement, each entry fenced
- * on its own: entries is a JSON array
- * of [id, token, result text or null], at most one entry per (id, token). The id and token
- * come back for each entry whose lease still held (the engine builds the done job as for one).
- * One statement instead of one per entry saves about a third of the SQLite time per job.
+ * on its own: entries is a JSON array of [id, token, result text or null], at most one entry
+ * per (id, token). The id and token come back for each entry whose lease still held (the
+ * engine builds the done job as for one). One statement instead of one per entry saves about
+ * a third of the SQLite time per job.
  * Params: now (updated_at), now (finished_at), entries.
  */
 export const COMPLETE_JOBS = `UPDATE processing_jobs

@@ -123,8 +123,12 @@ interface Rec {
   stepDeadlineAt: number | null;
   /** Held back by its concurrency key: out of the ready heaps until the claim's wake step frees it. */
   blocked: boolean;
-  /** Its attempts in token order (null before the first claim): kept on the job, not in a map of their own. */
-  attempts: AttemptRecord[] | null;
+  /**
+   * Its attempts in token order: null before the first claim, the record itself while there is
+   * one (most jobs), a list once there are more. Kept on the job, not in a map of their own,
+   * and without a list for the common case: every job the store keeps holds one object fewer.
+   */
+  attempts: AttemptRecord | AttemptRecord[] | null;
 }
 
 /** A concurrency key's state: its leases (processing jobs), its blocked jobs and the limit of the one blocked last. */
@@ -249,7 +253,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
     // Room per rate-limited queue; a queue out of room leaves the walk (its jobs are not charged).
     // Built only when some queue has a limit: this is the hot path of every claim.
-    const room = new Map<string, number>();
+    const room = this.limits.size === 0 ? (NO_ROOM as Map<string, number>) : new Map<string, number>();
     if (this.limits.size > 0) {
       const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
       for (const [q, h] of this.ready) heapQueue.set(h, q);
@@ -567,7 +571,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     this.open();
     const idNum = parseJobId(jobId, 'jobId');
     const rec = idNum === undefined ? undefined : this.jobs.get(idNum);
-    return (rec?.attempts ?? []).map((a) => ({ ...a }));
+    return attemptList(rec?.attempts ?? null).map((a) => ({ ...a }));
   }
 
   async throughput(opts: { since: number }): Promise<ThroughputBucket[]> {
@@ -1004,8 +1008,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   private record(rec: Rec, prev: Job, next: Job, now: number): void {
     const end = attemptEnd(prev, next);
     if (end) {
-      const list = rec.attempts;
-      const last = list?.[list.length - 1];
+      const a = rec.attempts;
+      const last = a === null ? undefined : Array.isArray(a) ? a[a.length - 1] : a;
       if (last && last.token === prev.leaseToken && last.endedAt === null) {
         last.endedAt = now;
         last.outcome = end;
@@ -1013,8 +1017,11 @@ export class InMemoryLeaseStore implements LeaseStore {
       }
     }
     if (next.status === 'processing' && next.leaseToken !== prev.leaseToken) {
-      const list = (rec.attempts ??= []);
-      list.push({ token: next.leaseToken, workerId: next.lockedBy ?? '', startedAt: now, endedAt: null, outcome: 'running', error: null });
+      const started: AttemptRecord = { token: next.leaseToken, workerId: next.lockedBy ?? '', startedAt: now, endedAt: null, outcome: 'running', error: null };
+      const a = rec.attempts;
+      if (a === null) rec.attempts = started;
+      else if (Array.isArray(a)) a.push(started);
+      else rec.attempts = [a, started];
     }
     const field = throughputField(prev, next);
     if (field) {
@@ -1097,6 +1104,14 @@ export class InMemoryLeaseStore implements LeaseStore {
 
 
 /** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
+
+/** The room map of a claim when no queue has a rate limit: shared and never written (the claim reads only its size). */
+const NO_ROOM: ReadonlyMap<string, number> = new Map();
+
+/** A job's attempts as a list, in token order (see `Rec.attempts`). */
+function attemptList(a: AttemptRecord | AttemptRecord[] | null): AttemptRecord[] {
+  return a === null ? [] : Array.isArray(a) ? a : [a];
+}
 
 function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));

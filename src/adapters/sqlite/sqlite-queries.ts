@@ -103,8 +103,15 @@ WHERE status = 'processing' AND locked_until <= ? AND step_deadline_at > ?
   AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
 ORDER BY id LIMIT ?`;
 
-/** Counts by queue and status, open and final rows apart so each half reads one covering index. */
-export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE finished_at IS NULL GROUP BY queue, status
+/**
+ * Counts by queue and status in three parts, each row in exactly one: waiting jobs from their
+ * covering index, jobs in processing (the leases in flight, a few per worker slot) through the
+ * partial lease index, and final jobs (finished_at is set exactly then) from theirs. No index
+ * holds every open job: a claim would move the job's entry in it, and a completion remove it.
+ */
+export const COUNT_BY_QUEUE_AND_STATUS = `SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE status IN ('pending', 'retry') GROUP BY queue, status
+UNION ALL
+SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE status = 'processing' GROUP BY queue, status
 UNION ALL
 SELECT queue, status, COUNT(*) AS n FROM processing_jobs WHERE finished_at IS NOT NULL GROUP BY queue, status`;
 

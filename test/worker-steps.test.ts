@@ -50,6 +50,27 @@ describe('durable steps', () => {
     await worker.stop();
   });
 
+  it('ctx methods work taken off the context, and the context shows a handler nothing of the worker', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });
+    let seen: { keys: string[]; key: string; same: boolean; attempt: number; retry: unknown } | undefined;
+    const worker = makeWorker({ store, clock, handler: async (_j, ctx) => {
+      const { step, idempotencyKey: keyOf, retryLater, attempt } = ctx;
+      const key = await step('place', async (s) => s.idempotencyKey);
+      let retry: unknown;
+      try { retryLater(1_000, 'later'); } catch (e) { retry = e; }
+      seen = { keys: Object.keys(ctx), key, same: key === keyOf('place') && ctx.step === step, attempt, retry };
+      return key;
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    expect(seen).toMatchObject({ keys: ['attempt'], same: true, attempt: 1 });
+    expect(seen?.retry).toMatchObject({ name: 'RetryLaterError', delayMs: 1_000 });
+    expect((await store.get(job.id))?.result).toBe(seen?.key);
+    expect((await store.getStepRecords(job.id)).map((r) => r.key)).toEqual([seen?.key]);
+    await worker.stop();
+  });
+
   it('rejects a step name used twice in one attempt with a ValidationError', async () => {
     const { clock, store } = setup();
     await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });

@@ -92,87 +92,145 @@ export const MAX_STEP_DEADLINE_MS = 60_000;
 /** The step deadline when none is given (or the safety margin, when the lease is too short for it). */
 export const DEFAULT_STEP_DEADLINE_MS = 10_000;
 
-/** What a context needs from its worker. */
+/**
+ * What a context needs from its worker: the same object for every attempt of a worker, so an
+ * attempt allocates no callbacks of its own.
+ */
 export interface JobContextDeps {
   store: LeaseStore;
   leaseMs: number;
   safetyMarginMs: number;
-  reconcile: ReconcileHook | undefined;
   inDoubt: InDoubtPolicy;
   /** The store's database identity (`LeaseStore.identity()`). */
   identity: string;
-  /** Reports a store error a step write will retry through (`worker:error`, during 'step'). */
-  onStoreError: (error: unknown) => void;
-  /** Called when a step's fn ran but its result cannot be recorded: the attempt must then fail permanently, whatever the handler makes of it. */
-  onUnrecordable: (error: PermanentError) => void;
+  /** Reports a store error a step write of this job will retry through (`worker:error`, during 'step'). */
+  onStoreError: (error: unknown, job: Job) => void;
   /** Called once a step in doubt is decided, before the decision takes effect. */
-  onInDoubt: (event: { step: string; key: string; decision: InDoubtDecision }) => void;
+  onInDoubt: (job: Job, event: { step: string; key: string; decision: InDoubtDecision }) => void;
 }
 
 /**
- * Builds the context of one attempt. Internal to the worker, which awaits `prepare()` before
- * the handler runs: a job acquired before has its step records loaded then, so that
- * `ctx.idempotencyKey` (synchronous) returns a recorded key from the start.
+ * The context of one attempt. Internal to the worker, which awaits `AttemptContext.prepare`
+ * before the handler runs: a job acquired before has its step records loaded then, so that
+ * `ctx.idempotencyKey` (synchronous) returns a recorded key from the start. Its methods stay
+ * usable taken off the object (`const { step } = ctx`), as a handler may do; the bound ones
+ * are made only when a handler first reads them, so a job that uses no step costs none.
  */
-export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContextDeps): { ctx: JobContext; prepare: () => Promise<void> } {
-  const used = new Set<string>();
-  let records: Promise<Map<string, StepRecord>> | undefined;
-  let loaded: Map<string, StepRecord> | undefined;
-  const keyOf = (name: string): string => {
+export class AttemptContext implements JobContext {
+  readonly attempt: number;
+  #used: Set<string> | undefined;
+  #records: Promise<Map<string, StepRecord>> | undefined;
+  #loaded: Map<string, StepRecord> | undefined;
+  #unrecordable = false;
+  #step: JobContext['step'] | undefined;
+  #key: ((name: string) => string) | undefined;
+
+  // ES private, like the rest: a handler sees the JobContext members and nothing of the worker's.
+  readonly #job: Job;
+  readonly #holder: LeaseHolder;
+  readonly #deps: JobContextDeps;
+  readonly #reconcile: ReconcileHook | undefined;
+
+  constructor(job: Job, holder: LeaseHolder, deps: JobContextDeps, reconcile: ReconcileHook | undefined) {
+    this.#job = job;
+    this.#holder = holder;
+    this.#deps = deps;
+    this.#reconcile = reconcile;
+    this.attempt = job.attempts;
+  }
+
+  get signal(): AbortSignal {
+    return this.#holder.signal;
+  }
+
+  get lease(): Lease {
+    return this.#holder.lease;
+  }
+
+  get step(): JobContext['step'] {
+    return (this.#step ??= (name, fn, opts) => this.#runStep(name, fn, opts));
+  }
+
+  get idempotencyKey(): (name: string) => string {
+    return (this.#key ??= (name) => this.#keyOf(name));
+  }
+
+  retryLater(delayMs: number, reason?: string): never {
+    throw new RetryLaterError(delayMs, reason);
+  }
+
+  /** Loads the step records of a job acquired before (token 1 is its first acquisition: nothing can be recorded yet). */
+  static prepare(ctx: AttemptContext): Promise<void> {
+    if (ctx.#holder.lease.token > 1) return ctx.#loadRecords().then(() => undefined);
+    ctx.#loaded = new Map();
+    return Promise.resolve();
+  }
+
+  /** Whether a step's fn ran but its result could not be recorded: the attempt must then fail permanently, whatever the handler made of it. */
+  static unrecordable(ctx: AttemptContext): boolean {
+    return ctx.#unrecordable;
+  }
+
+  #keyOf(name: string): string {
     validateKey(name, 'name');
-    const prior = loaded?.get(name);
+    const prior = this.#loaded?.get(name);
     // A recorded key wins whatever this worker would derive; a step begun by a leasehold that
     // recorded no keys keeps the key that version derived (with the default namespace).
-    if (prior) return prior.key ?? legacyIdempotencyKey(job.id, name);
-    return idempotencyKey(job, deps.identity, name);
-  };
-  const loadRecords = (): Promise<Map<string, StepRecord>> =>
-    (records ??= deps.store.getStepRecords(job.id).then((list) => (loaded = new Map(list.map((r) => [r.name, r])))));
-  // Token 1 is the job's first acquisition: no step can have been recorded before it.
-  const prepare = async (): Promise<void> => void (holder.lease.token > 1 ? await loadRecords() : (loaded = new Map()));
+    if (prior) return prior.key ?? legacyIdempotencyKey(this.#job.id, name);
+    return idempotencyKey(this.#job, this.#deps.identity, name);
+  }
 
-  const defaultDeadlineMs = Math.min(DEFAULT_STEP_DEADLINE_MS, deps.safetyMarginMs);
-  const deadlineOf = (opts: StepOptions | undefined): number => {
+  #loadRecords(): Promise<Map<string, StepRecord>> {
+    return (this.#records ??= this.#deps.store.getStepRecords(this.#job.id).then((list) => (this.#loaded = new Map(list.map((r) => [r.name, r])))));
+  }
+
+  #deadlineOf(opts: StepOptions | undefined): number {
+    const defaultDeadlineMs = Math.min(DEFAULT_STEP_DEADLINE_MS, this.#deps.safetyMarginMs);
     if (opts === undefined) return defaultDeadlineMs;
     if (typeof opts !== 'object' || opts === null) throw new ValidationError('opts', 'must be an object');
     if (opts.deadlineMs === undefined) return defaultDeadlineMs;
     const ms = validateInteger(opts.deadlineMs, 'deadlineMs', MIN_STEP_DEADLINE_MS, MAX_STEP_DEADLINE_MS);
-    const room = deps.leaseMs - deps.safetyMarginMs;
+    const room = this.#deps.leaseMs - this.#deps.safetyMarginMs;
     if (ms > room) throw new ValidationError('deadlineMs', `must be at most ${room} ms (the lease less its safety margin), got ${ms}`);
     return ms;
-  };
+  }
 
-  async function step<T>(name: string, fn: (s: StepRun) => Promise<T & JsonResult<T>>, opts?: StepOptions): Promise<T> {
+  async #runStep<T>(name: string, fn: (s: StepRun) => Promise<T & JsonResult<T>>, opts?: StepOptions): Promise<T> {
+    const job = this.#job;
+    const holder = this.#holder;
+    const deps = this.#deps;
     validateKey(name, 'name');
     if (typeof fn !== 'function') throw new ValidationError('fn', 'must be a function returning a promise');
-    const deadlineMs = deadlineOf(opts);
+    const deadlineMs = this.#deadlineOf(opts);
     // A second use of a name in one attempt would read back the first's record: almost always a bug.
+    const used = (this.#used ??= new Set());
     if (used.has(name)) throw new ValidationError('name', `step "${name}" was already used in this attempt; step names must be unique within an attempt`);
     used.add(name);
     holder.throwIfLost();
     holder.throwIfAborted();
+    const onStoreError = (error: unknown): void => deps.onStoreError(error, job);
 
-    const prior = (await loadRecords()).get(name);
+    const prior = (await this.#loadRecords()).get(name);
     if (prior?.state === 'done') return prior.result as T;
     if (prior && isStepInDoubt({ status: 'processing', leaseToken: holder.lease.token }, prior)) {
       // In doubt: the step began in an earlier attempt that never recorded how it ended.
-      const key = keyOf(name);
-      if (deps.reconcile) {
-        const answer = await deps.reconcile(job, name, key);
+      const key = this.#keyOf(name);
+      if (this.#reconcile) {
+        const answer = await this.#reconcile(job, name, key);
         if (answer?.found === true) {
           const text = validateJson(answer.result, `reconcile(${name}).result`);
-          deps.onInDoubt({ step: name, key, decision: 'reconciled' });
+          deps.onInDoubt(job, { step: name, key, decision: 'reconciled' });
           await holder.ensureTime();
-          await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), deps.onStoreError);
+          await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, answer.result), onStoreError);
           return JSON.parse(text) as T;
         }
         if (answer?.found !== false) throw new ValidationError('reconcile', 'must resolve to { found: true, result } or { found: false }');
-        deps.onInDoubt({ step: name, key, decision: 'rerun' });
+        deps.onInDoubt(job, { step: name, key, decision: 'rerun' });
       } else if (deps.inDoubt === 'fail') {
-        deps.onInDoubt({ step: name, key, decision: 'failed' });
+        deps.onInDoubt(job, { step: name, key, decision: 'failed' });
         throw new StepInDoubtError(job.id, name);
       } else {
-        deps.onInDoubt({ step: name, key, decision: 'rerun' });
+        deps.onInDoubt(job, { step: name, key, decision: 'rerun' });
       }
     }
 
@@ -180,19 +238,19 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
     await holder.ensureTime(deadlineMs);
     // In the store's clock, from the lease (never this host's wall clock): it fits the lease by construction.
     const deadlineAt = Math.floor(holder.storeNow()) + deadlineMs;
-    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { key: keyOf(name), deadlineAt }), deps.onStoreError, { startsStep: true });
+    await holder.writeRetrying((lease) => deps.store.beginStep(lease, name, { key: this.#keyOf(name), deadlineAt }), onStoreError, { startsStep: true });
     // Retries may have used up lease time: self-fence again before the effect.
     await holder.ensureTime();
     // The abort may have landed while beginStep was in flight: an aborted attempt (its lease
     // being released, or timed out) starts no new step.
     holder.throwIfAborted();
-    const run: StepRun = { deadlineAt, idempotencyKey: keyOf(name), signal: holder.signal };
+    const run: StepRun = { deadlineAt, idempotencyKey: this.#keyOf(name), signal: holder.signal };
     // The attempt does not end while fn (and the write of its result) is out.
-    return holder.trackStep(deadlineAt, (async () => record(name, await fn(run)))());
+    return holder.trackStep(deadlineAt, (async () => this.#record(name, await fn(run), onStoreError))());
   }
 
   /** Records what fn returned (retried through blips: fn ran, so the step must not be left in doubt). */
-  async function record<T>(name: string, value: T): Promise<T> {
+  async #record<T>(name: string, value: T, onStoreError: (error: unknown) => void): Promise<T> {
     const json = value === undefined ? null : value;
     let text: string;
     try {
@@ -200,35 +258,19 @@ export function createJobContext(job: Job, holder: LeaseHolder, deps: JobContext
       // saveStep enforces it with the same ValidationError.
       text = validateJson(json, `step(${name}) result`, Number.POSITIVE_INFINITY);
       // fn ran: a blip here must not leave the step in doubt (the next attempt would run it again).
-      await holder.writeRetrying((lease) => deps.store.saveStep(lease, name, json as Json), deps.onStoreError);
+      await this.#holder.writeRetrying((lease) => this.#deps.store.saveStep(lease, name, json as Json), onStoreError);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       // fn's effect may have happened and can never be recorded: a retry would find the step
       // in doubt and could run it again (a second order). Fail the job for good instead.
       const failure = new PermanentError(
-        `step "${name}" of job ${job.id} ran, but its result is not recordable JSON (${error.message}); ` +
+        `step "${name}" of job ${this.#job.id} ran, but its result is not recordable JSON (${error.message}); ` +
           'its effect may have happened, so the job is failed rather than the step run again',
         { cause: error },
       );
-      deps.onUnrecordable(failure);
+      this.#unrecordable = true;
       throw failure;
     }
     return JSON.parse(text) as T;
   }
-
-  const ctx: JobContext = {
-    get signal() {
-      return holder.signal;
-    },
-    attempt: job.attempts,
-    get lease() {
-      return holder.lease;
-    },
-    step,
-    idempotencyKey: keyOf,
-    retryLater(delayMs: number, reason?: string): never {
-      throw new RetryLaterError(delayMs, reason);
-    },
-  };
-  return { ctx, prepare };
 }

@@ -10,7 +10,7 @@ import { decideFailure } from '../../domain/retry-policy.js';
 import { validateJson } from '../../domain/validation.js';
 import { HOLDS_SLOT, type AttemptPhase } from './attempt-phase.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import { createJobContext } from './job-context.js';
+import { AttemptContext, type JobContextDeps } from './job-context.js';
 import { LeaseHolder } from './lease-holder.js';
 import { SafeEmitter, type WorkerErrorContext, type WorkerEvents, type WorkerListener } from './worker-events.js';
 import { resolveWorkerOptions, type QueuePayloads, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -162,6 +162,8 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private claimFailures = 0;
   /** What the loop waits for once no claim is out: a backoff after a failure, or (undefined) the poll after a short claim. */
   private afterClaim: { backoffMs: number | undefined } | undefined;
+  /** What attempts' contexts share (see `contextDeps`). */
+  private deps: JobContextDeps | undefined;
   /** Held leases already reported by `lease:held-back` (`${jobId}#${token}`), as of the last read. */
   private heldReported = new Set<string>();
 
@@ -731,21 +733,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
   private async runHandler(job: Job, holder: LeaseHolder): Promise<Outcome> {
     const handler = this.o.handlerFor(job.queue);
     if (!handler) return { ok: false, error: new PermanentError(`no handler for queue "${job.queue}"`) };
-    let unrecordable = false;
-    const { ctx, prepare } = createJobContext(job, holder, {
-      store: this.o.store,
-      leaseMs: this.o.leaseMs,
-      safetyMarginMs: this.o.safetyMarginMs,
-      reconcile: this.o.reconcileFor(job.queue),
-      inDoubt: this.o.inDoubt,
-      identity: this.identity!,
-      onStoreError: (error) => this.reportError(error, 'step', job.id),
-      onUnrecordable: () => (unrecordable = true),
-      onInDoubt: (event) => {
-        this.counts.inDoubt++;
-        this.events.emit('step:in-doubt', { job, ...event });
-      },
-    });
+    const ctx = new AttemptContext(job, holder, this.contextDeps(), this.o.reconcileFor(job.queue));
     // The handler's end or the attempt's abort, whichever comes first: one promise, where a
     // race of two cost three more per job.
     const result = await new Promise<Outcome>((resolve) => {
@@ -754,7 +742,7 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
         unsubscribe();
         resolve(outcome);
       };
-      prepare()
+      AttemptContext.prepare(ctx)
         .then(() => handler(job, ctx))
         .then(
           (value) => ended({ ok: true, value }),
@@ -765,7 +753,23 @@ export class ProcessingWorker<Q extends QueuePayloads = Record<string, Json>> {
     if (holder.aborted) return { ok: false, error: holder.abortReason };
     // A step whose result could not be recorded makes any failure permanent, even one the
     // handler made its own out of it: retrying would run that step again.
-    return !result.ok && unrecordable ? { ...result, permanent: true } : result;
+    return !result.ok && AttemptContext.unrecordable(ctx) ? { ...result, permanent: true } : result;
+  }
+
+  /** What every attempt's context needs from this worker: made once, after the store's identity is known. */
+  private contextDeps(): JobContextDeps {
+    return (this.deps ??= {
+      store: this.o.store,
+      leaseMs: this.o.leaseMs,
+      safetyMarginMs: this.o.safetyMarginMs,
+      inDoubt: this.o.inDoubt,
+      identity: this.identity!,
+      onStoreError: (error, job) => this.reportError(error, 'step', job.id),
+      onInDoubt: (job, event) => {
+        this.counts.inDoubt++;
+        this.events.emit('step:in-doubt', { job, ...event });
+      },
+    });
   }
 
   /** Arms the per-job timeout, if there is one; the returned function disarms it. */

@@ -1102,9 +1102,6 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 }
 
-
-/** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
-
 /** The room map of a claim when no queue has a rate limit: shared and never written (the claim reads only its size). */
 const NO_ROOM: ReadonlyMap<string, number> = new Map();
 
@@ -1113,6 +1110,7 @@ function attemptList(a: AttemptRecord | AttemptRecord[] | null): AttemptRecord[]
   return a === null ? [] : Array.isArray(a) ? a : [a];
 }
 
+/** Schedule names in UTF-8 byte order, as SQLite (BINARY) and MySQL (VARBINARY) order them. */
 function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

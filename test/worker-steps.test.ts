@@ -71,6 +71,39 @@ describe('durable steps', () => {
     await worker.stop();
   });
 
+  it('a store whose getStepRecords throws instead of rejecting fails that attempt like a rejection, and the job runs again', async () => {
+    const { clock, store } = setup();
+    const { job } = await store.enqueue({ queue: 'q', payload: null, maxAttempts: 3 });
+    let reads = 0;
+    const throwing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getStepRecords') return (id: string) => {
+          if (++reads === 1) throw new Error('step records unreadable');
+          return target.getStepRecords(id);
+        };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let runs = 0;
+    const worker = makeWorker({ store: throwing, clock, handler: async () => {
+      if (++runs === 1) throw new Error('first attempt fails');
+      return 'ok';
+    } });
+    await worker.start();
+    await runUntilIdle(store, clock);
+    // Attempt 1 fails in the handler, attempt 2 before it (the read threw), attempt 3 completes.
+    expect(runs).toBe(2);
+    const after = await store.get(job.id);
+    expect(after).toMatchObject({ status: 'done', attempts: 3, result: 'ok' });
+    expect((await store.getAttempts(job.id)).map((a) => [a.outcome, a.error])).toEqual([
+      ['retry', expect.stringContaining('first attempt fails')],
+      ['retry', expect.stringContaining('step records unreadable')],
+      ['completed', null],
+    ]);
+    await worker.stop();
+  });
+
   it('rejects a step name used twice in one attempt with a ValidationError', async () => {
     const { clock, store } = setup();
     await store.enqueue({ queue: 'q', payload: null, maxAttempts: 1 });

@@ -159,11 +159,14 @@ export class AttemptContext implements JobContext {
     throw new RetryLaterError(delayMs, reason);
   }
 
-  /** Loads the step records of a job acquired before (token 1 is its first acquisition: nothing can be recorded yet). */
-  static prepare(ctx: AttemptContext): Promise<void> {
-    if (ctx.#holder.lease.token > 1) return ctx.#loadRecords().then(() => undefined);
-    ctx.#loaded = new Map();
-    return Promise.resolve();
+  /**
+   * Loads the step records of a job acquired before (token 1 is its first acquisition: nothing
+   * can be recorded yet). Async, so a store that throws instead of rejecting fails the attempt
+   * like one that rejects.
+   */
+  static async prepare(ctx: AttemptContext): Promise<void> {
+    if (ctx.#holder.lease.token > 1) await ctx.#loadRecords();
+    else ctx.#loaded = new Map();
   }
 
   /** Whether a step's fn ran but its result could not be recorded: the attempt must then fail permanently, whatever the handler made of it. */

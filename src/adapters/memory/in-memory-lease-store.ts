@@ -253,8 +253,8 @@ export class InMemoryLeaseStore implements LeaseStore {
     else for (const q of new Set(r.queues)) { const h = this.ready.get(q); if (h) heaps.push(h); }
     // Room per rate-limited queue; a queue out of room leaves the walk (its jobs are not charged).
     // Built only when some queue has a limit: this is the hot path of every claim.
-    const room = this.limits.size === 0 ? (NO_ROOM as Map<string, number>) : new Map<string, number>();
-    if (this.limits.size > 0) {
+    const room = this.limits.size === 0 ? undefined : new Map<string, number>();
+    if (room !== undefined) {
       const heapQueue = new Map<BinaryHeap<ReadyEntry>, string>();
       for (const [q, h] of this.ready) heapQueue.set(h, q);
       for (const h of heaps) {
@@ -294,13 +294,13 @@ export class InMemoryLeaseStore implements LeaseStore {
       rec.stepDeadlineAt = null;
       this.replace(rec, applyAcquire(rec.job, r.workerId, now, r.leaseMs), now);
       leases.push(leaseOf(this.copy(rec)));
-      const left = room.size === 0 ? undefined : room.get(rec.job.queue);
-      if (left !== undefined) {
+      const left = room?.get(rec.job.queue);
+      if (room !== undefined && left !== undefined) {
         room.set(rec.job.queue, left - 1);
         if (left === 1) heaps = heaps.filter((h) => h !== best);
       }
     }
-    for (const [queue, left] of room) {
+    for (const [queue, left] of room ?? []) {
       const limit = this.limits.get(queue)!;
       this.limits.set(queue, recordClaims(limit, now, rateRoom(limit, now) - left));
     }
@@ -1101,9 +1101,6 @@ export class InMemoryLeaseStore implements LeaseStore {
     return out;
   }
 }
-
-/** The room map of a claim when no queue has a rate limit: shared and never written (the claim reads only its size). */
-const NO_ROOM: ReadonlyMap<string, number> = new Map();
 
 /** A job's attempts as a list, in token order (see `Rec.attempts`). */
 function attemptList(a: AttemptRecord | AttemptRecord[] | null): AttemptRecord[] {
